@@ -1,0 +1,412 @@
+package org.sessiongrid.grid;
+
+import java.lang.management.ManagementFactory;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+
+/**
+ * Settings of one grid member. Names are the same everywhere: the Tomcat {@code <Manager>}
+ * attribute, the Jetty property {@code sessiongrid.<name>} and the system property
+ * {@code sessiongrid.<name>}. Immutable; build with {@link #builder(String)}.
+ *
+ * <p>{@code numSegments} and {@code numOwners} must be equal on every member of a cluster; a member
+ * with other values is refused at join with a message saying so.
+ */
+public final class GridConfig {
+
+    /** Prefix of the system-property and Jetty-property form of every setting. */
+    public static final String PREFIX = "sessiongrid.";
+
+    /** Every setting name this class understands, for error messages and documentation. */
+    public static final List<String> SETTINGS = List.of("clusterName", "stack", "nodeName", "site", "rack", "machine",
+            "numOwners", "numSegments", "replicationMode", "remoteTimeout", "failureDetectionTimeout",
+            "tombstoneTimeout", "joinTimeout", "leaveTimeout", "maxRecordBytes", "stateTransferChunkSize",
+            "maxHandlerThreads");
+
+    private final String clusterName;
+    private final String stack;
+    private final Properties stackProperties;
+    private final String nodeName;
+    private final String site;
+    private final String rack;
+    private final String machine;
+    private final int numOwners;
+    private final int numSegments;
+    private final ReplicationMode replicationMode;
+    private final long remoteTimeout;
+    private final int tombstoneTimeout;
+    private final long joinTimeout;
+    private final long leaveTimeout;
+    private final int maxRecordBytes;
+    private final int stateTransferChunkSize;
+    private final int maxHandlerThreads;
+
+    private GridConfig(Builder b) {
+        this.clusterName = b.clusterName;
+        this.stack = b.stack;
+        this.stackProperties = new Properties();
+        this.stackProperties.putAll(b.stackProperties);
+        this.nodeName = b.nodeName;
+        this.site = b.site;
+        this.rack = b.rack;
+        this.machine = b.machine;
+        this.numOwners = b.numOwners;
+        this.numSegments = b.numSegments;
+        this.replicationMode = b.replicationMode;
+        this.remoteTimeout = b.remoteTimeout;
+        this.tombstoneTimeout = b.tombstoneTimeout;
+        this.joinTimeout = b.joinTimeout;
+        this.leaveTimeout = b.leaveTimeout;
+        this.maxRecordBytes = b.maxRecordBytes;
+        this.stateTransferChunkSize = b.stateTransferChunkSize;
+        this.maxHandlerThreads = b.maxHandlerThreads;
+    }
+
+    public static Builder builder(String clusterName) {
+        return new Builder().clusterName(clusterName);
+    }
+
+    /** Cluster name: members with the same name (and stack) form one grid. */
+    public String clusterName() {
+        return clusterName;
+    }
+
+    /** JGroups stack: a shipped name (udp, tcp, kubernetes, tls, test-loopback), a file or a URL. */
+    public String stack() {
+        return stack;
+    }
+
+    /** Properties substituted into the stack file ({@code sessiongrid.bindAddress}, ...). A copy. */
+    public Properties stackProperties() {
+        Properties p = new Properties();
+        p.putAll(stackProperties);
+        return p;
+    }
+
+    public String nodeName() {
+        return nodeName;
+    }
+
+    public String site() {
+        return site;
+    }
+
+    public String rack() {
+        return rack;
+    }
+
+    public String machine() {
+        return machine;
+    }
+
+    public int numOwners() {
+        return numOwners;
+    }
+
+    public int numSegments() {
+        return numSegments;
+    }
+
+    public ReplicationMode replicationMode() {
+        return replicationMode;
+    }
+
+    /** Milliseconds an operation may wait for a remote member (and for failover under it) before failing. */
+    public long remoteTimeout() {
+        return remoteTimeout;
+    }
+
+    /** Seconds an invalidated session's tombstone is kept, so that a late write cannot revive it. */
+    public int tombstoneTimeout() {
+        return tombstoneTimeout;
+    }
+
+    public long joinTimeout() {
+        return joinTimeout;
+    }
+
+    /** Milliseconds a graceful leave may take to hand this member's segments over. */
+    public long leaveTimeout() {
+        return leaveTimeout;
+    }
+
+    /** Largest serialized attribute value (or container blob) accepted, in bytes. */
+    public int maxRecordBytes() {
+        return maxRecordBytes;
+    }
+
+    public int stateTransferChunkSize() {
+        return stateTransferChunkSize;
+    }
+
+    public int maxHandlerThreads() {
+        return maxHandlerThreads;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof GridConfig c && c.clusterName.equals(clusterName) && c.stack.equals(stack)
+                && c.stackProperties.equals(stackProperties) && Objects.equals(c.nodeName, nodeName)
+                && Objects.equals(c.site, site) && Objects.equals(c.rack, rack) && Objects.equals(c.machine, machine)
+                && c.numOwners == numOwners && c.numSegments == numSegments && c.replicationMode == replicationMode
+                && c.remoteTimeout == remoteTimeout && c.tombstoneTimeout == tombstoneTimeout
+                && c.joinTimeout == joinTimeout && c.leaveTimeout == leaveTimeout && c.maxRecordBytes == maxRecordBytes
+                && c.stateTransferChunkSize == stateTransferChunkSize && c.maxHandlerThreads == maxHandlerThreads;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(clusterName, stack, nodeName, numOwners, numSegments);
+    }
+
+    @Override
+    public String toString() {
+        return "GridConfig[clusterName=" + clusterName + ", stack=" + stack + ", nodeName=" + nodeName + ", numOwners="
+                + numOwners + ", numSegments=" + numSegments + ", replicationMode=" + replicationMode.name().toLowerCase(Locale.ROOT)
+                + ", remoteTimeout=" + remoteTimeout + "ms]";
+    }
+
+    /** Collects settings; {@link #build()} checks them together. Not thread-safe. */
+    public static final class Builder {
+        private String clusterName;
+        private String stack = "udp";
+        private final Properties stackProperties = new Properties();
+        private String nodeName = defaultNodeName();
+        private String site;
+        private String rack;
+        private String machine;
+        private int numOwners = 3;
+        private int numSegments = 1024;
+        private ReplicationMode replicationMode = ReplicationMode.SYNC;
+        private long remoteTimeout = 15_000;
+        private int tombstoneTimeout = 600;
+        private long joinTimeout = 30_000;
+        private long leaveTimeout = 60_000;
+        private int maxRecordBytes = 16 * 1024 * 1024;
+        private int stateTransferChunkSize = 512;
+        private int maxHandlerThreads = 256;
+
+        private static String defaultNodeName() {
+            // "pid@host" -> "host-pid": unique per process on a host, readable in logs.
+            String rt = ManagementFactory.getRuntimeMXBean().getName();
+            int at = rt.indexOf('@');
+            return at > 0 ? rt.substring(at + 1) + "-" + rt.substring(0, at) : rt;
+        }
+
+        public Builder clusterName(String v) {
+            this.clusterName = v;
+            return this;
+        }
+
+        public Builder stack(String v) {
+            this.stack = v;
+            return this;
+        }
+
+        /** A property for the stack file, e.g. {@code sessiongrid.bindAddress}. */
+        public Builder stackProperty(String name, String value) {
+            stackProperties.setProperty(name, value);
+            return this;
+        }
+
+        public Builder nodeName(String v) {
+            this.nodeName = v;
+            return this;
+        }
+
+        public Builder site(String v) {
+            this.site = v;
+            return this;
+        }
+
+        public Builder rack(String v) {
+            this.rack = v;
+            return this;
+        }
+
+        public Builder machine(String v) {
+            this.machine = v;
+            return this;
+        }
+
+        public Builder numOwners(int v) {
+            this.numOwners = v;
+            return this;
+        }
+
+        public Builder numSegments(int v) {
+            this.numSegments = v;
+            return this;
+        }
+
+        public Builder replicationMode(ReplicationMode v) {
+            this.replicationMode = v;
+            return this;
+        }
+
+        public Builder remoteTimeout(long millis) {
+            this.remoteTimeout = millis;
+            return this;
+        }
+
+        /** FD_ALL3 timeout of the shipped stacks, in milliseconds. */
+        public Builder failureDetectionTimeout(long millis) {
+            if (millis <= 0) {
+                throw invalid("failureDetectionTimeout", String.valueOf(millis), "a positive number of milliseconds");
+            }
+            stackProperties.setProperty(PREFIX + "failureDetectionTimeout", String.valueOf(millis));
+            return this;
+        }
+
+        public Builder tombstoneTimeout(int seconds) {
+            this.tombstoneTimeout = seconds;
+            return this;
+        }
+
+        public Builder joinTimeout(long millis) {
+            this.joinTimeout = millis;
+            return this;
+        }
+
+        public Builder leaveTimeout(long millis) {
+            this.leaveTimeout = millis;
+            return this;
+        }
+
+        public Builder maxRecordBytes(int v) {
+            this.maxRecordBytes = v;
+            return this;
+        }
+
+        public Builder stateTransferChunkSize(int v) {
+            this.stateTransferChunkSize = v;
+            return this;
+        }
+
+        public Builder maxHandlerThreads(int v) {
+            this.maxHandlerThreads = v;
+            return this;
+        }
+
+        /**
+         * Sets a setting by its documented name from its text form, as a container adapter reads it
+         * from {@code context.xml} or Jetty properties.
+         *
+         * @throws IllegalArgumentException naming the setting, the value and what is accepted
+         */
+        public Builder set(String name, String value) {
+            Objects.requireNonNull(name, "name");
+            if (value == null) {
+                return this;
+            }
+            String v = value.trim();
+            switch (name) {
+                case "clusterName" -> clusterName(v);
+                case "stack" -> stack(v);
+                case "nodeName" -> nodeName(v);
+                case "site" -> site(v);
+                case "rack" -> rack(v);
+                case "machine" -> machine(v);
+                case "numOwners" -> numOwners(parseInt(name, v));
+                case "numSegments" -> numSegments(parseInt(name, v));
+                case "replicationMode" -> replicationMode(parseEnum(name, v, ReplicationMode.class));
+                case "remoteTimeout" -> remoteTimeout(parseLong(name, v));
+                case "failureDetectionTimeout" -> failureDetectionTimeout(parseLong(name, v));
+                case "tombstoneTimeout" -> tombstoneTimeout(parseInt(name, v));
+                case "joinTimeout" -> joinTimeout(parseLong(name, v));
+                case "leaveTimeout" -> leaveTimeout(parseLong(name, v));
+                case "maxRecordBytes" -> maxRecordBytes(parseInt(name, v));
+                case "stateTransferChunkSize" -> stateTransferChunkSize(parseInt(name, v));
+                case "maxHandlerThreads" -> maxHandlerThreads(parseInt(name, v));
+                default -> {
+                    if (name.startsWith(PREFIX)) {
+                        stackProperty(name, v);
+                    } else {
+                        throw new IllegalArgumentException("unknown SessionGrid setting '" + name + "'; known settings: "
+                                + SETTINGS + ", or a stack property starting with '" + PREFIX + "'");
+                    }
+                }
+            }
+            return this;
+        }
+
+        /**
+         * Applies every {@code sessiongrid.<setting>} found in {@code props} (for example
+         * {@link System#getProperties()}), and passes other {@code sessiongrid.*} entries to the stack.
+         */
+        public Builder setAll(Map<?, ?> props) {
+            for (Map.Entry<?, ?> e : props.entrySet()) {
+                String k = String.valueOf(e.getKey());
+                if (k.startsWith(PREFIX)) {
+                    String name = k.substring(PREFIX.length());
+                    set(SETTINGS.contains(name) ? name : k, String.valueOf(e.getValue()));
+                }
+            }
+            return this;
+        }
+
+        public GridConfig build() {
+            if (clusterName == null || clusterName.isBlank()) {
+                throw invalid("clusterName", String.valueOf(clusterName), "a non-empty name shared by the cluster's members");
+            }
+            if (stack == null || stack.isBlank()) {
+                throw invalid("stack", String.valueOf(stack), "udp, tcp, kubernetes, tls, test-loopback, a file or a URL");
+            }
+            if (nodeName == null || nodeName.isBlank()) {
+                throw invalid("nodeName", String.valueOf(nodeName), "a non-empty name unique in the cluster");
+            }
+            check(numOwners >= 1 && numOwners <= 8, "numOwners", numOwners, "1 to 8 (3 is the default)");
+            check(numSegments >= 1 && numSegments <= 65_536, "numSegments", numSegments,
+                    "1 to 65536 (1024 is the default; it must be the same on every member)");
+            check(remoteTimeout >= 100, "remoteTimeout", remoteTimeout, "at least 100 milliseconds");
+            check(tombstoneTimeout >= 1, "tombstoneTimeout", tombstoneTimeout, "at least 1 second");
+            check(joinTimeout >= 100, "joinTimeout", joinTimeout, "at least 100 milliseconds");
+            check(leaveTimeout >= 0, "leaveTimeout", leaveTimeout, "0 or more milliseconds");
+            check(maxRecordBytes >= 1024, "maxRecordBytes", maxRecordBytes, "at least 1024 bytes");
+            check(stateTransferChunkSize >= 1, "stateTransferChunkSize", stateTransferChunkSize, "at least 1");
+            check(maxHandlerThreads >= 8, "maxHandlerThreads", maxHandlerThreads, "at least 8");
+            return new GridConfig(this);
+        }
+
+        private static void check(boolean ok, String name, long value, String accepted) {
+            if (!ok) {
+                throw invalid(name, String.valueOf(value), accepted);
+            }
+        }
+
+        private static IllegalArgumentException invalid(String name, String value, String accepted) {
+            return new IllegalArgumentException("SessionGrid setting " + name + "=\"" + value + "\" is invalid: expected "
+                    + accepted);
+        }
+
+        private static int parseInt(String name, String v) {
+            try {
+                return Integer.parseInt(v);
+            } catch (NumberFormatException e) {
+                throw invalid(name, v, "a whole number");
+            }
+        }
+
+        private static long parseLong(String name, String v) {
+            try {
+                return Long.parseLong(v);
+            } catch (NumberFormatException e) {
+                throw invalid(name, v, "a whole number");
+            }
+        }
+
+        private static <E extends Enum<E>> E parseEnum(String name, String v, Class<E> type) {
+            for (E e : type.getEnumConstants()) {
+                if (e.name().equalsIgnoreCase(v)) {
+                    return e;
+                }
+            }
+            throw invalid(name, v, "one of " + Arrays.stream(type.getEnumConstants())
+                    .map(e -> e.name().toLowerCase(Locale.ROOT)).toList());
+        }
+    }
+}

@@ -1,0 +1,452 @@
+package org.sessiongrid.grid;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.LongFunction;
+
+import org.jgroups.JChannel;
+import org.jgroups.View;
+import org.sessiongrid.jgroups.StackLoader;
+import org.sessiongrid.metrics.GridStats;
+import org.sessiongrid.placement.Member;
+import org.sessiongrid.replication.RecordStore;
+import org.sessiongrid.replication.Replicator;
+import org.sessiongrid.replication.SegmentPuller;
+import org.sessiongrid.session.SessionKey;
+import org.sessiongrid.topology.CoordinatorContext;
+import org.sessiongrid.topology.InstalledTopology;
+import org.sessiongrid.topology.JoinDecision;
+import org.sessiongrid.topology.MemberStatus;
+import org.sessiongrid.topology.Phase;
+import org.sessiongrid.topology.Topology;
+import org.sessiongrid.topology.TopologyCoordinator;
+import org.sessiongrid.transport.ClusterTransport;
+import org.sessiongrid.transport.MemberGoneException;
+import org.sessiongrid.wire.GridMessage;
+import org.sessiongrid.wire.GridMessage.Ack;
+import org.sessiongrid.wire.GridMessage.CommitRequest;
+import org.sessiongrid.wire.GridMessage.Failure;
+import org.sessiongrid.wire.GridMessage.JoinReply;
+import org.sessiongrid.wire.GridMessage.JoinRequest;
+import org.sessiongrid.wire.GridMessage.LeaveRequest;
+import org.sessiongrid.wire.GridMessage.ReadRequest;
+import org.sessiongrid.wire.GridMessage.RebalanceConfirm;
+import org.sessiongrid.wire.GridMessage.ReplicateRequest;
+import org.sessiongrid.wire.GridMessage.Retry;
+import org.sessiongrid.wire.GridMessage.StateRequest;
+import org.sessiongrid.wire.GridMessage.TopologyQuery;
+import org.sessiongrid.wire.GridMessage.TopologyStatus;
+import org.sessiongrid.wire.GridMessage.TopologyUpdate;
+import org.sessiongrid.wire.WireCodec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One member of a grid: wires the channel, the coordinator role, the data path and the segment
+ * transfer together, routes requests to primaries and retries them across topology changes.
+ */
+final class GridNode implements CoordinatorContext, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(GridNode.class);
+
+    private final GridConfig config;
+    private final GridStats stats = new GridStats();
+    private final InstalledTopology installed = new InstalledTopology();
+    private final RecordStore records;
+    private final ClusterTransport transport;
+    private final Replicator replicator;
+    private final SegmentPuller puller;
+    private final TopologyCoordinator coordinator;
+    private final ExecutorService background;
+    private volatile boolean joined;
+    private volatile boolean closed;
+
+    GridNode(GridConfig config) {
+        this.config = config;
+        this.records = new RecordStore(config.numSegments());
+        JChannel channel;
+        try {
+            channel = StackLoader.newChannel(config.stack(), config.stackProperties());
+        } catch (Exception e) {
+            throw new GridStartException("SessionGrid cluster '" + config.clusterName() + "': " + e.getMessage(), e);
+        }
+        WireCodec codec = new WireCodec(config.maxRecordBytes());
+        this.transport = new ClusterTransport(channel, codec, config.nodeName(), config.site(), config.rack(),
+                config.machine(), config.maxHandlerThreads(), stats::dropped);
+        this.replicator = new Replicator(transport::self, transport, installed, records,
+                config.replicationMode() == ReplicationMode.SYNC, config.remoteTimeout(), stats);
+        this.puller = new SegmentPuller(transport::self, transport, installed, records, config.stateTransferChunkSize(),
+                config.remoteTimeout(), stats);
+        this.coordinator = new TopologyCoordinator(this, config.nodeName(), config.clusterName(), config.numSegments(), config.numOwners(),
+                stats);
+        this.background = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "sessiongrid-" + config.nodeName() + "-transfer");
+            t.setDaemon(true);
+            return t;
+        });
+        transport.setHandler(this::handle);
+        transport.setViewListener(this::onView);
+    }
+
+    /** Connects and joins; returns once a topology is installed. */
+    void start() {
+        try {
+            transport.connect(config.clusterName());
+        } catch (Exception e) {
+            close();
+            throw new GridStartException("SessionGrid cluster '" + config.clusterName() + "' could not connect with stack '"
+                    + config.stack() + "': " + e.getMessage(), e);
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.joinTimeout());
+        String lastProblem = "no answer";
+        while (System.nanoTime() < deadline) {
+            Member coord = transport.viewMembers().get(0);
+            JoinDecision d;
+            try {
+                if (coord.equals(self())) {
+                    d = coordinator.join(self(), config.numSegments(), config.numOwners()).get(config.remoteTimeout(),
+                            TimeUnit.MILLISECONDS);
+                } else {
+                    GridMessage r = transport.request(coord, new JoinRequest(config.numSegments(), config.numOwners()),
+                            config.remoteTimeout()).get(config.remoteTimeout() + 1_000, TimeUnit.MILLISECONDS);
+                    d = r instanceof JoinReply jr ? new JoinDecision(jr.accepted(), jr.reason(), jr.topology())
+                            : new JoinDecision(false, null, null);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                close();
+                throw new GridStartException("interrupted while joining cluster '" + config.clusterName() + "'", e);
+            } catch (ExecutionException | TimeoutException e) {
+                lastProblem = String.valueOf(e.getCause() == null ? e : e.getCause());
+                d = new JoinDecision(false, null, null);
+            }
+            if (d.accepted()) {
+                installLocal(d.topology());
+                joined = true;
+                LOG.info("{} joined cluster {} ({} members, topology {})", self(), config.clusterName(),
+                        transport.viewMembers().size(), installed.id());
+                return;
+            }
+            if (d.reason() != null) {
+                close();
+                throw new GridStartException("SessionGrid cluster '" + config.clusterName() + "' refused " + self() + ": "
+                        + d.reason(), null);
+            }
+            // The coordinator is changing or not yet active: wait for the view to settle, bounded.
+            try {
+                installed.awaitAtLeast(Long.MAX_VALUE, Math.min(deadline, System.nanoTime()
+                        + TimeUnit.MILLISECONDS.toNanos(100)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        close();
+        throw new GridStartException("SessionGrid cluster '" + config.clusterName() + "': no coordinator accepted "
+                + self() + " within joinTimeout=" + config.joinTimeout() + " ms (" + lastProblem + ")", null);
+    }
+
+    GridConfig config() {
+        return config;
+    }
+
+    GridStats stats() {
+        return stats;
+    }
+
+    RecordStore records() {
+        return records;
+    }
+
+    Topology topology() {
+        return installed.get();
+    }
+
+    ClusterTransport transport() {
+        return transport;
+    }
+
+    boolean isLocalPrimary(int segment) {
+        Topology t = installed.get();
+        return t != null && self().equals(t.primary(segment));
+    }
+
+    // ---- CoordinatorContext ----
+
+    @Override
+    public Member self() {
+        return transport.self();
+    }
+
+    @Override
+    public List<Member> viewMembers() {
+        return transport.viewMembers();
+    }
+
+    @Override
+    public void installEverywhere(Topology t) {
+        installLocal(t);
+        List<Member> others = new ArrayList<>(viewMembers());
+        others.remove(self());
+        transport.requestAll(others, new TopologyUpdate(t), config.remoteTimeout());
+    }
+
+    @Override
+    public Map<Member, MemberStatus> queryAll() {
+        Map<Member, MemberStatus> out = new HashMap<>();
+        out.put(self(), new MemberStatus(installed.get(), joined, config.numSegments(), config.numOwners()));
+        List<Member> others = new ArrayList<>(viewMembers());
+        others.remove(self());
+        transport.requestAll(others, new TopologyQuery(), config.remoteTimeout()).forEach((m, r) -> {
+            if (r instanceof TopologyStatus s) {
+                out.put(m, new MemberStatus(s.topology(), s.joined(), s.numSegments(), s.numOwners()));
+            }
+        });
+        return out;
+    }
+
+    // ---- events ----
+
+    private void onView(View view) {
+        if (closed) {
+            return;
+        }
+        List<Member> members = viewMembers();
+        LOG.info("View {} of cluster {}: {} members {}", view.getViewId().getId(), config.clusterName(), members.size(),
+                members);
+        coordinator.onView(members);
+    }
+
+    private void installLocal(Topology t) {
+        if (t == null || !installed.install(t)) {
+            return;
+        }
+        Member me = self();
+        LOG.debug("{} installed topology {} ({})", me, t.id(), t.phase());
+        if (t.phase() == Phase.NONE) {
+            int dropped = 0;
+            for (int s = 0; s < t.numSegments(); s++) {
+                if (!t.keeps(me, s) && records.size(s) > 0) {
+                    dropped += records.dropSegment(s);
+                }
+            }
+            if (dropped > 0) {
+                LOG.debug("{} dropped {} records of segments it no longer owns", me, dropped);
+            }
+        } else if (t.phase() == Phase.READ_OLD_WRITE_ALL && t.members().contains(me)) {
+            background.execute(() -> pullAndConfirm(t));
+        }
+    }
+
+    private void pullAndConfirm(Topology t) {
+        try {
+            if (!puller.pull(t)) {
+                return;
+            }
+            Member coord = viewMembers().get(0);
+            if (coord.equals(self())) {
+                coordinator.confirm(self(), t.id());
+            } else {
+                transport.request(coord, new RebalanceConfirm(t.id()), config.remoteTimeout());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            if (!closed) {
+                LOG.warn("Segment transfer under topology {} failed: {}", t.id(), e.toString());
+            }
+        }
+    }
+
+    private GridMessage handle(Member sender, GridMessage msg) {
+        try {
+            if (msg instanceof CommitRequest c) {
+                stats.commit(true);
+                return replicator.commit(c);
+            } else if (msg instanceof ReplicateRequest r) {
+                return replicator.replicate(r);
+            } else if (msg instanceof ReadRequest r) {
+                stats.read(true);
+                return replicator.read(r);
+            } else if (msg instanceof StateRequest s) {
+                return replicator.stateChunk(s, config.stateTransferChunkSize());
+            } else if (msg instanceof TopologyUpdate u) {
+                installLocal(u.topology());
+                return new Ack();
+            } else if (msg instanceof TopologyQuery) {
+                return new TopologyStatus(installed.get(), joined, config.numSegments(), config.numOwners());
+            } else if (msg instanceof RebalanceConfirm c) {
+                coordinator.confirm(sender, c.topologyId());
+                return new Ack();
+            } else if (msg instanceof JoinRequest j) {
+                JoinDecision d = coordinator.join(sender, j.numSegments(), j.numOwners())
+                        .get(config.remoteTimeout(), TimeUnit.MILLISECONDS);
+                return new JoinReply(d.accepted(), d.reason(), d.topology());
+            } else if (msg instanceof LeaveRequest) {
+                coordinator.leave(sender).get(config.leaveTimeout(), TimeUnit.MILLISECONDS);
+                return new Ack();
+            }
+            stats.dropped("unexpected-type");
+            return new Failure("unexpected request " + msg.getClass().getSimpleName());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Failure("interrupted");
+        } catch (ExecutionException | TimeoutException e) {
+            return new Failure(String.valueOf(e.getCause() == null ? e : e.getCause()));
+        }
+    }
+
+    // ---- originator side ----
+
+    /**
+     * Sends the request built for the current topology to the key's primary (handling it here when
+     * this member is the primary) and retries across topology changes until {@code remoteTimeout}.
+     */
+    GridMessage callPrimary(SessionKey key, LongFunction<GridMessage> requestForTopology) {
+        long timeout = config.remoteTimeout();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeout);
+        int segment = records.segmentOf(key);
+        int attempt = 0;
+        String last = "no topology";
+        try {
+            while (true) {
+                if (closed) {
+                    throw new GridUnavailableException("SessionGrid member " + config.nodeName() + " is stopped");
+                }
+                Topology t = installed.get();
+                Member primary = t == null ? null : t.primary(segment);
+                GridMessage reply = null;
+                if (primary != null) {
+                    GridMessage request = requestForTopology.apply(t.id());
+                    if (primary.equals(self())) {
+                        reply = handleLocally(request);
+                    } else {
+                        long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+                        try {
+                            reply = transport.request(primary, request, left).get(left + 500, TimeUnit.MILLISECONDS);
+                        } catch (ExecutionException e) {
+                            last = String.valueOf(e.getCause());
+                            if (!(e.getCause() instanceof MemberGoneException)
+                                    && !(e.getCause() instanceof TimeoutException)) {
+                                throw new GridUnavailableException("request for session " + key + " to " + primary
+                                        + " failed: " + e.getCause(), e.getCause());
+                            }
+                        } catch (TimeoutException e) {
+                            last = primary + " did not answer";
+                        }
+                    }
+                    if (reply instanceof Failure f) {
+                        throw new GridUnavailableException("primary " + primary + " of session " + key + " failed: "
+                                + f.message());
+                    }
+                    if (reply != null && !(reply instanceof Retry)) {
+                        return reply;
+                    }
+                }
+                stats.retry();
+                attempt++;
+                long tid = t == null ? 0 : t.id();
+                if (reply instanceof Retry r && r.topologyId() > tid) {
+                    installed.awaitAtLeast(r.topologyId(), deadline);
+                } else if (reply instanceof Retry) {
+                    // The primary is behind us or busy: give it a moment, bounded by the deadline.
+                    long pause = TimeUnit.MILLISECONDS.toNanos(Math.min(5L * attempt, 200));
+                    installed.awaitAtLeast(tid + 1, Math.min(deadline, System.nanoTime() + pause));
+                    last = "primary " + primary + " asked to retry";
+                } else {
+                    installed.awaitAtLeast(tid + 1, deadline);
+                    if (primary == null) {
+                        last = "segment " + segment + " has no owner";
+                    }
+                }
+                if (System.nanoTime() - deadline >= 0) {
+                    throw new GridUnavailableException("no primary of session " + key + " answered within remoteTimeout="
+                            + timeout + " ms (topology " + installed.id() + ", " + attempt + " attempts; last: " + last
+                            + ")");
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new GridUnavailableException("interrupted while waiting for the primary of session " + key, e);
+        }
+    }
+
+    private GridMessage handleLocally(GridMessage request) {
+        if (request instanceof CommitRequest c) {
+            stats.commit(false);
+            return replicator.commit(c);
+        }
+        if (request instanceof ReadRequest r) {
+            stats.read(false);
+            return replicator.read(r);
+        }
+        throw new IllegalArgumentException("not a primary request: " + request);
+    }
+
+    // ---- shutdown ----
+
+    /** Hands this member's segments to the others, then leaves. */
+    void leave() {
+        if (closed) {
+            return;
+        }
+        if (joined && viewMembers().size() > 1) {
+            Member coord = viewMembers().get(0);
+            try {
+                if (coord.equals(self())) {
+                    coordinator.leave(self()).get(config.leaveTimeout(), TimeUnit.MILLISECONDS);
+                } else {
+                    GridMessage r = transport.request(coord, new LeaveRequest(), config.leaveTimeout())
+                            .get(config.leaveTimeout() + 1_000, TimeUnit.MILLISECONDS);
+                    if (!(r instanceof Ack)) {
+                        LOG.warn("{} left cluster {} without handing over its segments: coordinator answered {}", self(),
+                                config.clusterName(), r);
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                LOG.warn("{} left cluster {} before its segments were handed over (leaveTimeout={} ms): {}", self(),
+                        config.clusterName(), config.leaveTimeout(), String.valueOf(e.getCause() == null ? e : e.getCause()));
+            }
+        }
+        close();
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        joined = false;
+        coordinator.close();
+        background.shutdownNow();
+        transport.close();
+        installed.clear();
+    }
+
+    /** Stops abruptly, as a crash would: no leave, no hand-over. */
+    void halt() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        joined = false;
+        coordinator.close();
+        background.shutdownNow();
+        try {
+            transport.crash();
+        } catch (Exception e) {
+            LOG.debug("halt", e);
+        }
+        installed.clear();
+    }
+}

@@ -1,0 +1,172 @@
+package org.sessiongrid.grid;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+import org.sessiongrid.placement.Member;
+import org.sessiongrid.placement.SegmentHash;
+import org.sessiongrid.session.RecordChanges;
+import org.sessiongrid.session.SessionDelta;
+import org.sessiongrid.session.SessionKey;
+import org.sessiongrid.session.SessionRecord;
+import org.sessiongrid.topology.Topology;
+import org.sessiongrid.wire.GridMessage;
+import org.sessiongrid.wire.GridMessage.CommitKind;
+import org.sessiongrid.wire.GridMessage.CommitReply;
+import org.sessiongrid.wire.GridMessage.CommitRequest;
+import org.sessiongrid.wire.GridMessage.ReadReply;
+import org.sessiongrid.wire.GridMessage.ReadRequest;
+
+/** {@link SessionStore} of one namespace over a {@link GridNode}. */
+final class GridSessionStore implements SessionStore {
+
+    private final GridNode node;
+    private final String namespace;
+
+    GridSessionStore(GridNode node, String namespace) {
+        this.node = node;
+        this.namespace = Objects.requireNonNull(namespace, "namespace");
+    }
+
+    @Override
+    public String namespace() {
+        return namespace;
+    }
+
+    private SessionKey key(String id) {
+        return new SessionKey(namespace, SegmentHash.stripRoute(id));
+    }
+
+    @Override
+    public SessionRecord create(String id, SessionDelta initial) {
+        SessionKey key = key(id);
+        long now = System.currentTimeMillis();
+        // Creation and access times are fixed here, so that the record this node builds from the
+        // delta is identical to the one the primary built.
+        SessionDelta.Builder b = SessionDelta.builder()
+                .creationTime(initial.creationTime() == SessionDelta.UNCHANGED ? now : initial.creationTime())
+                .lastAccessedTime(initial.lastAccessedTime() == SessionDelta.UNCHANGED ? now : initial.lastAccessedTime());
+        if (initial.maxInactiveInterval() != SessionDelta.UNCHANGED) {
+            b.maxInactiveInterval((int) initial.maxInactiveInterval());
+        }
+        if (initial.containerDataChanged()) {
+            b.containerData(initial.containerData());
+        }
+        initial.set().forEach(b::set);
+        SessionDelta delta = b.build();
+        GridMessage r = node.callPrimary(key, tid -> new CommitRequest(tid, key, CommitKind.CREATE, 0, delta, 0));
+        CommitReply reply = (CommitReply) r;
+        return switch (reply.status()) {
+            case OK -> SessionRecord.create(key, reply.version(), delta);
+            case EXISTS, INVALIDATED -> throw new SessionExistsException("session id " + key + " is already in use");
+            case MISSING -> throw new IllegalStateException("create answered MISSING for " + key);
+        };
+    }
+
+    @Override
+    public SessionRecord find(String id, SessionRecord known) {
+        SessionKey key = key(id);
+        int segment = node.records().segmentOf(key);
+        if (node.isLocalPrimary(segment)) {
+            // The fast path: this member orders the session's writes, so its copy is current.
+            node.stats().read(false);
+            SessionRecord r = node.records().get(key);
+            if (r == null || r.isTombstone()) {
+                return null;
+            }
+            return known != null && known.version() == r.version() ? known : r;
+        }
+        long knownVersion = known == null ? 0 : known.version();
+        ReadReply reply = (ReadReply) node.callPrimary(key, tid -> new ReadRequest(tid, key, knownVersion));
+        return switch (reply.status()) {
+            case NOT_MODIFIED -> known;
+            case CHANGES -> apply(reply.changes(), known);
+            case MISSING, INVALIDATED -> null;
+        };
+    }
+
+    private static SessionRecord apply(RecordChanges changes, SessionRecord known) {
+        return changes.applyTo(changes.baseVersion() == 0 ? null : known);
+    }
+
+    @Override
+    public SessionRecord commit(String id, SessionDelta delta, SessionRecord base) {
+        SessionKey key = key(id);
+        long baseVersion = base == null ? 0 : base.version();
+        CommitReply reply = (CommitReply) node.callPrimary(key,
+                tid -> new CommitRequest(tid, key, CommitKind.UPDATE, baseVersion, delta, 0));
+        return switch (reply.status()) {
+            case OK -> {
+                if (reply.changes() != null) {
+                    yield apply(reply.changes(), base);
+                }
+                yield base.apply(delta, reply.version());
+            }
+            case MISSING -> throw new SessionGoneException("session " + key + " no longer exists", false);
+            case INVALIDATED -> throw new SessionGoneException("session " + key + " was invalidated", true);
+            case EXISTS -> throw new IllegalStateException("update answered EXISTS for " + key);
+        };
+    }
+
+    @Override
+    public boolean invalidate(String id) {
+        SessionKey key = key(id);
+        int ttl = node.config().tombstoneTimeout();
+        CommitReply reply = (CommitReply) node.callPrimary(key,
+                tid -> new CommitRequest(tid, key, CommitKind.INVALIDATE, 0, SessionDelta.builder().build(), ttl));
+        return reply.status() == GridMessage.CommitStatus.OK;
+    }
+
+    @Override
+    public SessionRecord changeId(String oldId, String newId) {
+        SessionRecord old = find(oldId, null);
+        if (old == null) {
+            throw new SessionGoneException("session " + key(oldId) + " no longer exists", false);
+        }
+        SessionDelta.Builder b = SessionDelta.builder().creationTime(old.meta().creationTime())
+                .lastAccessedTime(old.meta().lastAccessedTime())
+                .maxInactiveInterval(old.meta().maxInactiveInterval());
+        if (old.meta().containerData() != null) {
+            b.containerData(old.meta().containerData());
+        }
+        old.attributes().forEach((n, a) -> b.set(n, a.value()));
+        SessionRecord moved = create(newId, b.build());
+        invalidate(oldId);
+        return moved;
+    }
+
+    @Override
+    public String newLocalId(Supplier<String> generator) {
+        Topology t = node.topology();
+        int members = t == null ? 1 : Math.max(1, t.readTable().members().size());
+        // Expected tries = members; allow many more so that an unlucky run still lands here.
+        int attempts = 16 * members + 16;
+        String id = generator.get();
+        for (int i = 0; i < attempts && !isLocalPrimary(id); i++) {
+            id = generator.get();
+        }
+        return id;
+    }
+
+    @Override
+    public boolean isLocalPrimary(String id) {
+        return node.isLocalPrimary(node.records().segmentOf(key(id)));
+    }
+
+    @Override
+    public SessionOwners owners(String id) {
+        int segment = node.records().segmentOf(key(id));
+        Topology t = node.topology();
+        if (t == null) {
+            return new SessionOwners(segment, 0, null, List.of());
+        }
+        List<Member> owners = t.writeOwners(segment);
+        List<String> backups = new ArrayList<>();
+        for (int i = 1; i < owners.size(); i++) {
+            backups.add(owners.get(i).toString());
+        }
+        return new SessionOwners(segment, t.id(), owners.isEmpty() ? null : owners.get(0).toString(), backups);
+    }
+}

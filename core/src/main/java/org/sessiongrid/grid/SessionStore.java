@@ -1,0 +1,79 @@
+package org.sessiongrid.grid;
+
+import java.util.function.Supplier;
+
+import org.sessiongrid.session.SessionDelta;
+import org.sessiongrid.session.SessionRecord;
+
+/**
+ * The sessions of one webapp namespace (host + context path) in the grid. This is what a container
+ * adapter calls; it keeps its own in-process session objects and hands the store the last record it
+ * saw, so that the store sends and fetches only what changed.
+ *
+ * <p>Session ids may carry a route suffix ({@code id.route}); the store strips it, so the suffix can
+ * change (after failover) without the session changing.
+ *
+ * <p>Thread-safe. Every method may block for up to the grid's {@code remoteTimeout} while it waits
+ * for a remote primary or a failover, and throws {@link GridUnavailableException} after that.
+ */
+public interface SessionStore {
+
+    /** The namespace, e.g. {@code localhost/shop}. */
+    String namespace();
+
+    /**
+     * Stores a new session. {@code initial} should carry the creation time, timeout and first
+     * attributes.
+     *
+     * @return the stored record
+     * @throws SessionExistsException if the id is taken (or was recently invalidated): mint another
+     */
+    SessionRecord create(String id, SessionDelta initial);
+
+    /**
+     * The current record of a session, or null if it does not exist or was invalidated.
+     *
+     * @param known the record this node already holds (null: none); returned as is when still current,
+     *              so a caller can tell "unchanged" by identity
+     */
+    SessionRecord find(String id, SessionRecord known);
+
+    /**
+     * Applies the changes of one request and returns the resulting record: {@code base} with this
+     * request's and every concurrent request's changes merged at attribute level.
+     *
+     * @param base the record the changes were made on (null if the caller has none)
+     * @throws SessionGoneException if the session no longer exists or was invalidated
+     */
+    SessionRecord commit(String id, SessionDelta delta, SessionRecord base);
+
+    /**
+     * Invalidates a session everywhere, leaving a tombstone for {@code tombstoneTimeout} so that a late
+     * commit cannot bring it back. Idempotent.
+     *
+     * @return true if this call invalidated a live session
+     */
+    boolean invalidate(String id);
+
+    /**
+     * Moves a session to a new id (session fixation protection at login): the record is created
+     * under {@code newId} and the old id invalidated.
+     *
+     * @return the record under the new id
+     * @throws SessionGoneException if the old session no longer exists
+     */
+    SessionRecord changeId(String oldId, String newId);
+
+    /**
+     * Mints a session id whose primary is this member, so that a sticky balancer keeps the user on
+     * the node that holds the session without a network call. Falls back to a plain generated id
+     * if none of a bounded number of candidates lands here.
+     */
+    String newLocalId(Supplier<String> generator);
+
+    /** True if this member is the primary of the session under the current topology. */
+    boolean isLocalPrimary(String id);
+
+    /** The session's owners under the current topology. */
+    SessionOwners owners(String id);
+}

@@ -1,0 +1,110 @@
+package org.sessiongrid.metrics;
+
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Counters of one grid member. Thread-safe and cheap to update from any thread (striped adders);
+ * readers get a consistent-enough snapshot for monitoring.
+ */
+public final class GridStats {
+
+    private final LongAdder commits = new LongAdder();
+    private final LongAdder remoteCommits = new LongAdder();
+    private final LongAdder reads = new LongAdder();
+    private final LongAdder remoteReads = new LongAdder();
+    private final LongAdder retries = new LongAdder();
+    private final LongAdder fullRecordResends = new LongAdder();
+    private final LongAdder lostSegments = new LongAdder();
+    private final LongAdder lostSessions = new LongAdder();
+    private final LongAdder recordsTransferred = new LongAdder();
+    private final LongAdder rebalancesCompleted = new LongAdder();
+    private final ConcurrentHashMap<String, LongAdder> dropped = new ConcurrentHashMap<>();
+
+    public void commit(boolean remote) {
+        (remote ? remoteCommits : commits).increment();
+    }
+
+    public void read(boolean remote) {
+        (remote ? remoteReads : reads).increment();
+    }
+
+    public void retry() {
+        retries.increment();
+    }
+
+    public void fullRecordResend() {
+        fullRecordResends.increment();
+    }
+
+    public void lostSegments(int segments, long sessions) {
+        lostSegments.add(segments);
+        lostSessions.add(sessions);
+    }
+
+    public void recordsTransferred(int n) {
+        recordsTransferred.add(n);
+    }
+
+    public void rebalanceCompleted() {
+        rebalancesCompleted.increment();
+    }
+
+    /** Counts a message dropped for {@code reason} (malformed kinds, busy, stale). */
+    public void dropped(String reason) {
+        dropped.computeIfAbsent(reason, r -> new LongAdder()).increment();
+    }
+
+    public long localCommits() {
+        return commits.sum();
+    }
+
+    public long remoteCommits() {
+        return remoteCommits.sum();
+    }
+
+    public long localReads() {
+        return reads.sum();
+    }
+
+    public long remoteReads() {
+        return remoteReads.sum();
+    }
+
+    public long retries() {
+        return retries.sum();
+    }
+
+    public long fullRecordResends() {
+        return fullRecordResends.sum();
+    }
+
+    public long lostSegments() {
+        return lostSegments.sum();
+    }
+
+    public long lostSessions() {
+        return lostSessions.sum();
+    }
+
+    public long recordsTransferred() {
+        return recordsTransferred.sum();
+    }
+
+    public long rebalancesCompleted() {
+        return rebalancesCompleted.sum();
+    }
+
+    /** Dropped messages by reason, sorted by reason. */
+    public Map<String, Long> droppedByReason() {
+        Map<String, Long> out = new TreeMap<>();
+        dropped.forEach((k, v) -> out.put(k, v.sum()));
+        return out;
+    }
+
+    public long droppedTotal() {
+        return dropped.values().stream().mapToLong(LongAdder::sum).sum();
+    }
+}

@@ -1,0 +1,584 @@
+package org.sessiongrid.placement;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * One placement computation: from a starting table (already stripped of departed members) to a
+ * balanced table for the given members.
+ *
+ * <p>Phases, each keeping what the previous ones established:
+ * <ol>
+ * <li>owned slots: quotas per member ({@link Quotas}); segments lacking owners are filled by
+ *     members under quota, and members over quota hand slots to members under quota. Every
+ *     added slot goes to a member under quota, so the copies to transfer add up to the members'
+ *     deficits, the least any table with these quotas needs;</li>
+ * <li>locations: owner swaps between two segments where that puts fewer owners of a segment on
+ *     a shared site, rack or machine (loads unchanged);</li>
+ * <li>primaries, then first backups: positions exchanged inside segments along augmenting paths,
+ *     which moves no data.</li>
+ * </ol>
+ * Every choice is made in a fixed order (members by id, segments by a hash of their number) and
+ * ties are broken by hashes of member ids and segment numbers, so all nodes compute the same
+ * table, and no member is favoured by its place in the id order.
+ */
+final class Balancer {
+
+    private static final int SEGMENT_ORDER_SEED = 0x5e551071;
+    private static final int MEMBER_SEED = 0x0dd5eed5;
+    private static final int MAX_REPAIR_PASSES = 8;
+
+    private final List<Member> members;
+    private final int n;
+    private final int numSegments;
+    private final int k;
+    private final WorkingTable t;
+    private final Locations locations;
+    private final int[] order;
+    private final int[] segmentHash;
+    private final int[] memberHash;
+    private int[] quota;
+
+    /**
+     * @param members   sorted by id, distinct, not empty
+     * @param numOwners requested owners per segment, at least 1
+     * @param start     starting rows as indexes into {@code members}
+     */
+    Balancer(List<Member> members, int numOwners, int[][] start) {
+        this.members = members;
+        this.n = members.size();
+        this.numSegments = start.length;
+        this.k = Math.min(numOwners, n);
+        int capacity = k;
+        for (int[] row : start) {
+            capacity = Math.max(capacity, row.length);
+        }
+        this.t = new WorkingTable(n, capacity, start);
+        this.locations = new Locations(members, k);
+        this.segmentHash = new int[numSegments];
+        for (int s = 0; s < numSegments; s++) {
+            segmentHash[s] = SegmentHash.hashInt(s, SEGMENT_ORDER_SEED);
+        }
+        this.order = segmentOrder(segmentHash);
+        this.memberHash = new int[n];
+        for (int m = 0; m < n; m++) {
+            memberHash[m] = SegmentHash.murmur3_32(members.get(m).id().getBytes(StandardCharsets.UTF_8), MEMBER_SEED);
+        }
+    }
+
+    OwnerTable run() {
+        trimToOwnerCount();
+        int[] loads = new int[n];
+        for (int m = 0; m < n; m++) {
+            loads[m] = t.load(m);
+        }
+        quota = Quotas.owned(members, numSegments, k, loads);
+        fillHoles();
+        drainSurplus();
+        fillHoles();
+        if (locations.relevant()) {
+            repairLocations();
+        }
+        balancePosition(0);
+        if (k >= 3) {
+            balancePosition(1);
+        }
+        return new OwnerTable(members, numSegments, t.toRows());
+    }
+
+    // ---------------------------------------------------------------- owned slots
+
+    /** When the owner count shrinks, drop surplus backups: worst placed, then most loaded first. */
+    private void trimToOwnerCount() {
+        for (int s = 0; s < numSegments; s++) {
+            while (t.size(s) > k) {
+                int victim = -1;
+                long victimCost = -1;
+                for (int i = 1; i < t.size(s); i++) {
+                    int m = t.owner(s, i);
+                    long cost = locations.costAgainst(t, s, m, -1);
+                    if (victim < 0 || cost > victimCost || cost == victimCost && t.load(m) >= t.load(victim)) {
+                        victim = m;
+                        victimCost = cost;
+                    }
+                }
+                t.remove(s, victim);
+            }
+        }
+    }
+
+    /**
+     * Gives every segment k owners, one round of owners at a time so that each member's picks
+     * spread over all segments (which also hands out first positions, the primaries, evenly).
+     */
+    private void fillHoles() {
+        for (int round = 0; round < k; round++) {
+            for (int s : order) {
+                while (t.size(s) <= round) {
+                    fillOne(s);
+                }
+            }
+        }
+    }
+
+    /** Adds the best member under quota to {@code s}: best location, no transfer, largest deficit. */
+    private void fillOne(int s) {
+        boolean tags = locations.relevant();
+        int best = -1;
+        long bestCost = 0;
+        int bestTransfer = 0;
+        int bestDeficit = 0;
+        int bestTie = 0;
+        for (int u = 0; u < n; u++) {
+            int deficit = quota[u] - t.load(u);
+            if (deficit <= 0 || t.owns(s, u)) {
+                continue;
+            }
+            long cost = tags ? locations.costAgainst(t, s, u, -1) : 0;
+            int transfer = t.transferCost(s, u);
+            int tie = tieHash(s, u);
+            int c = best < 0 ? -1 : Long.compare(cost, bestCost);
+            if (c == 0) {
+                c = Integer.compare(transfer, bestTransfer);
+            }
+            if (c == 0) {
+                c = Integer.compare(bestDeficit, deficit);
+            }
+            if (c == 0) {
+                c = Integer.compare(tie, bestTie);
+            }
+            if (c < 0) {
+                best = u;
+                bestCost = cost;
+                bestTransfer = transfer;
+                bestDeficit = deficit;
+                bestTie = tie;
+            }
+        }
+        if (best >= 0) {
+            t.add(s, best);
+        } else {
+            augmentFill(s);
+        }
+    }
+
+    /**
+     * Fills a hole in {@code start} when every member under quota already owns it: a member at
+     * quota takes the hole and gives up another of its segments, which another member takes, and
+     * so on until a member under quota ends the chain. Such a chain always exists (it is an
+     * augmenting path of the segment/member b-matching). The chain found is a cheapest one (0-1
+     * BFS): giving up a slot held at the start costs one more transfer, giving up a slot gained
+     * in this computation costs nothing.
+     */
+    private void augmentFill(int start) {
+        int[] memberDist = new int[n];
+        int[] segmentDist = new int[numSegments];
+        Arrays.fill(memberDist, Integer.MAX_VALUE);
+        Arrays.fill(segmentDist, Integer.MAX_VALUE);
+        int[] entersSegment = new int[n];
+        int[] vacatedBy = new int[numSegments];
+        boolean[] memberDone = new boolean[n];
+        boolean[] segmentDone = new boolean[numSegments];
+        ArrayDeque<Integer> deque = new ArrayDeque<>(); // members as m, segments as n + s
+        segmentDist[start] = 0;
+        vacatedBy[start] = -1;
+        deque.add(n + start);
+        while (!deque.isEmpty()) {
+            int node = deque.pollFirst();
+            if (node >= n) {
+                int s = node - n;
+                if (segmentDone[s]) {
+                    continue;
+                }
+                segmentDone[s] = true;
+                int d = segmentDist[s];
+                for (int y = 0; y < n; y++) {
+                    if (d < memberDist[y] && !t.owns(s, y)) {
+                        memberDist[y] = d;
+                        entersSegment[y] = s;
+                        deque.addFirst(y);
+                    }
+                }
+                continue;
+            }
+            int x = node;
+            if (memberDone[x]) {
+                continue;
+            }
+            memberDone[x] = true;
+            if (t.load(x) < quota[x]) {
+                // Walk back from the member under quota to the hole: each member takes the place
+                // of the one that gave its segment up.
+                int incoming = x;
+                while (true) {
+                    int s = entersSegment[incoming];
+                    int outgoing = vacatedBy[s];
+                    if (outgoing < 0) {
+                        t.add(s, incoming);
+                        return;
+                    }
+                    t.replace(s, outgoing, incoming);
+                    incoming = outgoing;
+                }
+            }
+            int d = memberDist[x];
+            for (int s : order) {
+                if (!t.owns(s, x)) {
+                    continue;
+                }
+                int w = t.transferCost(s, x) == 0 ? 1 : 0;
+                if (d + w < segmentDist[s]) {
+                    segmentDist[s] = d + w;
+                    vacatedBy[s] = x;
+                    if (w == 0) {
+                        deque.addFirst(n + s);
+                    } else {
+                        deque.addLast(n + s);
+                    }
+                }
+            }
+        }
+        throw new IllegalStateException("no member can take segment " + start);
+    }
+
+    /**
+     * Members over quota hand slots to members under quota, one slot at a time, choosing the
+     * (segment, receiver) that places best, transfers nothing if possible, keeps the giver's
+     * primaries, and serves the largest deficit. When no receiver can take any of the giver's
+     * segments, the slot is just released and {@link #fillHoles()} places it.
+     */
+    private void drainSurplus() {
+        boolean tags = locations.relevant();
+        int[] receivers = new int[n];
+        for (int o = 0; o < n; o++) {
+            while (t.load(o) > quota[o]) {
+                int receiverCount = 0;
+                for (int u = 0; u < n; u++) {
+                    if (t.load(u) < quota[u]) {
+                        receivers[receiverCount++] = u;
+                    }
+                }
+                int bestSegment = -1;
+                int bestReceiver = -1;
+                long bestDelta = 0;
+                int bestTransfer = 0;
+                int bestPrimary = 0;
+                int bestDeficit = 0;
+                int bestTie = 0;
+                for (int s : order) {
+                    int position = t.positionOf(s, o);
+                    if (position < 0) {
+                        continue;
+                    }
+                    int primary = position == 0 ? 1 : 0;
+                    for (int i = 0; i < receiverCount; i++) {
+                        int u = receivers[i];
+                        if (t.owns(s, u)) {
+                            continue;
+                        }
+                        long delta = tags ? locations.replaceDelta(t, s, o, u) : 0;
+                        int transfer = t.transferCost(s, u);
+                        int deficit = quota[u] - t.load(u);
+                        int tie = tieHash(s, u);
+                        int c = bestSegment < 0 ? -1 : Long.compare(delta, bestDelta);
+                        if (c == 0) {
+                            c = Integer.compare(transfer, bestTransfer);
+                        }
+                        if (c == 0) {
+                            c = Integer.compare(primary, bestPrimary);
+                        }
+                        if (c == 0) {
+                            c = Integer.compare(bestDeficit, deficit);
+                        }
+                        if (c == 0) {
+                            c = Integer.compare(tie, bestTie);
+                        }
+                        if (c < 0) {
+                            bestSegment = s;
+                            bestReceiver = u;
+                            bestDelta = delta;
+                            bestTransfer = transfer;
+                            bestPrimary = primary;
+                            bestDeficit = deficit;
+                            bestTie = tie;
+                        }
+                    }
+                }
+                if (bestSegment >= 0) {
+                    t.replace(bestSegment, o, bestReceiver);
+                } else {
+                    releaseOne(o);
+                }
+            }
+        }
+    }
+
+    /** Removes {@code o} from its worst placed backup slot (a primary slot only if it has no other). */
+    private void releaseOne(int o) {
+        int bestSegment = -1;
+        long bestKey = Long.MIN_VALUE;
+        for (int s : order) {
+            int position = t.positionOf(s, o);
+            if (position < 0) {
+                continue;
+            }
+            long key = locations.costAgainst(t, s, o, -1) * 2 + (position == 0 ? 0 : 1);
+            if (bestSegment < 0 || key > bestKey) {
+                bestSegment = s;
+                bestKey = key;
+            }
+        }
+        t.remove(bestSegment, o);
+    }
+
+    // ---------------------------------------------------------------- locations
+
+    /**
+     * Swaps owners between two segments while that lowers the location cost: the owner sharing a
+     * location in one segment goes to a segment where it does not, and an owner from there comes
+     * back. Among improving swaps the one transferring the fewest copies wins, then the biggest
+     * improvement. Loads do not change.
+     */
+    private void repairLocations() {
+        long floor = locations.fullSegmentFloor();
+        for (int pass = 0; pass < MAX_REPAIR_PASSES; pass++) {
+            boolean improved = false;
+            for (int s : order) {
+                for (int position = 0; position < t.size(s); position++) {
+                    if (t.size(s) == k && locations.segmentCost(t, s) <= floor) {
+                        break;
+                    }
+                    int a = t.owner(s, position);
+                    if (locations.costAgainst(t, s, a, -1) > 0 && swapAway(s, a)) {
+                        improved = true;
+                    }
+                }
+            }
+            if (!improved) {
+                return;
+            }
+        }
+    }
+
+    private boolean swapAway(int s, int a) {
+        int bestSegment = -1;
+        int bestOwner = -1;
+        int bestTransfer = 0;
+        long bestDelta = 0;
+        long leave = -locations.costAgainst(t, s, a, -1);
+        for (int s2 : order) {
+            if (s2 == s || t.owns(s2, a)) {
+                continue;
+            }
+            for (int q = 0; q < t.size(s2); q++) {
+                int c = t.owner(s2, q);
+                if (t.owns(s, c)) {
+                    continue;
+                }
+                long delta = leave + locations.costAgainst(t, s, c, a) + locations.replaceDelta(t, s2, c, a);
+                if (delta >= 0) {
+                    continue;
+                }
+                int transfer = t.transferCost(s2, a) + t.transferCost(s, c)
+                        - t.transferCost(s, a) - t.transferCost(s2, c);
+                if (bestSegment < 0 || transfer < bestTransfer || transfer == bestTransfer && delta < bestDelta) {
+                    bestSegment = s2;
+                    bestOwner = c;
+                    bestTransfer = transfer;
+                    bestDelta = delta;
+                }
+            }
+        }
+        if (bestSegment < 0) {
+            return false;
+        }
+        t.replace(s, a, bestOwner);
+        t.replace(bestSegment, bestOwner, a);
+        return true;
+    }
+
+    // ---------------------------------------------------------------- primaries and backups
+
+    /** Even counts of position {@code p} (0 = primary, 1 = first backup), ceilings to those holding more now. */
+    private int[] positionQuota(int p) {
+        long[] lo = new long[n];
+        long[] hi = new long[n];
+        long[] weight = new long[n];
+        long[] tie = new long[n];
+        int[] below = new int[n];
+        for (int s = 0; s < numSegments; s++) {
+            for (int i = 0; i < p; i++) {
+                below[t.owner(s, i)]++;
+            }
+            tie[t.owner(s, p)]++;
+        }
+        for (int m = 0; m < n; m++) {
+            hi[m] = t.load(m) - (p == 0 ? 0 : below[m]);
+            weight[m] = 1;
+        }
+        long[] shares = Quotas.share(numSegments, lo, hi, weight, tie);
+        int[] result = new int[n];
+        for (int m = 0; m < n; m++) {
+            result[m] = (int) shares[m];
+        }
+        return result;
+    }
+
+    /**
+     * Brings the count of position {@code p} of every member to its quota by exchanging positions
+     * inside segments, which moves no data: a member over quota gives position p of a segment to
+     * one of that segment's later owners, which, if that puts it over quota, gives position p of
+     * another segment on, until a member under quota is reached (breadth-first, so shortest
+     * chains). Only when no chain exists for primaries are slots swapped between segments.
+     */
+    private void balancePosition(int p) {
+        int[] target = positionQuota(p);
+        int[] count = new int[n];
+        for (int s = 0; s < numSegments; s++) {
+            count[t.owner(s, p)]++;
+        }
+        int[][] segmentsOf = segmentsByMember();
+        for (int x = 0; x < n; x++) {
+            while (count[x] > target[x]) {
+                if (!promoteChain(x, p, count, target, segmentsOf)) {
+                    if (p == 0 && swapPrimaryAcross(x, count, target, segmentsOf)) {
+                        segmentsOf = segmentsByMember();
+                    } else {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    private boolean promoteChain(int x, int p, int[] count, int[] target, int[][] segmentsOf) {
+        int[] via = new int[n];
+        boolean[] seen = new boolean[n];
+        ArrayDeque<Integer> queue = new ArrayDeque<>();
+        seen[x] = true;
+        queue.add(x);
+        while (!queue.isEmpty()) {
+            int y = queue.poll();
+            for (int s : segmentsOf[y]) {
+                if (t.owner(s, p) != y) {
+                    continue;
+                }
+                for (int q = p + 1; q < t.size(s); q++) {
+                    int z = t.owner(s, q);
+                    if (seen[z]) {
+                        continue;
+                    }
+                    seen[z] = true;
+                    via[z] = s;
+                    if (count[z] < target[z]) {
+                        for (int cur = z; cur != x; ) {
+                            int segment = via[cur];
+                            int previous = t.owner(segment, p);
+                            t.swapPositions(segment, p, t.positionOf(segment, cur));
+                            count[cur]++;
+                            count[previous]--;
+                            cur = previous;
+                        }
+                        return true;
+                    }
+                    queue.add(z);
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Last resort for primaries: {@code x} hands a primary slot to a member {@code z} under quota
+     * that does not own that segment, and takes one of {@code z}'s backup slots elsewhere in
+     * exchange (two transfers, loads unchanged, locations not made worse).
+     */
+    private boolean swapPrimaryAcross(int x, int[] count, int[] target, int[][] segmentsOf) {
+        boolean tags = locations.relevant();
+        int bestS = -1;
+        int bestS2 = -1;
+        int bestZ = -1;
+        int bestTransfer = 0;
+        long bestDelta = 0;
+        for (int z = 0; z < n; z++) {
+            if (count[z] >= target[z]) {
+                continue;
+            }
+            for (int s : segmentsOf[x]) {
+                if (t.owner(s, 0) != x || t.owns(s, z)) {
+                    continue;
+                }
+                for (int s2 : segmentsOf[z]) {
+                    int position = t.positionOf(s2, z);
+                    if (position < 1 || t.owns(s2, x)) {
+                        continue;
+                    }
+                    long delta = tags ? locations.replaceDelta(t, s, x, z) + locations.replaceDelta(t, s2, z, x) : 0;
+                    if (delta > 0) {
+                        continue;
+                    }
+                    int transfer = t.transferCost(s, z) + t.transferCost(s2, x)
+                            - t.transferCost(s, x) - t.transferCost(s2, z);
+                    if (bestS < 0 || transfer < bestTransfer || transfer == bestTransfer && delta < bestDelta) {
+                        bestS = s;
+                        bestS2 = s2;
+                        bestZ = z;
+                        bestTransfer = transfer;
+                        bestDelta = delta;
+                    }
+                }
+            }
+            if (bestS >= 0) {
+                break;
+            }
+        }
+        if (bestS < 0) {
+            return false;
+        }
+        t.replace(bestS, x, bestZ);
+        t.replace(bestS2, bestZ, x);
+        count[x]--;
+        count[bestZ]++;
+        return true;
+    }
+
+    /** For each member, the segments it owns, in the hashed segment order. */
+    private int[][] segmentsByMember() {
+        int[][] result = new int[n][];
+        int[] fill = new int[n];
+        for (int m = 0; m < n; m++) {
+            result[m] = new int[t.load(m)];
+        }
+        for (int s : order) {
+            for (int i = 0; i < t.size(s); i++) {
+                int m = t.owner(s, i);
+                result[m][fill[m]++] = s;
+            }
+        }
+        return result;
+    }
+
+    // ---------------------------------------------------------------- determinism helpers
+
+    private int tieHash(int s, int m) {
+        return SegmentHash.hashInt(memberHash[m], segmentHash[s]);
+    }
+
+    private static int[] segmentOrder(int[] hashes) {
+        Integer[] boxed = new Integer[hashes.length];
+        for (int s = 0; s < hashes.length; s++) {
+            boxed[s] = s;
+        }
+        Arrays.sort(boxed, (a, b) -> {
+            int c = Integer.compare(hashes[a], hashes[b]);
+            return c != 0 ? c : Integer.compare(a, b);
+        });
+        int[] result = new int[hashes.length];
+        for (int i = 0; i < result.length; i++) {
+            result[i] = boxed[i];
+        }
+        return result;
+    }
+}

@@ -1,0 +1,318 @@
+package org.sessiongrid.replication;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+
+import org.sessiongrid.metrics.GridStats;
+import org.sessiongrid.placement.Member;
+import org.sessiongrid.session.RecordChanges;
+import org.sessiongrid.session.SessionKey;
+import org.sessiongrid.session.SessionRecord;
+import org.sessiongrid.topology.InstalledTopology;
+import org.sessiongrid.topology.Topology;
+import org.sessiongrid.transport.ClusterTransport;
+import org.sessiongrid.transport.MemberGoneException;
+import org.sessiongrid.wire.GridMessage;
+import org.sessiongrid.wire.GridMessage.CommitKind;
+import org.sessiongrid.wire.GridMessage.CommitReply;
+import org.sessiongrid.wire.GridMessage.CommitRequest;
+import org.sessiongrid.wire.GridMessage.CommitStatus;
+import org.sessiongrid.wire.GridMessage.Failure;
+import org.sessiongrid.wire.GridMessage.ReadReply;
+import org.sessiongrid.wire.GridMessage.ReadRequest;
+import org.sessiongrid.wire.GridMessage.ReadStatus;
+import org.sessiongrid.wire.GridMessage.ReplicateReply;
+import org.sessiongrid.wire.GridMessage.ReplicateRequest;
+import org.sessiongrid.wire.GridMessage.Retry;
+import org.sessiongrid.wire.GridMessage.StateChunk;
+import org.sessiongrid.wire.GridMessage.StateRequest;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The data path of one member: commits and reads at a segment's primary, replication to the
+ * backups, and the source side of a segment transfer.
+ *
+ * <p>Rules that make it safe, each relied on by a test:
+ * <ul>
+ * <li><b>Fencing.</b> Every request names the topology its sender planned it under. A member on a
+ * newer topology answers {@link Retry}; a member on an older one first waits briefly to catch up.
+ * Work is only ever done by members that agree on the topology, so exactly one member is primary
+ * of a segment for any write it accepts.</li>
+ * <li><b>Commit only what is replicated.</b> The primary builds the new record, sends the change to
+ * every live write owner of the segment and waits (sync mode); only when all applied it does the
+ * primary store the record and acknowledge. If a backup refuses (topology moved on) the primary
+ * keeps its old record and answers {@link Retry}; the backups that did apply hold a version that is
+ * replaced by the next write (see below).</li>
+ * <li><b>Versions.</b> A primary makes versions at least {@code topologyId << 32}, so a primary of a
+ * newer topology dominates. A backup applies a change only onto exactly its base version; otherwise
+ * it asks for the whole record, which the primary sends and the backup takes as authoritative.</li>
+ * <li><b>Order.</b> The primary holds the session's key lock from reading the current record until
+ * every backup answered, so the changes of one session reach the backups in order.</li>
+ * </ul>
+ */
+public final class Replicator {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Replicator.class);
+
+    /** How long a member behind the sender's topology waits to catch up before answering retry. */
+    private static final long FENCE_WAIT_MILLIS = 2_000;
+
+    private final Supplier<Member> self;
+    private final ClusterTransport transport;
+    private final InstalledTopology topology;
+    private final RecordStore records;
+    private final KeyLocks locks = new KeyLocks(4096);
+    private final boolean sync;
+    private final long remoteTimeout;
+    private final GridStats stats;
+
+    public Replicator(Supplier<Member> self, ClusterTransport transport, InstalledTopology topology, RecordStore records,
+                      boolean sync, long remoteTimeout, GridStats stats) {
+        this.self = self;
+        this.transport = transport;
+        this.topology = topology;
+        this.records = records;
+        this.sync = sync;
+        this.remoteTimeout = remoteTimeout;
+        this.stats = stats;
+    }
+
+    public RecordStore records() {
+        return records;
+    }
+
+    /**
+     * Null if the sender's topology id is ours (after waiting briefly for ours to reach it),
+     * otherwise the {@link Retry} to answer.
+     */
+    GridMessage fence(long senderTopologyId) {
+        long mine = topology.id();
+        if (senderTopologyId == mine) {
+            return null;
+        }
+        if (senderTopologyId > mine) {
+            try {
+                Topology t = topology.awaitAtLeast(senderTopologyId,
+                        System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FENCE_WAIT_MILLIS));
+                mine = t == null ? 0 : t.id();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                mine = topology.id();
+            }
+            if (mine == senderTopologyId) {
+                return null;
+            }
+        }
+        stats.dropped("stale-topology");
+        return new Retry(mine);
+    }
+
+    /** Handles a commit at this member, which the sender believes is the session's primary. */
+    public GridMessage commit(CommitRequest req) {
+        GridMessage refused = fence(req.topologyId());
+        if (refused != null) {
+            return refused;
+        }
+        SessionKey key = req.key();
+        int segment = records.segmentOf(key);
+        ReentrantLock lock = locks.lockFor(key);
+        lock.lock();
+        try {
+            Topology t = topology.get();
+            if (t == null || t.id() != req.topologyId()) {
+                return new Retry(topology.id());
+            }
+            if (!self.get().equals(t.primary(segment))) {
+                return new Retry(t.id());
+            }
+            SessionRecord old = records.get(key);
+            SessionRecord next;
+            switch (req.kind()) {
+                case CREATE -> {
+                    if (old != null) {
+                        return new CommitReply(old.isTombstone() ? CommitStatus.INVALIDATED : CommitStatus.EXISTS,
+                                old.version(), null);
+                    }
+                    next = SessionRecord.create(key, SessionRecord.nextVersion(0, t.id()), req.delta());
+                }
+                case UPDATE -> {
+                    if (old == null) {
+                        return new CommitReply(CommitStatus.MISSING, 0, null);
+                    }
+                    if (old.isTombstone()) {
+                        return new CommitReply(CommitStatus.INVALIDATED, old.version(), null);
+                    }
+                    next = old.apply(req.delta(), SessionRecord.nextVersion(old.version(), t.id()));
+                }
+                case INVALIDATE -> {
+                    if (old == null) {
+                        return new CommitReply(CommitStatus.MISSING, 0, null);
+                    }
+                    if (old.isTombstone()) {
+                        return new CommitReply(CommitStatus.INVALIDATED, old.version(), null);
+                    }
+                    next = old.tombstone(SessionRecord.nextVersion(old.version(), t.id()), System.currentTimeMillis(),
+                            req.tombstoneSeconds());
+                }
+                default -> throw new IllegalStateException("unknown commit kind " + req.kind());
+            }
+            RecordChanges toBackups = next.changesSince(old == null ? 0 : old.version());
+            List<Member> backups = liveBackups(t, segment);
+            if (sync) {
+                GridMessage failed = replicate(t, backups, toBackups, next);
+                if (failed != null) {
+                    return failed;
+                }
+                records.put(next);
+            } else {
+                records.put(next);
+                replicateAsync(t, backups, toBackups);
+            }
+            RecordChanges forSender = req.kind() == CommitKind.UPDATE && req.baseVersion() != old.version()
+                    ? next.changesSince(req.baseVersion()) : null;
+            return new CommitReply(CommitStatus.OK, next.version(), forSender);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private List<Member> liveBackups(Topology t, int segment) {
+        List<Member> out = new ArrayList<>(3);
+        Member me = self.get();
+        for (Member m : t.writeOwners(segment)) {
+            if (!m.equals(me) && transport.isInView(m)) {
+                out.add(m);
+            }
+        }
+        return out;
+    }
+
+    /** Sends the change to every backup and waits; null when all applied, else the reply for the sender. */
+    private GridMessage replicate(Topology t, List<Member> backups, RecordChanges changes, SessionRecord next) {
+        if (backups.isEmpty()) {
+            return null;
+        }
+        List<CompletableFuture<GridMessage>> futures = new ArrayList<>(backups.size());
+        for (Member b : backups) {
+            futures.add(transport.request(b, new ReplicateRequest(t.id(), changes), remoteTimeout));
+        }
+        GridMessage failure = null;
+        for (int i = 0; i < backups.size(); i++) {
+            GridMessage r = await(futures.get(i), backups.get(i));
+            if (r instanceof ReplicateReply rr && !rr.applied()) {
+                // The backup's copy is not at our base version (it missed a change, or holds one that
+                // was never acknowledged): give it the whole record, which it takes as authoritative.
+                stats.fullRecordResend();
+                r = await(transport.request(backups.get(i), new ReplicateRequest(t.id(), RecordChanges.whole(next)),
+                        remoteTimeout), backups.get(i));
+            }
+            if (r == null || (r instanceof ReplicateReply rr2 && rr2.applied())) {
+                continue;
+            }
+            if (failure == null) {
+                failure = r instanceof Retry ? r : new Retry(t.id());
+                LOG.debug("Backup {} refused {} under topology {}: {}", backups.get(i), changes.key(), t.id(), r);
+            }
+        }
+        return failure;
+    }
+
+    /** The reply, or null if the member left (it is no longer a live owner, so it need not apply). */
+    private GridMessage await(CompletableFuture<GridMessage> f, Member from) {
+        try {
+            return f.get(remoteTimeout + 1_000, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Failure("interrupted");
+        } catch (ExecutionException | CompletionException e) {
+            if (e.getCause() instanceof MemberGoneException) {
+                return null;
+            }
+            return new Failure(from + ": " + e.getCause());
+        } catch (TimeoutException e) {
+            return new Failure(from + " did not answer within " + remoteTimeout + " ms");
+        }
+    }
+
+    private void replicateAsync(Topology t, List<Member> backups, RecordChanges changes) {
+        for (Member b : backups) {
+            transport.request(b, new ReplicateRequest(t.id(), changes), remoteTimeout).thenAccept(r -> {
+                if (r instanceof ReplicateReply rr && !rr.applied()) {
+                    SessionRecord now = records.get(changes.key());
+                    if (now != null) {
+                        stats.fullRecordResend();
+                        transport.request(b, new ReplicateRequest(t.id(), RecordChanges.whole(now)), remoteTimeout);
+                    }
+                }
+            });
+        }
+    }
+
+    /** Applies a primary's change at this backup (or pending owner). */
+    public GridMessage replicate(ReplicateRequest req) {
+        GridMessage refused = fence(req.topologyId());
+        if (refused != null) {
+            return refused;
+        }
+        RecordChanges c = req.changes();
+        boolean[] applied = {true};
+        records.compute(c.key(), (k, local) -> {
+            if (c.baseVersion() == 0) {
+                // A whole record from the primary of our topology is authoritative; an older one
+                // (a late duplicate) changes nothing.
+                return local == null || local.version() <= c.version() ? c.applyTo(null) : local;
+            }
+            if (local != null && local.version() == c.baseVersion()) {
+                return c.applyTo(local);
+            }
+            applied[0] = false;
+            return local;
+        });
+        return new ReplicateReply(applied[0]);
+    }
+
+    /** Answers a read at the primary: nothing new, the changes since the caller's version, or gone. */
+    public GridMessage read(ReadRequest req) {
+        GridMessage refused = fence(req.topologyId());
+        if (refused != null) {
+            return refused;
+        }
+        Topology t = topology.get();
+        if (!self.get().equals(t.primary(records.segmentOf(req.key())))) {
+            return new Retry(t.id());
+        }
+        SessionRecord r = records.get(req.key());
+        if (r == null) {
+            return new ReadReply(ReadStatus.MISSING, null);
+        }
+        if (r.isTombstone()) {
+            return new ReadReply(ReadStatus.INVALIDATED, null);
+        }
+        if (r.version() == req.knownVersion()) {
+            return new ReadReply(ReadStatus.NOT_MODIFIED, null);
+        }
+        return new ReadReply(ReadStatus.CHANGES, r.changesSince(req.knownVersion()));
+    }
+
+    /** Serves a chunk of a segment to a new owner. */
+    public GridMessage stateChunk(StateRequest req, int maxChunk) {
+        GridMessage refused = fence(req.topologyId());
+        if (refused != null) {
+            return refused;
+        }
+        if (req.segment() < 0 || req.segment() >= records.numSegments()) {
+            return new Failure("segment " + req.segment() + " out of range");
+        }
+        int max = Math.max(1, Math.min(req.maxRecords(), maxChunk));
+        List<SessionRecord> chunk = records.chunk(req.segment(), req.after(), max);
+        return new StateChunk(chunk, chunk.size() < max);
+    }
+}

@@ -1,0 +1,126 @@
+package org.sessiongrid.replication;
+
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+
+import org.sessiongrid.metrics.GridStats;
+import org.sessiongrid.placement.Member;
+import org.sessiongrid.session.SessionKey;
+import org.sessiongrid.session.SessionRecord;
+import org.sessiongrid.topology.InstalledTopology;
+import org.sessiongrid.topology.Topology;
+import org.sessiongrid.transport.ClusterTransport;
+import org.sessiongrid.wire.GridMessage;
+import org.sessiongrid.wire.GridMessage.Retry;
+import org.sessiongrid.wire.GridMessage.StateChunk;
+import org.sessiongrid.wire.GridMessage.StateRequest;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The receiving side of a rebalance: pulls, chunk by chunk, every segment this member gains in a
+ * {@code READ_OLD_WRITE_ALL} topology from a current owner, then reports completion.
+ *
+ * <p>Writes keep flowing meanwhile and reach this member too (it is a write owner), so a pulled
+ * record is stored only if it is newer than what is here: a write made during the pull always wins
+ * over pulled data. A pull stops as soon as another topology is installed; the coordinator then
+ * starts a new rebalance whose pull begins afresh (records already here are kept).
+ */
+public final class SegmentPuller {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SegmentPuller.class);
+
+    private final Supplier<Member> self;
+    private final ClusterTransport transport;
+    private final InstalledTopology topology;
+    private final RecordStore records;
+    private final int chunkSize;
+    private final long remoteTimeout;
+    private final GridStats stats;
+
+    public SegmentPuller(Supplier<Member> self, ClusterTransport transport, InstalledTopology topology,
+                         RecordStore records, int chunkSize, long remoteTimeout, GridStats stats) {
+        this.self = self;
+        this.transport = transport;
+        this.topology = topology;
+        this.records = records;
+        this.chunkSize = chunkSize;
+        this.remoteTimeout = remoteTimeout;
+        this.stats = stats;
+    }
+
+    /**
+     * Pulls every segment this member gains under {@code t}. Returns true when all are here, false
+     * if {@code t} was replaced meanwhile (the pull is then abandoned).
+     */
+    public boolean pull(Topology t) throws InterruptedException {
+        List<Integer> segments = t.segmentsToPull(self.get());
+        int pulled = 0;
+        for (int segment : segments) {
+            if (!pullSegment(t, segment)) {
+                return false;
+            }
+            pulled++;
+        }
+        if (pulled > 0) {
+            LOG.debug("Pulled {} segments under topology {}", pulled, t.id());
+        }
+        return true;
+    }
+
+    private boolean pullSegment(Topology t, int segment) throws InterruptedException {
+        SessionKey after = null;
+        int attempt = 0;
+        while (true) {
+            if (topology.id() != t.id()) {
+                return false;
+            }
+            Member source = sourceFor(t, segment, attempt);
+            if (source == null) {
+                // No current owner left in the view: the coordinator will replace this topology.
+                topology.awaitNewerThan(t.id(), remoteTimeout, TimeUnit.MILLISECONDS);
+                return topology.id() == t.id();
+            }
+            GridMessage reply;
+            try {
+                reply = transport.request(source, new StateRequest(t.id(), segment, after, chunkSize), remoteTimeout)
+                        .get(remoteTimeout + 1_000, TimeUnit.MILLISECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                LOG.debug("Pull of segment {} from {} failed: {}", segment, source, e.toString());
+                attempt++;
+                topology.awaitNewerThan(t.id(), Math.min(1_000L * attempt, 5_000), TimeUnit.MILLISECONDS);
+                continue;
+            }
+            if (reply instanceof StateChunk chunk) {
+                int stored = 0;
+                for (SessionRecord r : chunk.records()) {
+                    if (records.putIfNewer(r)) {
+                        stored++;
+                    }
+                    after = r.key();
+                }
+                stats.recordsTransferred(stored);
+                if (chunk.last()) {
+                    return true;
+                }
+            } else if (reply instanceof Retry) {
+                attempt++;
+                topology.awaitNewerThan(t.id(), Math.min(100L * attempt, 2_000), TimeUnit.MILLISECONDS);
+            } else {
+                LOG.warn("Pull of segment {} from {} answered {}", segment, source, reply);
+                attempt++;
+                topology.awaitNewerThan(t.id(), Math.min(500L * attempt, 5_000), TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    /** A current owner of the segment other than this member, in the view; rotates on failures. */
+    private Member sourceFor(Topology t, int segment, int attempt) {
+        List<Member> owners = t.current().owners(segment).stream()
+                .filter(m -> !m.equals(self.get()) && transport.isInView(m)).toList();
+        return owners.isEmpty() ? null : owners.get(attempt % owners.size());
+    }
+}

@@ -1,0 +1,150 @@
+package org.sessiongrid.session;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * One session as the grid holds it: key, version, metadata and serialized attributes. Immutable: a
+ * change produces a new record, so readers never see a half-applied write and a record can be handed
+ * to another thread or the wire without copying.
+ *
+ * <p>Versions only grow. Only a segment's primary makes a new version, and it makes it at least
+ * {@code topologyId << 32}: a primary of a newer topology always wins over anything an older
+ * primary wrote, which is what lets a backup recognise and replace a write that was never
+ * acknowledged (see {@link #nextVersion(long, long)}).
+ */
+public final class SessionRecord {
+
+    private final SessionKey key;
+    private final long version;
+    private final SessionMeta meta;
+    private final SortedMap<String, Attribute> attributes;
+
+    public SessionRecord(SessionKey key, long version, SessionMeta meta, SortedMap<String, Attribute> attributes) {
+        this.key = Objects.requireNonNull(key, "key");
+        this.version = version;
+        this.meta = Objects.requireNonNull(meta, "meta");
+        this.attributes = Collections.unmodifiableSortedMap(new TreeMap<>(attributes));
+        if (version <= 0) {
+            throw new IllegalArgumentException("record version must be positive: " + version);
+        }
+    }
+
+    /**
+     * The version a primary assigns to the next change: one more than the current, but at least the
+     * first version of its topology, so that versions made under a newer topology dominate.
+     */
+    public static long nextVersion(long current, long topologyId) {
+        return Math.max(current + 1, topologyId << 32);
+    }
+
+    /** A new record for a created session. */
+    public static SessionRecord create(SessionKey key, long version, SessionDelta delta) {
+        long created = delta.creationTime() == SessionDelta.UNCHANGED ? System.currentTimeMillis() : delta.creationTime();
+        long accessed = delta.lastAccessedTime() == SessionDelta.UNCHANGED ? created : delta.lastAccessedTime();
+        int maxInactive = delta.maxInactiveInterval() == SessionDelta.UNCHANGED ? 0 : (int) delta.maxInactiveInterval();
+        SessionMeta meta = new SessionMeta(created, accessed, maxInactive, true,
+                delta.containerDataChanged() ? delta.containerData() : null);
+        TreeMap<String, Attribute> attrs = new TreeMap<>();
+        delta.set().forEach((n, v) -> attrs.put(n, new Attribute(v, version)));
+        return new SessionRecord(key, version, meta, attrs);
+    }
+
+    /** This record with {@code delta} merged in, at {@code newVersion}. */
+    public SessionRecord apply(SessionDelta delta, long newVersion) {
+        SessionMeta m = meta;
+        long accessed = delta.lastAccessedTime() == SessionDelta.UNCHANGED ? m.lastAccessedTime()
+                : Math.max(m.lastAccessedTime(), delta.lastAccessedTime());
+        int maxInactive = delta.maxInactiveInterval() == SessionDelta.UNCHANGED ? m.maxInactiveInterval()
+                : (int) delta.maxInactiveInterval();
+        byte[] cd = delta.containerDataChanged() ? delta.containerData() : m.containerData();
+        SessionMeta nm = new SessionMeta(m.creationTime(), accessed, maxInactive, m.valid(), cd);
+        TreeMap<String, Attribute> attrs = new TreeMap<>(attributes);
+        delta.set().forEach((n, v) -> attrs.put(n, new Attribute(v, newVersion)));
+        delta.removed().forEach(attrs::remove);
+        return new SessionRecord(key, newVersion, nm, attrs);
+    }
+
+    /**
+     * The tombstone that replaces this record when it is invalidated: no attributes, not valid, and
+     * kept until {@code now + ttlSeconds} so that a late write cannot bring the session back.
+     */
+    public SessionRecord tombstone(long newVersion, long now, int ttlSeconds) {
+        SessionMeta t = new SessionMeta(meta.creationTime(), now, Math.max(1, ttlSeconds), false, null);
+        return new SessionRecord(key, newVersion, t, new TreeMap<>());
+    }
+
+    /** The changes a holder of {@code knownVersion} needs to reach this record. */
+    public RecordChanges changesSince(long knownVersion) {
+        if (knownVersion <= 0 || knownVersion > version) {
+            return RecordChanges.whole(this);
+        }
+        TreeMap<String, Attribute> changed = new TreeMap<>();
+        attributes.forEach((n, a) -> {
+            if (a.version() > knownVersion) {
+                changed.put(n, a);
+            }
+        });
+        return new RecordChanges(key, knownVersion, version, meta, changed, new ArrayList<>(attributes.keySet()));
+    }
+
+    public SessionKey key() {
+        return key;
+    }
+
+    public long version() {
+        return version;
+    }
+
+    public SessionMeta meta() {
+        return meta;
+    }
+
+    /** Attributes by name, sorted. */
+    public SortedMap<String, Attribute> attributes() {
+        return attributes;
+    }
+
+    /** Shortcut for the serialized value of one attribute, or null. */
+    public byte[] attribute(String name) {
+        Attribute a = attributes.get(name);
+        return a == null ? null : a.value();
+    }
+
+    public boolean isTombstone() {
+        return !meta.valid();
+    }
+
+    /** Approximate bytes this record holds, for limits and statistics. */
+    public long sizeBytes() {
+        long n = 64 + key.id().length() + key.namespace().length();
+        if (meta.containerData() != null) {
+            n += meta.containerData().length;
+        }
+        for (Map.Entry<String, Attribute> e : attributes.entrySet()) {
+            n += e.getKey().length() + e.getValue().value().length + 16;
+        }
+        return n;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof SessionRecord r && r.version == version && r.key.equals(key) && r.meta.equals(meta)
+                && r.attributes.equals(attributes);
+    }
+
+    @Override
+    public int hashCode() {
+        return key.hashCode() * 31 + Long.hashCode(version);
+    }
+
+    @Override
+    public String toString() {
+        return "SessionRecord[" + key + " v" + version + (isTombstone() ? " tombstone" : "") + " attrs="
+                + attributes.keySet() + "]";
+    }
+}

@@ -1,0 +1,21 @@
+package org.sessiongrid.topology;
+
+import java.util.List;
+import java.util.Map;
+
+import org.sessiongrid.placement.Member;
+
+/** What the coordinator needs from its member: the view, and messaging to every member. */
+public interface CoordinatorContext {
+
+    Member self();
+
+    /** Members of the current view, coordinator first. */
+    List<Member> viewMembers();
+
+    /** Installs {@code t} on this member and every other member of the view, and waits for them. */
+    void installEverywhere(Topology t);
+
+    /** Every view member's status (this member's included); members that do not answer are absent. */
+    Map<Member, MemberStatus> queryAll();
+}

@@ -1,0 +1,325 @@
+package org.sessiongrid.topology;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+
+import org.sessiongrid.metrics.GridStats;
+import org.sessiongrid.placement.Member;
+import org.sessiongrid.placement.OwnerTable;
+import org.sessiongrid.placement.Placement;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decides topologies while this member is the JGroups coordinator (the first member of the view).
+ *
+ * <p>All state is confined to one thread: every event (view, join, leave, confirmation) is a task
+ * on a single-threaded executor, so the decisions are made in one order and need no locks.
+ *
+ * <p>What it does, after Infinispan's cluster topology manager:
+ * <ul>
+ * <li><b>Crash or leave from the view:</b> at once a topology whose tables simply omit the departed
+ * members (backups move up, nothing moves), cancelling any rebalance; segments that lost every
+ * owner are reassigned empty and the loss is logged. Then a rebalance restores the owner count.</li>
+ * <li><b>Rebalance:</b> {@code READ_OLD_WRITE_ALL} with the target as pending table; every member
+ * pulls what it gains and confirms; then {@code READ_NEW_WRITE_ALL}; then the target becomes the
+ * current table ({@code NONE}) and old owners drop what they no longer own. One rebalance at a time;
+ * whatever changed meanwhile is handled by the next.</li>
+ * <li><b>Graceful leave:</b> the member stops counting as joined, a rebalance moves its segments
+ * away while it still serves them, and only then is its leave answered.</li>
+ * <li><b>New coordinator:</b> asks every member for its topology, continues from the newest one
+ * (cancelling an unfinished rebalance, which is safe because writes went to both tables), and
+ * starts a fresh rebalance.</li>
+ * </ul>
+ */
+public final class TopologyCoordinator implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TopologyCoordinator.class);
+
+    private final CoordinatorContext ctx;
+    private final int numSegments;
+    private final int numOwners;
+    private final String clusterName;
+    private final ExecutorService thread;
+    private final GridStats stats;
+
+    // ---- confined to the coordinator thread ----
+    private boolean active;
+    private Topology topology;
+    private final Set<Member> joined = new TreeSet<>();
+    private final Set<Member> confirmed = new HashSet<>();
+    private final Map<Member, CompletableFuture<Void>> leaving = new HashMap<>();
+    private long rebalanceStartNanos;
+
+    public TopologyCoordinator(CoordinatorContext ctx, String nodeName, String clusterName, int numSegments,
+                               int numOwners, GridStats stats) {
+        this.ctx = ctx;
+        this.stats = stats;
+        this.clusterName = clusterName;
+        this.numSegments = numSegments;
+        this.numOwners = numOwners;
+        this.thread = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "sessiongrid-" + nodeName + "-coordinator");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    private void run(Runnable task) {
+        try {
+            thread.execute(() -> {
+                try {
+                    task.run();
+                } catch (RuntimeException e) {
+                    LOG.error("Coordinator task failed", e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            LOG.debug("Coordinator closed; event ignored");
+        }
+    }
+
+    /** A new view: becomes active if this member is now first, else steps down. */
+    public void onView(List<Member> view) {
+        run(() -> handleView(view));
+    }
+
+    /** A member asks to join. */
+    public CompletableFuture<JoinDecision> join(Member m, int memberSegments, int memberOwners) {
+        CompletableFuture<JoinDecision> f = new CompletableFuture<>();
+        run(() -> f.complete(handleJoin(m, memberSegments, memberOwners)));
+        return f;
+    }
+
+    /** A member asks to leave gracefully; completes when its segments are owned by others. */
+    public CompletableFuture<Void> leave(Member m) {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        run(() -> handleLeave(m, f));
+        return f;
+    }
+
+    /** A member holds every segment it gains under topology {@code topologyId}. */
+    public void confirm(Member m, long topologyId) {
+        run(() -> handleConfirm(m, topologyId));
+    }
+
+    private boolean isCoordinator(List<Member> view) {
+        return !view.isEmpty() && view.get(0).equals(ctx.self());
+    }
+
+    private void handleView(List<Member> view) {
+        if (!isCoordinator(view)) {
+            if (active) {
+                LOG.info("No longer the coordinator of cluster {}", clusterName);
+            }
+            active = false;
+            topology = null;
+            joined.clear();
+            confirmed.clear();
+            leaving.values().forEach(f -> f.completeExceptionally(new IllegalStateException("coordinator changed")));
+            leaving.clear();
+            return;
+        }
+        if (!active) {
+            recover();
+            active = true;
+        }
+        Set<Member> live = new HashSet<>(view);
+        joined.retainAll(live);
+        if (topology == null) {
+            return;
+        }
+        List<Member> departed = topology.members().stream().filter(m -> !live.contains(m)).toList();
+        if (!departed.isEmpty()) {
+            removeMembers(departed);
+        }
+        maybeRebalance();
+    }
+
+    /** Continues from the newest topology any member has, after this member became coordinator. */
+    private void recover() {
+        Map<Member, MemberStatus> statuses = ctx.queryAll();
+        Topology newest = null;
+        for (Map.Entry<Member, MemberStatus> e : statuses.entrySet()) {
+            MemberStatus s = e.getValue();
+            if (s.joined()) {
+                joined.add(e.getKey());
+            }
+            if (s.topology() != null && (newest == null || s.topology().id() > newest.id())) {
+                newest = s.topology();
+            }
+        }
+        topology = newest;
+        if (newest != null) {
+            LOG.info("Became coordinator of cluster {}: continuing from topology {} ({}), {} joined members",
+                    clusterName, newest.id(), newest.phase(), joined.size());
+            if (newest.isRebalancing()) {
+                // Writes of an unfinished rebalance went to both tables, so the current owners have
+                // everything: going back to the current table loses nothing.
+                install(new Topology(newest.id() + 1, Phase.NONE, numOwners(newest), newest.current(), null));
+                LOG.info("Cancelled the unfinished rebalance of topology {}; a new one follows", newest.id());
+            }
+        } else {
+            LOG.info("Became coordinator of cluster {} (no topology yet)", clusterName);
+        }
+    }
+
+    private int numOwners(Topology t) {
+        return t == null ? numOwners : t.numOwners();
+    }
+
+    private void removeMembers(List<Member> departed) {
+        Set<Member> live = new TreeSet<>(ctx.viewMembers());
+        List<Member> liveOwners = topology.current().members().stream().filter(live::contains).toList();
+        if (liveOwners.isEmpty()) {
+            liveOwners = joined.stream().filter(live::contains).toList();
+        }
+        if (liveOwners.isEmpty()) {
+            LOG.error("Every owner of cluster {} is gone ({}); all sessions are lost", clusterName, departed);
+            topology = null;
+            return;
+        }
+        Placement.Removal r = Placement.withoutMembers(topology.current(), liveOwners);
+        boolean wasRebalancing = topology.isRebalancing();
+        install(new Topology(topology.id() + 1, Phase.NONE, numOwners(topology), r.table(), null));
+        LOG.info("Members left cluster {}: {}; backups promoted at once (topology {}){}", clusterName, departed,
+                topology.id(), wasRebalancing ? ", unfinished rebalance cancelled" : "");
+        if (r.lostSegments().length > 0) {
+            LOG.error("Lost {} segments of cluster {}: every owner left at once ({}); their sessions are gone and the "
+                    + "segments restart empty", r.lostSegments().length, clusterName, departed);
+            stats.lostSegments(r.lostSegments().length, 0);
+        }
+    }
+
+    private JoinDecision handleJoin(Member m, int memberSegments, int memberOwners) {
+        if (!active) {
+            return new JoinDecision(false, null, null);
+        }
+        int clusterSegments = topology == null ? numSegments : topology.numSegments();
+        int clusterOwners = topology == null ? numOwners : topology.numOwners();
+        if (memberSegments != clusterSegments) {
+            return refuse(m, "numSegments=" + memberSegments + " on " + m + " but cluster '" + clusterName + "' uses "
+                    + clusterSegments + "; numSegments is fixed for the cluster's life: set numSegments="
+                    + clusterSegments + " on every member");
+        }
+        if (memberOwners != clusterOwners) {
+            return refuse(m, "numOwners=" + memberOwners + " on " + m + " but cluster '" + clusterName + "' uses "
+                    + clusterOwners + ": set numOwners=" + clusterOwners + " on every member");
+        }
+        joined.add(m);
+        if (topology == null) {
+            install(new Topology(1, Phase.NONE, numOwners, Placement.create(List.of(m), numSegments, numOwners), null));
+            LOG.info("Cluster {} started by {} (topology 1, {} segments, {} owners each)", clusterName, m,
+                    numSegments, numOwners);
+        }
+        Topology now = topology;
+        // Rebalance after answering, so the joiner installs a topology before the rebalance's.
+        run(this::maybeRebalance);
+        return new JoinDecision(true, null, now);
+    }
+
+    private JoinDecision refuse(Member m, String reason) {
+        LOG.warn("Refused join of {}: {}", m, reason);
+        return new JoinDecision(false, reason, null);
+    }
+
+    private void handleLeave(Member m, CompletableFuture<Void> done) {
+        if (!active) {
+            done.completeExceptionally(new IllegalStateException("not the coordinator"));
+            return;
+        }
+        joined.remove(m);
+        leaving.put(m, done);
+        LOG.info("{} leaves cluster {} gracefully: handing its segments over first", m, clusterName);
+        maybeRebalance();
+        answerLeaves();
+    }
+
+    private void handleConfirm(Member m, long topologyId) {
+        if (!active || topology == null || topology.id() != topologyId || topology.phase() != Phase.READ_OLD_WRITE_ALL) {
+            return;
+        }
+        confirmed.add(m);
+        Set<Member> live = new HashSet<>(ctx.viewMembers());
+        for (Member needed : topology.members()) {
+            if (live.contains(needed) && !confirmed.contains(needed)) {
+                return;
+            }
+        }
+        Topology readNew = new Topology(topology.id() + 1, Phase.READ_NEW_WRITE_ALL, topology.numOwners(),
+                topology.current(), topology.pending());
+        install(readNew);
+        install(new Topology(readNew.id() + 1, Phase.NONE, readNew.numOwners(), readNew.pending(), null));
+        LOG.info("Rebalance of cluster {} finished: topology {} in {} ms", clusterName, topology.id(),
+                (System.nanoTime() - rebalanceStartNanos) / 1_000_000);
+        answerLeaves();
+        maybeRebalance();
+    }
+
+    private void maybeRebalance() {
+        if (!active || topology == null || topology.isRebalancing()) {
+            return;
+        }
+        Set<Member> live = new HashSet<>(ctx.viewMembers());
+        List<Member> targetMembers = new ArrayList<>();
+        for (Member m : joined) {
+            if (live.contains(m)) {
+                targetMembers.add(m);
+            }
+        }
+        if (targetMembers.isEmpty()) {
+            answerLeaves();
+            return;
+        }
+        OwnerTable target = Placement.rebalance(topology.current(), targetMembers, topology.numOwners());
+        if (target.equals(topology.current())) {
+            return;
+        }
+        confirmed.clear();
+        rebalanceStartNanos = System.nanoTime();
+        int moves = target.slotsAddedComparedTo(topology.current());
+        install(new Topology(topology.id() + 1, Phase.READ_OLD_WRITE_ALL, topology.numOwners(), topology.current(),
+                target));
+        LOG.info("Rebalance of cluster {} started: topology {}, {} members, {} segment copies to transfer", clusterName,
+                topology.id(), targetMembers.size(), moves);
+    }
+
+    private void answerLeaves() {
+        for (Iterator<Map.Entry<Member, CompletableFuture<Void>>> it = leaving.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<Member, CompletableFuture<Void>> e = it.next();
+            boolean stillOwner = topology != null && topology.members().contains(e.getKey());
+            boolean othersJoined = joined.stream().anyMatch(j -> !j.equals(e.getKey()));
+            if (!stillOwner || !othersJoined) {
+                e.getValue().complete(null);
+                it.remove();
+            }
+        }
+    }
+
+    private void install(Topology t) {
+        topology = t;
+        ctx.installEverywhere(t);
+    }
+
+    /** The topology this coordinator last installed (for tests and status), or null. */
+    public Topology lastInstalled() throws Exception {
+        CompletableFuture<Topology> f = new CompletableFuture<>();
+        run(() -> f.complete(topology));
+        return f.get(10, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() {
+        thread.shutdownNow();
+    }
+}

@@ -1,0 +1,121 @@
+package org.sessiongrid.wire;
+
+import java.util.List;
+import java.util.Objects;
+
+import org.sessiongrid.session.RecordChanges;
+import org.sessiongrid.session.SessionDelta;
+import org.sessiongrid.session.SessionKey;
+import org.sessiongrid.session.SessionRecord;
+import org.sessiongrid.topology.Topology;
+
+/**
+ * Every message grid members exchange. Requests and their replies are plain immutable values; the
+ * {@link WireCodec} turns them into bytes and back. Messages that act on session data carry the
+ * sender's topology id so that the receiver can refuse work planned under another topology.
+ */
+public sealed interface GridMessage {
+
+    // ---- membership and topology ----
+
+    /** A node asks the coordinator to take part in the grid; its settings must match the cluster's. */
+    record JoinRequest(int numSegments, int numOwners) implements GridMessage {
+    }
+
+    /** The coordinator's answer to a join: the topology to install, or why the node is refused. */
+    record JoinReply(boolean accepted, String reason, Topology topology) implements GridMessage {
+    }
+
+    /** A node asks to leave gracefully; answered once its segments have been handed over. */
+    record LeaveRequest() implements GridMessage {
+    }
+
+    /** The coordinator installs a topology on every member. */
+    record TopologyUpdate(Topology topology) implements GridMessage {
+        public TopologyUpdate {
+            Objects.requireNonNull(topology, "topology");
+        }
+    }
+
+    /** A new coordinator asks a member for its topology and whether it has joined. */
+    record TopologyQuery() implements GridMessage {
+    }
+
+    /** A member's answer to {@link TopologyQuery}. */
+    record TopologyStatus(Topology topology, boolean joined, int numSegments, int numOwners) implements GridMessage {
+    }
+
+    /** A member reports that it holds every segment it must pull under the given topology. */
+    record RebalanceConfirm(long topologyId) implements GridMessage {
+    }
+
+    // ---- session data ----
+
+    /** What a commit does to the record. */
+    enum CommitKind { CREATE, UPDATE, INVALIDATE }
+
+    /**
+     * A change sent to a segment's primary. {@code baseVersion} is the version the sender's copy had,
+     * so that the reply can bring that copy up to date with changes others made meanwhile.
+     */
+    record CommitRequest(long topologyId, SessionKey key, CommitKind kind, long baseVersion, SessionDelta delta,
+                         int tombstoneSeconds) implements GridMessage {
+    }
+
+    /** Outcome of a commit at the primary. */
+    enum CommitStatus { OK, MISSING, INVALIDATED, EXISTS }
+
+    /**
+     * The primary's answer: the new version and the changes from the sender's base version to it
+     * (null when the sender's copy plus its own delta already is the new record).
+     */
+    record CommitReply(CommitStatus status, long version, RecordChanges changes) implements GridMessage {
+    }
+
+    /** Asks a primary whether {@code knownVersion} is still current; 0 asks for the whole record. */
+    record ReadRequest(long topologyId, SessionKey key, long knownVersion) implements GridMessage {
+    }
+
+    /** Outcome of a read. */
+    enum ReadStatus { NOT_MODIFIED, CHANGES, MISSING, INVALIDATED }
+
+    /** The primary's answer to a read: nothing new, or the changes since the known version. */
+    record ReadReply(ReadStatus status, RecordChanges changes) implements GridMessage {
+    }
+
+    /**
+     * A primary replicates a change to a backup: changes from {@code changes.baseVersion()} (a whole
+     * record when that is 0).
+     */
+    record ReplicateRequest(long topologyId, RecordChanges changes) implements GridMessage {
+    }
+
+    /** A backup applied the change, or needs the whole record because its copy is not at the base version. */
+    record ReplicateReply(boolean applied) implements GridMessage {
+    }
+
+    /** A new owner pulls one segment's records in key order, after {@code after} (null: from the start). */
+    record StateRequest(long topologyId, int segment, SessionKey after, int maxRecords) implements GridMessage {
+    }
+
+    /** A chunk of a segment; {@code last} when no record follows. */
+    record StateChunk(List<SessionRecord> records, boolean last) implements GridMessage {
+        public StateChunk {
+            records = List.copyOf(records);
+        }
+    }
+
+    // ---- generic replies ----
+
+    /** The receiver's topology differs from the sender's: retry once a topology of at least this id is installed. */
+    record Retry(long topologyId) implements GridMessage {
+    }
+
+    /** Done, nothing to report. */
+    record Ack() implements GridMessage {
+    }
+
+    /** The request failed at the receiver for a reason the sender cannot fix by retrying. */
+    record Failure(String message) implements GridMessage {
+    }
+}
