@@ -25,7 +25,7 @@ public final class GridConfig {
     public static final List<String> SETTINGS = List.of("clusterName", "stack", "nodeName", "site", "rack", "machine",
             "numOwners", "numSegments", "replicationMode", "remoteTimeout", "failureDetectionTimeout",
             "tombstoneTimeout", "joinTimeout", "leaveTimeout", "maxRecordBytes", "stateTransferChunkSize",
-            "maxHandlerThreads");
+            "maxHandlerThreads", "partitionPolicy", "deserializationFilter", "accessTimeGranularity");
 
     private final String clusterName;
     private final String stack;
@@ -44,6 +44,9 @@ public final class GridConfig {
     private final int maxRecordBytes;
     private final int stateTransferChunkSize;
     private final int maxHandlerThreads;
+    private final PartitionPolicy partitionPolicy;
+    private final String deserializationFilter;
+    private final long accessTimeGranularity;
 
     private GridConfig(Builder b) {
         this.clusterName = b.clusterName;
@@ -64,6 +67,9 @@ public final class GridConfig {
         this.maxRecordBytes = b.maxRecordBytes;
         this.stateTransferChunkSize = b.stateTransferChunkSize;
         this.maxHandlerThreads = b.maxHandlerThreads;
+        this.partitionPolicy = b.partitionPolicy;
+        this.deserializationFilter = b.deserializationFilter;
+        this.accessTimeGranularity = b.accessTimeGranularity;
     }
 
     public static Builder builder(String clusterName) {
@@ -147,6 +153,23 @@ public final class GridConfig {
         return maxHandlerThreads;
     }
 
+    public PartitionPolicy partitionPolicy() {
+        return partitionPolicy;
+    }
+
+    /**
+     * The {@code deserializationFilter} pattern list (JDK {@code ObjectInputFilter} syntax) applied
+     * after the built-in deny list; null for the defaults.
+     */
+    public String deserializationFilter() {
+        return deserializationFilter;
+    }
+
+    /** Milliseconds within which access times reach the primary (they travel batched). */
+    public long accessTimeGranularity() {
+        return accessTimeGranularity;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof GridConfig c && c.clusterName.equals(clusterName) && c.stack.equals(stack)
@@ -155,7 +178,9 @@ public final class GridConfig {
                 && c.numOwners == numOwners && c.numSegments == numSegments && c.replicationMode == replicationMode
                 && c.remoteTimeout == remoteTimeout && c.tombstoneTimeout == tombstoneTimeout
                 && c.joinTimeout == joinTimeout && c.leaveTimeout == leaveTimeout && c.maxRecordBytes == maxRecordBytes
-                && c.stateTransferChunkSize == stateTransferChunkSize && c.maxHandlerThreads == maxHandlerThreads;
+                && c.stateTransferChunkSize == stateTransferChunkSize && c.maxHandlerThreads == maxHandlerThreads
+                && c.partitionPolicy == partitionPolicy && Objects.equals(c.deserializationFilter, deserializationFilter)
+                && c.accessTimeGranularity == accessTimeGranularity;
     }
 
     @Override
@@ -189,6 +214,9 @@ public final class GridConfig {
         private int maxRecordBytes = 16 * 1024 * 1024;
         private int stateTransferChunkSize = 512;
         private int maxHandlerThreads = 256;
+        private PartitionPolicy partitionPolicy = PartitionPolicy.SERVE_BOTH_SIDES;
+        private String deserializationFilter;
+        private long accessTimeGranularity = 1_000;
 
         private static String defaultNodeName() {
             // "pid@host" -> "host-pid": unique per process on a host, readable in logs.
@@ -292,6 +320,21 @@ public final class GridConfig {
             return this;
         }
 
+        public Builder partitionPolicy(PartitionPolicy v) {
+            this.partitionPolicy = Objects.requireNonNull(v, "partitionPolicy");
+            return this;
+        }
+
+        public Builder deserializationFilter(String v) {
+            this.deserializationFilter = v == null || v.isBlank() ? null : v;
+            return this;
+        }
+
+        public Builder accessTimeGranularity(long millis) {
+            this.accessTimeGranularity = millis;
+            return this;
+        }
+
         /**
          * Sets a setting by its documented name from its text form, as a container adapter reads it
          * from {@code context.xml} or Jetty properties.
@@ -322,6 +365,9 @@ public final class GridConfig {
                 case "maxRecordBytes" -> maxRecordBytes(parseInt(name, v));
                 case "stateTransferChunkSize" -> stateTransferChunkSize(parseInt(name, v));
                 case "maxHandlerThreads" -> maxHandlerThreads(parseInt(name, v));
+                case "partitionPolicy" -> partitionPolicy(PartitionPolicy.parse(v));
+                case "deserializationFilter" -> deserializationFilter(v);
+                case "accessTimeGranularity" -> accessTimeGranularity(parseLong(name, v));
                 default -> {
                     if (name.startsWith(PREFIX)) {
                         stackProperty(name, v);
@@ -369,6 +415,8 @@ public final class GridConfig {
             check(maxRecordBytes >= 1024, "maxRecordBytes", maxRecordBytes, "at least 1024 bytes");
             check(stateTransferChunkSize >= 1, "stateTransferChunkSize", stateTransferChunkSize, "at least 1");
             check(maxHandlerThreads >= 8, "maxHandlerThreads", maxHandlerThreads, "at least 8");
+            check(accessTimeGranularity >= 10 && accessTimeGranularity <= 60_000, "accessTimeGranularity",
+                    accessTimeGranularity, "10 to 60000 milliseconds");
             return new GridConfig(this);
         }
 

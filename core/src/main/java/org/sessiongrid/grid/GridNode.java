@@ -5,7 +5,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -14,12 +16,15 @@ import java.util.function.LongFunction;
 import org.jgroups.JChannel;
 import org.jgroups.View;
 import org.sessiongrid.jgroups.StackLoader;
+import org.sessiongrid.expiry.AccessTimes;
+import org.sessiongrid.expiry.Expirer;
 import org.sessiongrid.metrics.GridStats;
 import org.sessiongrid.placement.Member;
 import org.sessiongrid.replication.RecordStore;
 import org.sessiongrid.replication.Replicator;
 import org.sessiongrid.replication.SegmentPuller;
 import org.sessiongrid.session.SessionKey;
+import org.sessiongrid.session.SessionRecord;
 import org.sessiongrid.topology.CoordinatorContext;
 import org.sessiongrid.topology.InstalledTopology;
 import org.sessiongrid.topology.JoinDecision;
@@ -65,6 +70,10 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
     private final SegmentPuller puller;
     private final TopologyCoordinator coordinator;
     private final ExecutorService background;
+    private final ScheduledExecutorService scheduler;
+    private final AccessTimes accessTimes = new AccessTimes();
+    private final Map<String, SessionListener> listeners = new ConcurrentHashMap<>();
+    private final Expirer expirer;
     private volatile boolean joined;
     private volatile boolean closed;
 
@@ -91,8 +100,74 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "sessiongrid-" + config.nodeName() + "-scheduler");
+            t.setDaemon(true);
+            return t;
+        });
+        // Grace for inherited sessions: access times reach backups up to one granularity late, plus
+        // one expiry pass of slack.
+        long grace = 2 * config.accessTimeGranularity() + EXPIRY_INTERVAL_MILLIS;
+        this.expirer = new Expirer(records, transport::self, installed::get, replicator::commit, this::expired, grace,
+                config.tombstoneTimeout());
         transport.setHandler(this::handle);
         transport.setViewListener(this::onView);
+    }
+
+    /** How often the primary looks for expired sessions. */
+    static final long EXPIRY_INTERVAL_MILLIS = 500;
+
+    private void expired(SessionRecord r) {
+        SessionListener l = listeners.get(r.key().namespace());
+        if (l != null) {
+            l.expired(r);
+        }
+    }
+
+    AccessTimes accessTimes() {
+        return accessTimes;
+    }
+
+    Map<String, SessionListener> listeners() {
+        return listeners;
+    }
+
+    private void scheduled(String what, Runnable task) {
+        try {
+            task.run();
+        } catch (RuntimeException e) {
+            if (!closed) {
+                LOG.warn("{} failed: {}", what, e.toString());
+            }
+        }
+    }
+
+    /** Sends the access times collected since the last flush to each session's primary. */
+    private void flushAccessTimes() {
+        Map<SessionKey, Long> drained = accessTimes.drain();
+        Topology t = installed.get();
+        if (drained.isEmpty() || t == null) {
+            return;
+        }
+        Map<Member, List<GridMessage.Touch>> byPrimary = new HashMap<>();
+        drained.forEach((k, time) -> {
+            Member p = t.primary(records.segmentOf(k));
+            if (p != null) {
+                byPrimary.computeIfAbsent(p, x -> new ArrayList<>()).add(new GridMessage.Touch(k, time));
+            }
+        });
+        byPrimary.forEach((p, touches) -> {
+            GridMessage.TouchBatch batch = new GridMessage.TouchBatch(touches, false);
+            if (p.equals(self())) {
+                replicator.touch(batch);
+            } else {
+                transport.request(p, batch, config.remoteTimeout()).exceptionally(e -> {
+                    // Lost with a dying primary: put them back for the next flush, to the new primary.
+                    touches.forEach(x -> accessTimes.touched(x.key(), x.accessTime()));
+                    return null;
+                });
+            }
+        });
     }
 
     /** Connects and joins; returns once a topology is installed. */
@@ -130,6 +205,10 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
             if (d.accepted()) {
                 installLocal(d.topology());
                 joined = true;
+                scheduler.scheduleWithFixedDelay(() -> scheduled("expiry", expirer::run), EXPIRY_INTERVAL_MILLIS,
+                        EXPIRY_INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
+                scheduler.scheduleWithFixedDelay(() -> scheduled("access-time flush", this::flushAccessTimes),
+                        config.accessTimeGranularity(), config.accessTimeGranularity(), TimeUnit.MILLISECONDS);
                 LOG.info("{} joined cluster {} ({} members, topology {})", self(), config.clusterName(),
                         transport.viewMembers().size(), installed.id());
                 return;
@@ -225,9 +304,11 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
     }
 
     private void installLocal(Topology t) {
+        Topology previous = installed.get();
         if (t == null || !installed.install(t)) {
             return;
         }
+        expirer.onTopology(previous, t);
         Member me = self();
         LOG.debug("{} installed topology {} ({})", me, t.id(), t.phase());
         if (t.phase() == Phase.NONE) {
@@ -275,6 +356,9 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
             } else if (msg instanceof ReadRequest r) {
                 stats.read(true);
                 return replicator.read(r);
+            } else if (msg instanceof GridMessage.TouchBatch b) {
+                replicator.touch(b);
+                return new Ack();
             } else if (msg instanceof StateRequest s) {
                 return replicator.stateChunk(s, config.stateTransferChunkSize());
             } else if (msg instanceof TopologyUpdate u) {
@@ -310,7 +394,12 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
      * this member is the primary) and retries across topology changes until {@code remoteTimeout}.
      */
     GridMessage callPrimary(SessionKey key, LongFunction<GridMessage> requestForTopology) {
-        long timeout = config.remoteTimeout();
+        return callPrimary(key, requestForTopology, 0);
+    }
+
+    /** As {@link #callPrimary(SessionKey, LongFunction)}, allowing {@code extraMillis} more (a lock wait). */
+    GridMessage callPrimary(SessionKey key, LongFunction<GridMessage> requestForTopology, long extraMillis) {
+        long timeout = config.remoteTimeout() + extraMillis;
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeout);
         int segment = records.segmentOf(key);
         int attempt = 0;
@@ -428,6 +517,7 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
         closed = true;
         joined = false;
         coordinator.close();
+        scheduler.shutdownNow();
         background.shutdownNow();
         transport.close();
         installed.clear();
@@ -441,6 +531,7 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
         closed = true;
         joined = false;
         coordinator.close();
+        scheduler.shutdownNow();
         background.shutdownNow();
         try {
             transport.crash();

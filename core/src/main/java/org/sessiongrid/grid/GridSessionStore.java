@@ -3,10 +3,12 @@ package org.sessiongrid.grid;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 
 import org.sessiongrid.placement.Member;
 import org.sessiongrid.placement.SegmentHash;
+import org.sessiongrid.replication.LockTokens;
 import org.sessiongrid.session.RecordChanges;
 import org.sessiongrid.session.SessionDelta;
 import org.sessiongrid.session.SessionKey;
@@ -56,12 +58,12 @@ final class GridSessionStore implements SessionStore {
         }
         initial.set().forEach(b::set);
         SessionDelta delta = b.build();
-        GridMessage r = node.callPrimary(key, tid -> new CommitRequest(tid, key, CommitKind.CREATE, 0, delta, 0));
+        GridMessage r = node.callPrimary(key, tid -> new CommitRequest(tid, key, CommitKind.CREATE, 0, delta, 0, 0, null, 0));
         CommitReply reply = (CommitReply) r;
         return switch (reply.status()) {
             case OK -> SessionRecord.create(key, reply.version(), delta);
             case EXISTS, INVALIDATED -> throw new SessionExistsException("session id " + key + " is already in use");
-            case MISSING -> throw new IllegalStateException("create answered MISSING for " + key);
+            default -> throw new IllegalStateException("create answered " + reply.status() + " for " + key);
         };
     }
 
@@ -93,20 +95,31 @@ final class GridSessionStore implements SessionStore {
 
     @Override
     public SessionRecord commit(String id, SessionDelta delta, SessionRecord base) {
+        return commit(id, delta, base, null);
+    }
+
+    @Override
+    public SessionRecord commit(String id, SessionDelta delta, SessionRecord base, SessionLock lock) {
         SessionKey key = key(id);
         long baseVersion = base == null ? 0 : base.version();
+        // One id for this commit across the retries callPrimary makes, so that a retry after a
+        // failover is recognised by the new primary if the old one had already replicated it.
+        long opId = ThreadLocalRandom.current().nextLong() | 1;
+        String token = lock == null ? null : ((GridSessionLock) lock).token;
         CommitReply reply = (CommitReply) node.callPrimary(key,
-                tid -> new CommitRequest(tid, key, CommitKind.UPDATE, baseVersion, delta, 0));
+                tid -> new CommitRequest(tid, key, CommitKind.UPDATE, baseVersion, delta, 0, opId, token, 0));
         return switch (reply.status()) {
             case OK -> {
-                if (reply.changes() != null) {
+                if (reply.changes() != null || base == null) {
                     yield apply(reply.changes(), base);
                 }
-                yield base.apply(delta, reply.version());
+                yield base.apply(delta, reply.version(), opId);
             }
             case MISSING -> throw new SessionGoneException("session " + key + " no longer exists", false);
             case INVALIDATED -> throw new SessionGoneException("session " + key + " was invalidated", true);
-            case EXISTS -> throw new IllegalStateException("update answered EXISTS for " + key);
+            case LOCK_LOST -> throw new SessionLockLostException("the lock on session " + key
+                    + " was lost (its holder was presumed dead); the change was not applied");
+            default -> throw new IllegalStateException("update answered " + reply.status() + " for " + key);
         };
     }
 
@@ -115,7 +128,7 @@ final class GridSessionStore implements SessionStore {
         SessionKey key = key(id);
         int ttl = node.config().tombstoneTimeout();
         CommitReply reply = (CommitReply) node.callPrimary(key,
-                tid -> new CommitRequest(tid, key, CommitKind.INVALIDATE, 0, SessionDelta.builder().build(), ttl));
+                tid -> new CommitRequest(tid, key, CommitKind.INVALIDATE, 0, EMPTY, ttl, 0, null, 0));
         return reply.status() == GridMessage.CommitStatus.OK;
     }
 
@@ -154,6 +167,55 @@ final class GridSessionStore implements SessionStore {
     public boolean isLocalPrimary(String id) {
         return node.isLocalPrimary(node.records().segmentOf(key(id)));
     }
+
+    @Override
+    public void touch(String id, long accessTime) {
+        node.accessTimes().touched(key(id), accessTime);
+    }
+
+    @Override
+    public void setListener(SessionListener listener) {
+        node.listeners().put(namespace, listener);
+    }
+
+    @Override
+    public SessionLock lock(String id, long timeoutMillis) {
+        SessionKey key = key(id);
+        String token = LockTokens.newToken(node.self().id());
+        CommitReply reply = (CommitReply) node.callPrimary(key, tid -> new CommitRequest(tid, key, CommitKind.LOCK, 0,
+                EMPTY, 0, 0, token, timeoutMillis), timeoutMillis);
+        return switch (reply.status()) {
+            case OK -> new GridSessionLock(key, token);
+            case LOCKED -> throw new SessionLockTimeoutException("session " + key + " stayed locked by another request"
+                    + " for lockTimeout=" + timeoutMillis + " ms; the request must not proceed without the lock");
+            case MISSING -> throw new SessionGoneException("session " + key + " no longer exists", false);
+            case INVALIDATED -> throw new SessionGoneException("session " + key + " was invalidated", true);
+            default -> throw new IllegalStateException("lock answered " + reply.status() + " for " + key);
+        };
+    }
+
+    /** A held lock; closing it releases the lock at the session's current primary. */
+    private final class GridSessionLock implements SessionLock {
+        private final SessionKey key;
+        private final String token;
+        private boolean released;
+
+        GridSessionLock(SessionKey key, String token) {
+            this.key = key;
+            this.token = token;
+        }
+
+        @Override
+        public synchronized void close() {
+            if (released) {
+                return;
+            }
+            released = true;
+            node.callPrimary(key, tid -> new CommitRequest(tid, key, CommitKind.UNLOCK, 0, EMPTY, 0, 0, token, 0));
+        }
+    }
+
+    private static final SessionDelta EMPTY = SessionDelta.builder().build();
 
     @Override
     public SessionOwners owners(String id) {

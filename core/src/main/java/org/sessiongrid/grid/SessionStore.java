@@ -48,6 +48,14 @@ public interface SessionStore {
     SessionRecord commit(String id, SessionDelta delta, SessionRecord base);
 
     /**
+     * As {@link #commit(String, SessionDelta, SessionRecord)}, by the holder of {@code lock} (null:
+     * no lock). The primary applies the change only while the lock is still this holder's.
+     *
+     * @throws SessionLockLostException if the lock is no longer held (nothing was applied)
+     */
+    SessionRecord commit(String id, SessionDelta delta, SessionRecord base, SessionLock lock);
+
+    /**
      * Invalidates a session everywhere, leaving a tombstone for {@code tombstoneTimeout} so that a late
      * commit cannot bring it back. Idempotent.
      *
@@ -76,4 +84,25 @@ public interface SessionStore {
 
     /** The session's owners under the current topology. */
     SessionOwners owners(String id);
+
+    /**
+     * Records that a request used the session at {@code accessTime} without changing it. Access
+     * times travel to the primary batched (at most {@code accessTimeGranularity} later), never one
+     * message per request; the primary uses them for expiry. Does not block.
+     */
+    void touch(String id, long accessTime);
+
+    /**
+     * Sets the listener for grid-driven events of this namespace on this member (expiry), replacing
+     * any previous one; null removes it.
+     */
+    void setListener(SessionListener listener);
+
+    /**
+     * Acquires the session's cluster-wide lock, waiting at most {@code timeoutMillis}. Used by
+     * adapters with {@code lockingMode} other than {@code none}, around a whole request.
+     *
+     * @throws SessionLockTimeoutException if another holder keeps it longer than the timeout
+     */
+    SessionLock lock(String id, long timeoutMillis);
 }

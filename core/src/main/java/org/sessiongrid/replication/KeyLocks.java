@@ -1,5 +1,6 @@
 package org.sessiongrid.replication;
 
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.sessiongrid.session.SessionKey;
@@ -16,18 +17,33 @@ import org.sessiongrid.session.SessionKey;
 public final class KeyLocks {
 
     private final ReentrantLock[] stripes;
+    private final Condition[] released;
 
     public KeyLocks(int stripes) {
         int n = Integer.highestOneBit(Math.max(1, stripes - 1)) << 1;
         this.stripes = new ReentrantLock[n];
+        this.released = new Condition[n];
         for (int i = 0; i < n; i++) {
             this.stripes[i] = new ReentrantLock();
+            this.released[i] = this.stripes[i].newCondition();
         }
     }
 
-    public ReentrantLock lockFor(SessionKey key) {
+    private int index(SessionKey key) {
         int h = key.hashCode();
         h ^= (h >>> 16);
-        return stripes[h & (stripes.length - 1)];
+        return h & (stripes.length - 1);
+    }
+
+    public ReentrantLock lockFor(SessionKey key) {
+        return stripes[index(key)];
+    }
+
+    /**
+     * Signalled (under {@link #lockFor}) when a session lock of this stripe is released; waiters
+     * re-check their own key, since a stripe is shared.
+     */
+    public Condition releasedFor(SessionKey key) {
+        return released[index(key)];
     }
 }

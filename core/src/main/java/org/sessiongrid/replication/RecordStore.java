@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiFunction;
 
+import org.sessiongrid.expiry.ExpiryIndex;
 import org.sessiongrid.placement.SegmentHash;
 import org.sessiongrid.session.SessionKey;
 import org.sessiongrid.session.SessionRecord;
@@ -20,6 +21,7 @@ public final class RecordStore {
 
     private final int numSegments;
     private final ConcurrentHashMap<SessionKey, SessionRecord>[] segments;
+    private final ExpiryIndex expiry = new ExpiryIndex();
 
     @SuppressWarnings("unchecked")
     public RecordStore(int numSegments) {
@@ -34,6 +36,20 @@ public final class RecordStore {
         return numSegments;
     }
 
+    /** When each held record expires (tombstones: when they may be forgotten). */
+    public ExpiryIndex expiryIndex() {
+        return expiry;
+    }
+
+    private SessionRecord indexed(SessionKey key, SessionRecord r) {
+        if (r == null) {
+            expiry.remove(key);
+        } else {
+            expiry.update(key, r.meta().expiryTime());
+        }
+        return r;
+    }
+
     public int segmentOf(SessionKey key) {
         return SegmentHash.segmentOf(key.id(), numSegments);
     }
@@ -43,7 +59,7 @@ public final class RecordStore {
     }
 
     public void put(SessionRecord r) {
-        segments[segmentOf(r.key())].put(r.key(), r);
+        segments[segmentOf(r.key())].compute(r.key(), (k, old) -> indexed(k, r));
     }
 
     /** Stores {@code r} unless a record of the same or a newer version is already here. */
@@ -52,7 +68,7 @@ public final class RecordStore {
         segments[segmentOf(r.key())].compute(r.key(), (k, old) -> {
             if (old == null || old.version() < r.version()) {
                 stored[0] = true;
-                return r;
+                return indexed(k, r);
             }
             return old;
         });
@@ -64,11 +80,23 @@ public final class RecordStore {
      * (null: none); returning the current record leaves it, returning null removes it.
      */
     public SessionRecord compute(SessionKey key, BiFunction<SessionKey, SessionRecord, SessionRecord> fn) {
-        return segments[segmentOf(key)].compute(key, fn);
+        return segments[segmentOf(key)].compute(key, (k, old) -> {
+            SessionRecord next = fn.apply(k, old);
+            return next == old ? old : indexed(k, next);
+        });
     }
 
-    public void remove(SessionKey key, SessionRecord expected) {
-        segments[segmentOf(key)].remove(key, expected);
+    /** Removes the record of {@code key} if it is still {@code expected}. */
+    public boolean remove(SessionKey key, SessionRecord expected) {
+        boolean[] removed = {false};
+        segments[segmentOf(key)].computeIfPresent(key, (k, old) -> {
+            if (old == expected) {
+                removed[0] = true;
+                return indexed(k, null);
+            }
+            return old;
+        });
+        return removed[0];
     }
 
     /** Up to {@code max} records of a segment in key order, starting after {@code after} (null: from the start). */
@@ -91,8 +119,13 @@ public final class RecordStore {
 
     /** Forgets a segment this node no longer owns. Returns the number of records dropped. */
     public int dropSegment(int segment) {
-        int n = segments[segment].size();
-        segments[segment].clear();
+        int n = 0;
+        for (SessionKey k : segments[segment].keySet()) {
+            if (segments[segment].remove(k) != null) {
+                expiry.remove(k);
+                n++;
+            }
+        }
         return n;
     }
 

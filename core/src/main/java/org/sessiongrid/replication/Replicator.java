@@ -124,64 +124,158 @@ public final class Replicator {
         SessionKey key = req.key();
         int segment = records.segmentOf(key);
         ReentrantLock lock = locks.lockFor(key);
+        long waitDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(0, req.lockWaitMillis()));
         lock.lock();
         try {
-            Topology t = topology.get();
-            if (t == null || t.id() != req.topologyId()) {
-                return new Retry(topology.id());
-            }
-            if (!self.get().equals(t.primary(segment))) {
-                return new Retry(t.id());
-            }
-            SessionRecord old = records.get(key);
-            SessionRecord next;
-            switch (req.kind()) {
-                case CREATE -> {
-                    if (old != null) {
-                        return new CommitReply(old.isTombstone() ? CommitStatus.INVALIDATED : CommitStatus.EXISTS,
-                                old.version(), null);
-                    }
-                    next = SessionRecord.create(key, SessionRecord.nextVersion(0, t.id()), req.delta());
+            while (true) {
+                Topology t = topology.get();
+                if (t == null || t.id() != req.topologyId()) {
+                    return new Retry(topology.id());
                 }
-                case UPDATE -> {
-                    if (old == null) {
-                        return new CommitReply(CommitStatus.MISSING, 0, null);
-                    }
-                    if (old.isTombstone()) {
-                        return new CommitReply(CommitStatus.INVALIDATED, old.version(), null);
-                    }
-                    next = old.apply(req.delta(), SessionRecord.nextVersion(old.version(), t.id()));
+                if (!self.get().equals(t.primary(segment))) {
+                    return new Retry(t.id());
                 }
-                case INVALIDATE -> {
-                    if (old == null) {
-                        return new CommitReply(CommitStatus.MISSING, 0, null);
+                SessionRecord old = records.get(key);
+                if (req.kind() == CommitKind.LOCK && old != null && !old.isTombstone() && heldByOther(old, req.lockToken())) {
+                    long left = waitDeadline - System.nanoTime();
+                    if (left <= 0) {
+                        return new CommitReply(CommitStatus.LOCKED, old.version(), null);
                     }
-                    if (old.isTombstone()) {
-                        return new CommitReply(CommitStatus.INVALIDATED, old.version(), null);
-                    }
-                    next = old.tombstone(SessionRecord.nextVersion(old.version(), t.id()), System.currentTimeMillis(),
-                            req.tombstoneSeconds());
+                    // Re-check at least every 250 ms: the holder's member may have died meanwhile.
+                    locks.releasedFor(key).awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(250)));
+                    continue;
                 }
-                default -> throw new IllegalStateException("unknown commit kind " + req.kind());
+                return commitLocked(req, t, segment, old);
             }
-            RecordChanges toBackups = next.changesSince(old == null ? 0 : old.version());
-            List<Member> backups = liveBackups(t, segment);
-            if (sync) {
-                GridMessage failed = replicate(t, backups, toBackups, next);
-                if (failed != null) {
-                    return failed;
-                }
-                records.put(next);
-            } else {
-                records.put(next);
-                replicateAsync(t, backups, toBackups);
-            }
-            RecordChanges forSender = req.kind() == CommitKind.UPDATE && req.baseVersion() != old.version()
-                    ? next.changesSince(req.baseVersion()) : null;
-            return new CommitReply(CommitStatus.OK, next.version(), forSender);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Failure("interrupted");
         } finally {
             lock.unlock();
         }
+    }
+
+    /** True if someone other than {@code token} holds the lock and its member is still in the view. */
+    private boolean heldByOther(SessionRecord r, String token) {
+        String owner = r.meta().lockOwner();
+        return owner != null && !owner.equals(token) && transport.isInView(LockTokens.memberId(owner));
+    }
+
+    private GridMessage commitLocked(CommitRequest req, Topology t, int segment, SessionRecord old) {
+        SessionKey key = req.key();
+        long version = SessionRecord.nextVersion(old == null ? 0 : old.version(), t.id());
+        SessionRecord next;
+        boolean releases = false;
+        switch (req.kind()) {
+            case CREATE -> {
+                if (old != null) {
+                    return new CommitReply(old.isTombstone() ? CommitStatus.INVALIDATED : CommitStatus.EXISTS,
+                            old.version(), null);
+                }
+                next = SessionRecord.create(key, version, req.delta());
+            }
+            case UPDATE -> {
+                GridMessage gone = goneOrNull(old);
+                if (gone != null) {
+                    return gone;
+                }
+                if (req.opId() != 0 && old.meta().lastOpId() == req.opId()) {
+                    // A retry of a commit that was applied before a failover: do not apply it twice.
+                    return new CommitReply(CommitStatus.OK, old.version(), old.changesSince(req.baseVersion()));
+                }
+                if (req.lockToken() != null && !req.lockToken().equals(old.meta().lockOwner())) {
+                    return new CommitReply(CommitStatus.LOCK_LOST, old.version(), null);
+                }
+                next = old.apply(req.delta(), version, req.opId());
+            }
+            case INVALIDATE, EXPIRE -> {
+                GridMessage gone = goneOrNull(old);
+                if (gone != null) {
+                    return gone;
+                }
+                long now = System.currentTimeMillis();
+                if (req.kind() == CommitKind.EXPIRE && old.meta().expiryTime() > now) {
+                    return new CommitReply(CommitStatus.NOT_EXPIRED, old.version(), null);
+                }
+                next = old.tombstone(version, now, req.tombstoneSeconds());
+                releases = true;
+            }
+            case LOCK -> {
+                GridMessage gone = goneOrNull(old);
+                if (gone != null) {
+                    return gone;
+                }
+                if (req.lockToken().equals(old.meta().lockOwner())) {
+                    return new CommitReply(CommitStatus.OK, old.version(), null);
+                }
+                next = old.withMeta(old.meta().withLock(req.lockToken(), old.meta().lastOpId()), version);
+            }
+            case UNLOCK -> {
+                if (old == null || old.isTombstone() || !req.lockToken().equals(old.meta().lockOwner())) {
+                    return new CommitReply(CommitStatus.OK, old == null ? 0 : old.version(), null);
+                }
+                next = old.withMeta(old.meta().withLock(null, old.meta().lastOpId()), version);
+                releases = true;
+            }
+            default -> throw new IllegalStateException("unknown commit kind " + req.kind());
+        }
+        RecordChanges toBackups = next.changesSince(old == null ? 0 : old.version());
+        List<Member> backups = liveBackups(t, segment);
+        if (sync) {
+            GridMessage failed = replicate(t, backups, toBackups, next);
+            if (failed != null) {
+                return failed;
+            }
+            records.put(next);
+        } else {
+            records.put(next);
+            replicateAsync(t, backups, toBackups);
+        }
+        if (releases) {
+            locks.releasedFor(key).signalAll();
+        }
+        RecordChanges forSender = switch (req.kind()) {
+            case UPDATE -> req.baseVersion() != old.version() ? next.changesSince(req.baseVersion()) : null;
+            case EXPIRE -> RecordChanges.whole(old);
+            default -> null;
+        };
+        return new CommitReply(CommitStatus.OK, next.version(), forSender);
+    }
+
+    private static GridMessage goneOrNull(SessionRecord old) {
+        if (old == null) {
+            return new CommitReply(CommitStatus.MISSING, 0, null);
+        }
+        if (old.isTombstone()) {
+            return new CommitReply(CommitStatus.INVALIDATED, old.version(), null);
+        }
+        return null;
+    }
+
+    /**
+     * Applies batched access times of sessions this member holds (merged by maximum, version
+     * unchanged: access times only steer expiry, which only the primary performs) and, when this
+     * member is their primary, forwards them to the backups.
+     */
+    public void touch(GridMessage.TouchBatch batch) {
+        Topology t = topology.get();
+        Member me = self.get();
+        java.util.Map<Member, List<GridMessage.Touch>> forward = new java.util.HashMap<>();
+        for (GridMessage.Touch touch : batch.touches()) {
+            SessionRecord r = records.compute(touch.key(), (k, old) -> old == null || old.isTombstone()
+                    || old.meta().lastAccessedTime() >= touch.accessTime() ? old
+                    : old.withMeta(old.meta().withLastAccessedTime(touch.accessTime()), old.version()));
+            if (r == null || batch.forwarded() || t == null) {
+                continue;
+            }
+            int segment = records.segmentOf(touch.key());
+            if (me.equals(t.primary(segment))) {
+                for (Member b : liveBackups(t, segment)) {
+                    forward.computeIfAbsent(b, x -> new ArrayList<>()).add(touch);
+                }
+            }
+        }
+        forward.forEach((b, touches) -> transport.request(b, new GridMessage.TouchBatch(touches, true), remoteTimeout));
     }
 
     private List<Member> liveBackups(Topology t, int segment) {

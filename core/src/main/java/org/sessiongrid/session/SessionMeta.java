@@ -13,9 +13,19 @@ import java.util.Arrays;
  *                            means never
  * @param valid               false for a tombstone: the session was invalidated and must not come back
  * @param containerData       adapter-defined bytes, or {@code null}
+ * @param lockOwner           token of the request holding the session's cluster-wide lock, or null;
+ *                            kept in the record so that a promoted primary knows the lock too
+ * @param lastOpId            id of the last commit applied, so that a commit retried after a failover
+ *                            is recognised and not applied twice
  */
 public record SessionMeta(long creationTime, long lastAccessedTime, int maxInactiveInterval, boolean valid,
-                          byte[] containerData) {
+                          byte[] containerData, String lockOwner, long lastOpId) {
+
+    /** Metadata of a live session without lock or commit history. */
+    public SessionMeta(long creationTime, long lastAccessedTime, int maxInactiveInterval, boolean valid,
+                       byte[] containerData) {
+        this(creationTime, lastAccessedTime, maxInactiveInterval, valid, containerData, null, 0);
+    }
 
     /** Epoch millis at which this session expires if not accessed again, or {@link Long#MAX_VALUE}. */
     public long expiryTime() {
@@ -23,14 +33,19 @@ public record SessionMeta(long creationTime, long lastAccessedTime, int maxInact
     }
 
     public SessionMeta withLastAccessedTime(long t) {
-        return new SessionMeta(creationTime, t, maxInactiveInterval, valid, containerData);
+        return new SessionMeta(creationTime, t, maxInactiveInterval, valid, containerData, lockOwner, lastOpId);
+    }
+
+    public SessionMeta withLock(String owner, long opId) {
+        return new SessionMeta(creationTime, lastAccessedTime, maxInactiveInterval, valid, containerData, owner, opId);
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof SessionMeta m && m.creationTime == creationTime && m.lastAccessedTime == lastAccessedTime
                 && m.maxInactiveInterval == maxInactiveInterval && m.valid == valid
-                && Arrays.equals(m.containerData, containerData);
+                && Arrays.equals(m.containerData, containerData) && java.util.Objects.equals(m.lockOwner, lockOwner)
+                && m.lastOpId == lastOpId;
     }
 
     @Override
@@ -42,6 +57,6 @@ public record SessionMeta(long creationTime, long lastAccessedTime, int maxInact
     @Override
     public String toString() {
         return "SessionMeta[created=" + creationTime + ", accessed=" + lastAccessedTime + ", maxInactive="
-                + maxInactiveInterval + "s, valid=" + valid + "]";
+                + maxInactiveInterval + "s, valid=" + valid + (lockOwner == null ? "" : ", locked by " + lockOwner) + "]";
     }
 }

@@ -56,17 +56,27 @@ public final class SessionRecord {
 
     /** This record with {@code delta} merged in, at {@code newVersion}. */
     public SessionRecord apply(SessionDelta delta, long newVersion) {
+        return apply(delta, newVersion, meta.lastOpId());
+    }
+
+    /** This record with {@code delta} merged in, at {@code newVersion}, remembering commit {@code opId}. */
+    public SessionRecord apply(SessionDelta delta, long newVersion, long opId) {
         SessionMeta m = meta;
         long accessed = delta.lastAccessedTime() == SessionDelta.UNCHANGED ? m.lastAccessedTime()
                 : Math.max(m.lastAccessedTime(), delta.lastAccessedTime());
         int maxInactive = delta.maxInactiveInterval() == SessionDelta.UNCHANGED ? m.maxInactiveInterval()
                 : (int) delta.maxInactiveInterval();
         byte[] cd = delta.containerDataChanged() ? delta.containerData() : m.containerData();
-        SessionMeta nm = new SessionMeta(m.creationTime(), accessed, maxInactive, m.valid(), cd);
+        SessionMeta nm = new SessionMeta(m.creationTime(), accessed, maxInactive, m.valid(), cd, m.lockOwner(), opId);
         TreeMap<String, Attribute> attrs = new TreeMap<>(attributes);
         delta.set().forEach((n, v) -> attrs.put(n, new Attribute(v, newVersion)));
         delta.removed().forEach(attrs::remove);
         return new SessionRecord(key, newVersion, nm, attrs);
+    }
+
+    /** This record with other metadata (lock owner, access time) at {@code newVersion}; attributes unchanged. */
+    public SessionRecord withMeta(SessionMeta newMeta, long newVersion) {
+        return new SessionRecord(key, newVersion, newMeta, attributes);
     }
 
     /**

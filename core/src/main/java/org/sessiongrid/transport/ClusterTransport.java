@@ -191,6 +191,11 @@ public final class ClusterTransport implements AutoCloseable {
         return addresses.containsKey(m.id());
     }
 
+    /** True if the member with this {@link Member#id()} is in the view. */
+    public boolean isInView(String memberId) {
+        return addresses.containsKey(memberId);
+    }
+
     public JChannel channel() {
         return channel;
     }

@@ -52,18 +52,36 @@ public sealed interface GridMessage {
     // ---- session data ----
 
     /** What a commit does to the record. */
-    enum CommitKind { CREATE, UPDATE, INVALIDATE }
+    enum CommitKind {
+        CREATE, UPDATE, INVALIDATE,
+        /** Replace by a tombstone if (still) expired; only a primary sends this, to itself. */
+        EXPIRE,
+        /** Take the session's lock for {@code lockToken}, waiting up to {@code lockWaitMillis}. */
+        LOCK,
+        /** Release the lock held by {@code lockToken}. */
+        UNLOCK
+    }
 
     /**
      * A change sent to a segment's primary. {@code baseVersion} is the version the sender's copy had,
      * so that the reply can bring that copy up to date with changes others made meanwhile.
+     * {@code opId} identifies the commit across retries (0: none), so that a commit retried after a
+     * failover is not applied twice; {@code lockToken} names the lock the sender holds (null: none).
      */
     record CommitRequest(long topologyId, SessionKey key, CommitKind kind, long baseVersion, SessionDelta delta,
-                         int tombstoneSeconds) implements GridMessage {
+                         int tombstoneSeconds, long opId, String lockToken, long lockWaitMillis) implements GridMessage {
     }
 
     /** Outcome of a commit at the primary. */
-    enum CommitStatus { OK, MISSING, INVALIDATED, EXISTS }
+    enum CommitStatus {
+        OK, MISSING, INVALIDATED, EXISTS,
+        /** LOCK: another holder kept the lock for the whole wait. */
+        LOCKED,
+        /** UPDATE with a lock token that no longer holds the lock: nothing was applied. */
+        LOCK_LOST,
+        /** EXPIRE: the session was used meanwhile. */
+        NOT_EXPIRED
+    }
 
     /**
      * The primary's answer: the new version and the changes from the sender's base version to it
@@ -92,6 +110,21 @@ public sealed interface GridMessage {
 
     /** A backup applied the change, or needs the whole record because its copy is not at the base version. */
     record ReplicateReply(boolean applied) implements GridMessage {
+    }
+
+    /** One access time of a session, for {@link TouchBatch}. */
+    record Touch(SessionKey key, long accessTime) {
+    }
+
+    /**
+     * Access times of sessions used without change, batched by the member that served them and sent to
+     * the primary; the primary forwards them to the backups ({@code forwarded}). Merged by maximum,
+     * so order and duplicates do not matter.
+     */
+    record TouchBatch(List<Touch> touches, boolean forwarded) implements GridMessage {
+        public TouchBatch {
+            touches = List.copyOf(touches);
+        }
     }
 
     /** A new owner pulls one segment's records in key order, after {@code after} (null: from the start). */

@@ -40,6 +40,7 @@ import org.sessiongrid.wire.GridMessage.StateRequest;
 import org.sessiongrid.wire.GridMessage.TopologyQuery;
 import org.sessiongrid.wire.GridMessage.TopologyStatus;
 import org.sessiongrid.wire.GridMessage.TopologyUpdate;
+import org.sessiongrid.wire.GridMessage.TouchBatch;
 
 /**
  * Encodes and decodes {@link GridMessage}s. Layout: magic {@code 0x5347} ("SG"), format version,
@@ -119,6 +120,9 @@ public final class WireCodec {
         if (m instanceof StateChunk) {
             return 17;
         }
+        if (m instanceof TouchBatch) {
+            return 18;
+        }
         if (m instanceof Retry) {
             return 30;
         }
@@ -164,6 +168,9 @@ public final class WireCodec {
             w.i64(x.baseVersion());
             writeDelta(w, x.delta());
             w.varint(x.tombstoneSeconds());
+            w.i64(x.opId());
+            w.nullableString(x.lockToken());
+            w.i64(x.lockWaitMillis());
         } else if (m instanceof CommitReply x) {
             w.u8(x.status().ordinal());
             w.i64(x.version());
@@ -200,6 +207,13 @@ public final class WireCodec {
                 writeChanges(w, RecordChanges.whole(r));
             }
             w.bool(x.last());
+        } else if (m instanceof TouchBatch x) {
+            w.varint(x.touches().size());
+            for (GridMessage.Touch t : x.touches()) {
+                writeKey(w, t.key());
+                w.i64(t.accessTime());
+            }
+            w.bool(x.forwarded());
         } else if (m instanceof Retry x) {
             w.i64(x.topologyId());
         } else if (m instanceof Ack) {
@@ -241,7 +255,8 @@ public final class WireCodec {
                         r.varint("numOwners"));
                 case 7 -> new RebalanceConfirm(r.i64("topologyId"));
                 case 10 -> new CommitRequest(r.i64("topologyId"), readKey(r), enumOf(CommitKind.values(), r, "commit kind"),
-                        r.i64("baseVersion"), readDelta(r), r.varint("tombstoneSeconds"));
+                        r.i64("baseVersion"), readDelta(r), r.varint("tombstoneSeconds"), r.i64("opId"),
+                        r.nullableString("lockToken"), r.i64("lockWaitMillis"));
                 case 11 -> new CommitReply(enumOf(CommitStatus.values(), r, "commit status"), r.i64("version"),
                         r.bool("changes present") ? readChanges(r) : null);
                 case 12 -> new ReadRequest(r.i64("topologyId"), readKey(r), r.i64("knownVersion"));
@@ -262,6 +277,14 @@ public final class WireCodec {
                         records.add(c.applyTo(null));
                     }
                     yield new StateChunk(records, r.bool("last"));
+                }
+                case 18 -> {
+                    int n = r.count("touches", 10, MAX_CHUNK_RECORDS);
+                    List<GridMessage.Touch> touches = new ArrayList<>(n);
+                    for (int i = 0; i < n; i++) {
+                        touches.add(new GridMessage.Touch(readKey(r), r.i64("accessTime")));
+                    }
+                    yield new TouchBatch(touches, r.bool("forwarded"));
                 }
                 case 30 -> new Retry(r.i64("topologyId"));
                 case 31 -> new Ack();
@@ -302,11 +325,13 @@ public final class WireCodec {
         w.i32(m.maxInactiveInterval());
         w.bool(m.valid());
         w.nullableBytes(m.containerData());
+        w.nullableString(m.lockOwner());
+        w.i64(m.lastOpId());
     }
 
     private static SessionMeta readMeta(WireReader r) throws MalformedMessageException {
         return new SessionMeta(r.i64("creationTime"), r.i64("lastAccessedTime"), r.i32("maxInactiveInterval"),
-                r.bool("valid"), r.nullableBytes("containerData"));
+                r.bool("valid"), r.nullableBytes("containerData"), r.nullableString("lockOwner"), r.i64("lastOpId"));
     }
 
     private static void writeDelta(WireWriter w, SessionDelta d) {

@@ -1,0 +1,18 @@
+package org.sessiongrid.grid;
+
+import org.sessiongrid.session.SessionRecord;
+
+/**
+ * Events the grid delivers to the container adapter of this member for one namespace.
+ * Callbacks run on a grid thread; an adapter switches to the webapp's class loader itself.
+ */
+public interface SessionListener {
+
+    /**
+     * The session timed out. Called exactly once in the whole cluster, on the member that is the
+     * session's primary when it expires, after the grid replaced the record by a tombstone on every
+     * owner. {@code last} is the record as it was just before (attributes included), so that the
+     * adapter can fire {@code sessionDestroyed} and unbound events with the values.
+     */
+    void expired(SessionRecord last);
+}
