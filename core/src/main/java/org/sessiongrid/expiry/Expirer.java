@@ -39,12 +39,17 @@ public final class Expirer {
     private final Function<CommitRequest, GridMessage> localCommit;
     private final Consumer<SessionRecord> expired;
     private final long graceMillis;
+    private final long slackMillis;
+    private final java.util.function.BooleanSupplier stopped;
     private final int tombstoneSeconds;
     private final long[] primarySince;
 
-    public Expirer(RecordStore records, Supplier<Member> self, Supplier<Topology> topology,
+    public Expirer(java.util.function.BooleanSupplier stopped, RecordStore records, Supplier<Member> self,
+                   Supplier<Topology> topology,
                    Function<CommitRequest, GridMessage> localCommit, Consumer<SessionRecord> expired, long graceMillis,
-                   int tombstoneSeconds) {
+                   long slackMillis, int tombstoneSeconds) {
+        this.slackMillis = slackMillis;
+        this.stopped = stopped;
         this.records = records;
         this.self = self;
         this.topology = topology;
@@ -81,8 +86,13 @@ public final class Expirer {
         }
         Member me = self.get();
         int count = 0;
-        List<SessionKey> due = records.expiryIndex().due(now, BATCH);
+        // Sessions are due one slack after their expiry time (access times may be that late); the
+        // primary re-checks under its commit path anyway.
+        List<SessionKey> due = records.expiryIndex().due(now - slackMillis, BATCH);
         for (SessionKey key : due) {
+            if (stopped.getAsBoolean()) {
+                break;
+            }
             SessionRecord r = records.get(key);
             if (r == null) {
                 records.expiryIndex().remove(key);

@@ -90,7 +90,8 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
         this.transport = new ClusterTransport(channel, codec, config.nodeName(), config.site(), config.rack(),
                 config.machine(), config.maxHandlerThreads(), stats::dropped);
         this.replicator = new Replicator(transport::self, transport, installed, records,
-                config.replicationMode() == ReplicationMode.SYNC, config.remoteTimeout(), stats);
+                config.replicationMode() == ReplicationMode.SYNC, config.remoteTimeout(), config.accessTimeGranularity(),
+                stats, () -> closed);
         this.puller = new SegmentPuller(transport::self, transport, installed, records, config.stateTransferChunkSize(),
                 config.remoteTimeout(), stats);
         this.coordinator = new TopologyCoordinator(this, config.nodeName(), config.clusterName(), config.numSegments(), config.numOwners(),
@@ -108,8 +109,8 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
         // Grace for inherited sessions: access times reach backups up to one granularity late, plus
         // one expiry pass of slack.
         long grace = 2 * config.accessTimeGranularity() + EXPIRY_INTERVAL_MILLIS;
-        this.expirer = new Expirer(records, transport::self, installed::get, replicator::commit, this::expired, grace,
-                config.tombstoneTimeout());
+        this.expirer = new Expirer(() -> closed, records, transport::self, installed::get, replicator::commit, this::expired, grace,
+                config.accessTimeGranularity(), config.tombstoneTimeout());
         transport.setHandler(this::handle);
         transport.setViewListener(this::onView);
     }
@@ -531,7 +532,9 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
         closed = true;
         joined = false;
         coordinator.close();
-        scheduler.shutdownNow();
+        // No interrupt: an expiry whose tombstone already reached the backups finishes announcing
+        // itself, as it would had the crash come a moment later; everything after fails to replicate.
+        scheduler.shutdown();
         background.shutdownNow();
         try {
             transport.crash();

@@ -40,6 +40,10 @@ final class Balancer {
     private final int[] segmentHash;
     private final int[] memberHash;
     private int[] quota;
+    /** Whether the start table held data: then every slot given up or added is priced in transfers. */
+    private final boolean transfersMatter;
+    /** Scratch for {@link #swapAway}: location gain in the segment examined, per incoming member. */
+    private final long[] swapGain;
 
     /**
      * @param members   sorted by id, distinct, not empty
@@ -56,12 +60,18 @@ final class Balancer {
             capacity = Math.max(capacity, row.length);
         }
         this.t = new WorkingTable(n, capacity, start);
+        boolean anyData = false;
+        for (int[] row : start) {
+            anyData |= row.length > 0;
+        }
+        this.transfersMatter = anyData;
         this.locations = new Locations(members, k);
         this.segmentHash = new int[numSegments];
         for (int s = 0; s < numSegments; s++) {
             segmentHash[s] = SegmentHash.hashInt(s, SEGMENT_ORDER_SEED);
         }
         this.order = segmentOrder(segmentHash);
+        this.swapGain = new long[n];
         this.memberHash = new int[n];
         for (int m = 0; m < n; m++) {
             memberHash[m] = SegmentHash.murmur3_32(members.get(m).id().getBytes(StandardCharsets.UTF_8), MEMBER_SEED);
@@ -157,11 +167,69 @@ final class Balancer {
                 bestTie = tie;
             }
         }
-        if (best >= 0) {
-            t.add(s, best);
-        } else {
+        if (best < 0) {
             augmentFill(s);
+        } else if (bestCost == 0 || !transfersMatter || !placeBetterByChain(s, bestCost)) {
+            t.add(s, best);
         }
+    }
+
+    /**
+     * Fills the hole in {@code start} with a member placed better than {@code bestCost} (the best
+     * a member under quota can do there) when one at quota can make room: it takes the hole and
+     * gives up a slot it gained in this computation to another member placed no worse there,
+     * and so on until a member under quota ends the chain. Only slots gained in this computation
+     * are given up, so the chain transfers no more copies than a direct fill; every segment on it
+     * is placed no worse and the hole better.
+     *
+     * @return whether such a chain was found and applied
+     */
+    private boolean placeBetterByChain(int start, long bestCost) {
+        boolean anyBetter = false;
+        for (int x = 0; x < n && !anyBetter; x++) {
+            anyBetter = !t.owns(start, x) && locations.costAgainst(t, start, x, -1) < bestCost;
+        }
+        if (!anyBetter) {
+            return false;
+        }
+        int[] entersSegment = new int[n];
+        boolean[] memberSeen = new boolean[n];
+        int[] vacatedBy = new int[numSegments];
+        boolean[] segmentSeen = new boolean[numSegments];
+        ArrayDeque<Integer> queue = new ArrayDeque<>();
+        segmentSeen[start] = true;
+        vacatedBy[start] = -1;
+        for (int x = 0; x < n; x++) {
+            if (!t.owns(start, x) && locations.costAgainst(t, start, x, -1) < bestCost) {
+                memberSeen[x] = true;
+                entersSegment[x] = start;
+                queue.add(x);
+            }
+        }
+        while (!queue.isEmpty()) {
+            int x = queue.poll();
+            for (int s : order) {
+                if (segmentSeen[s] || t.wasOwner(s, x) || !t.owns(s, x)) {
+                    continue;
+                }
+                segmentSeen[s] = true;
+                vacatedBy[s] = x;
+                long current = locations.costAgainst(t, s, x, -1);
+                for (int y = 0; y < n; y++) {
+                    if (memberSeen[y] || t.owns(s, y) || locations.costAgainst(t, s, y, x) > current) {
+                        continue;
+                    }
+                    memberSeen[y] = true;
+                    entersSegment[y] = s;
+                    if (t.load(y) < quota[y]) {
+                        applyChain(y, entersSegment, vacatedBy);
+                        return true;
+                    }
+                    queue.add(y);
+                }
+            }
+        }
+        return false;
     }
 
     /**
@@ -209,19 +277,8 @@ final class Balancer {
             }
             memberDone[x] = true;
             if (t.load(x) < quota[x]) {
-                // Walk back from the member under quota to the hole: each member takes the place
-                // of the one that gave its segment up.
-                int incoming = x;
-                while (true) {
-                    int s = entersSegment[incoming];
-                    int outgoing = vacatedBy[s];
-                    if (outgoing < 0) {
-                        t.add(s, incoming);
-                        return;
-                    }
-                    t.replace(s, outgoing, incoming);
-                    incoming = outgoing;
-                }
+                applyChain(x, entersSegment, vacatedBy);
+                return;
             }
             int d = memberDist[x];
             for (int s : order) {
@@ -241,6 +298,25 @@ final class Balancer {
             }
         }
         throw new IllegalStateException("no member can take segment " + start);
+    }
+
+    /**
+     * Applies a chain found by a search from a hole: walking back from the member under quota,
+     * each member takes the place of the one that gave its segment up, and the first one of the
+     * chain takes the hole (marked by {@code vacatedBy == -1}).
+     */
+    private void applyChain(int last, int[] entersSegment, int[] vacatedBy) {
+        int incoming = last;
+        while (true) {
+            int s = entersSegment[incoming];
+            int outgoing = vacatedBy[s];
+            if (outgoing < 0) {
+                t.add(s, incoming);
+                return;
+            }
+            t.replace(s, outgoing, incoming);
+            incoming = outgoing;
+        }
     }
 
     /**
@@ -315,7 +391,7 @@ final class Balancer {
         }
     }
 
-    /** Removes {@code o} from its worst placed backup slot (a primary slot only if it has no other). */
+    /** Removes {@code o} from its worst placed slot; at equal placement a backup slot rather than a primary. */
     private void releaseOne(int o) {
         int bestSegment = -1;
         long bestKey = Long.MIN_VALUE;
@@ -362,22 +438,31 @@ final class Balancer {
         }
     }
 
+    /**
+     * Finds and applies the best swap of {@code a} (an owner of {@code s} sharing a location
+     * there) with an owner {@code c} of another segment. Only owners that would fit {@code s}
+     * better than {@code a} are considered: a swap whose gain lies entirely in the other segment
+     * is found when that segment is examined.
+     */
     private boolean swapAway(int s, int a) {
+        long leave = -locations.costAgainst(t, s, a, -1);
+        for (int c = 0; c < n; c++) {
+            swapGain[c] = t.owns(s, c) ? 0 : leave + locations.costAgainst(t, s, c, a);
+        }
         int bestSegment = -1;
         int bestOwner = -1;
         int bestTransfer = 0;
         long bestDelta = 0;
-        long leave = -locations.costAgainst(t, s, a, -1);
         for (int s2 : order) {
             if (s2 == s || t.owns(s2, a)) {
                 continue;
             }
             for (int q = 0; q < t.size(s2); q++) {
                 int c = t.owner(s2, q);
-                if (t.owns(s, c)) {
+                if (swapGain[c] >= 0) {
                     continue;
                 }
-                long delta = leave + locations.costAgainst(t, s, c, a) + locations.replaceDelta(t, s2, c, a);
+                long delta = swapGain[c] + locations.replaceDelta(t, s2, c, a);
                 if (delta >= 0) {
                     continue;
                 }

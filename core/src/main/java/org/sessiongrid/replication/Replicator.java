@@ -73,9 +73,14 @@ public final class Replicator {
     private final boolean sync;
     private final long remoteTimeout;
     private final GridStats stats;
+    private final long expirySlackMillis;
+    private final java.util.function.BooleanSupplier stopped;
 
     public Replicator(Supplier<Member> self, ClusterTransport transport, InstalledTopology topology, RecordStore records,
-                      boolean sync, long remoteTimeout, GridStats stats) {
+                      boolean sync, long remoteTimeout, long expirySlackMillis, GridStats stats,
+                      java.util.function.BooleanSupplier stopped) {
+        this.stopped = stopped;
+        this.expirySlackMillis = expirySlackMillis;
         this.self = self;
         this.transport = transport;
         this.topology = topology;
@@ -194,7 +199,9 @@ public final class Replicator {
                     return gone;
                 }
                 long now = System.currentTimeMillis();
-                if (req.kind() == CommitKind.EXPIRE && old.meta().expiryTime() > now) {
+                // Access times reach the primary up to one granularity late: wait that much longer, so
+                // that a session used through another member is never expired early.
+                if (req.kind() == CommitKind.EXPIRE && old.meta().expiryTime() > now - expirySlackMillis) {
                     return new CommitReply(CommitStatus.NOT_EXPIRED, old.version(), null);
                 }
                 next = old.tombstone(version, now, req.tombstoneSeconds());
@@ -225,6 +232,11 @@ public final class Replicator {
             GridMessage failed = replicate(t, backups, toBackups, next);
             if (failed != null) {
                 return failed;
+            }
+            if (stopped.getAsBoolean()) {
+                // Stopped meanwhile: backups may look gone only because this member was cut off, so
+                // nothing may be acknowledged (or announced) any more.
+                return new Failure("member stopped");
             }
             records.put(next);
         } else {

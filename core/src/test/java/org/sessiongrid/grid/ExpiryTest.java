@@ -1,0 +1,103 @@
+package org.sessiongrid.grid;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.junit.jupiter.api.Test;
+import org.sessiongrid.session.SessionDelta;
+import org.sessiongrid.session.SessionRecord;
+
+/** Only the primary expires, once in the cluster, never while the session is used through another member. */
+class ExpiryTest {
+
+    private static final String NS = "localhost/expiry";
+
+    @Test
+    void everySessionExpiresExactlyOnceAndNoneEarly() throws Exception {
+        try (TestCluster c = new TestCluster("expiry", b -> b.accessTimeGranularity(300)).start(3)) {
+            Map<String, Integer> fired = new ConcurrentHashMap<>();
+            Map<String, Long> firedAt = new ConcurrentHashMap<>();
+            Map<String, String> firedBy = new ConcurrentHashMap<>();
+            for (SessionGrid g : c.members) {
+                g.store(NS).setListener(last -> {
+                    fired.merge(last.key().id(), 1, Integer::sum);
+                    firedAt.put(last.key().id(), System.currentTimeMillis());
+                    firedBy.merge(last.key().id(), g.memberName() + "@t" + g.topologyId() + "v" + last.version(),
+                            (a, b) -> a + "," + b);
+                });
+            }
+            int sessions = 10_000;
+            List<String> ids = new ArrayList<>();
+            // 100 sessions are kept in use through member B, which is not their primary; they are
+            // created first and touched from then on, every 200 ms.
+            List<String> used = new ArrayList<>();
+            while (used.size() < 100) {
+                String id = UUID.randomUUID().toString();
+                if (!c.members.get(1).store(NS).isLocalPrimary(id)) {
+                    c.members.get(1).store(NS).create(id, SessionDelta.builder().maxInactiveInterval(2).build());
+                    used.add(id);
+                    ids.add(id);
+                }
+            }
+            Map<String, Long> lastUse = new ConcurrentHashMap<>();
+            AtomicBoolean touching = new AtomicBoolean(true);
+            Thread toucher = new Thread(() -> {
+                while (touching.get()) {
+                    long now = System.currentTimeMillis();
+                    for (String id : used) {
+                        c.members.get(1).store(NS).touch(id, now);
+                        lastUse.put(id, now);
+                    }
+                    try {
+                        Thread.sleep(200); // the simulated users' think time, not a wait for a condition
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            });
+            toucher.start();
+            while (ids.size() < sessions) {
+                String id = UUID.randomUUID().toString();
+                c.members.get(ids.size() % 3).store(NS).create(id, SessionDelta.builder().maxInactiveInterval(2)
+                        .set("a", new byte[8]).build());
+                ids.add(id);
+            }
+            Await.until("a third of the sessions expired", Duration.ofSeconds(60),
+                    () -> fired.size() >= sessions / 3);
+            // Kill member A midway; it is primary of a third of the sessions.
+            c.halt(c.members.get(0));
+            Await.until("every unused session expired", Duration.ofSeconds(60),
+                    () -> fired.size() >= sessions - used.size(), () -> fired.size() + " fired");
+            for (String id : used) {
+                assertTrue(!fired.containsKey(id), "session " + id + " expired while in use");
+            }
+            touching.set(false);
+            toucher.join();
+            Await.until("the used sessions expired after their last use", Duration.ofSeconds(60),
+                    () -> fired.size() == sessions, () -> fired.size() + " fired");
+            // Every copy on the survivors is now a tombstone: nothing can fire again.
+            for (SessionGrid g : c.live()) {
+                for (int s = 0; s < g.topology().numSegments(); s++) {
+                    for (SessionRecord r : g.node().records().records(s)) {
+                        assertTrue(r.isTombstone(), g.memberName() + " still holds live " + r.key());
+                    }
+                }
+            }
+            for (String id : ids) {
+                assertEquals(1, fired.getOrDefault(id, 0), "expiry callbacks of " + id + " by " + firedBy.get(id));
+            }
+            for (String id : used) {
+                assertTrue(firedAt.get(id) >= lastUse.get(id) + 2_000, "session " + id + " expired "
+                        + (lastUse.get(id) + 2_000 - firedAt.get(id)) + " ms early");
+            }
+        }
+    }
+}
