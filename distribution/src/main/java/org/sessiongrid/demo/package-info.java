@@ -1,0 +1,2 @@
+/** Demonstrations of the grid for people trying it out. */
+package org.sessiongrid.demo;
