@@ -117,6 +117,30 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
 
     /** How often the primary looks for expired sessions. */
     static final long EXPIRY_INTERVAL_MILLIS = 500;
+    /** How often a member tells the coordinator how many sessions its primary segments hold. */
+    static final long COUNT_REPORT_MILLIS = 2_000;
+
+    private void reportCounts() {
+        Topology t = installed.get();
+        if (t == null) {
+            return;
+        }
+        GridMessage.SegmentCounts counts = primaryCounts(t);
+        List<Member> view = viewMembers();
+        if (view.isEmpty()) {
+            return;
+        }
+        if (view.get(0).equals(self())) {
+            coordinator.reportCounts(counts.segments(), counts.sessions());
+        } else {
+            transport.request(view.get(0), counts, config.remoteTimeout());
+        }
+    }
+
+    /** Sessions the coordinator knows of from the members' reports (tests, status). */
+    long reportedSessions() throws Exception {
+        return coordinator.reportedSessions();
+    }
 
     private void expired(SessionRecord r) {
         SessionListener l = listeners.get(r.key().namespace());
@@ -210,6 +234,8 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
                         EXPIRY_INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
                 scheduler.scheduleWithFixedDelay(() -> scheduled("access-time flush", this::flushAccessTimes),
                         config.accessTimeGranularity(), config.accessTimeGranularity(), TimeUnit.MILLISECONDS);
+                scheduler.scheduleWithFixedDelay(() -> scheduled("session count report", this::reportCounts),
+                        COUNT_REPORT_MILLIS, COUNT_REPORT_MILLIS, TimeUnit.MILLISECONDS);
                 LOG.info("{} joined cluster {} ({} members, topology {})", self(), config.clusterName(),
                         transport.viewMembers().size(), installed.id());
                 return;
@@ -253,6 +279,11 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
         return transport;
     }
 
+    /** Segments this member still has to pull in the current rebalance. */
+    int segmentsPendingTransfer() {
+        return puller.pending();
+    }
+
     boolean isLocalPrimary(int segment) {
         Topology t = installed.get();
         return t != null && self().equals(t.primary(segment));
@@ -271,11 +302,46 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
     }
 
     @Override
-    public void installEverywhere(Topology t) {
+    public long[] installEverywhere(Topology t) {
         installLocal(t);
         List<Member> others = new ArrayList<>(viewMembers());
         others.remove(self());
-        transport.requestAll(others, new TopologyUpdate(t), config.remoteTimeout());
+        Map<Member, GridMessage> replies = transport.requestAll(others, new TopologyUpdate(t), config.remoteTimeout());
+        long[] counts = new long[t.numSegments()];
+        java.util.Arrays.fill(counts, -1);
+        List<GridMessage> all = new ArrayList<>(replies.values());
+        all.add(primaryCounts(t));
+        for (GridMessage r : all) {
+            if (r instanceof GridMessage.SegmentCounts c) {
+                int[] segs = c.segments();
+                int[] n = c.sessions();
+                for (int i = 0; i < segs.length; i++) {
+                    if (segs[i] >= 0 && segs[i] < counts.length) {
+                        counts[segs[i]] = n[i];
+                    }
+                }
+            }
+        }
+        return counts;
+    }
+
+    /** Live sessions in each segment this member is primary of under {@code t}. */
+    private GridMessage.SegmentCounts primaryCounts(Topology t) {
+        Member me = self();
+        List<int[]> pairs = new ArrayList<>();
+        for (int s = 0; s < t.numSegments(); s++) {
+            if (me.equals(t.primary(s))) {
+                int live = 0;
+                for (SessionRecord r : records.records(s)) {
+                    if (!r.isTombstone()) {
+                        live++;
+                    }
+                }
+                pairs.add(new int[] {s, live});
+            }
+        }
+        return new GridMessage.SegmentCounts(pairs.stream().mapToInt(p -> p[0]).toArray(),
+                pairs.stream().mapToInt(p -> p[1]).toArray());
     }
 
     @Override
@@ -364,6 +430,9 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
                 return replicator.stateChunk(s, config.stateTransferChunkSize());
             } else if (msg instanceof TopologyUpdate u) {
                 installLocal(u.topology());
+                return primaryCounts(u.topology());
+            } else if (msg instanceof GridMessage.SegmentCounts c) {
+                coordinator.reportCounts(c.segments(), c.sessions());
                 return new Ack();
             } else if (msg instanceof TopologyQuery) {
                 return new TopologyStatus(installed.get(), joined, config.numSegments(), config.numOwners());

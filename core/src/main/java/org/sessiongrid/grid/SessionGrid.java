@@ -5,6 +5,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+import java.lang.management.ManagementFactory;
+
+import javax.management.InstanceAlreadyExistsException;
+import javax.management.JMException;
+import javax.management.MalformedObjectNameException;
+import javax.management.ObjectName;
+
+import org.sessiongrid.metrics.GridMetricsMXBean;
 import org.sessiongrid.metrics.GridStats;
 import org.sessiongrid.placement.Member;
 import org.sessiongrid.topology.Topology;
@@ -28,9 +36,52 @@ public final class SessionGrid implements AutoCloseable {
     private final Map<String, SessionStore> stores = new ConcurrentHashMap<>();
     private int references; // guarded by the class lock (shared grids only)
 
+    private final GridMetrics metrics;
+    private final ObjectName objectName;
+
     private SessionGrid(GridNode node, boolean shared) {
         this.node = node;
         this.shared = shared;
+        this.metrics = new GridMetrics(node);
+        this.objectName = register(metrics, node.config());
+    }
+
+    /** The JMX name core registers a member's metrics under. */
+    public static ObjectName objectName(String clusterName, String nodeName) {
+        try {
+            return new ObjectName("org.sessiongrid:type=SessionGrid,cluster=" + ObjectName.quote(clusterName)
+                    + ",member=" + ObjectName.quote(nodeName));
+        } catch (MalformedObjectNameException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    private static ObjectName register(GridMetrics metrics, GridConfig config) {
+        ObjectName name = objectName(config.clusterName(), config.nodeName());
+        try {
+            ManagementFactory.getPlatformMBeanServer().registerMBean(metrics, name);
+            return name;
+        } catch (InstanceAlreadyExistsException e) {
+            // Two members with one name in one JVM (tests): the first keeps the name.
+            return null;
+        } catch (JMException e) {
+            throw new GridException("cannot register JMX metrics as " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void unregister() {
+        if (objectName != null) {
+            try {
+                ManagementFactory.getPlatformMBeanServer().unregisterMBean(objectName);
+            } catch (JMException e) {
+                // already gone
+            }
+        }
+    }
+
+    /** This member's metrics (also registered in the platform MBean server). */
+    public GridMetricsMXBean metrics() {
+        return metrics;
     }
 
     /**
@@ -82,6 +133,7 @@ public final class SessionGrid implements AutoCloseable {
                 SHARED.remove(config().clusterName(), this);
             }
         }
+        unregister();
         node.leave();
     }
 
@@ -101,6 +153,7 @@ public final class SessionGrid implements AutoCloseable {
                 SHARED.remove(config().clusterName(), this);
             }
         }
+        unregister();
         node.halt();
     }
 

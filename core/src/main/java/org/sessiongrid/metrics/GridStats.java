@@ -21,7 +21,37 @@ public final class GridStats {
     private final LongAdder lostSessions = new LongAdder();
     private final LongAdder recordsTransferred = new LongAdder();
     private final LongAdder rebalancesCompleted = new LongAdder();
+    private final LongAdder mergeConflicts = new LongAdder();
+    private final LongAdder quarantined = new LongAdder();
+    private final LatencyHistogram replication = new LatencyHistogram();
     private final ConcurrentHashMap<String, LongAdder> dropped = new ConcurrentHashMap<>();
+
+    /** A primary's change reached all backups after {@code nanos}. */
+    public void replicated(long nanos) {
+        replication.recordNanos(nanos);
+    }
+
+    public LatencyHistogram replicationLatency() {
+        return replication;
+    }
+
+    /** A merge found {@code n} sessions whose copies differed between partitions. */
+    public void mergeConflicts(long n) {
+        mergeConflicts.add(n);
+    }
+
+    public long mergeConflicts() {
+        return mergeConflicts.sum();
+    }
+
+    /** An adapter could not read an attribute and quarantined it. */
+    public void quarantined() {
+        quarantined.increment();
+    }
+
+    public long quarantinedAttributes() {
+        return quarantined.sum();
+    }
 
     public void commit(boolean remote) {
         (remote ? remoteCommits : commits).increment();

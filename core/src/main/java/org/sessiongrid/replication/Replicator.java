@@ -229,7 +229,11 @@ public final class Replicator {
         RecordChanges toBackups = next.changesSince(old == null ? 0 : old.version());
         List<Member> backups = liveBackups(t, segment);
         if (sync) {
+            long started = System.nanoTime();
             GridMessage failed = replicate(t, backups, toBackups, next);
+            if (failed == null && !backups.isEmpty()) {
+                stats.replicated(System.nanoTime() - started);
+            }
             if (failed != null) {
                 return failed;
             }

@@ -40,6 +40,7 @@ public final class SegmentPuller {
     private final int chunkSize;
     private final long remoteTimeout;
     private final GridStats stats;
+    private final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
 
     public SegmentPuller(Supplier<Member> self, ClusterTransport transport, InstalledTopology topology,
                          RecordStore records, int chunkSize, long remoteTimeout, GridStats stats) {
@@ -58,12 +59,14 @@ public final class SegmentPuller {
      */
     public boolean pull(Topology t) throws InterruptedException {
         List<Integer> segments = t.segmentsToPull(self.get());
+        pending.set(segments.size());
         int pulled = 0;
         for (int segment : segments) {
             if (!pullSegment(t, segment)) {
                 return false;
             }
             pulled++;
+            pending.decrementAndGet();
         }
         if (pulled > 0) {
             LOG.debug("Pulled {} segments under topology {}", pulled, t.id());
@@ -115,6 +118,11 @@ public final class SegmentPuller {
                 topology.awaitNewerThan(t.id(), Math.min(500L * attempt, 5_000), TimeUnit.MILLISECONDS);
             }
         }
+    }
+
+    /** Segments still to pull in the rebalance under way (0 when none). */
+    public int pending() {
+        return pending.get();
     }
 
     /** A current owner of the segment other than this member, in the view; rotates on failures. */

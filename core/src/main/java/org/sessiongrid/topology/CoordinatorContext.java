@@ -13,8 +13,12 @@ public interface CoordinatorContext {
     /** Members of the current view, coordinator first. */
     List<Member> viewMembers();
 
-    /** Installs {@code t} on this member and every other member of the view, and waits for them. */
-    void installEverywhere(Topology t);
+    /**
+     * Installs {@code t} on this member and every other member of the view, and waits for them.
+     *
+     * @return live sessions per segment as reported by the segments' primaries (-1: not reported)
+     */
+    long[] installEverywhere(Topology t);
 
     /** Every view member's status (this member's included); members that do not answer are absent. */
     Map<Member, MemberStatus> queryAll();

@@ -60,6 +60,8 @@ public final class TopologyCoordinator implements AutoCloseable {
     private final Set<Member> confirmed = new HashSet<>();
     private final Map<Member, CompletableFuture<Void>> leaving = new HashMap<>();
     private long rebalanceStartNanos;
+    /** Live sessions per segment as last reported by each segment's primary; -1 = unknown. */
+    private long[] sessionsPerSegment;
 
     public TopologyCoordinator(CoordinatorContext ctx, String nodeName, String clusterName, int numSegments,
                                int numOwners, GridStats stats) {
@@ -106,6 +108,38 @@ public final class TopologyCoordinator implements AutoCloseable {
         CompletableFuture<Void> f = new CompletableFuture<>();
         run(() -> handleLeave(m, f));
         return f;
+    }
+
+    /**
+     * A member's periodic report of the live sessions in the segments it is primary of, kept so that
+     * a loss of every owner of a segment can be reported with its session count.
+     */
+    public void reportCounts(int[] segments, int[] sessions) {
+        run(() -> {
+            if (!active || sessionsPerSegment == null) {
+                return;
+            }
+            for (int i = 0; i < segments.length; i++) {
+                if (segments[i] >= 0 && segments[i] < sessionsPerSegment.length) {
+                    sessionsPerSegment[segments[i]] = sessions[i];
+                }
+            }
+        });
+    }
+
+    /** Sum of the last reported session counts (for status pages and tests). */
+    public long reportedSessions() throws Exception {
+        CompletableFuture<Long> f = new CompletableFuture<>();
+        run(() -> {
+            long n = 0;
+            if (sessionsPerSegment != null) {
+                for (long c : sessionsPerSegment) {
+                    n += Math.max(0, c);
+                }
+            }
+            f.complete(n);
+        });
+        return f.get(10, java.util.concurrent.TimeUnit.SECONDS);
     }
 
     /** A member holds every segment it gains under topology {@code topologyId}. */
@@ -190,14 +224,20 @@ public final class TopologyCoordinator implements AutoCloseable {
             return;
         }
         Placement.Removal r = Placement.withoutMembers(topology.current(), liveOwners);
+        // Count before installing: the new primaries of lost segments will report them empty.
+        long lostSessions = 0;
+        for (int s : r.lostSegments()) {
+            lostSessions += sessionsPerSegment == null || sessionsPerSegment[s] < 0 ? 0 : sessionsPerSegment[s];
+        }
         boolean wasRebalancing = topology.isRebalancing();
         install(new Topology(topology.id() + 1, Phase.NONE, numOwners(topology), r.table(), null));
         LOG.info("Members left cluster {}: {}; backups promoted at once (topology {}){}", clusterName, departed,
                 topology.id(), wasRebalancing ? ", unfinished rebalance cancelled" : "");
         if (r.lostSegments().length > 0) {
-            LOG.error("Lost {} segments of cluster {}: every owner left at once ({}); their sessions are gone and the "
-                    + "segments restart empty", r.lostSegments().length, clusterName, departed);
-            stats.lostSegments(r.lostSegments().length, 0);
+            LOG.error("Lost {} segments of cluster {} holding about {} sessions (as last reported): every owner left at "
+                    + "once ({}); those sessions are gone and the segments restart empty", r.lostSegments().length,
+                    clusterName, lostSessions, departed);
+            stats.lostSegments(r.lostSegments().length, lostSessions);
         }
     }
 
@@ -262,6 +302,7 @@ public final class TopologyCoordinator implements AutoCloseable {
         install(new Topology(readNew.id() + 1, Phase.NONE, readNew.numOwners(), readNew.pending(), null));
         LOG.info("Rebalance of cluster {} finished: topology {} in {} ms", clusterName, topology.id(),
                 (System.nanoTime() - rebalanceStartNanos) / 1_000_000);
+        stats.rebalanceCompleted();
         answerLeaves();
         maybeRebalance();
     }
@@ -308,7 +349,16 @@ public final class TopologyCoordinator implements AutoCloseable {
 
     private void install(Topology t) {
         topology = t;
-        ctx.installEverywhere(t);
+        long[] counts = ctx.installEverywhere(t);
+        if (sessionsPerSegment == null || sessionsPerSegment.length != counts.length) {
+            sessionsPerSegment = counts;
+        } else {
+            for (int s = 0; s < counts.length; s++) {
+                if (counts[s] >= 0) {
+                    sessionsPerSegment[s] = counts[s];
+                }
+            }
+        }
     }
 
     /** The topology this coordinator last installed (for tests and status), or null. */

@@ -37,6 +37,48 @@ public sealed interface GridMessage {
         }
     }
 
+    /**
+     * A member's answer to {@link TopologyUpdate}: how many live sessions it holds in each segment it
+     * is primary of under the new topology. The coordinator keeps these so that, should every owner of
+     * a segment fail at once, it can say how many sessions were lost.
+     */
+    record SegmentCounts(int[] segments, int[] sessions) implements GridMessage {
+        public SegmentCounts {
+            if (segments.length != sessions.length) {
+                throw new IllegalArgumentException("segment counts: " + segments.length + " segments, "
+                        + sessions.length + " counts");
+            }
+            segments = segments.clone();
+            sessions = sessions.clone();
+        }
+
+        @Override
+        public int[] segments() {
+            return segments.clone();
+        }
+
+        @Override
+        public int[] sessions() {
+            return sessions.clone();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof SegmentCounts c && java.util.Arrays.equals(c.segments, segments)
+                    && java.util.Arrays.equals(c.sessions, sessions);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Arrays.hashCode(segments) * 31 + java.util.Arrays.hashCode(sessions);
+        }
+
+        @Override
+        public String toString() {
+            return "SegmentCounts[" + segments.length + " segments]";
+        }
+    }
+
     /** A new coordinator asks a member for its topology and whether it has joined. */
     record TopologyQuery() implements GridMessage {
     }

@@ -87,6 +87,9 @@ public final class WireCodec {
         if (m instanceof TopologyUpdate) {
             return 4;
         }
+        if (m instanceof GridMessage.SegmentCounts) {
+            return 8;
+        }
         if (m instanceof TopologyQuery) {
             return 5;
         }
@@ -152,6 +155,14 @@ public final class WireCodec {
             // no fields
         } else if (m instanceof TopologyUpdate x) {
             writeTopology(w, x.topology());
+        } else if (m instanceof GridMessage.SegmentCounts x) {
+            int[] segs = x.segments();
+            int[] counts = x.sessions();
+            w.varint(segs.length);
+            for (int i = 0; i < segs.length; i++) {
+                w.varint(segs[i]);
+                w.varint(counts[i]);
+            }
         } else if (m instanceof TopologyQuery) {
             // no fields
         } else if (m instanceof TopologyStatus x) {
@@ -254,6 +265,16 @@ public final class WireCodec {
                 case 6 -> new TopologyStatus(readNullableTopology(r), r.bool("joined"), r.varint("numSegments"),
                         r.varint("numOwners"));
                 case 7 -> new RebalanceConfirm(r.i64("topologyId"));
+                case 8 -> {
+                    int n = r.count("segment counts", 2, MAX_SEGMENTS);
+                    int[] segs = new int[n];
+                    int[] counts = new int[n];
+                    for (int i = 0; i < n; i++) {
+                        segs[i] = r.varint("segment");
+                        counts[i] = r.varint("sessions");
+                    }
+                    yield new GridMessage.SegmentCounts(segs, counts);
+                }
                 case 10 -> new CommitRequest(r.i64("topologyId"), readKey(r), enumOf(CommitKind.values(), r, "commit kind"),
                         r.i64("baseVersion"), readDelta(r), r.varint("tombstoneSeconds"), r.i64("opId"),
                         r.nullableString("lockToken"), r.i64("lockWaitMillis"));

@@ -1,0 +1,175 @@
+package org.sessiongrid.grid;
+
+import java.util.List;
+import java.util.Map;
+
+import org.jgroups.View;
+import org.sessiongrid.metrics.GridMetricsMXBean;
+import org.sessiongrid.metrics.GridStats;
+import org.sessiongrid.placement.Member;
+import org.sessiongrid.session.SessionRecord;
+import org.sessiongrid.topology.Topology;
+
+/** The JMX view of one member, read on demand from the member's state (nothing is cached). */
+final class GridMetrics implements GridMetricsMXBean {
+
+    private final GridNode node;
+
+    GridMetrics(GridNode node) {
+        this.node = node;
+    }
+
+    private GridStats stats() {
+        return node.stats();
+    }
+
+    @Override
+    public String getClusterName() {
+        return node.config().clusterName();
+    }
+
+    @Override
+    public String getMemberName() {
+        return String.valueOf(node.self());
+    }
+
+    @Override
+    public List<String> getMembers() {
+        return node.viewMembers().stream().map(Member::toString).toList();
+    }
+
+    @Override
+    public long getViewId() {
+        View v = node.transport().view();
+        return v == null ? 0 : v.getViewId().getId();
+    }
+
+    @Override
+    public long getTopologyId() {
+        Topology t = node.topology();
+        return t == null ? 0 : t.id();
+    }
+
+    @Override
+    public boolean isCoordinator() {
+        List<Member> v = node.viewMembers();
+        return !v.isEmpty() && v.get(0).equals(node.self());
+    }
+
+    @Override
+    public boolean isRebalanceInProgress() {
+        Topology t = node.topology();
+        return t != null && t.isRebalancing();
+    }
+
+    @Override
+    public int getRebalanceSegmentsPending() {
+        return node.segmentsPendingTransfer();
+    }
+
+    @Override
+    public long getRecordsTransferred() {
+        return stats().recordsTransferred();
+    }
+
+    @Override
+    public long getRebalancesCompleted() {
+        return stats().rebalancesCompleted();
+    }
+
+    @Override
+    public int getPrimarySegments() {
+        Topology t = node.topology();
+        return t == null ? 0 : t.readTable().primaryCount(node.self());
+    }
+
+    @Override
+    public int getBackupSegments() {
+        Topology t = node.topology();
+        return t == null ? 0 : t.readTable().ownedCount(node.self()) - t.readTable().primaryCount(node.self());
+    }
+
+    private long[] sessionsByRole() {
+        Topology t = node.topology();
+        long[] out = new long[3]; // primary, backup, bytes
+        if (t == null) {
+            return out;
+        }
+        Member me = node.self();
+        for (int s = 0; s < t.numSegments(); s++) {
+            boolean primary = me.equals(t.primary(s));
+            for (SessionRecord r : node.records().records(s)) {
+                out[2] += r.sizeBytes();
+                if (!r.isTombstone()) {
+                    out[primary ? 0 : 1]++;
+                }
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public long getPrimarySessions() {
+        return sessionsByRole()[0];
+    }
+
+    @Override
+    public long getBackupSessions() {
+        return sessionsByRole()[1];
+    }
+
+    @Override
+    public long getBytesHeld() {
+        return sessionsByRole()[2];
+    }
+
+    @Override
+    public long getReplicationLatencyP50Micros() {
+        return stats().replicationLatency().percentileMicros(50);
+    }
+
+    @Override
+    public long getReplicationLatencyP99Micros() {
+        return stats().replicationLatency().percentileMicros(99);
+    }
+
+    @Override
+    public long getLostSegments() {
+        return stats().lostSegments();
+    }
+
+    @Override
+    public long getLostSessions() {
+        return stats().lostSessions();
+    }
+
+    @Override
+    public long getMergeConflicts() {
+        return stats().mergeConflicts();
+    }
+
+    @Override
+    public long getDroppedMessages() {
+        return stats().droppedTotal();
+    }
+
+    @Override
+    public Map<String, Long> getDroppedMessagesByReason() {
+        return stats().droppedByReason();
+    }
+
+    @Override
+    public long getQuarantinedAttributes() {
+        return stats().quarantinedAttributes();
+    }
+
+    @Override
+    public long getCommits() {
+        return stats().localCommits() + stats().remoteCommits();
+    }
+
+    @Override
+    public long getRetries() {
+        return stats().retries();
+    }
+}

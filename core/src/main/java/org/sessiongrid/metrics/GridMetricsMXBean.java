@@ -1,0 +1,69 @@
+package org.sessiongrid.metrics;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What one grid member exposes over JMX (and the status endpoint). Registered by core as
+ * {@code org.sessiongrid:type=SessionGrid,cluster=<clusterName>,member=<nodeName>}; container
+ * adapters may register the same object under their own names.
+ */
+public interface GridMetricsMXBean {
+
+    String getClusterName();
+
+    String getMemberName();
+
+    /** Members of the current view, coordinator first. */
+    List<String> getMembers();
+
+    long getViewId();
+
+    long getTopologyId();
+
+    boolean isCoordinator();
+
+    boolean isRebalanceInProgress();
+
+    /** Segments this member still has to pull in the current rebalance. */
+    int getRebalanceSegmentsPending();
+
+    /** Records received by segment transfers since start. */
+    long getRecordsTransferred();
+
+    long getRebalancesCompleted();
+
+    int getPrimarySegments();
+
+    int getBackupSegments();
+
+    /** Live sessions (not tombstones) this member is primary of. */
+    long getPrimarySessions();
+
+    /** Live sessions this member holds as a backup. */
+    long getBackupSessions();
+
+    /** Approximate bytes of the records held (primary and backup, tombstones included). */
+    long getBytesHeld();
+
+    /** Time for a primary's change to be applied by all its backups, 50th percentile, microseconds. */
+    long getReplicationLatencyP50Micros();
+
+    long getReplicationLatencyP99Micros();
+
+    long getLostSegments();
+
+    long getLostSessions();
+
+    long getMergeConflicts();
+
+    long getDroppedMessages();
+
+    Map<String, Long> getDroppedMessagesByReason();
+
+    long getQuarantinedAttributes();
+
+    long getCommits();
+
+    long getRetries();
+}
