@@ -95,7 +95,7 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
         this.puller = new SegmentPuller(transport::self, transport, installed, records, config.stateTransferChunkSize(),
                 config.remoteTimeout(), stats);
         this.coordinator = new TopologyCoordinator(this, config.nodeName(), config.clusterName(), config.numSegments(), config.numOwners(),
-                stats);
+                config.partitionPolicy() == PartitionPolicy.MINORITY_REFUSES_WRITES, stats);
         this.background = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "sessiongrid-" + config.nodeName() + "-transfer");
             t.setDaemon(true);
@@ -325,6 +325,103 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
         return counts;
     }
 
+    @Override
+    public long pushForMerge(long mergeId, Topology target) {
+        long conflicts = pushRecords(mergeId, target);
+        List<Member> others = new ArrayList<>(viewMembers());
+        others.remove(self());
+        Map<Member, GridMessage> replies = transport.requestAll(others, new GridMessage.MergePush(mergeId, target),
+                config.leaveTimeout());
+        for (GridMessage r : replies.values()) {
+            if (r instanceof GridMessage.MergeResult m) {
+                conflicts += m.conflicts();
+            }
+        }
+        return conflicts;
+    }
+
+    /** Pushes every record held here to its primary under {@code target}; returns the conflicts found. */
+    private long pushRecords(long mergeId, Topology target) {
+        Member me = self();
+        long conflicts = 0;
+        for (int s = 0; s < target.numSegments(); s++) {
+            Member primary = target.primary(s);
+            if (primary == null || primary.equals(me)) {
+                continue;
+            }
+            List<SessionRecord> chunk = new ArrayList<>();
+            for (SessionRecord r : records.records(s)) {
+                chunk.add(r);
+                if (chunk.size() == config.stateTransferChunkSize()) {
+                    conflicts += pushChunk(primary, mergeId, chunk);
+                    chunk = new ArrayList<>();
+                }
+            }
+            if (!chunk.isEmpty()) {
+                conflicts += pushChunk(primary, mergeId, chunk);
+            }
+        }
+        return conflicts;
+    }
+
+    private long pushChunk(Member primary, long mergeId, List<SessionRecord> chunk) {
+        try {
+            GridMessage r = transport.request(primary, new GridMessage.MergeRecords(mergeId, chunk), config.remoteTimeout())
+                    .get(config.remoteTimeout() + 1_000, TimeUnit.MILLISECONDS);
+            return r instanceof GridMessage.MergeResult m ? m.conflicts() : 0;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 0;
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warn("Merge push of {} records to {} failed: {}", chunk.size(), primary, String.valueOf(e.getCause()));
+            return 0;
+        }
+    }
+
+    /** Keys already counted as conflicts in the merge under way, so each session counts once. */
+    private final Map<SessionKey, Long> mergeConflictKeys = new ConcurrentHashMap<>();
+
+    private GridMessage mergeIn(GridMessage.MergeRecords m) {
+        mergeConflictKeys.values().removeIf(id -> id != m.mergeId());
+        long conflicts = 0;
+        for (SessionRecord r : m.records()) {
+            if (records.mergeIn(r) && mergeConflictKeys.putIfAbsent(r.key(), m.mergeId()) == null) {
+                conflicts++;
+            }
+        }
+        return new GridMessage.MergeResult(conflicts);
+    }
+
+    /**
+     * True while this member is on the minority side of a partition and the policy says to refuse:
+     * answering from a copy that the majority may have changed would serve stale data.
+     */
+    boolean refusesAsMinority() {
+        if (config.partitionPolicy() != PartitionPolicy.MINORITY_REFUSES_WRITES) {
+            return false;
+        }
+        Topology t = installed.get();
+        if (t == null) {
+            return false;
+        }
+        long reachable = t.current().members().stream().filter(transport::isInView).count();
+        return reachable * 2 <= t.current().members().size();
+    }
+
+    private GridUnavailableException minorityRefusal(SessionKey key) {
+        Topology t = installed.get();
+        long reachable = t.current().members().stream().filter(transport::isInView).count();
+        return new GridUnavailableException("session " + key + " refused: this member sees only " + reachable + " of "
+                + t.current().members().size() + " members, a minority partition (partitionPolicy=minority-refuses-writes);"
+                + " it serves again when the partition heals");
+    }
+
+    void checkNotMinority(SessionKey key) {
+        if (refusesAsMinority()) {
+            throw minorityRefusal(key);
+        }
+    }
+
     /** Live sessions in each segment this member is primary of under {@code t}. */
     private GridMessage.SegmentCounts primaryCounts(Topology t) {
         Member me = self();
@@ -367,7 +464,7 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
         List<Member> members = viewMembers();
         LOG.info("View {} of cluster {}: {} members {}", view.getViewId().getId(), config.clusterName(), members.size(),
                 members);
-        coordinator.onView(members);
+        coordinator.onView(members, view instanceof org.jgroups.MergeView);
     }
 
     private void installLocal(Topology t) {
@@ -431,6 +528,10 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
             } else if (msg instanceof TopologyUpdate u) {
                 installLocal(u.topology());
                 return primaryCounts(u.topology());
+            } else if (msg instanceof GridMessage.MergePush p) {
+                return new GridMessage.MergeResult(pushRecords(p.mergeId(), p.target()));
+            } else if (msg instanceof GridMessage.MergeRecords m) {
+                return mergeIn(m);
             } else if (msg instanceof GridMessage.SegmentCounts c) {
                 coordinator.reportCounts(c.segments(), c.sessions());
                 return new Ack();
@@ -479,6 +580,7 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
                 if (closed) {
                     throw new GridUnavailableException("SessionGrid member " + config.nodeName() + " is stopped");
                 }
+                checkNotMinority(key);
                 Topology t = installed.get();
                 Member primary = t == null ? null : t.primary(segment);
                 GridMessage reply = null;

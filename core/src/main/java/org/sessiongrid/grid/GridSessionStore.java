@@ -72,6 +72,7 @@ final class GridSessionStore implements SessionStore {
         SessionKey key = key(id);
         int segment = node.records().segmentOf(key);
         if (node.isLocalPrimary(segment)) {
+            node.checkNotMinority(key);
             // The fast path: this member orders the session's writes, so its copy is current.
             node.stats().read(false);
             SessionRecord r = node.records().get(key);

@@ -76,6 +76,39 @@ public final class RecordStore {
     }
 
     /**
+     * Keeps the better of the local and the pushed copy after a partition (see {@link #better}).
+     *
+     * @return true if both copies existed and differed: a merge conflict
+     */
+    public boolean mergeIn(SessionRecord pushed) {
+        boolean[] conflict = {false};
+        segments[segmentOf(pushed.key())].compute(pushed.key(), (k, local) -> {
+            if (local == null) {
+                return indexed(k, pushed);
+            }
+            if (!local.equals(pushed)) {
+                conflict[0] = true;
+            }
+            return better(pushed, local) ? indexed(k, pushed) : local;
+        });
+        return conflict[0];
+    }
+
+    /**
+     * The merge rule: an invalidation wins over a live copy (a session invalidated on one side stays
+     * invalidated); otherwise the higher version wins, and equal versions go to the later access.
+     */
+    public static boolean better(SessionRecord a, SessionRecord b) {
+        if (a.isTombstone() != b.isTombstone()) {
+            return a.isTombstone();
+        }
+        if (a.version() != b.version()) {
+            return a.version() > b.version();
+        }
+        return a.meta().lastAccessedTime() > b.meta().lastAccessedTime();
+    }
+
+    /**
      * Atomically replaces the record of {@code key} by what {@code fn} returns for the current one
      * (null: none); returning the current record leaves it, returning null removes it.
      */

@@ -22,4 +22,10 @@ public interface CoordinatorContext {
 
     /** Every view member's status (this member's included); members that do not answer are absent. */
     Map<Member, MemberStatus> queryAll();
+
+    /**
+     * Has every view member (this one included) push its records to their primaries under
+     * {@code target}, where the better copy is kept; returns the number of conflicting sessions.
+     */
+    long pushForMerge(long mergeId, Topology target);
 }

@@ -52,6 +52,7 @@ public final class TopologyCoordinator implements AutoCloseable {
     private final String clusterName;
     private final ExecutorService thread;
     private final GridStats stats;
+    private final boolean minorityRefuses;
 
     // ---- confined to the coordinator thread ----
     private boolean active;
@@ -64,8 +65,9 @@ public final class TopologyCoordinator implements AutoCloseable {
     private long[] sessionsPerSegment;
 
     public TopologyCoordinator(CoordinatorContext ctx, String nodeName, String clusterName, int numSegments,
-                               int numOwners, GridStats stats) {
+                               int numOwners, boolean minorityRefuses, GridStats stats) {
         this.ctx = ctx;
+        this.minorityRefuses = minorityRefuses;
         this.stats = stats;
         this.clusterName = clusterName;
         this.numSegments = numSegments;
@@ -91,9 +93,18 @@ public final class TopologyCoordinator implements AutoCloseable {
         }
     }
 
-    /** A new view: becomes active if this member is now first, else steps down. */
-    public void onView(List<Member> view) {
-        run(() -> handleView(view));
+    /**
+     * A new view: becomes active if this member is now first, else steps down. {@code merge} is true
+     * for a JGroups MergeView (partitions healed).
+     */
+    public void onView(List<Member> view, boolean merge) {
+        run(() -> {
+            if (merge && isCoordinator(view)) {
+                handleMerge(view);
+            } else {
+                handleView(view);
+            }
+        });
     }
 
     /** A member asks to join. */
@@ -174,9 +185,92 @@ public final class TopologyCoordinator implements AutoCloseable {
             return;
         }
         List<Member> departed = topology.members().stream().filter(m -> !live.contains(m)).toList();
+        if (!departed.isEmpty() && isMinority(topology, live)) {
+            LOG.warn("Cluster {}: only {} of {} members reachable ({} missing): this side is a minority and refuses "
+                    + "requests until the partition heals (partitionPolicy=minority-refuses-writes)", clusterName,
+                    topology.current().members().size() - departed.size(), topology.current().members().size(),
+                    departed);
+            return;
+        }
         if (!departed.isEmpty()) {
             removeMembers(departed);
         }
+        maybeRebalance();
+    }
+
+    /**
+     * True if, under the minority policy, the reachable members are at most half of the topology's
+     * current members (the last membership both sides agreed on).
+     */
+    private boolean isMinority(Topology t, Set<Member> live) {
+        if (!minorityRefuses) {
+            return false;
+        }
+        long reachable = t.current().members().stream().filter(live::contains).count();
+        return reachable * 2 <= t.current().members().size();
+    }
+
+    /**
+     * Partitions healed: every member pushes its copies to one primary per segment (the primary the
+     * largest partition had), which keeps the better copy; then only those primaries keep data, and a
+     * rebalance restores the owner count from them. Topology ids restart above every partition's.
+     */
+    private void handleMerge(List<Member> view) {
+        active = true;
+        Map<Member, MemberStatus> statuses = ctx.queryAll();
+        Set<Member> live = new HashSet<>(view);
+        joined.clear();
+        List<Topology> partitions = new ArrayList<>();
+        long maxId = 0;
+        for (Map.Entry<Member, MemberStatus> e : statuses.entrySet()) {
+            MemberStatus s = e.getValue();
+            if (s.joined() && live.contains(e.getKey())) {
+                joined.add(e.getKey());
+            }
+            Topology t = s.topology();
+            if (t != null) {
+                maxId = Math.max(maxId, t.id());
+                if (!partitions.contains(t)) {
+                    partitions.add(t);
+                }
+            }
+        }
+        if (partitions.isEmpty() || joined.isEmpty()) {
+            topology = null;
+            return;
+        }
+        // The partition with the most live members is preferred, then the newest.
+        partitions.sort((a, b) -> {
+            long la = a.members().stream().filter(live::contains).count();
+            long lb = b.members().stream().filter(live::contains).count();
+            return la != lb ? Long.compare(lb, la) : Long.compare(b.id(), a.id());
+        });
+        List<Member> members = new ArrayList<>(joined);
+        int segments = partitions.get(0).numSegments();
+        int[][] owners = new int[segments][];
+        for (int s = 0; s < segments; s++) {
+            Member primary = null;
+            for (Topology t : partitions) {
+                Member p = t.primary(s);
+                if (p != null && joined.contains(p)) {
+                    primary = p;
+                    break;
+                }
+            }
+            if (primary == null) {
+                primary = members.get(s % members.size());
+            }
+            owners[s] = new int[] {members.indexOf(primary)};
+        }
+        int numOwnersNow = partitions.get(0).numOwners();
+        Topology target = new Topology(maxId + 1, Phase.NONE, numOwnersNow, new OwnerTable(members, segments, owners),
+                null);
+        long conflicts = ctx.pushForMerge(target.id(), target);
+        stats.mergeConflicts(conflicts);
+        install(target);
+        LOG.info("Merged cluster {}: {} partitions, {} members; {} sessions had conflicting copies (kept: invalidation, "
+                + "then highest version, then latest access); topology {}", clusterName, partitions.size(),
+                members.size(), conflicts, target.id());
         maybeRebalance();
     }
 
@@ -234,7 +328,7 @@ public final class TopologyCoordinator implements AutoCloseable {
         LOG.info("Members left cluster {}: {}; backups promoted at once (topology {}){}", clusterName, departed,
                 topology.id(), wasRebalancing ? ", unfinished rebalance cancelled" : "");
         if (r.lostSegments().length > 0) {
-            LOG.error("Lost {} segments of cluster {} holding about {} sessions (as last reported): every owner left at "
+            LOG.error("Lost {} segments of cluster {} holding about {} sessions (as last reported): every owner left or became unreachable at "
                     + "once ({}); those sessions are gone and the segments restart empty", r.lostSegments().length,
                     clusterName, lostSessions, departed);
             stats.lostSegments(r.lostSegments().length, lostSessions);

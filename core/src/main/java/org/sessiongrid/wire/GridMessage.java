@@ -180,6 +180,26 @@ public sealed interface GridMessage {
         }
     }
 
+    // ---- merge after a partition ----
+
+    /**
+     * The coordinator of a merged view asks a member to push every record it holds to the record's
+     * primary under {@code target} (one owner per segment), where the copies of the partitions meet.
+     */
+    record MergePush(long mergeId, Topology target) implements GridMessage {
+    }
+
+    /** Records pushed to their merge primary, which keeps the better copy of each. */
+    record MergeRecords(long mergeId, List<SessionRecord> records) implements GridMessage {
+        public MergeRecords {
+            records = List.copyOf(records);
+        }
+    }
+
+    /** How many sessions had differing copies (counted once per session at its merge primary). */
+    record MergeResult(long conflicts) implements GridMessage {
+    }
+
     // ---- generic replies ----
 
     /** The receiver's topology differs from the sender's: retry once a topology of at least this id is installed. */

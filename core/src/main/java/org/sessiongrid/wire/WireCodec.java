@@ -126,6 +126,15 @@ public final class WireCodec {
         if (m instanceof TouchBatch) {
             return 18;
         }
+        if (m instanceof GridMessage.MergePush) {
+            return 19;
+        }
+        if (m instanceof GridMessage.MergeRecords) {
+            return 20;
+        }
+        if (m instanceof GridMessage.MergeResult) {
+            return 21;
+        }
         if (m instanceof Retry) {
             return 30;
         }
@@ -225,6 +234,17 @@ public final class WireCodec {
                 w.i64(t.accessTime());
             }
             w.bool(x.forwarded());
+        } else if (m instanceof GridMessage.MergePush x) {
+            w.i64(x.mergeId());
+            writeTopology(w, x.target());
+        } else if (m instanceof GridMessage.MergeRecords x) {
+            w.i64(x.mergeId());
+            w.varint(x.records().size());
+            for (SessionRecord r : x.records()) {
+                writeChanges(w, RecordChanges.whole(r));
+            }
+        } else if (m instanceof GridMessage.MergeResult x) {
+            w.i64(x.conflicts());
         } else if (m instanceof Retry x) {
             w.i64(x.topologyId());
         } else if (m instanceof Ack) {
@@ -287,18 +307,7 @@ public final class WireCodec {
                 case 15 -> new ReplicateReply(r.bool("applied"));
                 case 16 -> new StateRequest(r.i64("topologyId"), r.varint("segment"),
                         r.bool("after present") ? readKey(r) : null, r.varint("maxRecords"));
-                case 17 -> {
-                    int n = r.count("chunk records", 20, MAX_CHUNK_RECORDS);
-                    List<SessionRecord> records = new ArrayList<>(n);
-                    for (int i = 0; i < n; i++) {
-                        RecordChanges c = readChanges(r);
-                        if (c.baseVersion() != 0) {
-                            throw new MalformedMessageException(INVALID_VALUE, "state chunk holds a partial record");
-                        }
-                        records.add(c.applyTo(null));
-                    }
-                    yield new StateChunk(records, r.bool("last"));
-                }
+                case 17 -> new StateChunk(readWholeRecords(r), r.bool("last"));
                 case 18 -> {
                     int n = r.count("touches", 10, MAX_CHUNK_RECORDS);
                     List<GridMessage.Touch> touches = new ArrayList<>(n);
@@ -307,6 +316,9 @@ public final class WireCodec {
                     }
                     yield new TouchBatch(touches, r.bool("forwarded"));
                 }
+                case 19 -> new GridMessage.MergePush(r.i64("mergeId"), readTopology(r));
+                case 20 -> new GridMessage.MergeRecords(r.i64("mergeId"), readWholeRecords(r));
+                case 21 -> new GridMessage.MergeResult(r.i64("conflicts"));
                 case 30 -> new Retry(r.i64("topologyId"));
                 case 31 -> new Ack();
                 case 32 -> new Failure(r.string("failure message"));
@@ -319,6 +331,19 @@ public final class WireCodec {
             // index out of range, ...): the constructors say which.
             throw new MalformedMessageException(INVALID_VALUE, "message type " + type + ": " + e.getMessage());
         }
+    }
+
+    private static List<SessionRecord> readWholeRecords(WireReader r) throws MalformedMessageException {
+        int n = r.count("records", 20, MAX_CHUNK_RECORDS);
+        List<SessionRecord> records = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            RecordChanges c = readChanges(r);
+            if (c.baseVersion() != 0) {
+                throw new MalformedMessageException(INVALID_VALUE, "a partial record where whole records belong");
+            }
+            records.add(c.applyTo(null));
+        }
+        return records;
     }
 
     private static <E extends Enum<E>> E enumOf(E[] values, WireReader r, String what) throws MalformedMessageException {
