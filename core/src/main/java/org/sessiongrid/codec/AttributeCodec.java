@@ -227,6 +227,38 @@ public final class AttributeCodec {
      * @param encoded the output of {@link #encode}
      * @return the hash
      */
+    /**
+     * An {@link ObjectInputFilter} applying this codec's policy (deny list, the user's patterns,
+     * limits) to a stream the caller reads itself, for containers that must keep their own stream
+     * format (Jetty's {@code ClassLoadingObjectInputStream}). One filter per stream; merge it with the
+     * stream's JVM-wide filter like {@link #decode} does if one is set.
+     *
+     * @param what        what is being read, for messages (e.g. the attribute or session)
+     * @param streamBytes the length of the serialized form
+     * @param loader      the class loader the stream resolves classes with
+     */
+    public StreamFilter streamFilter(String what, long streamBytes, ClassLoader loader) {
+        ReadState state = new ReadState(what, policy, streamBytes, loader);
+        return new StreamFilter() {
+            @Override
+            public Status checkInput(FilterInfo info) {
+                return state.checkInput(info);
+            }
+
+            @Override
+            public java.util.Optional<String> rejection() {
+                return state.rejection == null ? java.util.Optional.empty()
+                        : java.util.Optional.of(state.rejection.message());
+            }
+        };
+    }
+
+    /** A per-stream filter that remembers why it rejected, for the error message. */
+    public interface StreamFilter extends ObjectInputFilter {
+        /** The reason this filter rejected something, naming the class and the rule, if it did. */
+        java.util.Optional<String> rejection();
+    }
+
     public long hash(byte[] encoded) {
         return xxh64(Objects.requireNonNull(encoded, "encoded"));
     }

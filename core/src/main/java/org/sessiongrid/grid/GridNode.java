@@ -89,7 +89,7 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
         WireCodec codec = new WireCodec(config.maxRecordBytes());
         this.transport = new ClusterTransport(channel, codec, config.nodeName(), config.site(), config.rack(),
                 config.machine(), config.maxHandlerThreads(), stats::dropped);
-        this.replicator = new Replicator(transport::self, transport, installed, records,
+        this.replicator = new Replicator(this::notifyChanged, transport::self, transport, installed, records,
                 config.replicationMode() == ReplicationMode.SYNC, config.remoteTimeout(), config.accessTimeGranularity(),
                 stats, () -> closed);
         this.puller = new SegmentPuller(transport::self, transport, installed, records, config.stateTransferChunkSize(),
@@ -99,11 +99,13 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
         this.background = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "sessiongrid-" + config.nodeName() + "-transfer");
             t.setDaemon(true);
+            t.setContextClassLoader(GridNode.class.getClassLoader());
             return t;
         });
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "sessiongrid-" + config.nodeName() + "-scheduler");
             t.setDaemon(true);
+            t.setContextClassLoader(GridNode.class.getClassLoader());
             return t;
         });
         // Grace for inherited sessions: access times reach backups up to one granularity late, plus
@@ -422,6 +424,56 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
         }
     }
 
+    /** See {@link SessionGrid#listSessions(String)}; duplicates (during a topology change) keep the newest. */
+    Map<String, List<SessionRecord>> listSessions(String namespace, boolean exact) {
+        Map<SessionKey, SessionRecord> all = new HashMap<>();
+        List<GridMessage> replies = new ArrayList<>(transport.requestAll(viewMembers(),
+                new GridMessage.ListSessions(namespace, exact), config.remoteTimeout()).values());
+        replies.add(localSessions(namespace, exact));
+        for (GridMessage r : replies) {
+            if (r instanceof GridMessage.SessionList l) {
+                for (SessionRecord rec : l.records()) {
+                    all.merge(rec.key(), rec, (a, b) -> a.version() >= b.version() ? a : b);
+                }
+            }
+        }
+        Map<String, List<SessionRecord>> out = new java.util.TreeMap<>();
+        all.values().forEach(r -> out.computeIfAbsent(r.key().namespace(), n -> new ArrayList<>()).add(r));
+        return out;
+    }
+
+    private GridMessage.SessionList localSessions(String namespace, boolean exact) {
+        Topology t = installed.get();
+        List<SessionRecord> out = new ArrayList<>();
+        if (t != null) {
+            Member me = self();
+            for (int s = 0; s < t.numSegments(); s++) {
+                if (!me.equals(t.primary(s))) {
+                    continue;
+                }
+                for (SessionRecord r : records.records(s)) {
+                    String ns = r.key().namespace();
+                    if (!r.isTombstone() && (exact ? ns.equals(namespace) : ns.startsWith(namespace))) {
+                        out.add(new SessionRecord(r.key(), r.version(), r.meta(), new java.util.TreeMap<>()));
+                    }
+                }
+            }
+        }
+        return new GridMessage.SessionList(out);
+    }
+
+    /** Tells the members that hold a copy of a session that it changed. */
+    private void notifyChanged(SessionKey key, long version, List<String> memberIds) {
+        GridMessage.Changed notice = new GridMessage.Changed(key, version);
+        for (String id : memberIds) {
+            for (Member m : viewMembers()) {
+                if (m.id().equals(id)) {
+                    transport.request(m, notice, config.remoteTimeout());
+                }
+            }
+        }
+    }
+
     /** Live sessions in each segment this member is primary of under {@code t}. */
     private GridMessage.SegmentCounts primaryCounts(Topology t) {
         Member me = self();
@@ -476,6 +528,7 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
         Member me = self();
         LOG.debug("{} installed topology {} ({})", me, t.id(), t.phase());
         if (t.phase() == Phase.NONE) {
+            replicator.forgetHoldersElsewhere(t);
             int dropped = 0;
             for (int s = 0; s < t.numSegments(); s++) {
                 if (!t.keeps(me, s) && records.size(s) > 0) {
@@ -514,12 +567,12 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
         try {
             if (msg instanceof CommitRequest c) {
                 stats.commit(true);
-                return replicator.commit(c);
+                return replicator.commit(c, sender.id());
             } else if (msg instanceof ReplicateRequest r) {
                 return replicator.replicate(r);
             } else if (msg instanceof ReadRequest r) {
                 stats.read(true);
-                return replicator.read(r);
+                return replicator.read(r, sender.id());
             } else if (msg instanceof GridMessage.TouchBatch b) {
                 replicator.touch(b);
                 return new Ack();
@@ -528,6 +581,14 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
             } else if (msg instanceof TopologyUpdate u) {
                 installLocal(u.topology());
                 return primaryCounts(u.topology());
+            } else if (msg instanceof GridMessage.ListSessions l) {
+                return localSessions(l.namespace(), l.exact());
+            } else if (msg instanceof GridMessage.Changed ch) {
+                SessionListener l = listeners.get(ch.key().namespace());
+                if (l != null) {
+                    l.changed(ch.key().id(), ch.version());
+                }
+                return new Ack();
             } else if (msg instanceof GridMessage.MergePush p) {
                 return new GridMessage.MergeResult(pushRecords(p.mergeId(), p.target()));
             } else if (msg instanceof GridMessage.MergeRecords m) {
@@ -564,12 +625,13 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
      * Sends the request built for the current topology to the key's primary (handling it here when
      * this member is the primary) and retries across topology changes until {@code remoteTimeout}.
      */
-    GridMessage callPrimary(SessionKey key, LongFunction<GridMessage> requestForTopology) {
-        return callPrimary(key, requestForTopology, 0);
+    <T extends GridMessage> T callPrimary(SessionKey key, LongFunction<GridMessage> requestForTopology, Class<T> replyType) {
+        return callPrimary(key, requestForTopology, replyType, 0);
     }
 
-    /** As {@link #callPrimary(SessionKey, LongFunction)}, allowing {@code extraMillis} more (a lock wait). */
-    GridMessage callPrimary(SessionKey key, LongFunction<GridMessage> requestForTopology, long extraMillis) {
+    /** As {@link #callPrimary(SessionKey, LongFunction, Class)}, allowing {@code extraMillis} more (a lock wait). */
+    <T extends GridMessage> T callPrimary(SessionKey key, LongFunction<GridMessage> requestForTopology, Class<T> replyType,
+                                          long extraMillis) {
         long timeout = config.remoteTimeout() + extraMillis;
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeout);
         int segment = records.segmentOf(key);
@@ -607,8 +669,13 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
                         throw new GridUnavailableException("primary " + primary + " of session " + key + " failed: "
                                 + f.message());
                     }
+                    if (replyType.isInstance(reply)) {
+                        return replyType.cast(reply);
+                    }
                     if (reply != null && !(reply instanceof Retry)) {
-                        return reply;
+                        stats.dropped("unexpected-reply");
+                        throw new GridUnavailableException("primary " + primary + " of session " + key + " answered "
+                                + reply.getClass().getSimpleName() + " where " + replyType.getSimpleName() + " belongs");
                     }
                 }
                 stats.retry();
@@ -642,11 +709,11 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
     private GridMessage handleLocally(GridMessage request) {
         if (request instanceof CommitRequest c) {
             stats.commit(false);
-            return replicator.commit(c);
+            return replicator.commit(c, null);
         }
         if (request instanceof ReadRequest r) {
             stats.read(false);
-            return replicator.read(r);
+            return replicator.read(r, null);
         }
         throw new IllegalArgumentException("not a primary request: " + request);
     }

@@ -58,8 +58,8 @@ final class GridSessionStore implements SessionStore {
         }
         initial.set().forEach(b::set);
         SessionDelta delta = b.build();
-        GridMessage r = node.callPrimary(key, tid -> new CommitRequest(tid, key, CommitKind.CREATE, 0, delta, 0, 0, null, 0));
-        CommitReply reply = (CommitReply) r;
+        CommitReply reply = node.callPrimary(key,
+                tid -> new CommitRequest(tid, key, CommitKind.CREATE, 0, delta, 0, 0, null, 0), CommitReply.class);
         return switch (reply.status()) {
             case OK -> SessionRecord.create(key, reply.version(), delta);
             case EXISTS, INVALIDATED -> throw new SessionExistsException("session id " + key + " is already in use");
@@ -82,7 +82,7 @@ final class GridSessionStore implements SessionStore {
             return known != null && known.version() == r.version() ? known : r;
         }
         long knownVersion = known == null ? 0 : known.version();
-        ReadReply reply = (ReadReply) node.callPrimary(key, tid -> new ReadRequest(tid, key, knownVersion));
+        ReadReply reply = node.callPrimary(key, tid -> new ReadRequest(tid, key, knownVersion), ReadReply.class);
         return switch (reply.status()) {
             case NOT_MODIFIED -> known;
             case CHANGES -> apply(reply.changes(), known);
@@ -107,8 +107,9 @@ final class GridSessionStore implements SessionStore {
         // failover is recognised by the new primary if the old one had already replicated it.
         long opId = ThreadLocalRandom.current().nextLong() | 1;
         String token = lock == null ? null : ((GridSessionLock) lock).token;
-        CommitReply reply = (CommitReply) node.callPrimary(key,
-                tid -> new CommitRequest(tid, key, CommitKind.UPDATE, baseVersion, delta, 0, opId, token, 0));
+        CommitReply reply = node.callPrimary(key,
+                tid -> new CommitRequest(tid, key, CommitKind.UPDATE, baseVersion, delta, 0, opId, token, 0),
+                CommitReply.class);
         return switch (reply.status()) {
             case OK -> {
                 if (reply.changes() != null || base == null) {
@@ -128,8 +129,8 @@ final class GridSessionStore implements SessionStore {
     public boolean invalidate(String id) {
         SessionKey key = key(id);
         int ttl = node.config().tombstoneTimeout();
-        CommitReply reply = (CommitReply) node.callPrimary(key,
-                tid -> new CommitRequest(tid, key, CommitKind.INVALIDATE, 0, EMPTY, ttl, 0, null, 0));
+        CommitReply reply = node.callPrimary(key,
+                tid -> new CommitRequest(tid, key, CommitKind.INVALIDATE, 0, EMPTY, ttl, 0, null, 0), CommitReply.class);
         return reply.status() == GridMessage.CommitStatus.OK;
     }
 
@@ -176,15 +177,19 @@ final class GridSessionStore implements SessionStore {
 
     @Override
     public void setListener(SessionListener listener) {
-        node.listeners().put(namespace, listener);
+        if (listener == null) {
+            node.listeners().remove(namespace);
+        } else {
+            node.listeners().put(namespace, listener);
+        }
     }
 
     @Override
     public SessionLock lock(String id, long timeoutMillis) {
         SessionKey key = key(id);
         String token = LockTokens.newToken(node.self().id());
-        CommitReply reply = (CommitReply) node.callPrimary(key, tid -> new CommitRequest(tid, key, CommitKind.LOCK, 0,
-                EMPTY, 0, 0, token, timeoutMillis), timeoutMillis);
+        CommitReply reply = node.callPrimary(key, tid -> new CommitRequest(tid, key, CommitKind.LOCK, 0,
+                EMPTY, 0, 0, token, timeoutMillis), CommitReply.class, timeoutMillis);
         return switch (reply.status()) {
             case OK -> new GridSessionLock(key, token);
             case LOCKED -> throw new SessionLockTimeoutException("session " + key + " stayed locked by another request"
@@ -212,11 +217,17 @@ final class GridSessionStore implements SessionStore {
                 return;
             }
             released = true;
-            node.callPrimary(key, tid -> new CommitRequest(tid, key, CommitKind.UNLOCK, 0, EMPTY, 0, 0, token, 0));
+            node.callPrimary(key, tid -> new CommitRequest(tid, key, CommitKind.UNLOCK, 0, EMPTY, 0, 0, token, 0),
+                    CommitReply.class);
         }
     }
 
     private static final SessionDelta EMPTY = SessionDelta.builder().build();
+
+    @Override
+    public List<SessionRecord> listSessions() {
+        return node.listSessions(namespace, true).getOrDefault(namespace, List.of());
+    }
 
     @Override
     public SessionOwners owners(String id) {

@@ -15,6 +15,7 @@ import javax.management.ObjectName;
 import org.sessiongrid.metrics.GridMetricsMXBean;
 import org.sessiongrid.metrics.GridStats;
 import org.sessiongrid.placement.Member;
+import org.sessiongrid.session.SessionRecord;
 import org.sessiongrid.topology.Topology;
 
 /**
@@ -196,6 +197,14 @@ public final class SessionGrid implements AutoCloseable {
     /** Records this member holds (as primary or backup), tombstones included. */
     public int recordsHeld() {
         return node.records().size();
+    }
+
+    /**
+     * Every live session of the namespaces starting with {@code namespacePrefix} in the whole cluster,
+     * by namespace, without attribute values. For housekeeping (e.g. orphan cleaning across webapps).
+     */
+    public Map<String, List<SessionRecord>> listSessions(String namespacePrefix) {
+        return node.listSessions(namespacePrefix, false);
     }
 
     public GridStats stats() {

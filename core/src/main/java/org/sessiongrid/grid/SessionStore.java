@@ -86,6 +86,13 @@ public interface SessionStore {
     SessionOwners owners(String id);
 
     /**
+     * Every live session of this namespace in the whole cluster, as its primary holds it, without
+     * attribute values (metadata only). Asks every member; meant for housekeeping and admin pages
+     * (Tomcat's cluster-wide counts, Jetty's expiry scans), not for requests.
+     */
+    java.util.List<SessionRecord> listSessions();
+
+    /**
      * Records that a request used the session at {@code accessTime} without changing it. Access
      * times travel to the primary batched (at most {@code accessTimeGranularity} later), never one
      * message per request; the primary uses them for expiry. Does not block.

@@ -76,11 +76,26 @@ public final class Replicator {
     private final long expirySlackMillis;
     private final java.util.function.BooleanSupplier stopped;
 
-    public Replicator(Supplier<Member> self, ClusterTransport transport, InstalledTopology topology, RecordStore records,
+    /** Delivers change notices: (session, new version, ids of members holding a copy). */
+    @FunctionalInterface
+    public interface ChangeNotifier {
+        void changed(SessionKey key, long version, List<String> memberIds);
+    }
+
+    private final ChangeNotifier notifier;
+    /**
+     * Members (by id) that read or committed a session through this primary since its last change:
+     * they hold a copy and are told when it goes stale. Cleared on every change and on removal.
+     */
+    private final java.util.concurrent.ConcurrentHashMap<SessionKey, java.util.Set<String>> copyHolders =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    public Replicator(ChangeNotifier notifier, Supplier<Member> self, ClusterTransport transport, InstalledTopology topology, RecordStore records,
                       boolean sync, long remoteTimeout, long expirySlackMillis, GridStats stats,
                       java.util.function.BooleanSupplier stopped) {
         this.stopped = stopped;
         this.expirySlackMillis = expirySlackMillis;
+        this.notifier = notifier;
         this.self = self;
         this.transport = transport;
         this.topology = topology;
@@ -120,8 +135,17 @@ public final class Replicator {
         return new Retry(mine);
     }
 
-    /** Handles a commit at this member, which the sender believes is the session's primary. */
+    /** Handles a commit made on this member (as primary). */
     public GridMessage commit(CommitRequest req) {
+        return commit(req, null);
+    }
+
+    /**
+     * Handles a commit at this member, which the sender believes is the session's primary.
+     *
+     * @param senderId the member that sent it, or null when it was made here
+     */
+    public GridMessage commit(CommitRequest req, String senderId) {
         GridMessage refused = fence(req.topologyId());
         if (refused != null) {
             return refused;
@@ -150,13 +174,45 @@ public final class Replicator {
                     locks.releasedFor(key).awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(250)));
                     continue;
                 }
-                return commitLocked(req, t, segment, old);
+                GridMessage reply = commitLocked(req, t, segment, old);
+                if (reply instanceof CommitReply c && c.status() == CommitStatus.OK && changesContent(req.kind())) {
+                    afterChange(key, c.version(), senderId, req.kind() == CommitKind.UPDATE
+                            || req.kind() == CommitKind.CREATE);
+                }
+                return reply;
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new Failure("interrupted");
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Forgets copy holders of sessions whose segment this member is no longer primary of. */
+    public void forgetHoldersElsewhere(Topology t) {
+        Member me = self.get();
+        copyHolders.keySet().removeIf(k -> !me.equals(t.primary(records.segmentOf(k))));
+    }
+
+    private static boolean changesContent(CommitKind kind) {
+        return kind == CommitKind.UPDATE || kind == CommitKind.INVALIDATE || kind == CommitKind.EXPIRE
+                || kind == CommitKind.CREATE;
+    }
+
+    /** Notifies the holders of stale copies; the committer (if remote) holds the new one. */
+    private void afterChange(SessionKey key, long version, String senderId, boolean live) {
+        java.util.Set<String> holders = copyHolders.remove(key);
+        if (holders != null) {
+            if (senderId != null) {
+                holders.remove(senderId);
+            }
+            if (!holders.isEmpty()) {
+                notifier.changed(key, version, List.copyOf(holders));
+            }
+        }
+        if (live && senderId != null) {
+            copyHolders.computeIfAbsent(key, k -> java.util.concurrent.ConcurrentHashMap.newKeySet()).add(senderId);
         }
     }
 
@@ -389,8 +445,12 @@ public final class Replicator {
         return new ReplicateReply(applied[0]);
     }
 
-    /** Answers a read at the primary: nothing new, the changes since the caller's version, or gone. */
-    public GridMessage read(ReadRequest req) {
+    /**
+     * Answers a read at the primary: nothing new, the changes since the caller's version, or gone.
+     *
+     * @param senderId the member that asked (it then holds a copy), or null when asked here
+     */
+    public GridMessage read(ReadRequest req, String senderId) {
         GridMessage refused = fence(req.topologyId());
         if (refused != null) {
             return refused;
@@ -405,6 +465,9 @@ public final class Replicator {
         }
         if (r.isTombstone()) {
             return new ReadReply(ReadStatus.INVALIDATED, null);
+        }
+        if (senderId != null) {
+            copyHolders.computeIfAbsent(req.key(), k -> java.util.concurrent.ConcurrentHashMap.newKeySet()).add(senderId);
         }
         if (r.version() == req.knownVersion()) {
             return new ReadReply(ReadStatus.NOT_MODIFIED, null);

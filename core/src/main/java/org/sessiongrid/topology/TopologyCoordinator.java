@@ -75,6 +75,7 @@ public final class TopologyCoordinator implements AutoCloseable {
         this.thread = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "sessiongrid-" + nodeName + "-coordinator");
             t.setDaemon(true);
+            t.setContextClassLoader(TopologyCoordinator.class.getClassLoader());
             return t;
         });
     }

@@ -99,6 +99,8 @@ public final class ClusterTransport implements AutoCloseable {
         this.executor = new ThreadPoolExecutor(4, maxHandlers, 60, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
             Thread t = new Thread(r, "sessiongrid-" + name + "-handler-" + threads.incrementAndGet());
             t.setDaemon(true);
+            // Not the submitter's (possibly a webapp's) loader: the grid outlives webapp reloads.
+            t.setContextClassLoader(ClusterTransport.class.getClassLoader());
             return t;
         });
         this.dispatcher = new MessageDispatcher(channel).asyncDispatching(true);
@@ -210,7 +212,7 @@ public final class ClusterTransport implements AutoCloseable {
         } catch (MalformedMessageException e) {
             drops.dropped(e.reason().name().toLowerCase());
             LOG.warn("Dropped a malformed message from {}: {}", sender, e.getMessage());
-            reply(response, new GridMessage.Failure("malformed message: " + e.getMessage()));
+            reply(response, msg.getSrc(), new GridMessage.Failure("malformed message: " + e.getMessage()));
             return;
         }
         try {
@@ -222,20 +224,23 @@ public final class ClusterTransport implements AutoCloseable {
                     LOG.error("Handling {} from {} failed", request.getClass().getSimpleName(), sender, e);
                     reply = new GridMessage.Failure(e.toString());
                 }
-                reply(response, reply);
+                reply(response, msg.getSrc(), reply);
             });
         } catch (RejectedExecutionException e) {
             drops.dropped("busy");
-            reply(response, new GridMessage.Retry(0));
+            reply(response, msg.getSrc(), new GridMessage.Retry(0));
         }
     }
 
-    private void reply(Response response, GridMessage reply) {
+    private void reply(Response response, Address requester, GridMessage reply) {
         if (response == null) {
             return;
         }
         try {
-            response.send(new BytesMessage(null, codec.encode(reply)).setFlag(Message.Flag.OOB), false);
+            // The destination must be the requester: JGroups sends a reply Message as given, and one
+            // without a destination would be multicast and could complete another member's request
+            // that happens to have the same request id.
+            response.send(new BytesMessage(requester, codec.encode(reply)).setFlag(Message.Flag.OOB), false);
         } catch (IllegalStateException e) {
             // The channel closed while the handler ran (shutdown): the requester sees this member leave.
             LOG.debug("Reply not sent: {}", e.getMessage());

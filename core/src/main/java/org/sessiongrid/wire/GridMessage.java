@@ -180,6 +180,29 @@ public sealed interface GridMessage {
         }
     }
 
+    // ---- listing and change notices ----
+
+    /**
+     * Asks a member for the live sessions of the segments it is primary of, in namespaces equal to
+     * (or, unless {@code exact}, starting with) {@code namespace}; answered with {@link SessionList}.
+     */
+    record ListSessions(String namespace, boolean exact) implements GridMessage {
+    }
+
+    /** Session records without attribute values (metadata only). */
+    record SessionList(List<SessionRecord> records) implements GridMessage {
+        public SessionList {
+            records = List.copyOf(records);
+        }
+    }
+
+    /**
+     * A primary tells a member that read a session that it changed: its copy (at a lower version) is
+     * stale. Fire and forget; the member's own version check at its next request is the safety net.
+     */
+    record Changed(SessionKey key, long version) implements GridMessage {
+    }
+
     // ---- merge after a partition ----
 
     /**

@@ -129,6 +129,15 @@ public final class WireCodec {
         if (m instanceof GridMessage.MergePush) {
             return 19;
         }
+        if (m instanceof GridMessage.ListSessions) {
+            return 22;
+        }
+        if (m instanceof GridMessage.SessionList) {
+            return 23;
+        }
+        if (m instanceof GridMessage.Changed) {
+            return 24;
+        }
         if (m instanceof GridMessage.MergeRecords) {
             return 20;
         }
@@ -234,6 +243,17 @@ public final class WireCodec {
                 w.i64(t.accessTime());
             }
             w.bool(x.forwarded());
+        } else if (m instanceof GridMessage.ListSessions x) {
+            w.string(x.namespace());
+            w.bool(x.exact());
+        } else if (m instanceof GridMessage.SessionList x) {
+            w.varint(x.records().size());
+            for (SessionRecord r : x.records()) {
+                writeChanges(w, RecordChanges.whole(r));
+            }
+        } else if (m instanceof GridMessage.Changed x) {
+            writeKey(w, x.key());
+            w.i64(x.version());
         } else if (m instanceof GridMessage.MergePush x) {
             w.i64(x.mergeId());
             writeTopology(w, x.target());
@@ -319,6 +339,9 @@ public final class WireCodec {
                 case 19 -> new GridMessage.MergePush(r.i64("mergeId"), readTopology(r));
                 case 20 -> new GridMessage.MergeRecords(r.i64("mergeId"), readWholeRecords(r));
                 case 21 -> new GridMessage.MergeResult(r.i64("conflicts"));
+                case 22 -> new GridMessage.ListSessions(r.string("namespace"), r.bool("exact"));
+                case 23 -> new GridMessage.SessionList(readWholeRecords(r));
+                case 24 -> new GridMessage.Changed(readKey(r), r.i64("version"));
                 case 30 -> new Retry(r.i64("topologyId"));
                 case 31 -> new Ack();
                 case 32 -> new Failure(r.string("failure message"));

@@ -313,6 +313,55 @@ class CoreGridTest {
     }
 
     @Test
+    void listSessionsSeesEveryLiveSessionOfTheNamespaceOnce() {
+        try (TestCluster c = new TestCluster("list").start(3)) {
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < 300; i++) {
+                String id = newId();
+                c.members.get(i % 3).store(NS).create(id, SessionDelta.builder().set("a", new byte[64]).build());
+                ids.add(id);
+            }
+            c.members.get(0).store("localhost/other").create(newId(), SessionDelta.builder().build());
+            c.members.get(1).store(NS).invalidate(ids.get(0));
+            List<SessionRecord> listed = c.members.get(2).store(NS).listSessions();
+            assertEquals(299, listed.size());
+            assertEquals(new java.util.HashSet<>(ids.subList(1, 300)),
+                    listed.stream().map(r -> r.key().id()).collect(java.util.stream.Collectors.toSet()));
+            assertTrue(listed.stream().allMatch(r -> r.attributes().isEmpty()), "metadata only");
+            assertEquals(2, c.members.get(0).listSessions("localhost/").size(), "both namespaces by prefix");
+        }
+    }
+
+    @Test
+    void membersHoldingACopyAreToldWhenItChanges() {
+        try (TestCluster c = new TestCluster("notice").start(3)) {
+            SessionGrid a = c.members.get(0);
+            SessionGrid b = c.members.get(1);
+            SessionGrid cc = c.members.get(2);
+            String id = a.store(NS).newLocalId(CoreGridTest::newId);
+            a.store(NS).create(id, SessionDelta.builder().set("x", utf8("1")).build());
+            java.util.Map<String, Long> noticed = new java.util.concurrent.ConcurrentHashMap<>();
+            b.store(NS).setListener(new SessionListener() {
+                @Override
+                public void expired(SessionRecord last) {
+                }
+
+                @Override
+                public void changed(String sid, long version) {
+                    noticed.put(sid, version);
+                }
+            });
+            SessionRecord onB = b.store(NS).find(id, null);
+            SessionRecord onC = cc.store(NS).commit(id, SessionDelta.builder().set("x", utf8("2")).build(),
+                    cc.store(NS).find(id, null));
+            Await.until("B is told its copy is stale", Duration.ofSeconds(10),
+                    () -> noticed.getOrDefault(id, 0L) == onC.version());
+            assertTrue(onC.version() > onB.version());
+            b.store(NS).setListener(null);
+        }
+    }
+
+    @Test
     void memberWithOtherNumSegmentsIsRefusedWithAClearMessage() {
         try (TestCluster c = new TestCluster("refuse").start(1)) {
             GridStartException e = assertThrows(GridStartException.class,
