@@ -366,10 +366,8 @@ public final class Replicator {
         if (backups.isEmpty()) {
             return null;
         }
-        List<CompletableFuture<GridMessage>> futures = new ArrayList<>(backups.size());
-        for (Member b : backups) {
-            futures.add(transport.request(b, new ReplicateRequest(t.id(), changes), remoteTimeout));
-        }
+        List<CompletableFuture<GridMessage>> futures = transport.requestEach(backups,
+                new ReplicateRequest(t.id(), changes), remoteTimeout);
         GridMessage failure = null;
         for (int i = 0; i < backups.size(); i++) {
             GridMessage r = await(futures.get(i), backups.get(i));

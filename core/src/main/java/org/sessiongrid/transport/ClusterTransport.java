@@ -253,11 +253,31 @@ public final class ClusterTransport implements AutoCloseable {
      * {@link java.util.concurrent.TimeoutException} after {@code timeoutMillis}.
      */
     public CompletableFuture<GridMessage> request(Member target, GridMessage request, long timeoutMillis) {
+        return send(target, codec.encode(request), timeoutMillis);
+    }
+
+    /**
+     * Sends one request to each target, encoding it once (a primary's change goes to every backup),
+     * and returns one future per target in the same order.
+     */
+    public List<CompletableFuture<GridMessage>> requestEach(List<Member> targets, GridMessage request,
+                                                            long timeoutMillis) {
+        byte[] bytes = codec.encode(request);
+        List<CompletableFuture<GridMessage>> out = new ArrayList<>(targets.size());
+        for (Member t : targets) {
+            out.add(send(t, bytes, timeoutMillis));
+        }
+        return out;
+    }
+
+    private CompletableFuture<GridMessage> send(Member target, byte[] bytes, long timeoutMillis) {
         Address a = addresses.get(target.id());
         if (a == null) {
             return CompletableFuture.failedFuture(new MemberGoneException(target + " is not in the view"));
         }
-        Message msg = new BytesMessage(a, codec.encode(request)).setFlag(Message.Flag.OOB);
+        // JGroups does not copy the array, and nothing writes to it after encoding: sharing it between
+        // the messages to several targets is safe.
+        Message msg = new BytesMessage(a, bytes).setFlag(Message.Flag.OOB);
         try {
             CompletableFuture<Object> f = dispatcher.sendMessageWithFuture(msg,
                     new RequestOptions(ResponseMode.GET_ALL, timeoutMillis).flags(Message.Flag.OOB));
