@@ -466,6 +466,13 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
     private void notifyChanged(SessionKey key, long version, List<String> memberIds) {
         GridMessage.Changed notice = new GridMessage.Changed(key, version);
         for (String id : memberIds) {
+            if (id.equals(self().id())) {
+                SessionListener l = listeners.get(key.namespace());
+                if (l != null) {
+                    background.execute(() -> l.changed(key.id(), version));
+                }
+                continue;
+            }
             for (Member m : viewMembers()) {
                 if (m.id().equals(id)) {
                     transport.request(m, notice, config.remoteTimeout());

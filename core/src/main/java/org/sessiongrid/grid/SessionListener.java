@@ -20,7 +20,8 @@ public interface SessionListener {
      * The session changed at its primary, by a request on another member, and is now at
      * {@code version}: a copy this member holds at a lower version is stale and may be evicted.
      * Delivered, at most once per change and without a guarantee, to members that read or committed
-     * the session since its previous change; correctness never depends on it (a stale copy is
+     * the session since its previous change, and to the primary's own member when the change came from
+     * another; lock and unlock do not count as changes. Correctness never depends on it (a stale copy is
      * detected by the version check of the next request), it only frees memory early and spares
      * a container cache from serving a stale copy. Default: nothing.
      */

@@ -203,13 +203,16 @@ public final class Replicator {
     /** Notifies the holders of stale copies; the committer (if remote) holds the new one. */
     private void afterChange(SessionKey key, long version, String senderId, boolean live) {
         java.util.Set<String> holders = copyHolders.remove(key);
+        List<String> stale = new ArrayList<>();
         if (holders != null) {
-            if (senderId != null) {
-                holders.remove(senderId);
-            }
-            if (!holders.isEmpty()) {
-                notifier.changed(key, version, List.copyOf(holders));
-            }
+            holders.stream().filter(h -> !h.equals(senderId)).forEach(stale::add);
+        }
+        if (senderId != null) {
+            // A change made elsewhere also makes this member's own container copy stale.
+            stale.add(self.get().id());
+        }
+        if (!stale.isEmpty()) {
+            notifier.changed(key, version, stale);
         }
         if (live && senderId != null) {
             copyHolders.computeIfAbsent(key, k -> java.util.concurrent.ConcurrentHashMap.newKeySet()).add(senderId);
