@@ -1,0 +1,115 @@
+package org.sessiongrid.jetty.mapping;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.ObjectInputFilter;
+import java.io.ObjectOutputStream;
+
+import org.eclipse.jetty.session.SessionData;
+import org.eclipse.jetty.util.ClassLoadingObjectInputStream;
+import org.sessiongrid.codec.AttributeCodec;
+import org.sessiongrid.codec.DeserializationPolicy;
+
+/**
+ * Serializes one session attribute at a time, so that the grid can version, compare and merge
+ * attributes one by one.
+ *
+ * <p>Each value goes through Jetty's own {@link SessionData#serializeAttributes} and
+ * {@link SessionData#deserializeAttributes} with a {@link ClassLoadingObjectInputStream}, so values
+ * resolve exactly as with Jetty's built-in stores: webapp classes through the thread's context class
+ * loader (the store calls this inside {@code SessionContext.run}), container classes such as
+ * {@code SessionAuthentication} through the server's loader (Jetty issues #2932, #3597). Reading
+ * goes through the grid's {@link DeserializationPolicy} (built-in gadget deny list, the user's
+ * {@code deserializationFilter}, size and depth limits) as an {@link ObjectInputFilter} from core's
+ * {@link AttributeCodec#streamFilter}, on top of any JVM-wide {@code jdk.serialFilter}: the same
+ * rules as the Tomcat adapter, while Jetty's stream format stays.
+ *
+ * <p>Thread-safe; holds only the immutable codec.
+ */
+public final class AttributeSerializer {
+
+    private final AttributeCodec codec;
+
+    /**
+     * @param deserializationFilter the grid setting {@code deserializationFilter}, or null for the
+     *                              defaults (deny list and default limits)
+     * @throws IllegalArgumentException naming the setting if the value does not parse
+     */
+    public AttributeSerializer(String deserializationFilter) {
+        this.codec = new AttributeCodec(DeserializationPolicy.parse(deserializationFilter));
+    }
+
+    /**
+     * The serialized form of one attribute value.
+     *
+     * @throws IOException if the value (or something it references) cannot be serialized
+     */
+    public byte[] encode(String name, Object value) throws IOException {
+        SessionData one = carrier();
+        one.setAttribute(name, value);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
+        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+            SessionData.serializeAttributes(one, out);
+        }
+        return bytes.toByteArray();
+    }
+
+    /**
+     * Reads back a value written by {@link #encode}, resolving classes with the calling thread's
+     * context class loader.
+     *
+     * @throws RejectedAttributeException if the policy refused a class or a limit (the message
+     *                                    names the class or limit and the setting)
+     * @throws IOException                if the bytes are corrupt
+     * @throws ClassNotFoundException     if a class of the value is not visible to the webapp
+     */
+    public Object decode(String name, byte[] bytes) throws IOException, ClassNotFoundException {
+        ClassLoader loader = Thread.currentThread().getContextClassLoader();
+        AttributeCodec.StreamFilter filter = codec.streamFilter(name, bytes.length,
+                loader != null ? loader : AttributeSerializer.class.getClassLoader());
+        try (ClassLoadingObjectInputStream in = new ClassLoadingObjectInputStream(new ByteArrayInputStream(bytes))) {
+            // The stream starts with the JVM-wide filter, if any: keep it, ours comes on top.
+            ObjectInputFilter jvmWide = in.getObjectInputFilter();
+            in.setObjectInputFilter(jvmWide == null ? filter : ObjectInputFilter.merge(filter, jvmWide));
+            SessionData one = carrier();
+            try {
+                SessionData.deserializeAttributes(one, in);
+            } catch (IOException | ClassNotFoundException | RuntimeException e) {
+                if (filter.rejection().isPresent()) {
+                    throw new RejectedAttributeException(filter.rejection().get() + " (SessionGrid setting "
+                            + DeserializationPolicy.SETTING + ")", e);
+                }
+                throw e;
+            }
+            if (filter.rejection().isPresent()) {
+                // A readObject method swallowed the rejection: the graph is still tainted.
+                throw new RejectedAttributeException(filter.rejection().get() + " (SessionGrid setting "
+                        + DeserializationPolicy.SETTING + ")", null);
+            }
+            Object value = one.getAttribute(name);
+            if (value == null) {
+                throw new IOException("the stored bytes of attribute '" + name + "' hold another attribute");
+            }
+            return value;
+        }
+    }
+
+    /** True if the value can never change once stored, so its bytes need not be computed again. */
+    public static boolean isKnownImmutable(Object value) {
+        return AttributeCodec.isKnownImmutable(value);
+    }
+
+    private static SessionData carrier() {
+        return new SessionData("", "", "", 0, 0, 0, 0);
+    }
+
+    /** The grid's deserialization policy refused a class or a limit of an attribute; an expected condition. */
+    public static final class RejectedAttributeException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        RejectedAttributeException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}

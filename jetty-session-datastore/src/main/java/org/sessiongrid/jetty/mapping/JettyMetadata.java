@@ -1,0 +1,88 @@
+package org.sessiongrid.jetty.mapping;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+import org.eclipse.jetty.session.SessionData;
+
+/**
+ * The part of Jetty's {@link SessionData} metadata that the grid's {@code SessionMeta} has no field
+ * for, kept exactly in the record's opaque {@code containerData} so that a load restores every field
+ * Jetty stored (Jetty's contract: cookieSet, lastNode, lastAccessed and an explicit expiry come back
+ * unchanged, even when they do not follow from the access time).
+ *
+ * <p>{@code writeTime} is the wall-clock time of the full write that produced this blob; the grid's
+ * {@code lastAccessedTime} moves past it only when a request used the session without changing it
+ * (a batched touch), which is how a load tells that the access times here are older than the truth.
+ *
+ * @param cookieSet     Jetty's cookieSet time
+ * @param lastNode      worker name of the node that last managed the session, or null
+ * @param maxInactiveMs Jetty's timeout in milliseconds ({@code <= 0}: never)
+ * @param accessed      time of the last request that used the session
+ * @param lastAccessed  time of the request before that
+ * @param expiry        Jetty's absolute expiry in milliseconds (0: never)
+ * @param writeTime     when this blob was written
+ */
+public record JettyMetadata(long cookieSet, String lastNode, long maxInactiveMs, long accessed, long lastAccessed,
+                            long expiry, long writeTime) {
+
+    /** Format tag, so that a later version can read blobs written by this one during a rolling upgrade. */
+    private static final byte FORMAT = 1;
+
+    /** The metadata of {@code data} as written at {@code writeTime}. */
+    public static JettyMetadata of(SessionData data, long writeTime) {
+        return new JettyMetadata(data.getCookieSet(), data.getLastNode(), data.getMaxInactiveMs(), data.getAccessed(),
+                data.getLastAccessed(), data.getExpiry(), writeTime);
+    }
+
+    /** True if only the access times differ: a request used the session without changing what others must see. */
+    public boolean sameExceptAccess(JettyMetadata o) {
+        return o != null && cookieSet == o.cookieSet && maxInactiveMs == o.maxInactiveMs
+                && java.util.Objects.equals(lastNode, o.lastNode);
+    }
+
+    public byte[] encode() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte(FORMAT);
+            out.writeLong(cookieSet);
+            out.writeBoolean(lastNode != null);
+            if (lastNode != null) {
+                out.writeUTF(lastNode);
+            }
+            out.writeLong(maxInactiveMs);
+            out.writeLong(accessed);
+            out.writeLong(lastAccessed);
+            out.writeLong(expiry);
+            out.writeLong(writeTime);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a byte array cannot fail
+        }
+        return bytes.toByteArray();
+    }
+
+    /**
+     * Reads a blob written by {@link #encode()}.
+     *
+     * @throws IOException if the blob is not one (truncated, or another format)
+     */
+    public static JettyMetadata decode(byte[] blob) throws IOException {
+        if (blob == null) {
+            throw new IOException("the record carries no Jetty metadata (was it written by another container?)");
+        }
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(blob))) {
+            byte format = in.readByte();
+            if (format != FORMAT) {
+                throw new IOException("unknown Jetty metadata format " + format + " (written by a newer SessionGrid?)");
+            }
+            long cookieSet = in.readLong();
+            String lastNode = in.readBoolean() ? in.readUTF() : null;
+            return new JettyMetadata(cookieSet, lastNode, in.readLong(), in.readLong(), in.readLong(), in.readLong(),
+                    in.readLong());
+        }
+    }
+}

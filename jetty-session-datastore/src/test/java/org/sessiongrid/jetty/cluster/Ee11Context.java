@@ -1,0 +1,21 @@
+package org.sessiongrid.jetty.cluster;
+
+import org.eclipse.jetty.ee11.servlet.ServletContextHandler;
+import org.eclipse.jetty.server.Handler;
+import org.sessiongrid.jetty.store.SessionGridDataStoreFactory;
+
+/** The test webapp as an ee11 servlet context. */
+final class Ee11Context {
+
+    private Ee11Context() {
+    }
+
+    static Handler create(String path, ClassLoader webapp, SessionGridDataStoreFactory store) throws Exception {
+        ServletContextHandler ctx = new ServletContextHandler(path, ServletContextHandler.SESSIONS);
+        ctx.setClassLoader(webapp);
+        ctx.addServlet(SessionServlet.class, "/*");
+        ctx.addEventListener(new SessionServlet.Destroyed());
+        ctx.getSessionHandler().setSessionCache(JettyNode.cache(path, ctx.getSessionHandler(), store));
+        return ctx;
+    }
+}

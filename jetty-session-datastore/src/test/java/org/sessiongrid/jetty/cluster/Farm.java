@@ -1,0 +1,204 @@
+package org.sessiongrid.jetty.cluster;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * Jetty servers ({@link JettyNode}) in separate JVMs on 127.0.0.1, one SessionGrid cluster over the
+ * tcp stack. Every process is killed by its PID when the farm closes (and by a shutdown hook if the
+ * test JVM dies first). Logs go to {@code target/farm-logs}.
+ */
+final class Farm implements AutoCloseable {
+
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+
+    private final String ee;
+    private final String cluster = "farm-" + UUID.randomUUID();
+    private final List<Node> nodes = new ArrayList<>();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final Thread killer = new Thread(this::killAll);
+
+    /** One server process. */
+    record Node(String name, int httpPort, int gridPort, Process process, Path log) {
+    }
+
+    Farm(String ee) {
+        this.ee = ee;
+        Runtime.getRuntime().addShutdownHook(killer);
+    }
+
+    /** Starts {@code count} nodes and waits until every one serves. */
+    Farm start(int count, int scavengeSeconds, int graceSeconds, Path webappClasses) throws Exception {
+        int[] gridPorts = new int[count];
+        for (int i = 0; i < count; i++) {
+            gridPorts[i] = freeGridPort();
+        }
+        String initialHosts = Stream.of(gridPorts).flatMapToInt(java.util.Arrays::stream)
+                .mapToObj(p -> "127.0.0.1[" + p + "]").collect(Collectors.joining(","));
+        Path logs = Path.of("target", "farm-logs");
+        Files.createDirectories(logs);
+        for (int i = 0; i < count; i++) {
+            String name = ee + "-n" + (nodes.size() + 1);
+            int httpPort = freePort();
+            List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx256m", "-XX:+UseSerialGC",
+                    "-XX:TieredStopAtLevel=1", "-Djava.net.preferIPv4Stack=true",
+                    "-cp", ServerClasspath.forEe(ee),
+                    "-Dnode.ee=" + ee, "-Dnode.name=" + name, "-Dnode.http=" + httpPort,
+                    "-Dnode.scavenge=" + scavengeSeconds, "-Dnode.grace=" + graceSeconds,
+                    "-Dsessiongrid.clusterName=" + cluster, "-Dsessiongrid.stack=tcp",
+                    "-Dsessiongrid.bindAddress=127.0.0.1", "-Dsessiongrid.bindPort=" + gridPorts[i],
+                    "-Dsessiongrid.portRange=0", "-Dsessiongrid.initialHosts=" + initialHosts,
+                    "-Dsessiongrid.failureDetectionTimeout=3000", "-Dsessiongrid.remoteTimeout=10000",
+                    "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                    "-Dorg.slf4j.simpleLogger.log.org.sessiongrid=info",
+                    "-Dorg.slf4j.simpleLogger.showDateTime=true",
+                    "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS"));
+            if (webappClasses != null) {
+                cmd.add("-Dnode.webappClasses=" + webappClasses.toAbsolutePath());
+            }
+            cmd.add(JettyNode.class.getName());
+            Path log = logs.resolve(name + "-" + cluster.substring(5, 13) + ".log");
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            nodes.add(new Node(name, httpPort, gridPorts[i], p, log));
+        }
+        for (Node n : nodes) {
+            awaitTrue("node " + n.name + " serving (see " + n.log + ")", START_TIMEOUT, () -> {
+                if (!n.process.isAlive()) {
+                    throw new IllegalStateException("node " + n.name + " exited: " + tail(n.log));
+                }
+                return tail(n.log).contains("READY " + n.name);
+            });
+        }
+        return this;
+    }
+
+    Node node(int i) {
+        return nodes.get(i);
+    }
+
+    List<Node> nodes() {
+        return nodes;
+    }
+
+    /** kill -9: no shutdown hook, no graceful leave. */
+    void crash(int i) throws InterruptedException {
+        Process p = nodes.get(i).process;
+        p.destroyForcibly();
+        p.waitFor();
+    }
+
+    /** A GET on node {@code i}; {@code cookie} is updated from Set-Cookie. */
+    String get(int i, String path, Client client) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + nodes.get(i).httpPort + path))
+                .timeout(Duration.ofSeconds(30));
+        String cookie = client.cookie;
+        if (cookie != null) {
+            b.header("Cookie", "JSESSIONID=" + cookie);
+        }
+        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        r.headers().allValues("Set-Cookie").forEach(c -> {
+            if (c.startsWith("JSESSIONID=")) {
+                client.cookie = c.substring("JSESSIONID=".length(), c.indexOf(';') > 0 ? c.indexOf(';') : c.length());
+            }
+        });
+        if (r.statusCode() != 200) {
+            throw new IOException("GET " + path + " on " + nodes.get(i).name + " answered " + r.statusCode());
+        }
+        return r.body();
+    }
+
+    /** One browser: its session cookie. */
+    static final class Client {
+        volatile String cookie;
+    }
+
+    static void awaitTrue(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for " + what);
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private static String tail(Path log) {
+        try {
+            String s = Files.exists(log) ? Files.readString(log) : "";
+            return s.length() > 4000 ? s.substring(s.length() - 4000) : s;
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static String javaBin() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** A port p with p and p+100..p+103 (FD_SOCK2) free. */
+    private static int freeGridPort() throws IOException {
+        for (int attempt = 0; attempt < 200; attempt++) {
+            int p = ThreadLocalRandom.current().nextInt(20_000, 40_000);
+            if (free(p) && free(p + 100) && free(p + 101) && free(p + 102) && free(p + 103)) {
+                return p;
+            }
+        }
+        throw new IOException("no free port block for a grid member");
+    }
+
+    private static boolean free(int port) {
+        try (ServerSocket s = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private void killAll() {
+        for (Node n : nodes) {
+            n.process.destroyForcibly();
+        }
+        for (Node n : nodes) {
+            try {
+                n.process.waitFor();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        killAll();
+        try {
+            Runtime.getRuntime().removeShutdownHook(killer);
+        } catch (IllegalStateException e) {
+            // already shutting down
+        }
+    }
+
+    static String pathSeparator() {
+        return File.pathSeparator;
+    }
+}

@@ -1,0 +1,109 @@
+package org.sessiongrid.jetty.cluster;
+
+import java.io.IOException;
+import java.util.Collections;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpSession;
+import jakarta.servlet.http.HttpSessionEvent;
+import jakarta.servlet.http.HttpSessionListener;
+
+/**
+ * The test webapp of every clustered scenario. One servlet, operations by path:
+ * <ul>
+ * <li>{@code /init}: new session, {@code count=0}; {@code ?maxInactive=S} sets its timeout</li>
+ * <li>{@code /inc}: {@code count += 1} and answers the new value (creates the session if needed)</li>
+ * <li>{@code /get}: answers {@code count}, or {@code none} without a session</li>
+ * <li>{@code /set?name=N}: sets attribute N to "v"; {@code /names}: the attribute names</li>
+ * <li>{@code /invalidate}</li>
+ * <li>{@code /setobj?value=V} and {@code /getobj}: an object of a class only the webapp's loader sees</li>
+ * <li>{@code /destroyed}: how many sessions this node's {@code sessionDestroyed} saw</li>
+ * </ul>
+ */
+public class SessionServlet extends HttpServlet {
+
+    /** Sessions destroyed on this node, counted by the listener below. */
+    static final AtomicInteger DESTROYED = new AtomicInteger();
+
+    /** Class name of the webapp-only attribute type (compiled by the test into the webapp's classes). */
+    static final String WEBAPP_CLASS = "webapp.Cart";
+
+    /** Counts {@code sessionDestroyed}, the event that must fire once per session in the cluster. */
+    public static class Destroyed implements HttpSessionListener {
+        @Override
+        public void sessionDestroyed(HttpSessionEvent se) {
+            DESTROYED.incrementAndGet();
+        }
+    }
+
+    @Override
+    protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        String op = req.getPathInfo() == null ? "" : req.getPathInfo();
+        resp.setContentType("text/plain");
+        String answer;
+        switch (op) {
+            case "/init" -> {
+                HttpSession s = req.getSession(true);
+                s.setAttribute("count", 0);
+                String mi = req.getParameter("maxInactive");
+                if (mi != null) {
+                    s.setMaxInactiveInterval(Integer.parseInt(mi));
+                }
+                answer = "0";
+            }
+            case "/inc" -> {
+                HttpSession s = req.getSession(true);
+                Integer c = (Integer) s.getAttribute("count");
+                int next = c == null ? 1 : c + 1;
+                s.setAttribute("count", next);
+                answer = String.valueOf(next);
+            }
+            case "/get" -> {
+                HttpSession s = req.getSession(false);
+                answer = s == null ? "none" : String.valueOf(s.getAttribute("count"));
+            }
+            case "/set" -> {
+                req.getSession(true).setAttribute(req.getParameter("name"), "v");
+                answer = "ok";
+            }
+            case "/names" -> {
+                HttpSession s = req.getSession(false);
+                answer = s == null ? "none" : String.join(",", Collections.list(s.getAttributeNames()));
+            }
+            case "/invalidate" -> {
+                HttpSession s = req.getSession(false);
+                if (s != null) {
+                    s.invalidate();
+                }
+                answer = "ok";
+            }
+            case "/setobj" -> {
+                try {
+                    ClassLoader webapp = Thread.currentThread().getContextClassLoader();
+                    Object cart = Class.forName(WEBAPP_CLASS, true, webapp).getConstructor(String.class)
+                            .newInstance(req.getParameter("value"));
+                    req.getSession(true).setAttribute("cart", cart);
+                    answer = "ok";
+                } catch (ReflectiveOperationException e) {
+                    throw new IOException(e);
+                }
+            }
+            case "/getobj" -> {
+                HttpSession s = req.getSession(false);
+                Object cart = s == null ? null : s.getAttribute("cart");
+                // The loader proves the value was read back with the webapp's class loader.
+                answer = cart == null ? "none" : cart + "@" + (cart.getClass().getClassLoader()
+                        == Thread.currentThread().getContextClassLoader() ? "webapp" : "other");
+            }
+            case "/destroyed" -> answer = String.valueOf(DESTROYED.get());
+            default -> {
+                resp.sendError(404);
+                return;
+            }
+        }
+        resp.getWriter().print(answer);
+    }
+}
