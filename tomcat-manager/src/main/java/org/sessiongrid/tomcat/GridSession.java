@@ -1,0 +1,426 @@
+package org.sessiongrid.tomcat;
+
+import java.security.Principal;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.apache.catalina.session.StandardSession;
+import org.sessiongrid.codec.AttributeCodec;
+import org.sessiongrid.codec.AttributeEncodingException;
+import org.sessiongrid.codec.UnreadableAttributeException;
+import org.sessiongrid.session.Attribute;
+import org.sessiongrid.session.SessionDelta;
+import org.sessiongrid.session.SessionMeta;
+import org.sessiongrid.session.SessionRecord;
+import org.sessiongrid.tomcat.auth.AuthState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's in-process copy of a grid session: what the application touches. It remembers the
+ * {@link SessionRecord} it was built from (so that the next request asks the primary only "is this
+ * version still current?") and what requests changed since the last commit: attributes set or
+ * removed, and attributes read whose values are not known to be immutable (they may have been
+ * changed in place; the commit serializes them and compares hashes).
+ *
+ * <p>Expiry is the grid primary's decision, never this copy's: {@link #isValid()} does not expire on
+ * local idle time, because a copy on a node the user has left looks idle while the session is in use
+ * elsewhere.
+ */
+public class GridSession extends StandardSession {
+
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(GridSession.class);
+
+    /** Orders refreshes and commits of this copy (held across the grid call). */
+    final transient Object sync = new Object();
+
+    private transient volatile SessionRecord record;
+    /** Hash of each attribute's bytes as the grid holds them (as of {@link #record}). */
+    private final transient Map<String, Long> hashes = new ConcurrentHashMap<>();
+    // Names changed since the last commit. Drained element by element, never swapped: a request on
+    // another thread may add a name while a commit collects them, and that name must stay for the next.
+    private final transient Set<String> written = ConcurrentHashMap.newKeySet();
+    private final transient Set<String> removed = ConcurrentHashMap.newKeySet();
+    private final transient Set<String> read = ConcurrentHashMap.newKeySet();
+    private final transient AtomicBoolean timeoutChanged = new AtomicBoolean();
+    private final transient AtomicBoolean authChanged = new AtomicBoolean();
+    private transient volatile boolean expiredByGrid;
+    private transient volatile boolean loading;
+    /** Requests (through the Host valve) using this copy right now; they commit it when they end. */
+    final transient AtomicInteger requestsInFlight = new AtomicInteger();
+
+    GridSession(SessionGridManager manager) {
+        super(manager);
+    }
+
+    private SessionGridManager gridManager() {
+        return (SessionGridManager) manager;
+    }
+
+    /** The record this copy last agreed with the grid on, or null for a new, not yet stored session. */
+    SessionRecord record() {
+        return record;
+    }
+
+    // ---- what the application does -------------------------------------------------------------
+
+    @Override
+    public Object getAttribute(String name) {
+        Object v = super.getAttribute(name);
+        if (v != null && !AttributeCodec.isKnownImmutable(v)) {
+            read.add(name);
+        }
+        return v;
+    }
+
+    /**
+     * Serializes the value right away, so that a value the other nodes could not receive is refused
+     * here, where the application can react, with an {@link IllegalArgumentException} naming the
+     * attribute and the class (what Tomcat does for distributable contexts, but checking the whole
+     * object graph, not only the top-level class).
+     */
+    @Override
+    public void setAttribute(String name, Object value, boolean notify) {
+        AttributeCodec codec = gridManager().codec();
+        if (name != null && value != null && codec != null && isValidInternal() && !exclude(name, value)) {
+            codec.encode(name, value);
+        }
+        super.setAttribute(name, value, notify);
+        if (name != null && value != null) {
+            removed.remove(name);
+            written.add(name);
+        }
+    }
+
+    @Override
+    protected void removeAttributeInternal(String name, boolean notify) {
+        boolean had = name != null && attributes.containsKey(name);
+        super.removeAttributeInternal(name, notify);
+        // During expire() isValid is already false: those removals are not changes to replicate.
+        if (had && isValid && !loading) {
+            written.remove(name);
+            removed.add(name);
+        }
+    }
+
+    @Override
+    public void setMaxInactiveInterval(int interval) {
+        super.setMaxInactiveInterval(interval);
+        if (!loading) {
+            timeoutChanged.set(true);
+        }
+    }
+
+    @Override
+    public void setPrincipal(Principal principal) {
+        super.setPrincipal(principal);
+        if (!loading) {
+            authChanged.set(true);
+        }
+    }
+
+    @Override
+    public void setAuthType(String authType) {
+        super.setAuthType(authType);
+        if (!loading) {
+            authChanged.set(true);
+        }
+    }
+
+    /** Valid until invalidated, expired by the grid, or found gone; never expired by local idle time. */
+    @Override
+    public boolean isValid() {
+        return isValid;
+    }
+
+    /**
+     * Invalidates the session in the grid first (so no other node serves it any more and late commits
+     * are refused), then runs Tomcat's expiry here: listeners fire once, on this node.
+     */
+    @Override
+    public void expire(boolean notify) {
+        if (!isValid || expiring) {
+            return;
+        }
+        if (!expiredByGrid) {
+            gridManager().invalidateInGrid(this);
+        }
+        super.expire(notify);
+    }
+
+    /** Expiry decided by the grid's primary: fire Tomcat's expiry (listeners) without telling the grid again. */
+    void expireFromGrid() {
+        expiredByGrid = true;
+        expire(true);
+    }
+
+    /**
+     * Outside a request (Tomcat 11's {@code HttpSession.Accessor}, e.g. from a WebSocket handler) nothing
+     * else commits, so the end of the access does. While a request uses the copy, that request's end
+     * commits (also what an Accessor changed meanwhile), under its lock if it holds one.
+     */
+    @Override
+    public void endAccess() {
+        super.endAccess();
+        if (RequestScope.current() == null && requestsInFlight.get() == 0 && isValid) {
+            gridManager().commitOutsideRequest(this);
+        }
+    }
+
+    // ---- grid side ----------------------------------------------------------------------------
+
+    /** Fills this (new, empty) copy from a record without firing any listener. */
+    void load(SessionRecord r, String sessionId, AttributeCodec codec, ClassLoader loader) {
+        loading = true;
+        try {
+            SessionMeta m = r.meta();
+            this.id = sessionId;
+            this.creationTime = m.creationTime();
+            this.lastAccessedTime = m.lastAccessedTime();
+            this.thisAccessedTime = m.lastAccessedTime();
+            this.maxInactiveInterval = m.maxInactiveInterval();
+            this.isNew = false;
+            this.isValid = true;
+            readAuth(m.containerData(), codec, loader);
+            for (Map.Entry<String, Attribute> e : r.attributes().entrySet()) {
+                loadAttribute(e.getKey(), e.getValue().value(), codec, loader);
+            }
+            this.record = r;
+        } finally {
+            loading = false;
+        }
+    }
+
+    /**
+     * Brings this copy to {@code current}: decodes the attributes that changed since {@link #record},
+     * drops those removed elsewhere. Attributes a request on this node changed and has not committed
+     * yet are left alone (that request's commit will merge them at the primary).
+     */
+    void refreshTo(SessionRecord current, AttributeCodec codec, ClassLoader loader) {
+        SessionRecord old = record;
+        if (current == old) {
+            return;
+        }
+        loading = true;
+        try {
+            for (Map.Entry<String, Attribute> e : current.attributes().entrySet()) {
+                String name = e.getKey();
+                Attribute a = e.getValue();
+                if (written.contains(name) || removed.contains(name)) {
+                    continue;
+                }
+                if (old != null && a.version() <= old.version() && hashes.containsKey(name)) {
+                    continue; // unchanged since the record this copy holds
+                }
+                Long h = hashes.get(name);
+                if (h == null || h != codec.hash(a.value()) || !attributes.containsKey(name)) {
+                    loadAttribute(name, a.value(), codec, loader);
+                }
+            }
+            for (String name : hashes.keySet()) {
+                if (!current.attributes().containsKey(name) && !written.contains(name)) {
+                    hashes.remove(name);
+                    attributes.remove(name);
+                }
+            }
+            SessionMeta m = current.meta();
+            if (!timeoutChanged.get()) {
+                this.maxInactiveInterval = m.maxInactiveInterval();
+            }
+            if (m.lastAccessedTime() > this.lastAccessedTime) {
+                this.lastAccessedTime = m.lastAccessedTime();
+            }
+            if (!authChanged.get() && (old == null || !Arrays.equals(old.meta().containerData(), m.containerData()))) {
+                readAuth(m.containerData(), codec, loader);
+            }
+            this.isNew = false;
+            this.record = current;
+        } finally {
+            loading = false;
+        }
+    }
+
+    private void loadAttribute(String name, byte[] bytes, AttributeCodec codec, ClassLoader loader) {
+        hashes.put(name, codec.hash(bytes));
+        try {
+            Object value = codec.decode(name, bytes, loader);
+            if (value == null) {
+                attributes.remove(name);
+            } else if (exclude(name, value)) {
+                // sessionAttributeValueClassNameFilter / NameFilter: Tomcat's own allow-list applies to
+                // what arrives from other nodes as well.
+                attributes.remove(name);
+                if (manager.getContext() != null && ((SessionGridManager) manager).getWarnOnSessionAttributeFilterFailure()) {
+                    LOG.warn("Session attribute '{}' ({}) of session {} in {} was left out on this node: the"
+                            + " manager's sessionAttributeNameFilter/sessionAttributeValueClassNameFilter rejects it",
+                            name, value.getClass().getName(), id, gridManager().namespace());
+                }
+            } else {
+                attributes.put(name, value);
+            }
+        } catch (UnreadableAttributeException e) {
+            attributes.remove(name);
+            gridManager().quarantined(id, e);
+        }
+    }
+
+    private void readAuth(byte[] containerData, AttributeCodec codec, ClassLoader loader) {
+        try {
+            AuthState a = AuthState.decode(containerData, codec, loader);
+            this.authType = a.authType();
+            this.principal = a.principal();
+        } catch (UnreadableAttributeException e) {
+            this.authType = null;
+            this.principal = null;
+            gridManager().quarantined(id, e);
+        }
+    }
+
+    /** The changes of the requests since the last commit, ready to send; see {@link Pending}. */
+    Pending takeChanges(AttributeCodec codec) {
+        Set<String> w = drain(written);
+        Set<String> rd = drain(read);
+        Set<String> rm = drain(removed);
+        boolean tc = timeoutChanged.getAndSet(false);
+        boolean ac = authChanged.getAndSet(false);
+        boolean creating = record == null;
+
+        SessionDelta.Builder b = SessionDelta.builder();
+        Map<String, Long> newHashes = new HashMap<>();
+        Iterable<String> names = creating ? attributes.keySet() : union(w, rd);
+        for (String name : names) {
+            Object v = attributes.get(name);
+            if (v == null || exclude(name, v)) {
+                continue;
+            }
+            byte[] bytes;
+            try {
+                bytes = codec.encode(name, v);
+            } catch (AttributeEncodingException e) {
+                // The value was accepted by setAttribute and changed in place since: keep the last
+                // replicated state of this one attribute rather than failing the request.
+                LOG.warn("Session attribute '{}' of session {} in {} was not replicated: {}", name, id,
+                        gridManager().namespace(), e.getMessage());
+                continue;
+            }
+            long h = codec.hash(bytes);
+            Long known = hashes.get(name);
+            if (creating || known == null || known != h) {
+                b.set(name, bytes);
+                newHashes.put(name, h);
+            }
+        }
+        for (String name : rm) {
+            if (!creating && !attributes.containsKey(name) && hashes.containsKey(name)) {
+                b.remove(name);
+            }
+        }
+        if (creating || tc) {
+            b.maxInactiveInterval(maxInactiveInterval);
+        }
+        if (creating || ac) {
+            AuthState auth = new AuthState(authType, principal);
+            b.containerData(auth.isEmpty() ? null : auth.encode(codec));
+        }
+        if (creating) {
+            b.creationTime(creationTime);
+        }
+        b.lastAccessedTime(thisAccessedTime);
+        return new Pending(b.build(), newHashes, w, rd, rm, tc, ac);
+    }
+
+    /** The commit of {@code p} succeeded with {@code result} (null: only an access-time touch). */
+    void committed(Pending p, SessionRecord result, AttributeCodec codec, ClassLoader loader) {
+        hashes.putAll(p.newHashes());
+        p.delta().removed().forEach(hashes::remove);
+        if (result != null) {
+            if (record == null) {
+                record = result;
+            } else {
+                // Also picks up what concurrent requests on other nodes changed (merged by the primary).
+                refreshTo(result, codec, loader);
+            }
+        }
+    }
+
+    /** The commit of {@code p} failed: keep its changes for the next one. */
+    void restore(Pending p) {
+        written.addAll(p.written());
+        read.addAll(p.read());
+        for (String name : p.removed()) {
+            if (!attributes.containsKey(name)) {
+                removed.add(name);
+            }
+        }
+        if (p.timeoutChanged()) {
+            timeoutChanged.set(true);
+        }
+        if (p.authChanged()) {
+            authChanged.set(true);
+        }
+    }
+
+    /** After the id moved in the grid (login): the record under the new id. */
+    void moved(SessionRecord r) {
+        record = r;
+    }
+
+    /**
+     * This copy is stale or the session is gone from the grid: drop it without any listener (the
+     * node that invalidated or expired it fired them).
+     */
+    void discard() {
+        isValid = false;
+        attributes.clear();
+        hashes.clear();
+        gridManager().remove(this, false);
+    }
+
+    /** True if no request on this node used the copy for longer than the session's timeout. */
+    boolean idleLongerThanTimeout(long now, long slackMillis) {
+        return record != null && maxInactiveInterval > 0
+                && now - thisAccessedTime > maxInactiveInterval * 1000L + slackMillis;
+    }
+
+    /** Takes the names out of {@code set} one by one; names added meanwhile stay for the next commit. */
+    private static Set<String> drain(Set<String> set) {
+        Set<String> out = new LinkedHashSet<>();
+        for (String name : set) {
+            if (set.remove(name)) {
+                out.add(name);
+            }
+        }
+        return out;
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        if (b.isEmpty()) {
+            return a;
+        }
+        Set<String> u = new LinkedHashSet<>(a);
+        u.addAll(b);
+        return u;
+    }
+
+    /**
+     * The changes taken for one commit.
+     *
+     * @param delta      what travels to the primary
+     * @param newHashes  hashes of the attributes in {@code delta}
+     * @param written    names set since the previous commit (restored if the commit fails)
+     * @param read       mutable attributes read since the previous commit
+     * @param removed    names removed since the previous commit
+     * @param timeoutChanged whether maxInactiveInterval changed
+     * @param authChanged    whether principal or auth type changed
+     */
+    record Pending(SessionDelta delta, Map<String, Long> newHashes, Set<String> written, Set<String> read,
+                   Set<String> removed, boolean timeoutChanged, boolean authChanged) {
+    }
+}

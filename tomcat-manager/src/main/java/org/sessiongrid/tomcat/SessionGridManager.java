@@ -1,0 +1,721 @@
+package org.sessiongrid.tomcat;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import jakarta.servlet.http.HttpServletResponse;
+
+import org.apache.catalina.Context;
+import org.apache.catalina.DistributedManager;
+import org.apache.catalina.LifecycleException;
+import org.apache.catalina.LifecycleState;
+import org.apache.catalina.Session;
+import org.apache.catalina.connector.Request;
+import org.apache.catalina.connector.Response;
+import org.apache.catalina.session.ManagerBase;
+import org.apache.catalina.session.StandardSession;
+import org.sessiongrid.codec.AttributeCodec;
+import org.sessiongrid.codec.QuarantinedAttribute;
+import org.sessiongrid.codec.UnreadableAttributeException;
+import org.sessiongrid.grid.GridException;
+import org.sessiongrid.grid.LockingMode;
+import org.sessiongrid.grid.SessionExistsException;
+import org.sessiongrid.grid.SessionGoneException;
+import org.sessiongrid.grid.SessionGrid;
+import org.sessiongrid.grid.SessionLock;
+import org.sessiongrid.grid.SessionStore;
+import org.sessiongrid.placement.SegmentHash;
+import org.sessiongrid.session.SessionDelta;
+import org.sessiongrid.session.SessionRecord;
+import org.sessiongrid.tomcat.config.ManagerSettings;
+import org.sessiongrid.topology.Phase;
+import org.sessiongrid.topology.Topology;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Tomcat {@link org.apache.catalina.Manager} that keeps every session on a primary and two backups
+ * of the farm (SessionGrid over JGroups), while the application keeps using Tomcat's ordinary
+ * in-process sessions. Drop the jars into {@code $CATALINA_BASE/lib} and configure it in
+ * {@code context.xml}:
+ *
+ * <pre>{@code
+ * <Manager className="org.sessiongrid.tomcat.SessionGridManager" clusterName="shop" stack="tcp"/>
+ * }</pre>
+ *
+ * <p>Every SessionGrid setting is an attribute of the same name ({@code clusterName}, {@code stack},
+ * {@code numOwners}, {@code replicationMode}, {@code failureDetectionTimeout},
+ * {@code partitionPolicy}, {@code deserializationFilter}, ...; see
+ * {@link org.sessiongrid.grid.GridConfig#SETTINGS}), plus {@code lockingMode} (none | all |
+ * uriPattern:REGEX) and {@code lockTimeout} (ms). An attribute that is not set falls back to the
+ * system property {@code sessiongrid.<name>}; {@code sessiongrid.*} attributes (bindAddress,
+ * bindPort, initialHosts, ...) go to the JGroups stack. Values are checked when the context starts: a
+ * wrong one stops the context with a message naming it. The inherited {@link ManagerBase}
+ * attributes ({@code maxActiveSessions}, {@code processExpiresFrequency}, the attribute filters,
+ * the secure random settings) keep their meaning.
+ *
+ * <p>All webapps of one Tomcat with the same {@code clusterName} share one JGroups channel; each is
+ * its own namespace (host + context path). With an Engine {@code jvmRoute}, the member is named
+ * after it, new session ids get a route naming this node (their primary), and the route is rewritten
+ * when the primary changes so that a sticky balancer follows it.
+ *
+ * <p>{@link #getActiveSessions()} and {@link #findSessions()} are the copies this node holds in
+ * memory; {@link #getActiveSessionsFull()} and {@link #getSessionIdsFull()} count the whole cluster.
+ */
+public class SessionGridManager extends ManagerBase implements DistributedManager {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SessionGridManager.class);
+    private static final String NAME = "SessionGridManager";
+
+    private final ManagerSettings settings = new ManagerSettings();
+    private boolean expireSessionsOnShutdown;
+
+    // Set while started; cleared on stop so that a reload does not keep the old webapp loader.
+    private volatile SessionGrid grid;
+    private volatile SessionStore store;
+    private volatile AttributeCodec codec;
+    private volatile ClassLoader webappLoader;
+    private volatile LockingMode lockingMode = LockingMode.NONE;
+    private volatile long lockTimeout;
+    private volatile String namespace;
+    private volatile long evictionSlackMillis;
+
+    // ---- configuration (context.xml attributes) ------------------------------------------------
+
+    /** Cluster name: the nodes of one farm use the same. Required. */
+    public void setClusterName(String v) { settings.set("clusterName", v); }
+    public String getClusterName() { return settings.get("clusterName"); }
+    /** JGroups stack: udp, tcp, kubernetes, tls, a file or a URL. */
+    public void setStack(String v) { settings.set("stack", v); }
+    public String getStack() { return settings.get("stack"); }
+    /** Member name; defaults to the Engine's jvmRoute (which it must equal when set). */
+    public void setNodeName(String v) { settings.set("nodeName", v); }
+    public String getNodeName() { return settings.get("nodeName"); }
+    public void setSite(String v) { settings.set("site", v); }
+    public String getSite() { return settings.get("site"); }
+    public void setRack(String v) { settings.set("rack", v); }
+    public String getRack() { return settings.get("rack"); }
+    public void setMachine(String v) { settings.set("machine", v); }
+    public String getMachine() { return settings.get("machine"); }
+    /** Copies of each session (primary + backups); 3 by default. */
+    public void setNumOwners(String v) { settings.set("numOwners", v); }
+    public String getNumOwners() { return settings.get("numOwners"); }
+    public void setNumSegments(String v) { settings.set("numSegments", v); }
+    public String getNumSegments() { return settings.get("numSegments"); }
+    /** sync (default: a request completes after primary and backups applied its changes) or async. */
+    public void setReplicationMode(String v) { settings.set("replicationMode", v); }
+    public String getReplicationMode() { return settings.get("replicationMode"); }
+    public void setRemoteTimeout(String v) { settings.set("remoteTimeout", v); }
+    public String getRemoteTimeout() { return settings.get("remoteTimeout"); }
+    public void setFailureDetectionTimeout(String v) { settings.set("failureDetectionTimeout", v); }
+    public String getFailureDetectionTimeout() { return settings.get("failureDetectionTimeout"); }
+    public void setTombstoneTimeout(String v) { settings.set("tombstoneTimeout", v); }
+    public String getTombstoneTimeout() { return settings.get("tombstoneTimeout"); }
+    public void setJoinTimeout(String v) { settings.set("joinTimeout", v); }
+    public String getJoinTimeout() { return settings.get("joinTimeout"); }
+    public void setLeaveTimeout(String v) { settings.set("leaveTimeout", v); }
+    public String getLeaveTimeout() { return settings.get("leaveTimeout"); }
+    public void setMaxRecordBytes(String v) { settings.set("maxRecordBytes", v); }
+    public String getMaxRecordBytes() { return settings.get("maxRecordBytes"); }
+    public void setStateTransferChunkSize(String v) { settings.set("stateTransferChunkSize", v); }
+    public String getStateTransferChunkSize() { return settings.get("stateTransferChunkSize"); }
+    public void setMaxHandlerThreads(String v) { settings.set("maxHandlerThreads", v); }
+    public String getMaxHandlerThreads() { return settings.get("maxHandlerThreads"); }
+    /** serve-both-sides (default) or minority-refuses-writes. */
+    public void setPartitionPolicy(String v) { settings.set("partitionPolicy", v); }
+    public String getPartitionPolicy() { return settings.get("partitionPolicy"); }
+    /** Allow/deny patterns and limits for deserializing attributes (ObjectInputFilter syntax). */
+    public void setDeserializationFilter(String v) { settings.set("deserializationFilter", v); }
+    public String getDeserializationFilter() { return settings.get("deserializationFilter"); }
+    public void setAccessTimeGranularity(String v) { settings.set("accessTimeGranularity", v); }
+    public String getAccessTimeGranularity() { return settings.get("accessTimeGranularity"); }
+    /** none (default), all, or uriPattern:REGEX (URI without the context path). */
+    public void setLockingMode(String v) { settings.set(ManagerSettings.LOCKING_MODE, v); }
+    public String getLockingMode() { return settings.get(ManagerSettings.LOCKING_MODE); }
+    /** Milliseconds a request waits for its session's lock before it is answered 503. */
+    public void setLockTimeout(String v) { settings.set(ManagerSettings.LOCK_TIMEOUT, v); }
+    public String getLockTimeout() { return settings.get(ManagerSettings.LOCK_TIMEOUT); }
+
+    /**
+     * false (default): on stop this node hands its share of the sessions to the others and they live
+     * on (rolling restart). true: the sessions this node holds in memory are expired (listeners fire)
+     * and invalidated in the whole cluster.
+     */
+    public void setExpireSessionsOnShutdown(boolean v) { this.expireSessionsOnShutdown = v; }
+    public boolean getExpireSessionsOnShutdown() { return expireSessionsOnShutdown; }
+
+    /**
+     * Tomcat's digester calls this for attributes without a setter: {@code sessiongrid.*} names are
+     * JGroups stack properties (e.g. {@code sessiongrid.initialHosts}); anything else is recorded and
+     * reported as unknown when the context starts.
+     */
+    public boolean setProperty(String name, String value) {
+        settings.set(name, value);
+        return true;
+    }
+
+    // ---- lifecycle ------------------------------------------------------------------------------
+
+    @Override
+    public String getName() {
+        return NAME;
+    }
+
+    @Override
+    protected void startInternal() throws LifecycleException {
+        super.startInternal();
+        Context context = getContext();
+        String where = "SessionGridManager of context [" + context.getName() + "]";
+        ManagerSettings.Resolved resolved;
+        try {
+            resolved = settings.resolve(getJvmRoute(), System.getProperties());
+        } catch (IllegalArgumentException e) {
+            throw new LifecycleException(where + " cannot start: " + e.getMessage());
+        }
+        namespace = context.getParent().getName() + (context.getPath().isEmpty() ? "/" : context.getPath());
+        webappLoader = context.getLoader().getClassLoader();
+        codec = new AttributeCodec(resolved.policy());
+        lockingMode = resolved.lockingMode();
+        lockTimeout = resolved.lockTimeout();
+        evictionSlackMillis = 2 * resolved.grid().accessTimeGranularity() + 5_000;
+        SessionGrid g;
+        // The grid outlives this webapp (shared by every webapp of the cluster, kept across reloads):
+        // its threads must not inherit the webapp class loader, or a reload would leak it.
+        Thread current = Thread.currentThread();
+        ClassLoader tccl = current.getContextClassLoader();
+        current.setContextClassLoader(SessionGridManager.class.getClassLoader());
+        try {
+            g = SessionGrid.acquire(resolved.grid());
+        } catch (GridException | IllegalStateException e) {
+            clearRuntime();
+            throw new LifecycleException(where + " cannot join SessionGrid cluster '" + resolved.grid().clusterName()
+                    + "': " + e.getMessage());
+        } finally {
+            current.setContextClassLoader(tccl);
+        }
+        grid = g;
+        store = g.store(namespace);
+        store.setListener(this::expiredInGrid);
+        SessionGridValve.register(context);
+        LOG.info("SessionGrid sessions for {} on member {} of cluster '{}' ({} members, lockingMode={})", namespace,
+                g.memberName(), resolved.grid().clusterName(), g.members().size(), lockingMode);
+        setState(LifecycleState.STARTING);
+    }
+
+    @Override
+    protected void stopInternal() throws LifecycleException {
+        setState(LifecycleState.STOPPING);
+        Context context = getContext();
+        SessionGridValve.unregister(context);
+        SessionStore s = store;
+        if (s != null) {
+            // Tell the operator what a null listener would hide; captures no manager, which a stopped or
+            // undeployed webapp must not leave reachable from the shared grid.
+            String ns = namespace;
+            s.setListener(last -> LOG.warn("Session {} of {} expired while that webapp is stopped on this node:"
+                    + " its sessionDestroyed listeners do not fire", last.key().id(), ns));
+        }
+        int expired = 0;
+        for (Session session : findSessions()) {
+            GridSession gs = (GridSession) session;
+            if (expireSessionsOnShutdown) {
+                try {
+                    gs.expire(true);
+                    expired++;
+                } catch (RuntimeException e) {
+                    LOG.warn("Could not expire session {} of {} at shutdown: {}", gs.getIdInternal(), namespace,
+                            e.toString());
+                }
+            } else {
+                gs.discard();
+            }
+        }
+        sessions.clear();
+        SessionGrid g = grid;
+        if (g != null) {
+            if (expired > 0) {
+                LOG.info("Expired {} sessions of {} at shutdown (expireSessionsOnShutdown=true)", expired, namespace);
+            }
+            // The last webapp using the grid makes the member leave; leaving hands its segments over.
+            Thread current = Thread.currentThread();
+            ClassLoader tccl = current.getContextClassLoader();
+            current.setContextClassLoader(SessionGridManager.class.getClassLoader());
+            try {
+                g.release();
+            } finally {
+                current.setContextClassLoader(tccl);
+            }
+        }
+        clearRuntime();
+        super.stopInternal();
+    }
+
+    private void clearRuntime() {
+        grid = null;
+        store = null;
+        codec = null;
+        webappLoader = null;
+    }
+
+    /** Sessions live in the grid, not in files: nothing to load. */
+    @Override
+    public void load() {
+    }
+
+    /** Sessions live in the grid, not in files: nothing to save (stop hands them over). */
+    @Override
+    public void unload() {
+    }
+
+    // ---- sessions -------------------------------------------------------------------------------
+
+    AttributeCodec codec() {
+        return codec;
+    }
+
+    String namespace() {
+        return namespace;
+    }
+
+    static String key(String id) {
+        return SegmentHash.stripRoute(id);
+    }
+
+    @Override
+    protected StandardSession getNewSession() {
+        return new GridSession(this);
+    }
+
+    /** Copies are kept by id without route, so a rewritten route still finds the same copy. */
+    @Override
+    public void add(Session session) {
+        sessions.put(key(session.getIdInternal()), session);
+        int size = getActiveSessions();
+        if (size > getMaxActive()) {
+            setMaxActive(size); // a peak statistic: a lost race under-reports it by one at most
+        }
+    }
+
+    @Override
+    public void remove(Session session, boolean update) {
+        String id = session.getIdInternal();
+        if (id == null) {
+            return;
+        }
+        if (update) {
+            super.remove(session, true); // statistics (expired count, alive times)
+        }
+        sessions.remove(key(id), session);
+    }
+
+    /**
+     * New session ids land on a segment this node is primary of, so a sticky user is served from
+     * memory without any network call.
+     */
+    @Override
+    protected String generateSessionId() {
+        SessionStore s = store;
+        return s == null ? super.generateSessionId() : s.newLocalId(super::generateSessionId);
+    }
+
+    /**
+     * A session the client named (a cookie with path "/" shared across webapps) is stored in the grid
+     * at once, so an id that is taken or recently invalidated is replaced by a fresh one instead of
+     * failing at the end of the request.
+     */
+    @Override
+    public Session createSession(String sessionId) {
+        SessionRecord created = null;
+        String id = sessionId;
+        boolean overLimit = getMaxActiveSessions() >= 0 && getActiveSessions() >= getMaxActiveSessions();
+        if (id != null && store != null && !overLimit) {
+            try {
+                created = store.create(id, SessionDelta.builder()
+                        .maxInactiveInterval(getContext().getSessionTimeout() * 60).build());
+            } catch (SessionExistsException e) {
+                id = null;
+            }
+        }
+        GridSession s = (GridSession) super.createSession(id); // maxActiveSessions: TooManyActiveSessionsException
+        if (created != null) {
+            synchronized (s.sync) {
+                s.moved(created);
+            }
+        }
+        RequestScope scope = RequestScope.current();
+        if (scope != null) {
+            scope.add(s);
+        }
+        return s;
+    }
+
+    /**
+     * The node's copy, validated against the grid: a local primary answers from memory, any other node
+     * asks the primary whether its version is current (one small round trip, once per request) and
+     * fetches only what changed. Returns null if the session is gone everywhere.
+     *
+     * @throws GridException (unchecked) if the grid cannot answer within remoteTimeout: the request
+     *         fails rather than silently starting a new, empty session for a user who has one
+     */
+    @Override
+    public Session findSession(String id) throws IOException {
+        SessionStore s = store;
+        if (id == null || s == null) {
+            return null;
+        }
+        String key = key(id);
+        GridSession local = (GridSession) sessions.get(key);
+        RequestScope scope = RequestScope.current();
+        if (local != null && (local.record() == null || (scope != null && scope.contains(local)))) {
+            // A new session not stored yet (its first request is still running), or already
+            // validated in this request.
+            return local.isValid() ? local : null;
+        }
+        GridSession result = refresh(s, key, id, local);
+        if (result != null && scope != null) {
+            scope.add(result);
+        }
+        return result;
+    }
+
+    private GridSession refresh(SessionStore s, String key, String id, GridSession local) {
+        if (local != null) {
+            synchronized (local.sync) {
+                SessionRecord current = s.find(key, local.record());
+                if (current == null) {
+                    local.discard();
+                    return null;
+                }
+                local.refreshTo(current, codec, webappLoader);
+                return local.isValid() ? local : null;
+            }
+        }
+        SessionRecord current = s.find(key, null);
+        if (current == null) {
+            return null;
+        }
+        GridSession copy = (GridSession) createEmptySession();
+        copy.load(current, id, codec, webappLoader);
+        Session raced = sessions.putIfAbsent(key, copy);
+        if (raced != null) {
+            // Another request of the same user built a copy at the same moment: use that one.
+            return refresh(s, key, id, (GridSession) raced);
+        }
+        add(copy); // statistics
+        return copy;
+    }
+
+    /** The id moves in the grid first (login: session fixation protection), then here. */
+    @Override
+    protected void changeSessionId(Session session, String newId, boolean notifySessionListeners,
+                                   boolean notifyContainerListeners) {
+        GridSession s = (GridSession) session;
+        synchronized (s.sync) {
+            // Only the route differs (e.g. a route-rewriting valve): same session in the grid.
+            boolean sameKey = key(s.getIdInternal()).equals(key(newId));
+            if (s.record() != null && store != null && !sameKey) {
+                s.moved(store.changeId(s.getIdInternal(), newId));
+            }
+            super.changeSessionId(session, newId, notifySessionListeners, notifyContainerListeners);
+        }
+    }
+
+    /** Called by {@link GridSession#expire} for an application {@code invalidate()} or a JMX expire. */
+    void invalidateInGrid(GridSession s) {
+        SessionStore st = store;
+        synchronized (s.sync) {
+            if (s.record() != null && st != null) {
+                st.invalidate(s.getIdInternal());
+            }
+        }
+    }
+
+    /**
+     * Grid thread, on the session's primary, once in the cluster: fire Tomcat's expiry (sessionDestroyed,
+     * unbound events) with the last attribute values.
+     */
+    private void expiredInGrid(SessionRecord last) {
+        AttributeCodec c = codec;
+        ClassLoader loader = webappLoader;
+        if (c == null || !getState().isAvailable()) {
+            LOG.warn("Session {} expired while {} is not running here: its sessionDestroyed listeners do not fire",
+                    last.key().id(), namespace);
+            return;
+        }
+        String key = last.key().id();
+        GridSession s = (GridSession) sessions.get(key);
+        if (s != null) {
+            synchronized (s.sync) {
+                s.refreshTo(last, c, loader);
+            }
+        } else {
+            s = (GridSession) createEmptySession();
+            String jvmRoute = getJvmRoute();
+            s.load(last, jvmRoute == null || jvmRoute.isEmpty() ? key : key + "." + jvmRoute, c, loader);
+        }
+        LOG.debug("Session {} of {} expired", key, namespace);
+        s.expireFromGrid();
+    }
+
+    void quarantined(String sessionId, UnreadableAttributeException e) {
+        QuarantinedAttribute q = QuarantinedAttribute.of(namespace, String.valueOf(sessionId), e);
+        LOG.warn("Session attribute '{}' of session {} in {} is left out on this node ({}): {}", q.attribute(),
+                q.sessionId(), q.namespace(), q.reason(), q.message());
+    }
+
+    /**
+     * Local copies are a cache: a copy no request here used for longer than its timeout is dropped
+     * silently (the session may be in use on another node; if so, it is fetched again). Expiry itself,
+     * with its listeners, is the grid primary's.
+     */
+    @Override
+    public void processExpires() {
+        long now = System.currentTimeMillis();
+        for (Session s : findSessions()) {
+            GridSession gs = (GridSession) s;
+            if (gs.idleLongerThanTimeout(now, evictionSlackMillis)) {
+                sessions.remove(key(gs.getIdInternal()), gs);
+            }
+        }
+    }
+
+    // ---- request boundaries (called by SessionGridValve) ------------------------------------------
+
+    /** Takes the session lock when lockingMode applies to this request. */
+    void beginRequest(Request request, RequestScope scope) {
+        String id = request.getRequestedSessionId();
+        SessionStore s = store;
+        if (id == null || s == null || lockingMode.isNone()) {
+            return;
+        }
+        String uri = request.getDecodedRequestURI();
+        String path = request.getContextPath();
+        String relative = uri != null && path != null && uri.startsWith(path) ? uri.substring(path.length()) : uri;
+        if (!lockingMode.appliesTo(relative)) {
+            return;
+        }
+        try {
+            scope.lock = s.lock(id, lockTimeout);
+            scope.lockedKey = key(id);
+            scope.lockManager = this;
+        } catch (SessionGoneException e) {
+            // No such session: nothing to lock; the request will start a new one.
+        }
+    }
+
+    /**
+     * Commits what the request changed, before the response completes. A commit that fails (grid
+     * unavailable, lock lost) turns a not yet committed response into a 503, so the client does not
+     * take an unsaved change for a saved one.
+     */
+    void endRequest(Request request, Response response, RequestScope scope, boolean async) {
+        List<GridSession> used = scope.sessions();
+        if (async) {
+            // The request may have used its session on another thread, where no scope was bound.
+            Session s = request.getSessionInternal(false);
+            if (s instanceof GridSession gs && gs.getManager() == this && !used.contains(gs)) {
+                used = new ArrayList<>(used);
+                used.add(gs);
+            }
+        }
+        try {
+            for (GridSession s : used) {
+                SessionGridManager m = (SessionGridManager) s.getManager();
+                if (m == null || !s.isValid()) {
+                    continue;
+                }
+                if (m == this && request.getContext() != null && request.getContext().getManager() == this) {
+                    rewriteRoute(request, response, s);
+                }
+                SessionLock lock = scope.lockManager == m && key(s.getIdInternal()).equals(scope.lockedKey)
+                        ? scope.lock : null;
+                ClassLoader old = Thread.currentThread().getContextClassLoader();
+                Thread.currentThread().setContextClassLoader(m.webappLoader);
+                try {
+                    m.commit(s, lock);
+                } catch (GridException e) {
+                    LOG.warn("Changes of session {} in {} were not saved: {}", s.getIdInternal(), m.namespace,
+                            e.getMessage());
+                    failResponse(response, HttpServletResponse.SC_SERVICE_UNAVAILABLE);
+                } catch (RuntimeException e) {
+                    LOG.error("Changes of session {} in {} were not saved", s.getIdInternal(), m.namespace, e);
+                    failResponse(response, HttpServletResponse.SC_INTERNAL_SERVER_ERROR);
+                } finally {
+                    Thread.currentThread().setContextClassLoader(old);
+                }
+            }
+        } finally {
+            releaseLock(scope);
+            for (GridSession s : scope.sessions()) {
+                s.requestsInFlight.decrementAndGet();
+            }
+        }
+    }
+
+    /** Tells the client its change was not saved, if the response is still ours to change. */
+    private static void failResponse(Response response, int status) {
+        if (!response.isCommitted()) {
+            try {
+                response.sendError(status);
+            } catch (IOException | IllegalStateException ignored) {
+                // The client sees the connection end instead.
+            }
+        }
+    }
+
+    private static void releaseLock(RequestScope scope) {
+        SessionLock lock = scope.lock;
+        scope.lock = null;
+        if (lock != null) {
+            try {
+                lock.close();
+            } catch (GridException e) {
+                // The primary frees the lock of a holder that stays away (or died) by itself.
+                LOG.warn("Could not release the lock of session {}: {}", scope.lockedKey, e.getMessage());
+            }
+        }
+    }
+
+    /** With a jvmRoute, the id's route names the current primary, so a sticky balancer follows it. */
+    private void rewriteRoute(Request request, Response response, GridSession s) {
+        String jvmRoute = getJvmRoute();
+        SessionStore st = store;
+        if (jvmRoute == null || jvmRoute.isEmpty() || st == null || response.isCommitted()) {
+            return;
+        }
+        String id = s.getIdInternal();
+        String primary = st.owners(id).primary();
+        if (primary == null) {
+            return;
+        }
+        int dot = id.indexOf('.');
+        String route = dot < 0 ? null : id.substring(dot + 1);
+        if (primary.equals(route)) {
+            return;
+        }
+        String newId = key(id) + "." + primary;
+        synchronized (s.sync) {
+            // The grid key is the id without route: only the local copy and the cookie change.
+            s.setId(newId, false);
+        }
+        request.changeSessionId(newId);
+        LOG.debug("Session {} now routes to its primary {}", newId, primary);
+    }
+
+    /** Outside any request (Accessor, async completion on another thread): commit right away. */
+    void commitOutsideRequest(GridSession s) {
+        if (store == null) {
+            return;
+        }
+        try {
+            commit(s, null);
+        } catch (GridException e) {
+            LOG.warn("Changes of session {} in {} were not saved: {}", s.getIdInternal(), namespace, e.getMessage());
+        }
+    }
+
+    /**
+     * Sends the session's changes since its last commit: nothing but a batched access-time update if
+     * nothing changed; otherwise only the attributes that were set, removed or changed in place.
+     */
+    void commit(GridSession s, SessionLock lock) {
+        SessionStore st = store;
+        AttributeCodec c = codec;
+        if (st == null || c == null) {
+            return;
+        }
+        synchronized (s.sync) {
+            if (!s.isValid()) {
+                return;
+            }
+            GridSession.Pending p = s.takeChanges(c);
+            String id = s.getIdInternal();
+            try {
+                SessionRecord base = s.record();
+                if (base == null) {
+                    s.committed(p, st.create(id, p.delta()), c, webappLoader);
+                } else if (p.delta().isAccessOnly()) {
+                    st.touch(id, p.delta().lastAccessedTime());
+                    s.committed(p, null, c, webappLoader);
+                } else {
+                    s.committed(p, st.commit(id, p.delta(), base, lock), c, webappLoader);
+                }
+            } catch (SessionGoneException e) {
+                LOG.info("Changes of session {} in {} were dropped: the session was {} on another node", id, namespace,
+                        e.invalidated() ? "invalidated" : "expired");
+                s.discard();
+            } catch (SessionExistsException e) {
+                // Only a freshly minted id can collide, with odds of 2^-128: report it, do not hide it.
+                LOG.warn("New session {} in {} could not be stored: the id is already taken", id, namespace);
+                s.discard();
+            } catch (RuntimeException e) {
+                s.restore(p);
+                throw e;
+            }
+        }
+    }
+
+    // ---- status (JMX attributes of the Manager MBean) ---------------------------------------------
+
+    /** Members of the cluster view, coordinator first; empty while stopped. */
+    public String getClusterMembers() {
+        SessionGrid g = grid;
+        return g == null ? "" : String.join(",", g.members());
+    }
+
+    /** Id of the installed topology (0 while stopped). */
+    public long getTopologyId() {
+        SessionGrid g = grid;
+        return g == null ? 0 : g.topologyId();
+    }
+
+    /**
+     * True when no rebalance is running and every member of the view owns its share: sessions are
+     * where they will stay until the next membership change.
+     */
+    public boolean isTopologyStable() {
+        SessionGrid g = grid;
+        Topology t = g == null ? null : g.topology();
+        return t != null && t.phase() == Phase.NONE && t.readTable().members().size() == g.members().size();
+    }
+
+    // ---- DistributedManager -----------------------------------------------------------------------
+
+    /**
+     * Live sessions of this webapp in the whole cluster (the Manager webapp's count, and what
+     * parallel deployment waits for before it undeploys an old version). Asks every member.
+     *
+     * @throws GridException if the cluster does not answer: better no figure than a wrong zero, which
+     *         would let Tomcat undeploy a version that still has users
+     */
+    @Override
+    public int getActiveSessionsFull() {
+        SessionStore s = store;
+        return s == null ? 0 : s.listSessions().size();
+    }
+
+    /** Ids of the live sessions of this webapp in the whole cluster, with the route of their primary. */
+    @Override
+    public Set<String> getSessionIdsFull() {
+        SessionStore s = store;
+        Set<String> ids = new HashSet<>();
+        if (s == null) {
+            return ids;
+        }
+        String jvmRoute = getJvmRoute();
+        for (SessionRecord r : s.listSessions()) {
+            String id = r.key().id();
+            String primary = jvmRoute == null || jvmRoute.isEmpty() ? null : s.owners(id).primary();
+            ids.add(primary == null ? id : id + "." + primary);
+        }
+        return ids;
+    }
+
+    @Override
+    public String toString() {
+        return NAME + "[" + (namespace == null ? String.valueOf(getContext()) : namespace) + "]";
+    }
+}

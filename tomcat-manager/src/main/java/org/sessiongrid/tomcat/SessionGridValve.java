@@ -1,0 +1,161 @@
+package org.sessiongrid.tomcat;
+
+import java.io.IOException;
+import java.util.HashSet;
+import java.util.Set;
+
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletResponse;
+
+import org.apache.catalina.Container;
+import org.apache.catalina.Context;
+import org.apache.catalina.Manager;
+import org.apache.catalina.Pipeline;
+import org.apache.catalina.Valve;
+import org.apache.catalina.connector.Request;
+import org.apache.catalina.connector.Response;
+import org.apache.catalina.valves.ValveBase;
+import org.sessiongrid.grid.GridException;
+import org.sessiongrid.grid.SessionLockTimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The request boundary of {@link SessionGridManager}: takes the session lock (lockingMode) before
+ * the request, and commits the request's session changes after it, before Tomcat completes the
+ * response.
+ *
+ * <p>It sits in the <em>Host</em> pipeline, not the Context's: authenticators live in the Context
+ * pipeline and end some requests without calling the rest of it (FORM login's
+ * {@code j_security_check}, which rotates the session id and stores the principal), and those
+ * changes must be committed too. Installed and removed by the managers themselves, one valve per
+ * Host shared by every SessionGrid webapp of that Host; not meant to be configured in server.xml.
+ */
+public final class SessionGridValve extends ValveBase {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SessionGridValve.class);
+
+    /** Contexts of this Host whose manager uses the valve; guarded by the Host pipeline's lock. */
+    private final Set<Context> contexts = new HashSet<>();
+
+    public SessionGridValve() {
+        super(true);
+    }
+
+    /** Installs the Host valve for {@code context} if it is the Host's first SessionGrid webapp. */
+    static void register(Context context) {
+        Pipeline pipeline = hostPipeline(context);
+        synchronized (pipeline) {
+            SessionGridValve valve = find(pipeline);
+            if (valve == null) {
+                valve = new SessionGridValve();
+                pipeline.addValve(valve);
+            }
+            valve.contexts.add(context);
+        }
+    }
+
+    /** Removes {@code context}; the valve leaves the Host with its last SessionGrid webapp. */
+    static void unregister(Context context) {
+        Pipeline pipeline = hostPipeline(context);
+        synchronized (pipeline) {
+            SessionGridValve valve = find(pipeline);
+            if (valve != null) {
+                valve.contexts.remove(context);
+                if (valve.contexts.isEmpty()) {
+                    pipeline.removeValve(valve);
+                }
+            }
+        }
+    }
+
+    private static Pipeline hostPipeline(Context context) {
+        Container host = context.getParent();
+        return host.getPipeline();
+    }
+
+    private static SessionGridValve find(Pipeline pipeline) {
+        for (Valve v : pipeline.getValves()) {
+            if (v instanceof SessionGridValve sv) {
+                return sv;
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public void invoke(Request request, Response response) throws IOException, ServletException {
+        Context context = request.getContext();
+        Manager m = context == null ? null : context.getManager();
+        if (!(m instanceof SessionGridManager manager) || !manager.getState().isAvailable()) {
+            getNext().invoke(request, response);
+            return;
+        }
+        RequestScope scope = (RequestScope) request.getNote(RequestScope.NOTE);
+        if (scope == null) {
+            // First pass of this request (an async dispatch comes through here again with its scope).
+            scope = new RequestScope();
+            request.setNote(RequestScope.NOTE, scope);
+            try {
+                manager.beginRequest(request, scope);
+            } catch (SessionLockTimeoutException e) {
+                LOG.warn("Request {} refused with 503: {}", request.getDecodedRequestURI(), e.getMessage());
+                scope.finish();
+                response.sendError(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
+                return;
+            } catch (GridException e) {
+                LOG.warn("Request {} refused with 503: the session grid did not answer: {}",
+                        request.getDecodedRequestURI(), e.getMessage());
+                scope.finish();
+                response.sendError(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
+                return;
+            }
+        }
+        RequestScope previous = scope.bind();
+        try {
+            getNext().invoke(request, response);
+        } finally {
+            RequestScope.restore(previous);
+            if (request.isAsync()) {
+                deferToAsyncEnd(request, response, manager, scope);
+            } else if (scope.finish()) {
+                manager.endRequest(request, response, scope, false);
+            }
+        }
+    }
+
+    /** Async requests commit when they complete (on whichever thread completes them). */
+    private static void deferToAsyncEnd(Request request, Response response, SessionGridManager manager,
+                                        RequestScope scope) {
+        if (scope.asyncListenerAdded) {
+            return;
+        }
+        scope.asyncListenerAdded = true;
+        request.getAsyncContextInternal().addListener(new AsyncListener() {
+            @Override
+            public void onComplete(AsyncEvent event) {
+                if (scope.finish()) {
+                    manager.endRequest(request, response, scope, true);
+                }
+            }
+
+            @Override
+            public void onTimeout(AsyncEvent event) {
+                // onComplete follows.
+            }
+
+            @Override
+            public void onError(AsyncEvent event) {
+                // onComplete follows.
+            }
+
+            @Override
+            public void onStartAsync(AsyncEvent event) {
+                // The listener stays registered: Tomcat re-adds listeners on a new startAsync only if asked.
+                event.getAsyncContext().addListener(this);
+            }
+        });
+    }
+}

@@ -1,0 +1,19 @@
+package org.sessiongrid.tomcat.multinode;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Work directories of the tests, under target/test-work. */
+public final class TestPaths {
+
+    private TestPaths() {
+    }
+
+    /** An empty directory for one test. */
+    public static Path fresh(String name) throws IOException {
+        Path p = Path.of(System.getProperty("sessiongrid.test.work"), name);
+        TomcatCluster.deleteTree(p);
+        return Files.createDirectories(p);
+    }
+}

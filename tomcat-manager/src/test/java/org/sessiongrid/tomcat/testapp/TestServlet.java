@@ -1,0 +1,210 @@
+package org.sessiongrid.tomcat.testapp;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.util.Collections;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpSession;
+
+/** The test webapp: one servlet, one path per behaviour the tests exercise. */
+public class TestServlet extends HttpServlet {
+
+    private static final long serialVersionUID = 1L;
+    private static final Map<String, CountDownLatch> HOLDS = new ConcurrentHashMap<>();
+    private static final Set<String> HOLDING = ConcurrentHashMap.newKeySet();
+
+    @Override
+    protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        doPost(req, resp);
+    }
+
+    @Override
+    protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        String path = req.getPathInfo() == null ? "/" : req.getPathInfo();
+        if (req.getServletPath() != null && !req.getServletPath().isEmpty()) {
+            path = req.getServletPath() + (req.getPathInfo() == null ? "" : req.getPathInfo());
+        }
+        resp.setContentType("text/plain");
+        StringBuilder out = new StringBuilder();
+        switch (path) {
+            case "/counter", "/locked/counter" -> {
+                HttpSession s = req.getSession(true);
+                Integer c = (Integer) s.getAttribute("counter");
+                c = c == null ? 1 : c + 1;
+                s.setAttribute("counter", c);
+                hold(req);
+                out.append("counter=").append(c);
+            }
+            case "/mutate" -> {
+                // Changed in place, never set again: replicated by hash comparison.
+                HttpSession s = req.getSession(true);
+                int[] c = (int[]) s.getAttribute("box");
+                if (c == null) {
+                    c = new int[1];
+                    s.setAttribute("box", c);
+                }
+                c[0]++;
+                out.append("counter=").append(c[0]);
+            }
+            case "/async" -> {
+                // The session is changed on another thread after the servlet returned.
+                HttpSession s = req.getSession(true);
+                jakarta.servlet.AsyncContext ac = req.startAsync();
+                ac.start(() -> {
+                    s.setAttribute("async", "done");
+                    try {
+                        ac.getResponse().getWriter().print("async-set node=" + System.getProperty("sg.node.route"));
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                    ac.complete();
+                });
+                return;
+            }
+            case "/accessor" -> {
+                // Tomcat 11 / Servlet 6.1: use the session outside any request.
+                HttpSession.Accessor acc = req.getSession(true).getAccessor();
+                Thread t = new Thread(() -> acc.access(s -> s.setAttribute("accessor", "yes")));
+                t.start();
+                try {
+                    t.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                out.append("ok");
+            }
+            case "/accessor-detached" -> {
+                // Like a WebSocket handler: uses the session after its request ended, when released.
+                HttpSession.Accessor acc = req.getSession(true).getAccessor();
+                CountDownLatch latch = HOLDS.computeIfAbsent(req.getParameter("key"), k -> new CountDownLatch(1));
+                Thread t = new Thread(() -> {
+                    try {
+                        if (latch.await(30, TimeUnit.SECONDS)) {
+                            acc.access(s -> s.setAttribute("detached", "yes"));
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }, "detached-accessor");
+                t.setDaemon(true);
+                t.start();
+                out.append("ok");
+            }
+            case "/set" -> {
+                req.getSession(true).setAttribute(req.getParameter("name"), req.getParameter("value"));
+                out.append("ok");
+            }
+            case "/attrs" -> {
+                HttpSession s = req.getSession(false);
+                if (s == null) {
+                    out.append("no-session");
+                } else {
+                    Map<String, Object> m = new TreeMap<>();
+                    for (String n : Collections.list(s.getAttributeNames())) {
+                        Object v = s.getAttribute(n);
+                        m.put(n, v instanceof int[] a ? a[0] : v);
+                    }
+                    out.append(m);
+                }
+            }
+            case "/invalidate" -> {
+                HttpSession s = req.getSession(false);
+                if (s != null) {
+                    s.invalidate();
+                }
+                out.append("invalidated");
+            }
+            case "/short" -> {
+                HttpSession s = req.getSession(true);
+                s.setMaxInactiveInterval(Integer.parseInt(req.getParameter("timeout")));
+                s.setAttribute("bound", new Bound());
+                out.append("id=").append(s.getId());
+            }
+            case "/cart-set" -> {
+                try {
+                    Class<?> type = Class.forName("webapp.Cart", true, Thread.currentThread().getContextClassLoader());
+                    Object cart = type.getConstructor().newInstance();
+                    type.getMethod("add", String.class).invoke(cart, req.getParameter("item"));
+                    req.getSession(true).setAttribute("cart", cart);
+                    out.append("ok");
+                } catch (IllegalArgumentException e) {
+                    out.append("refused: ").append(e.getMessage());
+                } catch (ReflectiveOperationException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            case "/cart-get" -> {
+                Object cart = req.getSession(true).getAttribute("cart");
+                out.append(cart).append(" class=").append(cart == null ? null : cart.getClass().getName())
+                        .append(" webappLoader=")
+                        .append(cart != null && cart.getClass().getClassLoader() == req.getServletContext().getClassLoader());
+            }
+            case "/nonserializable" -> {
+                try {
+                    req.getSession(true).setAttribute("thing", new Object());
+                    out.append("accepted");
+                } catch (IllegalArgumentException e) {
+                    out.append("refused: ").append(e.getMessage());
+                }
+            }
+            case "/secure/whoami" -> out.append("user=").append(req.getRemoteUser()).append(" session=")
+                    .append(req.getSession(false) == null ? null : req.getSession(false).getId());
+            case "/login" -> out.append("login-page");
+            case "/loginError" -> out.append("login-error");
+            case "/holding" -> out.append(HOLDING.contains(req.getParameter("key")));
+            case "/release" -> {
+                HOLDS.computeIfAbsent(req.getParameter("key"), k -> new CountDownLatch(1)).countDown();
+                out.append("released");
+            }
+            case "/stats" -> out.append("active=").append(managerAttribute(req.getContextPath(), "activeSessions"))
+                    .append(" stable=").append(managerAttribute(req.getContextPath(), "topologyStable"))
+                    .append(" topology=").append(managerAttribute(req.getContextPath(), "topologyId"));
+            default -> {
+                resp.sendError(404);
+                return;
+            }
+        }
+        out.append(" node=").append(System.getProperty("sg.node.route"));
+        resp.getWriter().print(out);
+    }
+
+    /** With ?hold=KEY the request waits (at most 30 s) for /release?key=KEY after changing its session. */
+    private static void hold(HttpServletRequest req) {
+        String key = req.getParameter("hold");
+        if (key == null) {
+            return;
+        }
+        CountDownLatch latch = HOLDS.computeIfAbsent(key, k -> new CountDownLatch(1));
+        HOLDING.add(key);
+        try {
+            latch.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** An attribute of the context's Manager MBean, as an operator's JMX console shows it. */
+    private static Object managerAttribute(String contextPath, String attribute) {
+        try {
+            MBeanServer mbs = ManagementFactory.getPlatformMBeanServer();
+            for (ObjectName n : mbs.queryNames(new ObjectName("*:type=Manager,context=" + contextPath + ",*"), null)) {
+                return mbs.getAttribute(n, attribute);
+            }
+            return "none";
+        } catch (Exception e) {
+            return e.toString();
+        }
+    }
+}
