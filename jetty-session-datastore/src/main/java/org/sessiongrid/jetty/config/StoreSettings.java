@@ -6,6 +6,7 @@ import java.util.Objects;
 
 import org.sessiongrid.grid.GridConfig;
 import org.sessiongrid.grid.LockingMode;
+import org.sessiongrid.grid.RequestLocking;
 
 /**
  * The SessionGrid settings of one Jetty server (one store factory), kept as text as Jetty XML or
@@ -27,7 +28,7 @@ public final class StoreSettings {
     /** Milliseconds a request waits for its session's lock. */
     public static final String LOCK_TIMEOUT = "lockTimeout";
 
-    static final long DEFAULT_LOCK_TIMEOUT = 10_000;
+    static final long DEFAULT_LOCK_TIMEOUT = RequestLocking.DEFAULT_LOCK_TIMEOUT;
 
     private final Map<String, String> values = new LinkedHashMap<>();
 
@@ -99,21 +100,8 @@ public final class StoreSettings {
             b.nodeName(workerName == null || workerName.isBlank() ? WorkerNames.defaultName() : workerName);
         }
         GridConfig grid = b.build();
-        LockingMode locking = lockingText == null ? LockingMode.NONE : LockingMode.parse(lockingText);
-        long lockTimeout = DEFAULT_LOCK_TIMEOUT;
-        if (lockTimeoutText != null) {
-            try {
-                lockTimeout = Long.parseLong(lockTimeoutText.trim());
-            } catch (NumberFormatException e) {
-                lockTimeout = -1;
-            }
-            if (lockTimeout <= 0) {
-                throw new IllegalArgumentException("SessionGrid setting lockTimeout=\"" + lockTimeoutText
-                        + "\" is invalid: expected a positive number of milliseconds (default "
-                        + DEFAULT_LOCK_TIMEOUT + ")");
-            }
-        }
-        return new Resolved(grid, locking, lockTimeout);
+        RequestLocking locking = RequestLocking.parse(lockingText, lockTimeoutText);
+        return new Resolved(grid, locking.mode(), locking.lockTimeout());
     }
 
     private String pick(String name, Map<String, String> fromSystem) {

@@ -7,6 +7,7 @@ import java.util.Objects;
 import org.sessiongrid.codec.DeserializationPolicy;
 import org.sessiongrid.grid.GridConfig;
 import org.sessiongrid.grid.LockingMode;
+import org.sessiongrid.grid.RequestLocking;
 
 /**
  * The SessionGrid attributes of one {@code <Manager>} element, kept as the text Tomcat's digester
@@ -28,7 +29,7 @@ public final class ManagerSettings {
     /** Milliseconds a request waits for its session's lock before it is answered 503. */
     public static final String LOCK_TIMEOUT = "lockTimeout";
 
-    static final long DEFAULT_LOCK_TIMEOUT = 10_000;
+    static final long DEFAULT_LOCK_TIMEOUT = RequestLocking.DEFAULT_LOCK_TIMEOUT;
 
     private final Map<String, String> values = new LinkedHashMap<>();
 
@@ -99,21 +100,8 @@ public final class ManagerSettings {
                     + " one farm uses the same name");
         }
         GridConfig grid = b.build();
-        LockingMode locking = lockingText == null ? LockingMode.NONE : LockingMode.parse(lockingText);
-        long lockTimeout = DEFAULT_LOCK_TIMEOUT;
-        if (lockTimeoutText != null) {
-            try {
-                lockTimeout = Long.parseLong(lockTimeoutText.trim());
-            } catch (NumberFormatException e) {
-                lockTimeout = -1;
-            }
-            if (lockTimeout <= 0) {
-                throw new IllegalArgumentException("SessionGrid setting lockTimeout=\"" + lockTimeoutText
-                        + "\" is invalid: expected a positive number of milliseconds (default "
-                        + DEFAULT_LOCK_TIMEOUT + ")");
-            }
-        }
-        return new Resolved(grid, locking, lockTimeout, DeserializationPolicy.parse(grid.deserializationFilter()));
+        RequestLocking locking = RequestLocking.parse(lockingText, lockTimeoutText);
+        return new Resolved(grid, locking.mode(), locking.lockTimeout(), DeserializationPolicy.parse(grid.deserializationFilter()));
     }
 
     private String pick(String name, Map<String, String> fromSystem) {
