@@ -44,6 +44,11 @@ public final class Expirer {
     private final int tombstoneSeconds;
     private final long[] primarySince;
 
+    /**
+     * @param stopped true while this member must not expire anything: stopped, or on the refusing
+     *                side of a partition (the majority expires; a minority that also did would fire the
+     *                listeners twice)
+     */
     public Expirer(java.util.function.BooleanSupplier stopped, RecordStore records, Supplier<Member> self,
                    Supplier<Topology> topology,
                    Function<CommitRequest, GridMessage> localCommit, Consumer<SessionRecord> expired, long graceMillis,
@@ -77,7 +82,13 @@ public final class Expirer {
         return now - primarySince[segment] < graceMillis;
     }
 
-    /** One pass: expires what is due. Returns the number of sessions expired. */
+    /**
+     * Expiries whose listeners ran here but whose announcement did not reach the owners yet: retried
+     * without calling the listeners again. Touched only by the expiry thread.
+     */
+    private final java.util.Set<SessionKey> firedHere = new java.util.HashSet<>();
+
+    /** One pass: expires and announces what is due. Returns the number of sessions expired. */
     public int run() {
         long now = System.currentTimeMillis();
         Topology t = topology.get();
@@ -98,26 +109,48 @@ public final class Expirer {
                 records.expiryIndex().remove(key);
                 continue;
             }
+            int segment = records.segmentOf(key);
+            boolean primary = me.equals(t.primary(segment));
+            if (r.isUnannouncedExpiry()) {
+                // Expired but not announced: the primary that expired it failed or died before it told
+                // the container. The primary now announces it (after its grace period, in case the
+                // previous primary is still about to).
+                if (primary && !inGrace(segment, now)) {
+                    announce(t, key, r);
+                }
+                continue;
+            }
             if (r.isTombstone()) {
                 // Every owner forgets its own tombstone copy when its time is up; no message needed.
                 records.remove(key, r);
                 continue;
             }
-            int segment = records.segmentOf(key);
-            if (!me.equals(t.primary(segment)) || inGrace(segment, now)) {
+            if (!primary || inGrace(segment, now)) {
                 continue;
             }
             GridMessage reply = localCommit.apply(new CommitRequest(t.id(), key, CommitKind.EXPIRE, 0,
                     SessionDelta.builder().build(), tombstoneSeconds, 0, null, 0));
             if (reply instanceof CommitReply c && c.status() == CommitStatus.OK && c.changes() != null) {
                 count++;
-                try {
-                    expired.accept(c.changes().applyTo(null));
-                } catch (RuntimeException e) {
-                    LOG.warn("Expiry listener failed for session {}: {}", key, e.toString());
-                }
+                announce(t, key, c.changes().applyTo(null));
             }
         }
         return count;
+    }
+
+    /** Calls the listeners (once from this member), then records at the owners that it was done. */
+    private void announce(Topology t, SessionKey key, SessionRecord last) {
+        if (firedHere.add(key)) {
+            try {
+                expired.accept(last);
+            } catch (RuntimeException e) {
+                LOG.warn("Expiry listener failed for session {}: {}", key, e.toString());
+            }
+        }
+        GridMessage reply = localCommit.apply(new CommitRequest(t.id(), key, CommitKind.ANNOUNCE, 0,
+                SessionDelta.builder().build(), tombstoneSeconds, 0, null, 0));
+        if (reply instanceof CommitReply c && c.status() == CommitStatus.OK) {
+            firedHere.remove(key);
+        }
     }
 }

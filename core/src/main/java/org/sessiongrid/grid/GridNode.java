@@ -71,6 +71,7 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
     private final TopologyCoordinator coordinator;
     private final ExecutorService background;
     private final ScheduledExecutorService scheduler;
+    private final ScheduledExecutorService ticker;
     private final AccessTimes accessTimes = new AccessTimes();
     private final Map<String, SessionListener> listeners = new ConcurrentHashMap<>();
     private final Expirer expirer;
@@ -108,10 +109,16 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
             t.setContextClassLoader(GridNode.class.getClassLoader());
             return t;
         });
+        this.ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "sessiongrid-" + config.nodeName() + "-pause-detector");
+            t.setDaemon(true);
+            t.setContextClassLoader(GridNode.class.getClassLoader());
+            return t;
+        });
         // Grace for inherited sessions: access times reach backups up to one granularity late, plus
         // one expiry pass of slack.
         long grace = 2 * config.accessTimeGranularity() + EXPIRY_INTERVAL_MILLIS;
-        this.expirer = new Expirer(() -> closed, records, transport::self, installed::get, replicator::commit, this::expired, grace,
+        this.expirer = new Expirer(() -> closed || rejoining.get() || pausedNow() || refusesAsMinority(), records, transport::self, installed::get, replicator::commit, this::expired, grace,
                 config.accessTimeGranularity(), config.tombstoneTimeout());
         transport.setHandler(this::handle);
         transport.setViewListener(this::onView);
@@ -183,17 +190,23 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
                 byPrimary.computeIfAbsent(p, x -> new ArrayList<>()).add(new GridMessage.Touch(k, time));
             }
         });
-        byPrimary.forEach((p, touches) -> {
-            GridMessage.TouchBatch batch = new GridMessage.TouchBatch(touches, false);
-            if (p.equals(self())) {
-                replicator.touch(batch);
-            } else {
-                transport.request(p, batch, config.remoteTimeout()).exceptionally(e -> {
-                    // Lost with a dying primary: put them back for the next flush, to the new primary.
-                    touches.forEach(x -> accessTimes.touched(x.key(), x.accessTime()));
-                    return null;
-                });
+        byPrimary.forEach((p, all) -> {
+            for (int from = 0; from < all.size(); from += WireCodec.MAX_TOUCHES) {
+                sendTouches(p, all.subList(from, Math.min(all.size(), from + WireCodec.MAX_TOUCHES)));
             }
+        });
+    }
+
+    private void sendTouches(Member p, List<GridMessage.Touch> touches) {
+        GridMessage.TouchBatch batch = new GridMessage.TouchBatch(touches, false);
+        if (p.equals(self())) {
+            replicator.touch(batch);
+            return;
+        }
+        transport.request(p, batch, config.remoteTimeout()).exceptionally(e -> {
+            // Lost with a dying primary: put them back for the next flush, to the new primary.
+            touches.forEach(x -> accessTimes.touched(x.key(), x.accessTime()));
+            return null;
         });
     }
 
@@ -206,6 +219,26 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
             throw new GridStartException("SessionGrid cluster '" + config.clusterName() + "' could not connect with stack '"
                     + config.stack() + "': " + e.getMessage(), e);
         }
+        try {
+            join();
+        } catch (GridStartException e) {
+            close();
+            throw e;
+        }
+        scheduler.scheduleWithFixedDelay(() -> scheduled("expiry", expirer::run), EXPIRY_INTERVAL_MILLIS,
+                EXPIRY_INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(() -> scheduled("access-time flush", this::flushAccessTimes),
+                config.accessTimeGranularity(), config.accessTimeGranularity(), TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(() -> scheduled("session count report", this::reportCounts),
+                COUNT_REPORT_MILLIS, COUNT_REPORT_MILLIS, TimeUnit.MILLISECONDS);
+        lastTickNanos = System.nanoTime();
+        // Its own thread: a scheduler task that blocks (an expiry waiting for a slow backup) must not
+        // look like a pause of the whole member.
+        ticker.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /** Asks the coordinator to take this member in; returns once accepted and a topology is installed. */
+    private void join() {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.joinTimeout());
         String lastProblem = "no answer";
         while (System.nanoTime() < deadline) {
@@ -223,27 +256,19 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                close();
                 throw new GridStartException("interrupted while joining cluster '" + config.clusterName() + "'", e);
             } catch (ExecutionException | TimeoutException e) {
                 lastProblem = String.valueOf(e.getCause() == null ? e : e.getCause());
                 d = new JoinDecision(false, null, null);
             }
             if (d.accepted()) {
-                installLocal(d.topology());
+                installLocal(d.topology(), coord);
                 joined = true;
-                scheduler.scheduleWithFixedDelay(() -> scheduled("expiry", expirer::run), EXPIRY_INTERVAL_MILLIS,
-                        EXPIRY_INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
-                scheduler.scheduleWithFixedDelay(() -> scheduled("access-time flush", this::flushAccessTimes),
-                        config.accessTimeGranularity(), config.accessTimeGranularity(), TimeUnit.MILLISECONDS);
-                scheduler.scheduleWithFixedDelay(() -> scheduled("session count report", this::reportCounts),
-                        COUNT_REPORT_MILLIS, COUNT_REPORT_MILLIS, TimeUnit.MILLISECONDS);
                 LOG.info("{} joined cluster {} ({} members, topology {})", self(), config.clusterName(),
                         transport.viewMembers().size(), installed.id());
                 return;
             }
             if (d.reason() != null) {
-                close();
                 throw new GridStartException("SessionGrid cluster '" + config.clusterName() + "' refused " + self() + ": "
                         + d.reason(), null);
             }
@@ -256,9 +281,105 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
                 break;
             }
         }
-        close();
         throw new GridStartException("SessionGrid cluster '" + config.clusterName() + "': no coordinator accepted "
                 + self() + " within joinTimeout=" + config.joinTimeout() + " ms (" + lastProblem + ")", null);
+    }
+
+    // ---- pauses (GC, SIGSTOP) longer than failure detection ----
+
+    /** How often the pause detector looks at the clock. */
+    static final long TICK_MILLIS = 200;
+    private volatile long lastTickNanos = System.nanoTime();
+    private final java.util.concurrent.atomic.AtomicBoolean rejoining = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * A member stopped for longer than the failure-detection timeout has most likely been expelled
+     * while it slept, and the cluster went on without it: its copies may be stale and it may still
+     * believe itself primary. It must not serve them. So it drops them and joins again as a member
+     * without data (the coordinator first removes it from the tables, as after a crash), and refuses
+     * requests until then.
+     */
+    private long pauseThresholdNanos() {
+        String fd = config.stackProperties().getProperty(GridConfig.PREFIX + "failureDetectionTimeout",
+                System.getProperty(GridConfig.PREFIX + "failureDetectionTimeout"));
+        long millis = 10_000;
+        if (fd != null) {
+            try {
+                millis = Long.parseLong(fd.trim());
+            } catch (NumberFormatException e) {
+                // the stack loader reports a bad value; keep the shipped default here
+            }
+        }
+        return TimeUnit.MILLISECONDS.toNanos(millis);
+    }
+
+    private void tick() {
+        long now = System.nanoTime();
+        long gap = now - lastTickNanos;
+        lastTickNanos = now;
+        if (gap > pauseThresholdNanos()) {
+            rejoinAfterPause(gap);
+        }
+    }
+
+    /** Throws if this member was paused (and so may hold stale copies) or is rejoining after one. */
+    void checkNotPaused(SessionKey key) {
+        long gap = System.nanoTime() - lastTickNanos;
+        if (gap > pauseThresholdNanos()) {
+            rejoinAfterPause(gap);
+        }
+        if (rejoining.get()) {
+            throw new GridUnavailableException("session " + key + " refused: SessionGrid member " + config.nodeName()
+                    + " was paused longer than failureDetectionTimeout, so the cluster may have moved on without it;"
+                    + " it dropped its copies and is rejoining");
+        }
+    }
+
+    private boolean pausedNow() {
+        return System.nanoTime() - lastTickNanos > pauseThresholdNanos();
+    }
+
+    boolean isRejoining() {
+        return rejoining.get();
+    }
+
+    private void rejoinAfterPause(long gapNanos) {
+        if (closed || !joined || !rejoining.compareAndSet(false, true)) {
+            return;
+        }
+        LOG.warn("{} was paused for {} ms, longer than failureDetectionTimeout (a GC pause or SIGSTOP): its copies may be"
+                + " stale, so it drops them and rejoins cluster {}", self(), TimeUnit.NANOSECONDS.toMillis(gapNanos),
+                config.clusterName());
+        background.execute(() -> {
+            try {
+                joined = false;
+                installed.clear();
+                for (int s = 0; s < records.numSegments(); s++) {
+                    records.dropSegment(s);
+                }
+                // Back among others first (after an expulsion, MERGE3 brings this member back): a member
+                // alone would start a cluster of its own, empty, and answer "no such session".
+                long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.joinTimeout());
+                while (viewMembers().size() < 2 && System.nanoTime() < deadline && !closed) {
+                    installed.awaitAtLeast(Long.MAX_VALUE, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100));
+                }
+                join();
+                LOG.info("{} rejoined cluster {} after a pause", self(), config.clusterName());
+            } catch (Exception e) {
+                if (!closed) {
+                    LOG.error("{} could not rejoin cluster {} after a pause: {}", self(), config.clusterName(),
+                            e.toString());
+                }
+            } finally {
+                lastTickNanos = System.nanoTime();
+                rejoining.set(false);
+            }
+        });
+    }
+
+    /** For tests: makes the pause detector believe this member was stopped for {@code millis}. */
+    void simulatePause(long millis) {
+        lastTickNanos = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(millis);
     }
 
     GridConfig config() {
@@ -305,7 +426,7 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
 
     @Override
     public long[] installEverywhere(Topology t) {
-        installLocal(t);
+        installLocal(t, self());
         List<Member> others = new ArrayList<>(viewMembers());
         others.remove(self());
         Map<Member, GridMessage> replies = transport.requestAll(others, new TopologyUpdate(t), config.remoteTimeout());
@@ -526,7 +647,12 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
         coordinator.onView(members, view instanceof org.jgroups.MergeView);
     }
 
-    private void installLocal(Topology t) {
+    /**
+     * Installs a topology decided by {@code coordinator}, the member that sent it: a rebalance's
+     * confirmation goes back to that member, not to whoever this member's view names first (a view that
+     * lags behind would name a coordinator that is already gone).
+     */
+    private void installLocal(Topology t, Member coordinator) {
         Topology previous = installed.get();
         if (t == null || !installed.install(t)) {
             return;
@@ -546,20 +672,34 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
                 LOG.debug("{} dropped {} records of segments it no longer owns", me, dropped);
             }
         } else if (t.phase() == Phase.READ_OLD_WRITE_ALL && t.members().contains(me)) {
-            background.execute(() -> pullAndConfirm(t));
+            background.execute(() -> pullAndConfirm(t, coordinator));
         }
     }
 
-    private void pullAndConfirm(Topology t) {
+    private void pullAndConfirm(Topology t, Member decidedBy) {
         try {
             if (!puller.pull(t)) {
                 return;
             }
-            Member coord = viewMembers().get(0);
-            if (coord.equals(self())) {
-                coordinator.confirm(self(), t.id());
-            } else {
-                transport.request(coord, new RebalanceConfirm(t.id()), config.remoteTimeout());
+            // Confirm to the member that decided the rebalance; should it be gone, to the current
+            // coordinator, and again until the answer comes or another topology replaces this one.
+            Member target = decidedBy;
+            while (!closed && installed.id() == t.id()) {
+                if (target.equals(self())) {
+                    coordinator.confirm(self(), t.id());
+                    return;
+                }
+                try {
+                    GridMessage r = transport.request(target, new RebalanceConfirm(t.id()), config.remoteTimeout())
+                            .get(config.remoteTimeout() + 1_000, TimeUnit.MILLISECONDS);
+                    if (r instanceof Ack) {
+                        return;
+                    }
+                } catch (ExecutionException | TimeoutException e) {
+                    LOG.debug("Confirmation of topology {} to {} failed: {}", t.id(), target, String.valueOf(e.getCause()));
+                }
+                installed.awaitNewerThan(t.id(), 500, TimeUnit.MILLISECONDS);
+                target = viewMembers().get(0);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -571,6 +711,10 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
     }
 
     private GridMessage handle(Member sender, GridMessage msg) {
+        if (rejoining.get() && (msg instanceof CommitRequest || msg instanceof ReadRequest
+                || msg instanceof ReplicateRequest || msg instanceof StateRequest)) {
+            return new Retry(0);
+        }
         try {
             if (msg instanceof CommitRequest c) {
                 stats.commit(true);
@@ -586,7 +730,7 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
             } else if (msg instanceof StateRequest s) {
                 return replicator.stateChunk(s, config.stateTransferChunkSize());
             } else if (msg instanceof TopologyUpdate u) {
-                installLocal(u.topology());
+                installLocal(u.topology(), sender);
                 return primaryCounts(u.topology());
             } else if (msg instanceof GridMessage.ListSessions l) {
                 return localSessions(l.namespace(), l.exact());
@@ -650,6 +794,7 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
                     throw new GridUnavailableException("SessionGrid member " + config.nodeName() + " is stopped");
                 }
                 checkNotMinority(key);
+                checkNotPaused(key);
                 Topology t = installed.get();
                 Member primary = t == null ? null : t.primary(segment);
                 GridMessage reply = null;
@@ -764,6 +909,7 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
         joined = false;
         coordinator.close();
         scheduler.shutdownNow();
+        ticker.shutdownNow();
         background.shutdownNow();
         transport.close();
         installed.clear();
@@ -780,6 +926,7 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
         // No interrupt: an expiry whose tombstone already reached the backups finishes announcing
         // itself, as it would had the crash come a moment later; everything after fails to replicate.
         scheduler.shutdown();
+        ticker.shutdownNow();
         background.shutdownNow();
         try {
             transport.crash();

@@ -37,6 +37,32 @@ final class GridSessionStore implements SessionStore {
         return namespace;
     }
 
+    /**
+     * Refuses, before anything is sent, values the members would drop as oversized: the caller gets
+     * the reason and the setting at once instead of a timeout.
+     */
+    private void checkSizes(SessionKey key, SessionDelta delta) {
+        int max = node.config().maxRecordBytes();
+        delta.set().forEach((name, value) -> {
+            if (value.length > max) {
+                throw new IllegalArgumentException("attribute '" + name + "' of session " + key + " is " + value.length
+                        + " bytes serialized, over maxRecordBytes=" + max + "; store less in the session or raise"
+                        + " maxRecordBytes on every node");
+            }
+            if (name.length() > MAX_NAME_CHARS) {
+                throw new IllegalArgumentException("attribute name of session " + key + " is " + name.length()
+                        + " characters long, over " + MAX_NAME_CHARS + ": " + name.substring(0, 40) + "...");
+            }
+        });
+        if (delta.containerDataChanged() && delta.containerData() != null && delta.containerData().length > max) {
+            throw new IllegalArgumentException("container data of session " + key + " is " + delta.containerData().length
+                    + " bytes, over maxRecordBytes=" + max);
+        }
+    }
+
+    /** Attribute names are identifiers, not data; this keeps them far below the wire's string limit. */
+    private static final int MAX_NAME_CHARS = 4_096;
+
     private SessionKey key(String id) {
         return new SessionKey(namespace, SegmentHash.stripRoute(id));
     }
@@ -58,6 +84,7 @@ final class GridSessionStore implements SessionStore {
         }
         initial.set().forEach(b::set);
         SessionDelta delta = b.build();
+        checkSizes(key, delta);
         CommitReply reply = node.callPrimary(key,
                 tid -> new CommitRequest(tid, key, CommitKind.CREATE, 0, delta, 0, 0, null, 0), CommitReply.class);
         return switch (reply.status()) {
@@ -73,6 +100,7 @@ final class GridSessionStore implements SessionStore {
         int segment = node.records().segmentOf(key);
         if (node.isLocalPrimary(segment)) {
             node.checkNotMinority(key);
+            node.checkNotPaused(key);
             // The fast path: this member orders the session's writes, so its copy is current.
             node.stats().read(false);
             SessionRecord r = node.records().get(key);
@@ -102,6 +130,7 @@ final class GridSessionStore implements SessionStore {
     @Override
     public SessionRecord commit(String id, SessionDelta delta, SessionRecord base, SessionLock lock) {
         SessionKey key = key(id);
+        checkSizes(key, delta);
         long baseVersion = base == null ? 0 : base.version();
         // One id for this commit across the retries callPrimary makes, so that a retry after a
         // failover is recognised by the new primary if the old one had already replicated it.

@@ -9,10 +9,14 @@ import org.sessiongrid.session.SessionRecord;
 public interface SessionListener {
 
     /**
-     * The session timed out. Called exactly once in the whole cluster, on the member that is the
-     * session's primary when it expires, after the grid replaced the record by a tombstone on every
-     * owner. {@code last} is the record as it was just before (attributes included), so that the
-     * adapter can fire {@code sessionDestroyed} and unbound events with the values.
+     * The session timed out. Called once in the whole cluster, on the member that is the session's
+     * primary, after the grid replaced the record by a tombstone on every live owner; {@code last}
+     * carries the attributes, so that the adapter can fire {@code sessionDestroyed} and unbound events
+     * with the values (its {@code meta().valid()} may already be false).
+     *
+     * <p>The tombstone remembers that the call is still due until it is made: should the primary fail
+     * or die before, the next primary makes it. The one remaining window is a primary dying between
+     * making the call and recording it, where the next primary calls again.
      */
     void expired(SessionRecord last);
 

@@ -45,7 +45,8 @@ public final class RecordStore {
         if (r == null) {
             expiry.remove(key);
         } else {
-            expiry.update(key, r.meta().expiryTime());
+            // An expiry not announced yet is due at once, on whichever member is its primary.
+            expiry.update(key, r.isUnannouncedExpiry() ? r.meta().lastAccessedTime() : r.meta().expiryTime());
         }
         return r;
     }

@@ -263,8 +263,15 @@ public final class Replicator {
                 if (req.kind() == CommitKind.EXPIRE && old.meta().expiryTime() > now - expirySlackMillis) {
                     return new CommitReply(CommitStatus.NOT_EXPIRED, old.version(), null);
                 }
-                next = old.tombstone(version, now, req.tombstoneSeconds());
+                next = req.kind() == CommitKind.EXPIRE ? old.expiredTombstone(version, now, req.tombstoneSeconds())
+                        : old.tombstone(version, now, req.tombstoneSeconds());
                 releases = true;
+            }
+            case ANNOUNCE -> {
+                if (old == null || !old.isUnannouncedExpiry()) {
+                    return new CommitReply(CommitStatus.OK, old == null ? 0 : old.version(), null);
+                }
+                next = old.announced(version);
             }
             case LOCK -> {
                 GridMessage gone = goneOrNull(old);
@@ -385,7 +392,9 @@ public final class Replicator {
                 continue;
             }
             if (failure == null) {
-                failure = r instanceof Retry ? r : new Retry(t.id());
+                // A topology change is worth retrying; a backup that failed (refused the message, did not
+                // answer) is not: the sender gets the reason at once rather than retries until it times out.
+                failure = r;
                 LOG.debug("Backup {} refused {} under topology {}: {}", backups.get(i), changes.key(), t.id(), r);
             }
         }

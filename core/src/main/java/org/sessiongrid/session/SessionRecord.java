@@ -88,6 +88,35 @@ public final class SessionRecord {
         return new SessionRecord(key, newVersion, t, new TreeMap<>());
     }
 
+    /**
+     * Marks, in {@link SessionMeta#lastOpId()}, a tombstone left by expiry whose listeners have not been
+     * called yet. Commit ids are odd, so this even value is never one.
+     */
+    public static final long UNANNOUNCED = Long.MIN_VALUE;
+
+    /**
+     * The tombstone an expiry leaves before the container is told: not valid, attributes still there
+     * (the listeners need them), marked {@link #UNANNOUNCED}. Whichever member is primary when it is seen
+     * announces it, so an expiry is announced even if the primary that made it died at the wrong moment.
+     */
+    public SessionRecord expiredTombstone(long newVersion, long now, int ttlSeconds) {
+        SessionMeta t = new SessionMeta(meta.creationTime(), now, Math.max(1, ttlSeconds), false, meta.containerData(),
+                null, UNANNOUNCED);
+        return new SessionRecord(key, newVersion, t, attributes);
+    }
+
+    /** True for an expiry tombstone whose listeners have not been called yet. */
+    public boolean isUnannouncedExpiry() {
+        return isTombstone() && meta.lastOpId() == UNANNOUNCED;
+    }
+
+    /** The plain tombstone an announced expiry becomes: no attributes, same lifetime. */
+    public SessionRecord announced(long newVersion) {
+        SessionMeta t = new SessionMeta(meta.creationTime(), meta.lastAccessedTime(), meta.maxInactiveInterval(), false,
+                null, null, 0);
+        return new SessionRecord(key, newVersion, t, new TreeMap<>());
+    }
+
     /** The changes a holder of {@code knownVersion} needs to reach this record. */
     public RecordChanges changesSince(long knownVersion) {
         if (knownVersion <= 0 || knownVersion > version) {

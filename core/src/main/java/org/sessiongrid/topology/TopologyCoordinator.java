@@ -351,6 +351,11 @@ public final class TopologyCoordinator implements AutoCloseable {
             return refuse(m, "numOwners=" + memberOwners + " on " + m + " but cluster '" + clusterName + "' uses "
                     + clusterOwners + ": set numOwners=" + clusterOwners + " on every member");
         }
+        if (topology != null && topology.members().contains(m)) {
+            // A member joins only when it holds nothing (it starts, or it dropped its copies after a
+            // long pause): as after its crash, the tables forget it first, then it gets its share anew.
+            forget(m);
+        }
         joined.add(m);
         if (topology == null) {
             install(new Topology(1, Phase.NONE, numOwners, Placement.create(List.of(m), numSegments, numOwners), null));
@@ -361,6 +366,23 @@ public final class TopologyCoordinator implements AutoCloseable {
         // Rebalance after answering, so the joiner installs a topology before the rebalance's.
         run(this::maybeRebalance);
         return new JoinDecision(true, null, now);
+    }
+
+    private void forget(Member m) {
+        List<Member> others = topology.current().members().stream().filter(x -> !x.equals(m)).toList();
+        if (others.isEmpty()) {
+            topology = null;
+            return;
+        }
+        Placement.Removal r = Placement.withoutMembers(topology.current(), others);
+        install(new Topology(topology.id() + 1, Phase.NONE, numOwners(topology), r.table(), null));
+        LOG.info("{} joins cluster {} again without data: removed from the tables first (topology {})", m, clusterName,
+                topology.id());
+        if (r.lostSegments().length > 0) {
+            LOG.error("Lost {} segments of cluster {}: their only owner {} dropped its copies", r.lostSegments().length,
+                    clusterName, m);
+            stats.lostSegments(r.lostSegments().length, 0);
+        }
     }
 
     private JoinDecision refuse(Member m, String reason) {

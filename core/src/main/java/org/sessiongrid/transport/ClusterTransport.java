@@ -210,7 +210,7 @@ public final class ClusterTransport implements AutoCloseable {
                     : msg.getOffset() == 0 && msg.getLength() == msg.getArray().length ? msg.getArray()
                     : java.util.Arrays.copyOfRange(msg.getArray(), msg.getOffset(), msg.getOffset() + msg.getLength()));
         } catch (MalformedMessageException e) {
-            drops.dropped(e.reason().name().toLowerCase());
+            drops.dropped(e.reason().name().toLowerCase(java.util.Locale.ROOT));
             LOG.warn("Dropped a malformed message from {}: {}", sender, e.getMessage());
             reply(response, msg.getSrc(), new GridMessage.Failure("malformed message: " + e.getMessage()));
             return;
@@ -303,7 +303,7 @@ public final class ClusterTransport implements AutoCloseable {
         try {
             return codec.decode(bytes);
         } catch (MalformedMessageException e) {
-            drops.dropped(e.reason().name().toLowerCase());
+            drops.dropped(e.reason().name().toLowerCase(java.util.Locale.ROOT));
             throw new java.util.concurrent.CompletionException(
                     new IllegalStateException("malformed reply from " + from + ": " + e.getMessage()));
         }

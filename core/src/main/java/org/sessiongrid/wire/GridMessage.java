@@ -101,7 +101,9 @@ public sealed interface GridMessage {
         /** Take the session's lock for {@code lockToken}, waiting up to {@code lockWaitMillis}. */
         LOCK,
         /** Release the lock held by {@code lockToken}. */
-        UNLOCK
+        UNLOCK,
+        /** The expiry's listeners were called: strip the expiry tombstone to a plain one. */
+        ANNOUNCE
     }
 
     /**
@@ -235,5 +237,12 @@ public sealed interface GridMessage {
 
     /** The request failed at the receiver for a reason the sender cannot fix by retrying. */
     record Failure(String message) implements GridMessage {
+        /** Long enough for any explanation, short enough for the wire's string limit. */
+        private static final int MAX_LENGTH = 8_192;
+
+        public Failure {
+            message = message == null ? "(no message)"
+                    : message.length() > MAX_LENGTH ? message.substring(0, MAX_LENGTH) + "..." : message;
+        }
     }
 }

@@ -56,10 +56,21 @@ public final class WireCodec {
     public static final int FORMAT_VERSION = 1;
 
     private static final int MAGIC = 0x5347;
+    // Bounds that keep decoding proportional to what is legitimate, so that a forged message cannot
+    // make a member allocate or compute far more than its size suggests.
     private static final int MAX_MEMBERS = 65_536;
-    private static final int MAX_SEGMENTS = 1 << 20;
-    private static final int MAX_ATTRIBUTES = 1 << 20;
-    private static final int MAX_CHUNK_RECORDS = 1 << 20;
+    /** GridConfig allows at most 65,536 segments. */
+    private static final int MAX_SEGMENTS = 65_536;
+    /** A transmitted table has at most numOwners (at most 8) owners per segment; twice that for slack. */
+    private static final int MAX_OWNERS_PER_SEGMENT = 16;
+    private static final int MAX_ATTRIBUTES = 1 << 16;
+    /** State chunks, merges and touch batches are sent in pieces well below this. */
+    private static final int MAX_BATCH = 1 << 16;
+    /** A session listing answers for every session of a member's primary segments. */
+    private static final int MAX_LISTED_SESSIONS = 1 << 22;
+
+    /** Most touches a {@link TouchBatch} may carry; senders split larger batches. */
+    public static final int MAX_TOUCHES = MAX_BATCH;
 
     private final int maxValueBytes;
 
@@ -329,7 +340,7 @@ public final class WireCodec {
                         r.bool("after present") ? readKey(r) : null, r.varint("maxRecords"));
                 case 17 -> new StateChunk(readWholeRecords(r), r.bool("last"));
                 case 18 -> {
-                    int n = r.count("touches", 10, MAX_CHUNK_RECORDS);
+                    int n = r.count("touches", 10, MAX_BATCH);
                     List<GridMessage.Touch> touches = new ArrayList<>(n);
                     for (int i = 0; i < n; i++) {
                         touches.add(new GridMessage.Touch(readKey(r), r.i64("accessTime")));
@@ -340,7 +351,7 @@ public final class WireCodec {
                 case 20 -> new GridMessage.MergeRecords(r.i64("mergeId"), readWholeRecords(r));
                 case 21 -> new GridMessage.MergeResult(r.i64("conflicts"));
                 case 22 -> new GridMessage.ListSessions(r.string("namespace"), r.bool("exact"));
-                case 23 -> new GridMessage.SessionList(readWholeRecords(r));
+                case 23 -> new GridMessage.SessionList(readWholeRecords(r, MAX_LISTED_SESSIONS));
                 case 24 -> new GridMessage.Changed(readKey(r), r.i64("version"));
                 case 30 -> new Retry(r.i64("topologyId"));
                 case 31 -> new Ack();
@@ -357,7 +368,11 @@ public final class WireCodec {
     }
 
     private static List<SessionRecord> readWholeRecords(WireReader r) throws MalformedMessageException {
-        int n = r.count("records", 20, MAX_CHUNK_RECORDS);
+        return readWholeRecords(r, MAX_BATCH);
+    }
+
+    private static List<SessionRecord> readWholeRecords(WireReader r, int max) throws MalformedMessageException {
+        int n = r.count("records", 20, max);
         List<SessionRecord> records = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             RecordChanges c = readChanges(r);
@@ -565,7 +580,7 @@ public final class WireCodec {
         }
         int[][] owners = new int[segments][];
         for (int s = 0; s < segments; s++) {
-            int k = r.count("owners", 1, Math.max(1, n));
+            int k = r.count("owners", 1, Math.min(MAX_OWNERS_PER_SEGMENT, Math.max(1, n)));
             owners[s] = new int[k];
             for (int i = 0; i < k; i++) {
                 owners[s][i] = r.varint("owner index");

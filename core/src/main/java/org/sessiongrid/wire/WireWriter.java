@@ -68,8 +68,29 @@ final class WireWriter {
         }
     }
 
+    /**
+     * Writes a string the reader accepts: at most {@link WireReader#MAX_STRING_BYTES} bytes of valid
+     * UTF-8. Failing here, at the sender, names the culprit; failing at the receiver would only look
+     * like a malformed message.
+     */
     void string(String s) {
-        bytes(s.getBytes(StandardCharsets.UTF_8));
+        java.nio.charset.CharsetEncoder enc = StandardCharsets.UTF_8.newEncoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+        byte[] b;
+        try {
+            java.nio.ByteBuffer bb = enc.encode(java.nio.CharBuffer.wrap(s));
+            b = new byte[bb.remaining()];
+            bb.get(b);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new IllegalArgumentException("string is not valid Unicode (unpaired surrogate): "
+                    + s.substring(0, Math.min(40, s.length())));
+        }
+        if (b.length > WireReader.MAX_STRING_BYTES) {
+            throw new IllegalArgumentException("string of " + b.length + " bytes exceeds the wire limit of "
+                    + WireReader.MAX_STRING_BYTES + ": " + s.substring(0, 40) + "...");
+        }
+        bytes(b);
     }
 
     void nullableString(String s) {

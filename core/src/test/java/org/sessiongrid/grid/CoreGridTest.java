@@ -362,6 +362,19 @@ class CoreGridTest {
     }
 
     @Test
+    void oversizedValueIsRefusedAtOnceNamingTheSetting() {
+        try (TestCluster c = new TestCluster("oversized", b -> b.maxRecordBytes(2048)).start(2)) {
+            String id = newId();
+            SessionRecord base = c.members.get(0).store(NS).create(id, SessionDelta.builder().build());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> c.members.get(1).store(NS)
+                    .commit(id, SessionDelta.builder().set("big", new byte[4096]).build(), base));
+            assertTrue(e.getMessage().contains("'big'") && e.getMessage().contains("maxRecordBytes=2048"), e.getMessage());
+            assertEquals(0, c.members.get(0).stats().droppedTotal(), "nothing was sent");
+            assertNull(c.members.get(0).store(NS).find(id, null).attribute("big"));
+        }
+    }
+
+    @Test
     void memberWithOtherNumSegmentsIsRefusedWithAClearMessage() {
         try (TestCluster c = new TestCluster("refuse").start(1)) {
             GridStartException e = assertThrows(GridStartException.class,

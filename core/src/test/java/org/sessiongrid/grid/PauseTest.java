@@ -1,0 +1,51 @@
+package org.sessiongrid.grid;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import org.junit.jupiter.api.Test;
+import org.sessiongrid.session.SessionDelta;
+
+/**
+ * A member paused longer than the failure-detection timeout (a long GC, SIGSTOP) never serves its
+ * possibly stale copies: it refuses, drops them and joins again without data. (The real SIGSTOP runs in
+ * the integration tests; here the pause detector is told a pause happened.)
+ */
+class PauseTest {
+
+    private static final String NS = "localhost/pause";
+
+    @Test
+    void pausedMemberRefusesThenRejoinsWithoutItsOldCopies() {
+        try (TestCluster c = new TestCluster("pause",
+                b -> b.stackProperty("sessiongrid.failureDetectionTimeout", "3000")).start(3)) {
+            SessionGrid a = c.members.get(0);
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                String id = a.store(NS).newLocalId(() -> UUID.randomUUID().toString());
+                a.store(NS).create(id, SessionDelta.builder().set("v", ("value" + i).getBytes(StandardCharsets.UTF_8))
+                        .build());
+                ids.add(id);
+            }
+            a.node().simulatePause(10_000);
+            GridUnavailableException e = assertThrows(GridUnavailableException.class,
+                    () -> a.store(NS).find(ids.get(0), null));
+            assertTrue(e.getMessage().contains("paused"), e.getMessage());
+            Await.until("the paused member rejoined", Duration.ofSeconds(60),
+                    () -> !a.node().isRejoining() && a.topologyId() > 0);
+            c.awaitStable();
+            for (int i = 0; i < ids.size(); i++) {
+                assertEquals("value" + i, new String(a.store(NS).find(ids.get(i), null).attribute("v"),
+                        StandardCharsets.UTF_8), "read through the rejoined member");
+            }
+            GridAssertions.ownersComplete(c, 3);
+        }
+    }
+}

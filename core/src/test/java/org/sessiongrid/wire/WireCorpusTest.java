@@ -1,0 +1,81 @@
+package org.sessiongrid.wire;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.DisabledIfSystemProperty;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+
+/**
+ * The seed corpus of {@link WireCodecFuzzTest}: one file per {@link WireSamples} entry
+ * ({@code sample-<label>}, its encoding), next to any input fuzzing found. Seeds that no longer decode
+ * would leave the fuzzer starting from noise, so this checks that every message type has a seed that
+ * decodes under the current format. After a format change, rewrite the seeds:
+ *
+ * <pre>
+ * mvn -pl core test -Dtest=WireCorpusTest -Dsessiongrid.writeCorpus=true
+ * </pre>
+ */
+class WireCorpusTest {
+
+    /** Where Jazzer looks for the seeds of {@code WireCodecFuzzTest.decode}, under the test resources. */
+    static final String DIRECTORY = "org/sessiongrid/wire/WireCodecFuzzTestInputs/decode";
+    static final String PREFIX = "sample-";
+    private static final WireCodec CODEC = new WireCodec(WireSamples.LARGEST_VALUE);
+
+    @Test
+    @DisabledIfSystemProperty(named = "sessiongrid.writeCorpus", matches = "true") // resources copied before
+    void everyMessageTypeHasASeedThatDecodes() throws IOException, URISyntaxException {
+        URL url = getClass().getResource("/" + DIRECTORY);
+        assertNotNull(url, DIRECTORY + " is missing from the test resources");
+        Set<String> seeded = new TreeSet<>();
+        try (Stream<Path> files = Files.list(Paths.get(url.toURI()))) {
+            for (Path f : files.filter(p -> p.getFileName().toString().startsWith(PREFIX)).toList()) {
+                try {
+                    seeded.add(CODEC.decode(Files.readAllBytes(f)).getClass().getName());
+                } catch (MalformedMessageException e) {
+                    throw new AssertionError("seed " + f.getFileName() + " no longer decodes (" + e.getMessage()
+                            + "): rewrite the corpus with -Dsessiongrid.writeCorpus=true", e);
+                }
+            }
+        }
+        Set<String> permitted = Arrays.stream(GridMessage.class.getPermittedSubclasses()).map(Class::getName)
+                .collect(Collectors.toCollection(TreeSet::new));
+        assertEquals(permitted, seeded, "message types with a seed: rewrite the corpus with "
+                + "-Dsessiongrid.writeCorpus=true");
+    }
+
+    /** Not a test: writes the seeds into the source tree (Surefire runs in the module directory). */
+    @Test
+    @EnabledIfSystemProperty(named = "sessiongrid.writeCorpus", matches = "true")
+    void writeCorpus() throws IOException {
+        Path dir = Paths.get("src/test/resources").resolve(DIRECTORY);
+        Files.createDirectories(dir);
+        try (Stream<Path> old = Files.list(dir)) {
+            for (Path f : old.filter(p -> p.getFileName().toString().startsWith(PREFIX)).toList()) {
+                Files.delete(f);
+            }
+        }
+        Map<String, GridMessage> samples = WireSamples.all();
+        for (Map.Entry<String, GridMessage> e : samples.entrySet()) {
+            Files.write(dir.resolve(PREFIX + e.getKey()), CODEC.encode(e.getValue()));
+        }
+        System.out.println("Wrote " + samples.size() + " seeds to " + dir.toAbsolutePath());
+        assertEquals(samples.size(), List.of(dir.toFile().list((d, n) -> n.startsWith(PREFIX))).size());
+    }
+}
