@@ -1,2 +1,5 @@
-/** Demonstrations of the grid for people trying it out. */
+/**
+ * The demo farm: Tomcat nodes with SessionGrid behind a load balancer on localhost
+ * ({@link org.sessiongrid.demo.DemoFarm}), its status and controls, and the JSON they speak.
+ */
 package org.sessiongrid.demo;

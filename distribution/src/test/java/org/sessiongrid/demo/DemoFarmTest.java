@@ -1,0 +1,91 @@
+package org.sessiongrid.demo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The README's run command, as a user meets it: three Tomcat nodes behind the balancer, users with
+ * cookies, the node serving them killed with kill -9, their counters carrying on, and nothing left
+ * running after the stop.
+ */
+class DemoFarmTest {
+
+    @Test
+    @Timeout(240)
+    void countersSurviveKillOfTheServingNodeAndStopLeavesNoProcess() throws Exception {
+        List<ProcessHandle> processes;
+        try (DemoProcess demo = DemoProcess.start("demo-farm-test")) {
+            Map<String, Object> status = demo.status();
+            assertEquals(3, ((List<?>) status.get("nodes")).size(), "three nodes: " + status);
+            processes = demo.processes();
+            assertEquals(4, processes.size(), "launcher + 3 node JVMs: " + processes);
+
+            List<DemoProcess.User> users = new ArrayList<>();
+            List<String> servedBy = new ArrayList<>();
+            for (int u = 0; u < 4; u++) {
+                DemoProcess.User user = new DemoProcess.User("user" + u);
+                Map<String, Object> last = null;
+                for (int i = 1; i <= 3; i++) {
+                    last = user.increment(demo);
+                    assertEquals((long) i, last.get("counter"), user.name + " increment " + i + ": " + last);
+                    if (i > 1) {
+                        // Sticky: the balancer sends the request to the node the session id's route names.
+                        assertEquals(servedBy.get(u), last.get("node"), user.name + " was not sent where its route points");
+                        servedBy.set(u, route((String) last.get("sessionId")));
+                    } else {
+                        servedBy.add(route((String) last.get("sessionId")));
+                    }
+                }
+                users.add(user);
+            }
+
+            // The node user0 is stuck to (its session's primary) dies.
+            String victim = servedBy.get(0);
+            Map<String, Object> killed = demo.control("kill?node=" + victim);
+            long victimPid = (Long) killed.get("pid");
+            assertTrue(ProcessHandle.of(victimPid).map(ProcessHandle::isAlive).orElse(false) == false,
+                    "node " + victim + " (pid " + victimPid + ") still runs after kill -9");
+
+            for (int u = 0; u < users.size(); u++) {
+                Map<String, Object> after = users.get(u).increment(demo);
+                // No reset and no step back: the 4th increment gives 4, wherever it is served.
+                assertEquals(4L, after.get("counter"), users.get(u).name + " after killing " + victim + ": " + after);
+                assertNotEquals(victim, after.get("node"));
+                Map<String, Object> again = users.get(u).increment(demo);
+                assertEquals(5L, again.get("counter"), users.get(u).name + ": " + again);
+            }
+
+            // The status shows the survivors as the members, and the grid settles to two copies each.
+            DemoProcess.await(() -> "the status names the two survivors and the rebalance is done", 60, () -> {
+                try {
+                    Map<String, Object> s = demo.status();
+                    List<?> members = (List<?>) s.get("members");
+                    return members.size() == 2 && !members.contains(victim)
+                            && Boolean.FALSE.equals(s.get("rebalanceInProgress"));
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+
+            assertTrue(demo.stop(30), "the launcher did not stop within 30 s of SIGTERM:\n" + demo.output());
+            // The launcher's last words reach us through a pipe that may lag its exit a little.
+            DemoProcess.await(() -> "the launcher reports the farm stopped:\n" + demo.output(), 5,
+                    () -> demo.output().contains("demo farm stopped"));
+        }
+        for (ProcessHandle p : processes) {
+            DemoProcess.await(() -> "process " + p.pid() + " of the demo is gone", 10, () -> !p.isAlive());
+        }
+    }
+
+    private static String route(String sessionId) {
+        return sessionId.substring(sessionId.lastIndexOf('.') + 1);
+    }
+}
