@@ -362,6 +362,38 @@ class CoreGridTest {
     }
 
     @Test
+    void asyncReplicationAcknowledgesAtThePrimaryAndReachesTheBackups() {
+        try (TestCluster c = new TestCluster("async", b -> b.replicationMode(ReplicationMode.ASYNC)).start(3)) {
+            SessionGrid a = c.members.get(0);
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                String id = a.store(NS).newLocalId(CoreGridTest::newId);
+                SessionRecord r = a.store(NS).create(id, SessionDelta.builder().build());
+                a.store(NS).commit(id, SessionDelta.builder().set("n", utf8("v" + i)).build(), r);
+                ids.add(id);
+            }
+            // Acknowledged at the primary; the backups get the changes in the background.
+            Await.until("every backup holds the last version", Duration.ofSeconds(20), () -> {
+                for (String id : ids) {
+                    SessionRecord p = a.node().records().get(new org.sessiongrid.session.SessionKey(NS, id));
+                    for (SessionGrid g : c.members.subList(1, 3)) {
+                        SessionRecord copy = g.node().records().get(p.key());
+                        if (copy == null || copy.version() != p.version()) {
+                            return false;
+                        }
+                    }
+                }
+                return true;
+            });
+            for (int i = 0; i < ids.size(); i++) {
+                assertEquals("v" + i, new String(c.members.get(2).store(NS).find(ids.get(i), null).attribute("n"),
+                        StandardCharsets.UTF_8));
+            }
+            GridAssertions.ownersComplete(c, 3);
+        }
+    }
+
+    @Test
     void oversizedValueIsRefusedAtOnceNamingTheSetting() {
         try (TestCluster c = new TestCluster("oversized", b -> b.maxRecordBytes(2048)).start(2)) {
             String id = newId();

@@ -462,6 +462,10 @@ public class SessionGridManager extends ManagerBase implements DistributedManage
 
     void quarantined(String sessionId, UnreadableAttributeException e) {
         QuarantinedAttribute q = QuarantinedAttribute.of(namespace, String.valueOf(sessionId), e);
+        SessionGrid g = grid;
+        if (g != null) {
+            g.stats().quarantined();
+        }
         LOG.warn("Session attribute '{}' of session {} in {} is left out on this node ({}): {}", q.attribute(),
                 q.sessionId(), q.namespace(), q.reason(), q.message());
     }
