@@ -92,7 +92,7 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
                 config.machine(), config.maxHandlerThreads(), stats::dropped);
         this.replicator = new Replicator(this::notifyChanged, transport::self, transport, installed, records,
                 config.replicationMode() == ReplicationMode.SYNC, config.remoteTimeout(), config.accessTimeGranularity(),
-                stats, () -> closed);
+                stats, () -> closed || rejoining.get() || refusesAsMinority(), this::catchUp);
         this.puller = new SegmentPuller(transport::self, transport, installed, records, config.stateTransferChunkSize(),
                 config.remoteTimeout(), stats);
         this.coordinator = new TopologyCoordinator(this, config.nodeName(), config.clusterName(), config.numSegments(), config.numOwners(),
@@ -429,7 +429,14 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
         installLocal(t, self());
         List<Member> others = new ArrayList<>(viewMembers());
         others.remove(self());
-        Map<Member, GridMessage> replies = transport.requestAll(others, new TopologyUpdate(t), config.remoteTimeout());
+        Map<Member, GridMessage> replies = new HashMap<>(
+                transport.requestAll(others, new TopologyUpdate(t), config.remoteTimeout()));
+        // A member that did not answer (a view change in flight) gets one more try; a member that
+        // still misses it catches up when it next meets a newer topology id (see catchUp).
+        List<Member> missing = others.stream().filter(m -> !replies.containsKey(m) && transport.isInView(m)).toList();
+        if (!missing.isEmpty()) {
+            replies.putAll(transport.requestAll(missing, new TopologyUpdate(t), config.remoteTimeout()));
+        }
         long[] counts = new long[t.numSegments()];
         java.util.Arrays.fill(counts, -1);
         List<GridMessage> all = new ArrayList<>(replies.values());
@@ -581,6 +588,36 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
             }
         }
         return new GridMessage.SessionList(out);
+    }
+
+    private final java.util.concurrent.atomic.AtomicBoolean catchingUp = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * Another member works under topology {@code id} and this one has not installed it: the update
+     * may have been lost (a view change in flight). Asks the coordinator for its topology, once at a
+     * time, so a lost update cannot leave this member behind for good.
+     */
+    private void catchUp(long id) {
+        if (closed || !catchingUp.compareAndSet(false, true)) {
+            return;
+        }
+        List<Member> view = viewMembers();
+        Member coord = view.isEmpty() ? null : view.get(0);
+        if (coord == null || coord.equals(self())) {
+            catchingUp.set(false);
+            return;
+        }
+        transport.request(coord, new TopologyQuery(), config.remoteTimeout()).whenComplete((r, e) -> {
+            try {
+                if (r instanceof TopologyStatus s && s.topology() != null && s.topology().id() > installed.id()) {
+                    LOG.info("{} was behind (topology {}, others at {}): installed topology {} from {}", self(),
+                            installed.id(), id, s.topology().id(), coord);
+                    installLocal(s.topology(), coord);
+                }
+            } finally {
+                catchingUp.set(false);
+            }
+        });
     }
 
     /** Tells the members that hold a copy of a session that it changed. */

@@ -75,6 +75,7 @@ public final class Replicator {
     private final GridStats stats;
     private final long expirySlackMillis;
     private final java.util.function.BooleanSupplier stopped;
+    private final java.util.function.LongConsumer catchUp;
 
     /** Delivers change notices: (session, new version, ids of members holding a copy). */
     @FunctionalInterface
@@ -92,8 +93,9 @@ public final class Replicator {
 
     public Replicator(ChangeNotifier notifier, Supplier<Member> self, ClusterTransport transport, InstalledTopology topology, RecordStore records,
                       boolean sync, long remoteTimeout, long expirySlackMillis, GridStats stats,
-                      java.util.function.BooleanSupplier stopped) {
+                      java.util.function.BooleanSupplier stopped, java.util.function.LongConsumer catchUp) {
         this.stopped = stopped;
+        this.catchUp = catchUp;
         this.expirySlackMillis = expirySlackMillis;
         this.notifier = notifier;
         this.self = self;
@@ -129,6 +131,10 @@ public final class Replicator {
             }
             if (mine == senderTopologyId) {
                 return null;
+            }
+            if (mine < senderTopologyId) {
+                // Still behind: the topology update to this member may have been lost. Fetch it.
+                catchUp.accept(senderTopologyId);
             }
         }
         stats.dropped("stale-topology");
@@ -304,9 +310,9 @@ public final class Replicator {
                 return failed;
             }
             if (stopped.getAsBoolean()) {
-                // Stopped meanwhile: backups may look gone only because this member was cut off, so
-                // nothing may be acknowledged (or announced) any more.
-                return new Failure("member stopped");
+                // Stopped, paused, or found to be on a refusing minority meanwhile: backups may look gone
+                // only because this member was cut off, so nothing may be acknowledged (or announced).
+                return new Failure("member stopped or cut off from the majority");
             }
             records.put(next);
         } else {

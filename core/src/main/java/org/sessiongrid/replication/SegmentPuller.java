@@ -92,7 +92,10 @@ public final class SegmentPuller {
                 reply = transport.request(source, new StateRequest(t.id(), segment, after, chunkSize), remoteTimeout)
                         .get(remoteTimeout + 1_000, TimeUnit.MILLISECONDS);
             } catch (ExecutionException | TimeoutException e) {
-                LOG.debug("Pull of segment {} from {} failed: {}", segment, source, e.toString());
+                if (attempt > 0 && attempt % 5 == 0) {
+                    LOG.warn("Pull of segment {} under topology {} from {} keeps failing ({} attempts): {}", segment,
+                            t.id(), source, attempt, String.valueOf(e.getCause() == null ? e : e.getCause()));
+                }
                 attempt++;
                 topology.awaitNewerThan(t.id(), Math.min(1_000L * attempt, 5_000), TimeUnit.MILLISECONDS);
                 continue;
