@@ -82,12 +82,6 @@ public final class Expirer {
         return now - primarySince[segment] < graceMillis;
     }
 
-    /**
-     * Expiries whose listeners ran here but whose announcement did not reach the owners yet: retried
-     * without calling the listeners again. Touched only by the expiry thread.
-     */
-    private final java.util.Set<SessionKey> firedHere = new java.util.HashSet<>();
-
     /** One pass: expires and announces what is due. Returns the number of sessions expired. */
     public int run() {
         long now = System.currentTimeMillis();
@@ -116,7 +110,7 @@ public final class Expirer {
                 // the container. The primary now announces it (after its grace period, in case the
                 // previous primary is still about to).
                 if (primary && !inGrace(segment, now)) {
-                    announce(t, key, r);
+                    announce(t, key);
                 }
                 continue;
             }
@@ -130,27 +124,29 @@ public final class Expirer {
             }
             GridMessage reply = localCommit.apply(new CommitRequest(t.id(), key, CommitKind.EXPIRE, 0,
                     SessionDelta.builder().build(), tombstoneSeconds, 0, null, 0));
-            if (reply instanceof CommitReply c && c.status() == CommitStatus.OK && c.changes() != null) {
+            if (reply instanceof CommitReply c && c.status() == CommitStatus.OK) {
                 count++;
-                announce(t, key, c.changes().applyTo(null));
+                announce(t, key);
             }
         }
         return count;
     }
 
-    /** Calls the listeners (once from this member), then records at the owners that it was done. */
-    private void announce(Topology t, SessionKey key, SessionRecord last) {
-        if (firedHere.add(key)) {
+    /**
+     * Records at the owners that the expiry is announced, and only if this member made that change,
+     * calls the listeners: whichever primary wins the change calls them, so a primary change between
+     * expiring and announcing (a rebalance) cannot call them twice. A primary that dies between its
+     * change and the call leaves the session without its call.
+     */
+    private void announce(Topology t, SessionKey key) {
+        GridMessage reply = localCommit.apply(new CommitRequest(t.id(), key, CommitKind.ANNOUNCE, 0,
+                SessionDelta.builder().build(), tombstoneSeconds, 0, null, 0));
+        if (reply instanceof CommitReply c && c.status() == CommitStatus.OK && c.changes() != null) {
             try {
-                expired.accept(last);
+                expired.accept(c.changes().applyTo(null));
             } catch (RuntimeException e) {
                 LOG.warn("Expiry listener failed for session {}: {}", key, e.toString());
             }
-        }
-        GridMessage reply = localCommit.apply(new CommitRequest(t.id(), key, CommitKind.ANNOUNCE, 0,
-                SessionDelta.builder().build(), tombstoneSeconds, 0, null, 0));
-        if (reply instanceof CommitReply c && c.status() == CommitStatus.OK) {
-            firedHere.remove(key);
         }
     }
 }

@@ -14,9 +14,10 @@ public interface SessionListener {
      * carries the attributes, so that the adapter can fire {@code sessionDestroyed} and unbound events
      * with the values (its {@code meta().valid()} may already be false).
      *
-     * <p>The tombstone remembers that the call is still due until it is made: should the primary fail
-     * or die before, the next primary makes it. The one remaining window is a primary dying between
-     * making the call and recording it, where the next primary calls again.
+     * <p>The tombstone remembers that the call is still due: the primary first records, at every owner,
+     * that it makes the call, then makes it; should it fail or lose its primary role before recording,
+     * the next primary does both. The one remaining window is a primary dying between recording and
+     * calling, where the call is lost.
      */
     void expired(SessionRecord last);
 

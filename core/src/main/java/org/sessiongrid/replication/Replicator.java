@@ -275,7 +275,8 @@ public final class Replicator {
             }
             case ANNOUNCE -> {
                 if (old == null || !old.isUnannouncedExpiry()) {
-                    return new CommitReply(CommitStatus.OK, old == null ? 0 : old.version(), null);
+                    // Announced already (by another primary): nothing to call.
+                    return new CommitReply(CommitStatus.INVALIDATED, old == null ? 0 : old.version(), null);
                 }
                 next = old.announced(version);
             }
@@ -324,7 +325,7 @@ public final class Replicator {
         }
         RecordChanges forSender = switch (req.kind()) {
             case UPDATE -> req.baseVersion() != old.version() ? next.changesSince(req.baseVersion()) : null;
-            case EXPIRE -> RecordChanges.whole(old);
+            case EXPIRE, ANNOUNCE -> RecordChanges.whole(old);
             default -> null;
         };
         return new CommitReply(CommitStatus.OK, next.version(), forSender);

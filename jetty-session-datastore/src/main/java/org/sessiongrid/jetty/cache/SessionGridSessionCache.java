@@ -2,10 +2,14 @@ package org.sessiongrid.jetty.cache;
 
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.eclipse.jetty.http.HttpException;
+import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.session.DefaultSessionCache;
 import org.eclipse.jetty.session.ManagedSession;
 import org.eclipse.jetty.session.SessionManager;
 import org.eclipse.jetty.util.thread.AutoLock;
+import org.sessiongrid.grid.GridUnavailableException;
+import org.sessiongrid.jetty.lock.SessionGridLockingHandler;
 import org.sessiongrid.jetty.store.SessionGridDataStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,20 +63,95 @@ public class SessionGridSessionCache extends DefaultSessionCache {
         }
     }
 
+    /**
+     * The id of the session this thread last failed to produce because the grid did not answer, so
+     * that the same request does not get a new, empty session under that id (IT5). Only a request
+     * that carries an id asks for it, and it asks {@link #get} first, which resets this.
+     */
+    private static final ThreadLocal<String> UNAVAILABLE = new ThreadLocal<>();
+
     @Override
     public ManagedSession get(String id) throws Exception {
-        if (getSessionDataStore() instanceof SessionGridDataStore store) {
-            // lockingMode: the lock first, so that the copy is checked (and loaded) under it.
-            store.lockForRequest(id);
-            ManagedSession s = doGet(id);
-            if (s != null) {
-                dropIfStale(store, id, s);
-            }
+        if (!(getSessionDataStore() instanceof SessionGridDataStore store)) {
+            return super.get(id);
         }
-        return super.get(id);
+        // lockingMode: the lock first, so that the copy is checked (and loaded) under it.
+        store.lockForRequest(id);
+        ManagedSession s = doGet(id);
+        if (s != null) {
+            dropIfStale(store, id, s);
+        }
+        ManagedSession found;
+        try {
+            found = super.get(id);
+        } catch (Exception e) {
+            if (gridUnavailable(e)) {
+                throw unavailable(id, e);
+            }
+            throw e;
+        }
+        if (id.equals(UNAVAILABLE.get())) {
+            UNAVAILABLE.remove();
+        }
+        return found;
     }
 
-    private void dropIfStale(SessionGridDataStore store, String id, ManagedSession s) {
+    private static boolean gridUnavailable(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof GridUnavailableException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The grid cannot produce session {@code id} now. Jetty's session manager turns every
+     * exception of a lookup into "no session", and the application would then make a new, empty
+     * session under the user's id, whose first save would replace the user's. So: with
+     * {@link SessionGridLockingHandler} in front (a request scope is current), the request is
+     * answered 503 before it reaches the application; without it, the failure is remembered for
+     * this thread, and a new session under this id is refused ({@link #newSession}, 503).
+     */
+    private <E extends Exception> E unavailable(String id, E cause) {
+        LOG.warn("Session {} could not be produced by the grid; the request fails instead of running without it: {}",
+                id, cause.getMessage());
+        if (SessionGridLockingHandler.current() != null) {
+            throw new SessionGridLockingHandler.SessionUnavailable("session " + id + " could not be read from the"
+                    + " grid: " + cause.getMessage());
+        }
+        UNAVAILABLE.set(id);
+        return cause;
+    }
+
+    /**
+     * True for an id this thread could not load just now, so that Jetty's id manager keeps the
+     * requested id and {@link #newSession} refuses it, rather than Jetty picking a new id (which
+     * would silently replace the user's session with an empty one).
+     */
+    @Override
+    public boolean exists(String id) throws Exception {
+        if (id != null && id.equals(UNAVAILABLE.get())) {
+            return true;
+        }
+        return super.exists(id);
+    }
+
+    /**
+     * Refuses a new session under the id of a session this thread could not load (the grid did not
+     * answer): the request fails with 503 instead of replacing the user's session with an empty one.
+     */
+    @Override
+    public ManagedSession newSession(String id, long time, long maxInactiveMs) {
+        if (id != null && id.equals(UNAVAILABLE.get())) {
+            UNAVAILABLE.remove();
+            throw new HttpException.RuntimeException(HttpStatus.SERVICE_UNAVAILABLE_503, "session " + id
+                    + " could not be read from the grid; not starting an empty session under its id");
+        }
+        return super.newSession(id, time, maxInactiveMs);
+    }
+
+    private void dropIfStale(SessionGridDataStore store, String id, ManagedSession s) throws Exception {
         try (AutoLock ignored = s.lock()) {
             // A copy in use by another request here is shared with it, as Jetty always does; its
             // changes merge at the primary when that request ends.
@@ -83,10 +162,10 @@ public class SessionGridSessionCache extends DefaultSessionCache {
             try {
                 current = store.isCurrent(id, s.getSessionData());
             } catch (RuntimeException e) {
-                // The grid cannot answer (a failover beyond remoteTimeout): serving the local copy
-                // beats failing the request; its write-back merges or is refused at the primary.
-                LOG.warn("Could not check session {} against the grid, using this node's copy: {}", id, e.getMessage());
-                return;
+                // The grid cannot answer (a failover beyond remoteTimeout): this node's copy may be
+                // stale (another node may have changed the session), so the request fails rather
+                // than reads it (IT5).
+                throw unavailable(id, e);
             }
             if (!current) {
                 dropping();

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Handler;
@@ -31,13 +32,24 @@ import org.slf4j.LoggerFactory;
  * <p>A request whose lock stays taken for {@code lockTimeout} is answered 503 with
  * {@code Retry-After} and never reaches the application: running it without its session would
  * make a new session and lose the user's.
+ *
+ * <p>The same holds without a lockingMode: a request whose session the grid cannot produce (no
+ * owner of it answered within {@code remoteTimeout}, e.g. while a killed node's sessions fail
+ * over) is answered 503 with {@code Retry-After} before it reaches the application, instead of
+ * running with no session and making a new, empty one under the user's id. So the scope is opened
+ * whenever a SessionGrid store runs in this JVM. (Without this handler, the SessionGrid session
+ * cache still refuses to make a new session under the id of one it could not load, so the
+ * request fails with 503 when it asks for its session.)
  */
 public class SessionGridLockingHandler extends Handler.Wrapper {
 
     private static final Logger LOG = LoggerFactory.getLogger(SessionGridLockingHandler.class);
 
-    /** Started SessionGrid stores with a lockingMode: while 0 this handler only passes requests on. */
+    /** Started SessionGrid stores with a lockingMode. */
     private static final AtomicInteger LOCKING_STORES = new AtomicInteger();
+
+    /** Started SessionGrid stores (any lockingMode): while 0 this handler only passes requests on. */
+    private static final AtomicInteger STORES = new AtomicInteger();
 
     private static final ThreadLocal<LockScope> CURRENT = new ThreadLocal<>();
 
@@ -53,6 +65,11 @@ public class SessionGridLockingHandler extends Handler.Wrapper {
         LOCKING_STORES.addAndGet(delta);
     }
 
+    /** Called by every SessionGrid store when it starts (+1) and stops (-1). */
+    public static void store(int delta) {
+        STORES.addAndGet(delta);
+    }
+
     /** The lock scope of the request this thread is handling, or null. */
     public static LockScope current() {
         return CURRENT.get();
@@ -64,7 +81,7 @@ public class SessionGridLockingHandler extends Handler.Wrapper {
         if (next == null) {
             return false;
         }
-        if (LOCKING_STORES.get() == 0 || CURRENT.get() != null) {
+        if ((STORES.get() == 0 && LOCKING_STORES.get() == 0) || CURRENT.get() != null) {
             return next.handle(request, response, callback);
         }
         LockScope scope = new LockScope(request.getHttpURI().getDecodedPath());
@@ -86,11 +103,14 @@ public class SessionGridLockingHandler extends Handler.Wrapper {
         CURRENT.set(scope);
         try {
             return next.handle(request, response, callback);
-        } catch (LockRefused refused) {
+        } catch (SessionUnavailable refused) {
             LOG.warn("{} answered 503: {}", request.getHttpURI().getPath(), refused.getMessage());
+            if (response.isCommitted()) {
+                throw refused; // cannot happen before the session is resolved; let Jetty abort it
+            }
             response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
             Response.writeError(request, response, callback, HttpStatus.SERVICE_UNAVAILABLE_503,
-                    "session busy: " + refused.getMessage());
+                    (refused instanceof LockRefused ? "session busy: " : "session unavailable: ") + refused.getMessage());
             return true;
         } finally {
             CURRENT.remove();
@@ -150,16 +170,38 @@ public class SessionGridLockingHandler extends Handler.Wrapper {
     }
 
     /**
-     * Thrown through Jetty's session handler when a request's session lock could not be taken. An
-     * Error on purpose: Jetty's {@code getManagedSession} turns every Exception into "no session" and
-     * would run the request without the user's session. Only thrown while this handler is on the
-     * stack (a {@link LockScope} is current), which catches it. No stack trace: an expected condition.
+     * Thrown through Jetty's session handler when a request's session cannot be produced now (the
+     * grid did not answer, or its lock could not be taken). An Error on purpose: Jetty's
+     * {@code getManagedSession} turns every Exception into "no session" and would run the request
+     * without the user's session. Only thrown while this handler is on the stack (a
+     * {@link LockScope} is current), which answers 503. It is also a Jetty {@link HttpException} with
+     * code 503, so that where Jetty's servlet layer catches it first (ee10/ee11 resolve the session
+     * inside the servlet channel) the answer is the same 503. No stack trace: an expected condition.
      */
-    public static final class LockRefused extends Error {
+    public static class SessionUnavailable extends Error implements HttpException {
+        private static final long serialVersionUID = 1L;
+
+        public SessionUnavailable(String message) {
+            super(message, null, false, false);
+        }
+
+        @Override
+        public int getCode() {
+            return HttpStatus.SERVICE_UNAVAILABLE_503;
+        }
+
+        @Override
+        public String getReason() {
+            return getMessage();
+        }
+    }
+
+    /** The request's session lock could not be taken ({@link SessionUnavailable}, answered 503). */
+    public static final class LockRefused extends SessionUnavailable {
         private static final long serialVersionUID = 1L;
 
         public LockRefused(String message) {
-            super(message, null, false, false);
+            super(message);
         }
     }
 }

@@ -78,6 +78,9 @@ public class SessionGridDataStore extends AbstractSessionDataStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(SessionGridDataStore.class);
 
+    /** In the message of the failed first save of a new session whose id exists in the grid. */
+    public static final String NEVER_OVERWRITES = "a new session never overwrites it";
+
     private final StoreSettings settings;
     private final SessionManager manager;
     private volatile GridConfig config;
@@ -151,6 +154,7 @@ public class SessionGridDataStore extends AbstractSessionDataStore {
             g.release();
             throw e;
         }
+        SessionGridLockingHandler.store(1);
         if (!lockingMode.isNone()) {
             SessionGridLockingHandler.lockingStore(1);
         }
@@ -212,6 +216,7 @@ public class SessionGridDataStore extends AbstractSessionDataStore {
         if (g != null) {
             sessions.setListener(null);
             g.release();
+            SessionGridLockingHandler.store(-1);
             if (!lockingMode.isNone()) {
                 SessionGridLockingHandler.lockingStore(-1);
             }
@@ -287,7 +292,11 @@ public class SessionGridDataStore extends AbstractSessionDataStore {
     @Override
     public void doStore(String id, SessionData data, long lastSaveTime) throws Exception {
         long now = System.currentTimeMillis();
-        Seen before = seen.get(data);
+        // Jetty never saved this session (a new one, or one whose first save failed): it must be
+        // created, never written over a record that exists under its id (IT5: a session Jetty made
+        // because the grid could not produce the user's must not replace the user's).
+        boolean isNew = lastSaveTime <= 0;
+        Seen before = isNew ? null : seen.get(data);
         if (before != null && !before.id.equals(id)) {
             before = null; // the id was renewed: this is a new session under the new id
         }
@@ -351,7 +360,7 @@ public class SessionGridDataStore extends AbstractSessionDataStore {
                 .maxInactiveInterval(gridMaxInactive(md.maxInactiveMs()));
         SessionRecord result;
         if (base == null) {
-            result = create(id, data, delta, now);
+            result = isNew ? createNew(id, data, delta) : create(id, data, delta, now);
             if (result == null) {
                 return; // refused: invalidated elsewhere
             }
@@ -399,6 +408,37 @@ public class SessionGridDataStore extends AbstractSessionDataStore {
             }
         }
         return true;
+    }
+
+    /**
+     * The first save of a session Jetty made: a create that never falls back to a commit. If a live
+     * record exists under the id, this node's session is not the user's (Jetty made it because the
+     * grid could not produce the user's, or under an id in use): the save fails and this node's copy
+     * is marked stale, so that the next request drops it and loads the stored session.
+     */
+    private SessionRecord createNew(String id, SessionData data, SessionDelta.Builder delta) throws Exception {
+        delta.creationTime(data.getCreated());
+        try {
+            return sessions.create(id, delta.build());
+        } catch (SessionExistsException e) {
+            SessionRecord current;
+            try {
+                current = sessions.find(id, null);
+            } catch (RuntimeException e2) {
+                throw new UnwriteableSessionDataException(id, _context, new IOException("a session with id " + id
+                        + " already exists in the grid (or did); " + NEVER_OVERWRITES + ": " + e.getMessage(), e));
+            }
+            if (current == null) {
+                refused(id);
+                return null;
+            }
+            seen.put(data, new Seen(id, current, Map.of(), Map.of(), false));
+            LOG.warn("New session {} of {} not saved: a session with this id exists in the grid (version {}); a new"
+                    + " session never overwrites it, and this node's copy is dropped at its next request", id,
+                    namespace(), current.version());
+            throw new UnwriteableSessionDataException(id, _context, new IOException("a session with id " + id
+                    + " already exists in the grid; " + NEVER_OVERWRITES));
+        }
     }
 
     private SessionRecord create(String id, SessionData data, SessionDelta.Builder delta, long now) throws Exception {
@@ -743,7 +783,7 @@ public class SessionGridDataStore extends AbstractSessionDataStore {
             return;
         }
         Seen mine = seen.get(s.getSessionData());
-        if (mine != null && mine.id.equals(id) && mine.record.version() >= version) {
+        if (mine != null && mine.id.equals(id) && mine.record != null && mine.record.version() >= version) {
             return;
         }
         evictLocalCopy(id);

@@ -1,0 +1,155 @@
+package org.sessiongrid.it;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.sessiongrid.it.check.CheckResult;
+import org.sessiongrid.it.check.Checker;
+import org.sessiongrid.it.load.History;
+import org.sessiongrid.it.load.LoadClient;
+import org.sessiongrid.it.load.Op;
+import org.sessiongrid.it.report.FaultReport;
+import org.sessiongrid.it.rig.Farm;
+import org.sessiongrid.it.rig.NetRig;
+
+/**
+ * One fault test: the rig, the farm, the load and the history, and the end every fault test shares
+ * (stop the load, wait for the cluster to settle, read every session on every live node, wait for the
+ * short-lived sessions to expire, run the checker, write the report, fail on any violation). Closing it
+ * removes every process, namespace and link it created, whatever happened.
+ */
+final class FaultRun implements AutoCloseable {
+
+    /** Grid settings of every fault farm: fast failure detection, a remote timeout below the client's. */
+    static final Map<String, String> BASE_SETTINGS = Map.of("failureDetectionTimeout", "3000", "remoteTimeout", "5000");
+
+    final String title;
+    final NetRig rig;
+    final Farm farm;
+    final History history = new History();
+    final LoadClient load;
+    private final long started;
+
+    private FaultRun(long started, String title, NetRig rig, Farm farm, LoadClient.Mode mode, LoadClient.Settings settings) {
+        this.started = started;
+        this.title = title;
+        this.rig = rig;
+        this.farm = farm;
+        this.load = new LoadClient(history, mode, settings,
+                () -> farm.nodes().stream().map(n -> new LoadClient.Target(n.name, n.baseUrl())).toList());
+    }
+
+    static FaultRun start(String title, Farm.Kind kind, int size, Map<String, String> settings, LoadClient.Mode mode,
+                          LoadClient.Settings load) throws Exception {
+        long started = System.nanoTime();
+        NetRig rig = NetRig.create(size);
+        Farm farm = null;
+        try {
+            Map<String, String> all = new java.util.HashMap<>(BASE_SETTINGS);
+            all.putAll(settings);
+            Path work = Path.of(System.getProperty("faults.work", "target/fault-work"), slug(title));
+            org.sessiongrid.it.report.Files2.deleteTree(work);
+            farm = Farm.start(kind, rig, work, size, all);
+            FaultRun run = new FaultRun(started, title, rig, farm, mode, load);
+            System.out.printf("[%s] farm of %d %s nodes up in %d s%n", title, size, kind,
+                    Duration.ofNanos(System.nanoTime() - run.started).toSeconds());
+            return run;
+        } catch (Exception | Error e) {
+            if (farm != null) {
+                farm.close();
+            }
+            rig.close();
+            throw e;
+        }
+    }
+
+    static String slug(String title) {
+        return title.toLowerCase().replaceAll("[^a-z0-9]+", "-").replaceAll("(^-|-$)", "");
+    }
+
+    /** Waits until the load has completed {@code more} further successful requests (the farm serves). */
+    void awaitProgress(int more, Duration timeout) throws InterruptedException {
+        long target = okCount() + more;
+        Farm.await(more + " more successful requests", timeout, () -> okCount() >= target,
+                () -> "ok so far: " + okCount() + ", failed: " + (history.ops().size() - okCount()));
+    }
+
+    long okCount() {
+        return history.ops().stream().filter(Op::ok).count();
+    }
+
+    /** Successful requests served by the given nodes between two moments of the history. */
+    long okOn(List<String> nodes, long from, long to) {
+        return history.ops().stream().filter(o -> o.ok() && nodes.contains(o.node()) && o.start() >= from && o.end() <= to)
+                .count();
+    }
+
+    /**
+     * Stops the load, waits for the live nodes to form one quiet cluster, reads every session on every live
+     * node, waits for the short-lived sessions to expire, checks and reports. Fails on any violation.
+     */
+    CheckResult finish(Checker checker) throws Exception {
+        load.close();
+        history.mark("load stopped");
+        List<Farm.Node> alive = farm.alive();
+        farm.awaitMembers(alive, Duration.ofSeconds(90));
+        load.readEverywhere(alive.stream().map(n -> new LoadClient.Target(n.name, n.baseUrl())).toList());
+        awaitExpiries(Duration.ofSeconds(60));
+        history.fact("merge conflicts (sum over members)", farm.sum(alive, "MergeConflicts"));
+        history.fact("lost sessions reported by the grid", farm.sum(alive, "LostSessions"));
+        history.fact("test duration", Duration.ofNanos(System.nanoTime() - started).toSeconds() + " s");
+        CheckResult result = checker.check(history);
+        history.writeCsv(farm.nodes().get(0).log.resolveSibling("history.csv"));
+        String table = result.table(title + " (" + farm.kind() + ")");
+        System.out.println(table);
+        System.out.println("facts: " + history.facts());
+        FaultReport.add(title, farm.kind().name(), result, history);
+        assertTrue(result.passed(), () -> title + ": the checker found violations (node logs in "
+                + farm.nodes().get(0).log.getParent() + ")\n" + table);
+        return result;
+    }
+
+    /** Waits until every session left to time out has a sessionDestroyed event in some node's file. */
+    private void awaitExpiries(Duration timeout) throws InterruptedException {
+        try {
+            Farm.await("sessionDestroyed for every session left to time out", timeout, () -> {
+                collectDestroyed();
+                return history.destroyedCounts().keySet().containsAll(history.expectedExpiries());
+            });
+        } catch (AssertionError e) {
+            // Not fatal here: the checker reports each missing event as NEVER_DESTROYED with its id.
+        }
+        collectDestroyed();
+    }
+
+    private void collectDestroyed() {
+        List<History.Destroyed> all = new ArrayList<>();
+        for (Farm.Node n : farm.nodes()) {
+            for (String line : n.events()) {
+                String[] p = line.split(" ");
+                if (p.length == 4 && p[0].equals("destroyed")) {
+                    all.add(new History.Destroyed(p[1], p[2], Long.parseLong(p[3]) - history.origin()));
+                }
+            }
+        }
+        history.replaceDestroyed(all);
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            load.close();
+        } finally {
+            try {
+                farm.close();
+            } finally {
+                rig.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,233 @@
+package org.sessiongrid.it.check;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.sessiongrid.it.load.History;
+import org.sessiongrid.it.load.Op;
+
+/**
+ * Judges a {@link History}. Each user's requests are sequential, so its acknowledged answers must tell
+ * one consistent story:
+ * <ul>
+ * <li>an increment answers a value above the last acknowledged one ({@code STALE_READ} otherwise: the
+ * node used an older copy and an acknowledged increment is lost), and at most last + 1 + the number of
+ * failed increments since ({@code PHANTOM_INCREMENT} otherwise: a failed request may or may not have
+ * been applied, but nothing is applied twice);</li>
+ * <li>the session never changes id or disappears unless the user invalidated it ({@code SESSION_LOST});</li>
+ * <li>an invalidated session never answers again ({@code RESURRECTED});</li>
+ * <li>the final reads on every node show the last acknowledged value ({@code LOST_INCREMENT} below it);</li>
+ * <li>sessionDestroyed fires at most once per session ({@code DESTROYED_TWICE}) and exactly once for every
+ * session left to time out ({@code NEVER_DESTROYED});</li>
+ * <li>optionally, no user waits longer than a bound between its first failed request and the next
+ * success ({@code OUTAGE_TOO_LONG}).</li>
+ * </ul>
+ * Failed requests are not violations by themselves: they are counted and their duration reported.
+ */
+public final class Checker {
+
+    private Long maxOutageMillis;
+    private boolean checkExpiry = true;
+
+    /** Users that could not be served for longer than this are a violation (default: no bound). */
+    public Checker maxOutage(long millis) {
+        this.maxOutageMillis = millis;
+        return this;
+    }
+
+    /** Whether to require sessionDestroyed for the sessions left to time out (default true). */
+    public Checker checkExpiry(boolean v) {
+        this.checkExpiry = v;
+        return this;
+    }
+
+    public CheckResult check(History h) {
+        List<Op> ops = h.ops();
+        List<Violation> violations = new ArrayList<>();
+        // Ids whose invalidation was acknowledged -> when: any request that started later and found the
+        // session saw it come back, whoever sent it.
+        Map<String, Long> invalidated = new HashMap<>();
+        for (Op op : ops) {
+            if (op.kind() == Op.Kind.INVALIDATE && op.ok() && op.sentSessionId() != null) {
+                invalidated.merge(op.sentSessionId(), op.end(), Math::min);
+            }
+        }
+        Map<Op.Outcome, Integer> failures = new EnumMap<>(Op.Outcome.class);
+        long lostIncrements = 0;
+        long maxOutage = 0;
+        int maxOutageUser = -1;
+        long acknowledged = 0;
+        List<Long> latencies = new ArrayList<>();
+        Map<Integer, List<Op>> byUser = new HashMap<>();
+        for (Op op : ops) {
+            byUser.computeIfAbsent(op.user(), k -> new ArrayList<>()).add(op);
+        }
+        for (Map.Entry<Integer, List<Op>> e : byUser.entrySet()) {
+            int user = e.getKey();
+            String session = null;
+            long acked = 0; // last acknowledged counter of `session`
+            long uncertain = 0; // failed increments since
+            Long failStart = null;
+            long lastAckEnd = 0;
+            for (Op op : e.getValue()) {
+                if (!op.ok()) {
+                    failures.merge(op.outcome(), 1, Integer::sum);
+                    if (failStart == null) {
+                        failStart = op.start();
+                    }
+                    if (op.kind() == Op.Kind.INC) {
+                        uncertain++;
+                    } else if (op.kind() == Op.Kind.INVALIDATE) {
+                        session = null; // the client drops the cookie; the session may or may not be gone
+                        acked = 0;
+                        uncertain = 0;
+                    }
+                    continue;
+                }
+                latencies.add(op.latency());
+                if (failStart != null) {
+                    long outage = op.end() - failStart;
+                    if (outage > maxOutage) {
+                        maxOutage = outage;
+                        maxOutageUser = user;
+                    }
+                    if (maxOutageMillis != null && outage > maxOutageMillis) {
+                        violations.add(new Violation(Violation.Type.OUTAGE_TOO_LONG, user, op.sentSessionId(), op.node(),
+                                failStart, "no successful request for " + outage + " ms (bound " + maxOutageMillis + " ms)"));
+                    }
+                    failStart = null;
+                }
+                if (op.sessionId() != null && op.kind() != Op.Kind.INVALIDATE
+                        && op.start() > invalidated.getOrDefault(op.sessionId(), Long.MAX_VALUE)) {
+                    violations.add(new Violation(Violation.Type.RESURRECTED, user, op.sessionId(), op.node(), op.start(),
+                            op.kind() + " found the invalidated session with counter " + op.counter()));
+                    if (op.kind() == Op.Kind.PROBE) {
+                        continue;
+                    }
+                }
+                switch (op.kind()) {
+                    case INC -> {
+                        acknowledged++;
+                        if (op.sentSessionId() == null || session == null) {
+                            session = op.sessionId();
+                            acked = op.counter();
+                            uncertain = 0;
+                            lastAckEnd = op.end();
+                            continue;
+                        }
+                        Long shortTimeout = h.shortLivedTimeout(session);
+                        if (!op.sessionId().equals(session) && shortTimeout != null
+                                && op.start() - lastAckEnd >= shortTimeout) {
+                            // A short-lived session that expired between two requests of its user: allowed.
+                            session = op.sessionId();
+                            acked = op.counter();
+                            uncertain = 0;
+                            lastAckEnd = op.end();
+                            continue;
+                        }
+                        if (!op.sessionId().equals(session)) {
+                            violations.add(new Violation(Violation.Type.SESSION_LOST, user, session, op.node(), op.start(),
+                                    "the request carried the cookie of " + session + " (acknowledged counter " + acked
+                                            + ") and got a new session " + op.sessionId()));
+                            lostIncrements += acked;
+                            session = op.sessionId();
+                            acked = op.counter();
+                            uncertain = 0;
+                            continue;
+                        }
+                        long v = op.counter();
+                        if (v <= acked) {
+                            violations.add(new Violation(Violation.Type.STALE_READ, user, session, op.node(), op.start(),
+                                    "increment answered " + v + " after " + acked + " was acknowledged: "
+                                            + (acked - v + 1) + " acknowledged increment(s) lost"));
+                            lostIncrements += acked - v + 1;
+                        } else if (v > acked + 1 + uncertain) {
+                            violations.add(new Violation(Violation.Type.PHANTOM_INCREMENT, user, session, op.node(),
+                                    op.start(), "increment answered " + v + " after " + acked + " with only " + uncertain
+                                            + " unacknowledged increment(s) in between"));
+                        }
+                        acked = v;
+                        uncertain = 0;
+                        lastAckEnd = op.end();
+                    }
+                    case INVALIDATE -> {
+                        if (op.sessionId() == null && session != null) {
+                            violations.add(new Violation(Violation.Type.SESSION_LOST, user, session, op.node(), op.start(),
+                                    "invalidate found no session (acknowledged counter " + acked + ")"));
+                            lostIncrements += acked;
+                        }
+                        session = null;
+                        acked = 0;
+                        uncertain = 0;
+                    }
+                    case PROBE -> {
+                        // A probe that found nothing is what we expect; one that found it is reported above.
+                    }
+                    case READ -> {
+                        if (session == null) {
+                            continue;
+                        }
+                        if (op.sessionId() == null) {
+                            violations.add(new Violation(Violation.Type.SESSION_LOST, user, session, op.node(), op.start(),
+                                    "final read on " + op.node() + " found no session (acknowledged counter " + acked + ")"));
+                            lostIncrements += acked;
+                        } else if (!op.sessionId().equals(session)) {
+                            violations.add(new Violation(Violation.Type.SESSION_LOST, user, session, op.node(), op.start(),
+                                    "final read on " + op.node() + " found another session " + op.sessionId()));
+                        } else if (op.counter() < acked) {
+                            violations.add(new Violation(Violation.Type.LOST_INCREMENT, user, session, op.node(), op.start(),
+                                    "final read on " + op.node() + " shows " + op.counter() + ", acknowledged " + acked));
+                            lostIncrements += acked - op.counter();
+                        } else if (op.counter() > acked + uncertain) {
+                            violations.add(new Violation(Violation.Type.PHANTOM_INCREMENT, user, session, op.node(),
+                                    op.start(), "final read on " + op.node() + " shows " + op.counter() + ", acknowledged "
+                                            + acked + " with " + uncertain + " unacknowledged"));
+                        }
+                    }
+                    default -> throw new IllegalStateException("unknown kind " + op.kind());
+                }
+            }
+            if (failStart != null && maxOutageMillis != null) {
+                violations.add(new Violation(Violation.Type.OUTAGE_TOO_LONG, user, session, "-", failStart,
+                        "never served again after its first failed request"));
+            }
+        }
+        Map<String, Integer> destroyed = h.destroyedCounts();
+        Map<String, List<String>> where = new HashMap<>();
+        for (History.Destroyed d : h.destroyed()) {
+            where.computeIfAbsent(d.sessionId(), k -> new ArrayList<>()).add(d.node() + "@" + d.at() + "ms");
+        }
+        destroyed.forEach((id, n) -> {
+            if (n > 1) {
+                violations.add(new Violation(Violation.Type.DESTROYED_TWICE, -1, id, String.join(",", where.get(id)), 0,
+                        "sessionDestroyed fired " + n + " times"));
+            }
+        });
+        Set<String> expected = h.expectedExpiries();
+        if (checkExpiry) {
+            for (String id : expected) {
+                if (!destroyed.containsKey(id)) {
+                    violations.add(new Violation(Violation.Type.NEVER_DESTROYED, -1, id, "-", 0,
+                            "left to time out, sessionDestroyed never fired"));
+                }
+            }
+        }
+        latencies.sort(null);
+        return new CheckResult(ops.size(), acknowledged, failures, lostIncrements, maxOutage, maxOutageUser,
+                percentile(latencies, 0.50), percentile(latencies, 0.99), latencies.isEmpty() ? 0 : latencies.get(latencies.size() - 1),
+                expected.size(), (int) expected.stream().filter(destroyed::containsKey).count(), invalidated.size(),
+                violations);
+    }
+
+    static long percentile(List<Long> sorted, double p) {
+        if (sorted.isEmpty()) {
+            return 0;
+        }
+        int i = (int) Math.ceil(p * sorted.size()) - 1;
+        return sorted.get(Math.max(0, Math.min(sorted.size() - 1, i)));
+    }
+}

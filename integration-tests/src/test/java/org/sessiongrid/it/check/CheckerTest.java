@@ -1,0 +1,139 @@
+package org.sessiongrid.it.check;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import org.sessiongrid.it.load.History;
+import org.sessiongrid.it.load.Op;
+import org.sessiongrid.it.load.Op.Kind;
+import org.sessiongrid.it.load.Op.Outcome;
+
+/** The checker on synthetic histories: a clean one passes, each kind of violation is reported. */
+class CheckerTest {
+
+    private final History h = new History(0);
+    private long t;
+
+    private void op(int user, Kind kind, String node, Outcome outcome, long counter, String id, String sent) {
+        long seq = h.ops().stream().filter(o -> o.user() == user).count();
+        t += 10;
+        h.add(new Op(user, seq, kind, node, outcome, outcome == Outcome.OK ? 200 : 0, counter, id, sent, t, t + 5));
+    }
+
+    private void inc(int user, long counter, String id, String sent) {
+        op(user, Kind.INC, "n1", Outcome.OK, counter, id, sent);
+    }
+
+    /** A user's life with everything that is allowed: failures, a failed increment that was applied, invalidation. */
+    private void cleanHistory() {
+        inc(1, 1, "A", null);
+        inc(1, 2, "A", "A");
+        op(1, Kind.INC, "n2", Outcome.IO_ERROR, -1, null, "A"); // may or may not have been applied...
+        inc(1, 4, "A", "A"); // ...it was: 2 -> 4 is allowed after one failed increment
+        op(1, Kind.INVALIDATE, "n1", Outcome.OK, -1, "A", "A");
+        op(1, Kind.PROBE, "n2", Outcome.OK, 0, null, "A");
+        inc(1, 1, "B", null);
+        op(1, Kind.READ, "n1", Outcome.OK, 1, "B", "B");
+        op(1, Kind.READ, "n2", Outcome.OK, 1, "B", "B");
+        inc(2, 1, "X", null);
+        inc(2, 2, "X", "X");
+        h.expectExpiry("X");
+        h.destroyed("X", "n3", 100);
+        h.destroyed("A", "n1", 90);
+    }
+
+    @Test
+    void cleanHistoryPasses() {
+        cleanHistory();
+        CheckResult r = new Checker().check(h);
+        assertTrue(r.passed(), r.table("clean"));
+        assertEquals(1, r.failed());
+        assertEquals(6, r.acknowledgedIncrements());
+        assertEquals(0, r.lostIncrements());
+        assertEquals(1, r.expiriesSeen());
+        assertTrue(r.table("clean").contains("PASSED"));
+    }
+
+    @Test
+    void counterGoingBackIsAStaleReadAndLosesIncrements() {
+        cleanHistory();
+        inc(3, 1, "C", null);
+        inc(3, 2, "C", "C");
+        inc(3, 3, "C", "C");
+        inc(3, 2, "C", "C"); // served from a copy that missed 2 and 3
+        CheckResult r = new Checker().check(h);
+        assertEquals(1, r.count(Violation.Type.STALE_READ), r.table("stale"));
+        assertEquals(2, r.lostIncrements());
+        assertTrue(r.table("stale").contains("FAILED"));
+    }
+
+    @Test
+    void aNewSessionForAnAcknowledgedOneIsASessionLoss() {
+        cleanHistory();
+        inc(3, 1, "C", null);
+        inc(3, 2, "C", "C");
+        inc(3, 1, "D", "C");
+        CheckResult r = new Checker().check(h);
+        assertEquals(1, r.count(Violation.Type.SESSION_LOST), r.table("lost"));
+        assertEquals(2, r.lostIncrements());
+    }
+
+    @Test
+    void anInvalidatedSessionThatAnswersAgainIsResurrected() {
+        cleanHistory();
+        inc(3, 1, "C", null);
+        op(3, Kind.INVALIDATE, "n1", Outcome.OK, -1, "C", "C");
+        op(3, Kind.PROBE, "n2", Outcome.OK, 1, "C", "C");
+        CheckResult r = new Checker().check(h);
+        assertEquals(1, r.count(Violation.Type.RESURRECTED), r.table("resurrected"));
+    }
+
+    @Test
+    void aFinalReadBelowTheAcknowledgedValueIsALostIncrement() {
+        cleanHistory();
+        inc(3, 1, "C", null);
+        inc(3, 2, "C", "C");
+        op(3, Kind.READ, "n1", Outcome.OK, 2, "C", "C");
+        op(3, Kind.READ, "n4", Outcome.OK, 1, "C", "C");
+        op(3, Kind.READ, "n5", Outcome.OK, 0, null, "C");
+        CheckResult r = new Checker().check(h);
+        assertEquals(1, r.count(Violation.Type.LOST_INCREMENT), r.table("lost increment"));
+        assertEquals(1, r.count(Violation.Type.SESSION_LOST), r.table("lost increment"));
+    }
+
+    @Test
+    void anIncrementAppliedTwiceIsAPhantom() {
+        cleanHistory();
+        inc(3, 1, "C", null);
+        inc(3, 3, "C", "C");
+        CheckResult r = new Checker().check(h);
+        assertEquals(1, r.count(Violation.Type.PHANTOM_INCREMENT), r.table("phantom"));
+    }
+
+    @Test
+    void sessionDestroyedTwiceOrNeverIsReported() {
+        cleanHistory();
+        h.destroyed("A", "n2", 95); // second event for the invalidated session A
+        h.expectExpiry("Y"); // never destroyed
+        CheckResult r = new Checker().check(h);
+        assertEquals(1, r.count(Violation.Type.DESTROYED_TWICE), r.table("destroyed"));
+        assertEquals(1, r.count(Violation.Type.NEVER_DESTROYED), r.table("destroyed"));
+    }
+
+    @Test
+    void outagesAreMeasuredAndBoundedWhenAsked() {
+        cleanHistory();
+        inc(3, 1, "C", null);
+        op(3, Kind.INC, "n1", Outcome.TIMEOUT, -1, null, "C");
+        t += 20_000;
+        op(3, Kind.INC, "n2", Outcome.HTTP_ERROR, -1, null, "C");
+        inc(3, 3, "C", "C");
+        CheckResult unbounded = new Checker().check(h);
+        assertTrue(unbounded.passed(), unbounded.table("unbounded"));
+        assertTrue(unbounded.maxOutageMillis() >= 20_000, unbounded.table("unbounded"));
+        assertEquals(3, unbounded.maxOutageUser());
+        CheckResult bounded = new Checker().maxOutage(10_000).check(h);
+        assertEquals(1, bounded.count(Violation.Type.OUTAGE_TOO_LONG), bounded.table("bounded"));
+    }
+}

@@ -1,0 +1,30 @@
+package org.sessiongrid.it.check;
+
+/** One thing the checker found wrong, with what a person needs to look it up in the logs. */
+public record Violation(Type type, int user, String sessionId, String node, long at, String detail) {
+
+    /** The kinds of violation. */
+    public enum Type {
+        /** A later answer or the final read shows less than an acknowledged increment. */
+        LOST_INCREMENT,
+        /** An increment was based on an older copy: the counter stepped back. */
+        STALE_READ,
+        /** The user's session vanished (a new one was created, or the node had none) without invalidation. */
+        SESSION_LOST,
+        /** A session that was invalidated was served again. */
+        RESURRECTED,
+        /** The counter grew by more than acknowledged plus failed increments: a write applied twice. */
+        PHANTOM_INCREMENT,
+        /** sessionDestroyed fired more than once for one session. */
+        DESTROYED_TWICE,
+        /** A session left to time out never saw sessionDestroyed. */
+        NEVER_DESTROYED,
+        /** Some user could not be served for longer than the test allows. */
+        OUTAGE_TOO_LONG
+    }
+
+    @Override
+    public String toString() {
+        return type + " user=" + user + " session=" + sessionId + " node=" + node + " at=" + at + "ms: " + detail;
+    }
+}

@@ -1,0 +1,51 @@
+package org.sessiongrid.it.load;
+
+/**
+ * One request of the history.
+ *
+ * @param user the user (one browser, one cookie)
+ * @param seq the user's request number (a user's requests never overlap)
+ * @param kind what the request did
+ * @param node the node it was sent to
+ * @param outcome OK, or how it failed
+ * @param status HTTP status, 0 without an answer
+ * @param counter the counter the answer carried (-1 without one, 0 for "no session" on a read)
+ * @param sessionId the session id (without route) the answer carried, or null
+ * @param sentSessionId the session id (without route) the request's cookie carried, or null
+ * @param start start time, ms since the history's origin
+ * @param end end time, ms since the history's origin
+ */
+public record Op(int user, long seq, Kind kind, String node, Outcome outcome, int status, long counter,
+                 String sessionId, String sentSessionId, long start, long end) {
+
+    /** What a request did. */
+    public enum Kind {
+        /** counter += 1 (creates the session without a cookie). */
+        INC,
+        /** reads the counter, changes nothing (convergence checks). */
+        READ,
+        /** invalidates the session. */
+        INVALIDATE,
+        /** a read with the cookie of a session the user invalidated: must find no session. */
+        PROBE
+    }
+
+    /** How a request ended. */
+    public enum Outcome {
+        OK,
+        /** an HTTP error status (the node answered). */
+        HTTP_ERROR,
+        /** no answer within the client's timeout. */
+        TIMEOUT,
+        /** connection refused or reset. */
+        IO_ERROR;
+    }
+
+    public boolean ok() {
+        return outcome == Outcome.OK;
+    }
+
+    public long latency() {
+        return end - start;
+    }
+}

@@ -1,0 +1,383 @@
+package org.sessiongrid.it.rig;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+
+/**
+ * Container nodes (Tomcat or Jetty) as separate JVMs, each in its own namespace of a {@link NetRig}, one
+ * SessionGrid cluster over the shipped {@code tcp} stack: the node's namespace address as bind address,
+ * every node's address in initialHosts. Every process is handled by its PID: {@code ip netns exec}
+ * execs java, so the PID of the started process is the JVM's (checked at start through /proc).
+ */
+public final class Farm implements AutoCloseable {
+
+    /** The container a farm runs. */
+    public enum Kind {
+        TOMCAT("org.sessiongrid.it.node.TomcatFaultNode"), JETTY("org.sessiongrid.it.node.JettyFaultNode");
+
+        final String mainClass;
+
+        Kind(String mainClass) {
+            this.mainClass = mainClass;
+        }
+    }
+
+    public static final int HTTP_PORT = 8080;
+    public static final int GRID_PORT = 7800;
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
+
+    /** One node: a slot of the rig and the JVM currently running there. */
+    public final class Node {
+        public final int slot;
+        public final String name;
+        public final String address;
+        public final Path log;
+        public final Path events;
+        volatile Process process;
+        volatile boolean paused;
+
+        Node(int slot) {
+            this.slot = slot;
+            this.name = "n" + slot;
+            this.address = NetRig.address(slot);
+            this.log = work.resolve(name + ".log");
+            this.events = work.resolve(name + "-events.log");
+        }
+
+        public String baseUrl() {
+            return "http://" + address + ":" + HTTP_PORT + "/app";
+        }
+
+        public boolean alive() {
+            Process p = process;
+            return p != null && p.isAlive();
+        }
+
+        /** The JVM's process (its PID is the java process itself). */
+        public Process process() {
+            return process;
+        }
+
+        public long pid() {
+            return process.pid();
+        }
+
+        /** kill -9: no shutdown hook, no graceful leave. */
+        public void kill() throws InterruptedException {
+            Process p = process;
+            p.destroyForcibly(); // SIGKILL ends a SIGSTOPped process too
+            paused = false;
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException(name + " (pid " + p.pid() + ") survived SIGKILL for 30 s");
+            }
+        }
+
+        /** SIGTERM: the container stops gracefully and the grid hands this node's share over. */
+        public void stop() throws InterruptedException {
+            Process p = process;
+            p.destroy();
+            if (!p.waitFor(90, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError(name + " did not stop within 90 s after SIGTERM; see " + log);
+            }
+        }
+
+        /** SIGSTOP: the JVM freezes (as in a long GC pause or a hung VM); sockets stay open. */
+        public void pause() {
+            Cmd.check("kill", "-STOP", String.valueOf(pid()));
+            paused = true;
+        }
+
+        /** SIGCONT. */
+        public void resume() {
+            Cmd.check("kill", "-CONT", String.valueOf(pid()));
+            paused = false;
+        }
+
+        /** Starts a new JVM in this slot (after a kill or stop) and waits until it serves. */
+        public void restart() throws Exception {
+            if (alive()) {
+                throw new IllegalStateException(name + " is still running (pid " + pid() + ")");
+            }
+            launch(this);
+            awaitServing(this);
+        }
+
+        public List<String> events() {
+            try {
+                return Files.exists(events) ? Files.readAllLines(events) : List.of();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+
+        /** This member's grid status (see CounterServlet#status), or an empty map if it does not answer. */
+        public Map<String, String> status() {
+            try {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(baseUrl() + "/status"))
+                        .timeout(Duration.ofSeconds(3)).build(), HttpResponse.BodyHandlers.ofString());
+                Map<String, String> m = new LinkedHashMap<>();
+                if (r.statusCode() == 200) {
+                    for (String line : r.body().split("\n")) {
+                        int eq = line.indexOf('=');
+                        if (eq > 0) {
+                            m.put(line.substring(0, eq), line.substring(eq + 1));
+                        }
+                    }
+                }
+                return m;
+            } catch (IOException e) {
+                return Map.of();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Map.of();
+            }
+        }
+
+        public Set<String> members() {
+            String m = status().get("Members");
+            return m == null || m.isBlank() ? Set.of() : new TreeSet<>(List.of(m.split(",")));
+        }
+
+        @Override
+        public String toString() {
+            return name + "@" + address + (process == null ? "" : " pid " + process.pid());
+        }
+    }
+
+    private final Kind kind;
+    private final NetRig rig;
+    private final Path work;
+    private final Map<String, String> settings;
+    private final List<Node> nodes = new ArrayList<>();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final Thread hook = new Thread(this::killAll, "farm-reaper");
+    private final Map<Integer, List<String>> extraJvmArgs = new HashMap<>();
+
+    private Farm(Kind kind, NetRig rig, Path work, Map<String, String> settings) {
+        this.kind = kind;
+        this.rig = rig;
+        this.work = work;
+        this.settings = settings;
+    }
+
+    /**
+     * Starts {@code size} nodes in slots 1..size of the rig and waits until every one serves and sees all
+     * of them as members.
+     *
+     * @param settings grid settings ({@code failureDetectionTimeout}, {@code partitionPolicy}, ...) for every
+     *        node, passed as {@code sessiongrid.<name>} system properties
+     */
+    public static Farm start(Kind kind, NetRig rig, Path work, int size, Map<String, String> settings) throws Exception {
+        Files.createDirectories(work);
+        Farm f = new Farm(kind, rig, work, settings);
+        Runtime.getRuntime().addShutdownHook(f.hook);
+        try {
+            for (int i = 1; i <= size; i++) {
+                f.nodes.add(f.new Node(i));
+            }
+            for (Node n : f.nodes) {
+                f.launch(n);
+            }
+            for (Node n : f.nodes) {
+                f.awaitServing(n);
+            }
+            f.awaitMembers(f.nodes, START_TIMEOUT);
+            return f;
+        } catch (Exception | Error e) {
+            f.close();
+            throw e;
+        }
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    public List<Node> nodes() {
+        return nodes;
+    }
+
+    public Node node(String name) {
+        return nodes.stream().filter(n -> n.name.equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no node " + name));
+    }
+
+    public List<Node> alive() {
+        return nodes.stream().filter(Node::alive).toList();
+    }
+
+    /** JVM arguments for one slot's next start (e.g. a stack file with JGroups' DELAY). */
+    public void jvmArgs(int slot, List<String> args) {
+        extraJvmArgs.put(slot, args);
+    }
+
+    /** A new node in a new slot of the rig (a join); waits until it serves, not until it is a member. */
+    public Node addNode() throws Exception {
+        int slot = rig.addSlot();
+        Node n = new Node(slot);
+        nodes.add(n);
+        launch(n);
+        awaitServing(n);
+        return n;
+    }
+
+    private String initialHosts() {
+        // Every slot the farm may use: nodes added later are found by the existing ones too.
+        return nodes.stream().map(n -> n.address + "[" + GRID_PORT + "]").collect(Collectors.joining(","));
+    }
+
+    private void launch(Node n) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", NetRig.ns(n.slot),
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:+ExitOnOutOfMemoryError",
+                "-Djava.net.preferIPv4Stack=true",
+                "-cp", NodeClasspath.of(kind),
+                "-Dfault.node=" + n.name, "-Dfault.address=" + n.address, "-Dfault.httpPort=" + HTTP_PORT,
+                "-Dfault.work=" + work.toAbsolutePath(), "-Dfault.events=" + n.events.toAbsolutePath(),
+                "-Dsessiongrid.clusterName=faults", "-Dsessiongrid.stack=tcp", "-Dsessiongrid.nodeName=" + n.name,
+                "-Dsessiongrid.bindAddress=" + n.address, "-Dsessiongrid.bindPort=" + GRID_PORT,
+                "-Dsessiongrid.portRange=0", "-Dsessiongrid.initialHosts=" + initialHosts(),
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-Dorg.slf4j.simpleLogger.log.org.sessiongrid=info",
+                "-Dorg.slf4j.simpleLogger.showDateTime=true",
+                "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS"));
+        settings.forEach((k, v) -> cmd.add("-Dsessiongrid." + k + "=" + v));
+        cmd.addAll(extraJvmArgs.getOrDefault(n.slot, List.of()));
+        cmd.add(kind.mainClass);
+        Files.writeString(n.log, "=== start " + java.time.LocalTime.now() + "\n", java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.APPEND);
+        n.process = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(n.log.toFile())).start();
+        n.paused = false;
+    }
+
+    private void awaitServing(Node n) throws InterruptedException {
+        await(n.name + " serving (log " + n.log + ")", START_TIMEOUT, () -> {
+            if (!n.alive()) {
+                throw new AssertionError(n.name + " exited with " + n.process.exitValue() + ":\n" + tail(n.log));
+            }
+            return !n.status().isEmpty();
+        });
+        // ip netns exec execs java: the PID we hold is the JVM's, so kill and SIGSTOP reach the node itself.
+        try {
+            Path exe = Files.readSymbolicLink(Path.of("/proc", String.valueOf(n.pid()), "exe"));
+            if (!exe.getFileName().toString().equals("java")) {
+                throw new IllegalStateException("pid " + n.pid() + " of " + n.name + " is " + exe + ", not the JVM");
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot check the executable of pid " + n.pid(), e);
+        }
+    }
+
+    /**
+     * Waits until every node in {@code expected} answers with exactly {@code expected} as members and no
+     * rebalance in progress: the cluster is whole and quiet.
+     */
+    public void awaitMembers(Collection<Node> expected, Duration timeout) throws InterruptedException {
+        Set<String> names = expected.stream().map(n -> n.name).collect(Collectors.toCollection(TreeSet::new));
+        await("members " + names + " on every one of them, no rebalance", timeout, () -> {
+            for (Node n : expected) {
+                Map<String, String> s = n.status();
+                String m = s.get("Members");
+                if (m == null || !new TreeSet<>(List.of(m.split(","))).equals(names)
+                        || "true".equals(s.get("RebalanceInProgress"))) {
+                    return false;
+                }
+            }
+            return true;
+        }, () -> expected.stream().map(n -> n.name + "=" + n.status()).collect(Collectors.joining("\n")));
+    }
+
+    /** The live node that reports itself as the JGroups coordinator (and thus the topology coordinator). */
+    public Node coordinator() {
+        return alive().stream().filter(n -> "true".equals(n.status().get("Coordinator"))).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no live node reports itself as coordinator"));
+    }
+
+    /** Sum of a numeric status figure over the given nodes. */
+    public long sum(Collection<Node> over, String figure) {
+        long total = 0;
+        for (Node n : over) {
+            String v = n.status().get(figure);
+            if (v != null && !v.isBlank()) {
+                total += Long.parseLong(v.trim());
+            }
+        }
+        return total;
+    }
+
+    public static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
+        await(what, timeout, condition, () -> "");
+    }
+
+    /** Polls the condition every 200 ms; fails naming what it waited for, and the state, at the deadline. */
+    public static void await(String what, Duration timeout, BooleanSupplier condition,
+                             java.util.function.Supplier<String> state) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for " + what + "\n"
+                        + state.get());
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    static String tail(Path log) {
+        try {
+            String s = Files.exists(log) ? Files.readString(log) : "";
+            return s.length() > 4000 ? s.substring(s.length() - 4000) : s;
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private void killAll() {
+        for (Node n : nodes) {
+            Process p = n.process;
+            if (p != null && p.isAlive()) {
+                if (n.paused) {
+                    Cmd.run("kill", "-CONT", String.valueOf(p.pid()));
+                }
+                p.destroyForcibly();
+            }
+        }
+        for (Node n : nodes) {
+            Process p = n.process;
+            if (p != null) {
+                try {
+                    p.waitFor(20, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        killAll();
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // shutting down: the hook runs anyway
+        }
+    }
+}

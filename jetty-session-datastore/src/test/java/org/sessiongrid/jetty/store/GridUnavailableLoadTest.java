@@ -1,0 +1,223 @@
+package org.sessiongrid.jetty.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpSession;
+
+import org.eclipse.jetty.ee11.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee11.servlet.ServletHolder;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.session.DefaultSessionIdManager;
+import org.eclipse.jetty.session.SessionData;
+import org.eclipse.jetty.session.SessionManager;
+import org.eclipse.jetty.session.UnwriteableSessionDataException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.sessiongrid.grid.GridUnavailableException;
+import org.sessiongrid.jetty.cache.SessionGridSessionCache;
+import org.sessiongrid.jetty.config.StoreSettings;
+import org.sessiongrid.jetty.lock.SessionGridLockingHandler;
+import org.sessiongrid.jetty.mapping.AttributeSerializer;
+import org.sessiongrid.session.SessionRecord;
+
+/**
+ * IT5 of the fault matrix: while a killed node's sessions fail over, {@code doLoad} can time out with
+ * {@link GridUnavailableException}. Jetty's session manager takes every load failure for "no such
+ * session", and the application's {@code getSession(true)} then made a new, empty session under the
+ * user's id, whose first save replaced the stored one (the user's counter restarted at 1). Here the
+ * load fails once through a test hook: the request must fail (503), and the stored session must be
+ * intact and served by the next request.
+ */
+class GridUnavailableLoadTest {
+
+    /** A store whose next loads fail as when no owner of the session answers within remoteTimeout. */
+    static final class FlakyStore extends SessionGridDataStore {
+        final AtomicInteger failLoads = new AtomicInteger();
+
+        FlakyStore(StoreSettings settings, SessionManager manager) {
+            super(settings, manager);
+        }
+
+        @Override
+        public SessionData doLoad(String id) throws Exception {
+            if (failLoads.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                throw new GridUnavailableException("test hook: no primary of session " + id
+                        + " answered within remoteTimeout");
+            }
+            return super.doLoad(id);
+        }
+    }
+
+    /** Counts in the session; records whether it ran with a brand-new session. */
+    static final class CounterServlet extends HttpServlet {
+        final AtomicInteger newSessions = new AtomicInteger();
+        final AtomicInteger runs = new AtomicInteger();
+
+        @Override
+        protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+            runs.incrementAndGet();
+            HttpSession s = req.getSession(true);
+            if (s.isNew()) {
+                newSessions.incrementAndGet();
+            }
+            Integer n = (Integer) s.getAttribute("n");
+            int next = n == null ? 1 : n + 1;
+            s.setAttribute("n", next);
+            resp.setContentType("text/plain");
+            resp.getWriter().print(next);
+        }
+    }
+
+    private Server server;
+    private FlakyStore store;
+    private SessionGridSessionCache cache;
+    private final CounterServlet servlet = new CounterServlet();
+    private final HttpClient http = HttpClient.newHttpClient();
+    private String cookie;
+
+    private void start(boolean lockingHandler) throws Exception {
+        server = new Server();
+        ServerConnector connector = new ServerConnector(server);
+        connector.setHost("127.0.0.1");
+        connector.setPort(0);
+        server.addConnector(connector);
+        DefaultSessionIdManager ids = new DefaultSessionIdManager(server);
+        ids.setWorkerName("n1");
+        server.addBean(ids, true);
+
+        ServletContextHandler ctx = new ServletContextHandler("/app", ServletContextHandler.SESSIONS);
+        ctx.addServlet(new ServletHolder(servlet), "/inc");
+        StoreSettings settings = new StoreSettings();
+        settings.set("clusterName", "grid-unavailable-" + UUID.randomUUID());
+        settings.set("stack", "test-loopback");
+        cache = new SessionGridSessionCache(ctx.getSessionHandler());
+        store = new FlakyStore(settings, ctx.getSessionHandler());
+        cache.setSessionDataStore(store);
+        ctx.getSessionHandler().setSessionCache(cache);
+        ctx.getSessionHandler().setMaxInactiveInterval(1800);
+        // Save before the response is sent, as the module README recommends.
+        cache.setFlushOnResponseCommit(true);
+        server.setHandler(lockingHandler ? new SessionGridLockingHandler(ctx) : ctx);
+        server.start();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (server != null) {
+            server.stop();
+        }
+    }
+
+    private HttpResponse<String> inc() throws Exception {
+        int port = ((ServerConnector) server.getConnectors()[0]).getLocalPort();
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/app/inc"));
+        if (cookie != null) {
+            b.header("Cookie", cookie);
+        }
+        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        r.headers().firstValue("Set-Cookie").ifPresent(c -> cookie = c.split(";", 2)[0]);
+        return r;
+    }
+
+    private String sessionId() {
+        return cookie.substring(cookie.indexOf('=') + 1).replaceAll("\\..*$", "");
+    }
+
+    private int storedCounter() throws Exception {
+        SessionRecord r = store.grid().store(store.namespace()).find(sessionId(), null);
+        assertNotNull(r, "the stored session is gone");
+        return (Integer) new AttributeSerializer(null).decode("n", r.attribute("n"));
+    }
+
+    /** With the handler in front (the recommended setup): 503 before the application runs. */
+    @Test
+    void withTheHandlerALoadTheGridCannotAnswerIsA503AndTheStoredSessionStays() throws Exception {
+        loadFailsOnce(true);
+    }
+
+    /** Without it: the cache refuses the new session the application asks for under the user's id (503). */
+    @Test
+    void withoutTheHandlerALoadTheGridCannotAnswerIsA503AndTheStoredSessionStays() throws Exception {
+        loadFailsOnce(false);
+    }
+
+    private void loadFailsOnce(boolean lockingHandler) throws Exception {
+        start(lockingHandler);
+        for (int i = 1; i <= 3; i++) {
+            HttpResponse<String> r = inc();
+            assertEquals(200, r.statusCode());
+            assertEquals(String.valueOf(i), r.body());
+        }
+        String id = sessionId();
+        assertEquals(3, storedCounter());
+
+        // This node no longer holds a copy (as on a node that never served the user, round-robin).
+        awaitIdle(id);
+        store.evictLocalCopy(id);
+        assertEquals(null, cache.doGet(id));
+        int runsBefore = servlet.runs.get();
+
+        store.failLoads.set(1);
+        HttpResponse<String> failed = inc();
+        assertEquals(503, failed.statusCode(), "a load the grid could not answer must fail the request, got "
+                + failed.statusCode() + " " + failed.body());
+        if (lockingHandler) {
+            assertEquals(runsBefore, servlet.runs.get(), "the application ran without the user's session");
+        }
+        assertEquals(1, servlet.newSessions.get(), "a new session was made for the user (only the first request may)");
+        assertEquals(id, sessionId(), "the user was given another session id");
+        assertEquals(3, storedCounter(), "the stored session was replaced");
+
+        HttpResponse<String> next = inc();
+        assertEquals(200, next.statusCode());
+        assertEquals("4", next.body(), "the next request must continue the stored session");
+        assertEquals(id, sessionId());
+        assertEquals(4, storedCounter());
+    }
+
+    /** The client has its answer before Jetty ends the request (flushOnResponseCommit): wait for the end. */
+    private void awaitIdle(String id) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 5000;
+        while (cache.doGet(id) != null && cache.doGet(id).getRequests() > 0 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(10);
+        }
+    }
+
+    @Test
+    void aNewSessionNeverOverwritesAStoredOneUnderTheSameId() throws Exception {
+        start(false);
+        assertEquals("1", inc().body());
+        assertEquals("2", inc().body());
+        String id = sessionId();
+
+        // What Jetty does after a failed load: a new session (never saved) under the same id.
+        long now = System.currentTimeMillis();
+        SessionData fresh = store.newSessionData(id, now, now, now, 1_800_000);
+        fresh.setLastNode("n1");
+        fresh.setAttribute("n", 1);
+        assertTrue(fresh.getLastSaved() <= 0);
+        UnwriteableSessionDataException e = assertThrows(UnwriteableSessionDataException.class,
+                () -> store.store(id, fresh));
+        assertTrue(String.valueOf(e.getCause()).contains("already exists"), String.valueOf(e.getCause()));
+        assertEquals(2, storedCounter(), "a new session overwrote the stored one");
+        // Jetty keeps it unsaved and retries at release: still refused.
+        assertThrows(UnwriteableSessionDataException.class, () -> store.store(id, fresh));
+        assertEquals(2, storedCounter());
+        assertEquals("3", inc().body());
+    }
+}
