@@ -310,9 +310,10 @@ public final class Replicator {
             if (failed != null) {
                 return failed;
             }
-            if (stopped.getAsBoolean()) {
+            if (stopped.getAsBoolean() && req.kind() != CommitKind.ANNOUNCE) {
                 // Stopped, paused, or found to be on a refusing minority meanwhile: backups may look gone
-                // only because this member was cut off, so nothing may be acknowledged (or announced).
+                // only because this member was cut off, so nothing may be acknowledged. (An announcement
+                // the backups took is honoured: refusing it now would leave it recorded and never made.)
                 return new Failure("member stopped or cut off from the majority");
             }
             records.put(next);
