@@ -29,7 +29,7 @@ class JettyFaultsTest {
 
     /**
      * Fails today: issue IT5, second half (a NEW session whose first save fails at response commit is answered 200
-     * and never saved: Jetty's session manager swallows the commit failure; see core-requests.md "IT5 re-run").
+     * and never saved: Jetty's session manager swallows the commit failure; see KNOWN-ISSUES.md "IT5 re-run").
      * The first half (an empty session replacing a stored one, stale copies when the grid does not answer) is fixed.
      */
     @Test

