@@ -94,7 +94,7 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
                 config.replicationMode() == ReplicationMode.SYNC, config.remoteTimeout(), config.accessTimeGranularity(),
                 stats, () -> closed || rejoining.get() || refusesAsMinority(), this::catchUp);
         this.puller = new SegmentPuller(transport::self, transport, installed, records, config.stateTransferChunkSize(),
-                config.remoteTimeout(), stats);
+                config.remoteTimeout(), stats, this::catchUp);
         this.coordinator = new TopologyCoordinator(this, config.nodeName(), config.clusterName(), config.numSegments(), config.numOwners(),
                 config.partitionPolicy() == PartitionPolicy.MINORITY_REFUSES_WRITES, stats);
         this.background = Executors.newCachedThreadPool(r -> {
@@ -350,6 +350,7 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
         LOG.warn("{} was paused for {} ms, longer than failureDetectionTimeout (a GC pause or SIGSTOP): its copies may be"
                 + " stale, so it drops them and rejoins cluster {}", self(), TimeUnit.NANOSECONDS.toMillis(gapNanos),
                 config.clusterName());
+        org.jgroups.View pausedIn = transport.view();
         background.execute(() -> {
             try {
                 joined = false;
@@ -357,12 +358,7 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
                 for (int s = 0; s < records.numSegments(); s++) {
                     records.dropSegment(s);
                 }
-                // Back among others first (after an expulsion, MERGE3 brings this member back): a member
-                // alone would start a cluster of its own, empty, and answer "no such session".
-                long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.joinTimeout());
-                while (viewMembers().size() < 2 && System.nanoTime() < deadline && !closed) {
-                    installed.awaitAtLeast(Long.MAX_VALUE, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100));
-                }
+                awaitTakenBack(pausedIn);
                 join();
                 LOG.info("{} rejoined cluster {} after a pause", self(), config.clusterName());
             } catch (Exception e) {
@@ -375,6 +371,49 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
                 rejoining.set(false);
             }
         });
+    }
+
+    /**
+     * Waits until this member, back from a pause, is among others again. The view it had when it
+     * stopped proves nothing: the others may have expelled it meanwhile, and it only learns that from
+     * a newer view (MERGE3 brings it back, which can take a while). So it waits for a view newer than
+     * {@code pausedIn} with other members, or for another member to answer with a topology that still
+     * counts this member (the pause was too short for an expulsion). Joining earlier would join a
+     * cluster that is not there (or, as the stale view's coordinator, decide topologies alone).
+     */
+    private void awaitTakenBack(org.jgroups.View pausedIn) throws InterruptedException {
+        long started = System.nanoTime();
+        long nextLog = started + TimeUnit.SECONDS.toNanos(30);
+        Member me = self();
+        while (!closed) {
+            org.jgroups.View now = transport.view();
+            List<Member> view = viewMembers();
+            if (view.size() >= 2 && (pausedIn == null || now == null || !now.getViewId().equals(pausedIn.getViewId()))) {
+                return;
+            }
+            if (view.size() >= 2) {
+                for (Member other : view) {
+                    if (other.equals(me)) {
+                        continue;
+                    }
+                    try {
+                        GridMessage r = transport.request(other, new TopologyQuery(), config.remoteTimeout())
+                                .get(config.remoteTimeout() + 500, TimeUnit.MILLISECONDS);
+                        if (r instanceof TopologyStatus st && st.topology() != null && st.topology().members().contains(me)) {
+                            return;
+                        }
+                    } catch (ExecutionException | TimeoutException e) {
+                        // unreachable or not answering: no proof either way
+                    }
+                }
+            }
+            if (System.nanoTime() - nextLog > 0) {
+                LOG.info("{} is still waiting to be taken back into cluster {} after its pause ({} s; view {})", me,
+                        config.clusterName(), TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started), view);
+                nextLog = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            }
+            installed.awaitAtLeast(Long.MAX_VALUE, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500));
+        }
     }
 
     /** For tests: makes the pause detector believe this member was stopped for {@code millis}. */
@@ -682,6 +721,11 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
         LOG.info("View {} of cluster {}: {} members {}", view.getViewId().getId(), config.clusterName(), members.size(),
                 members);
         coordinator.onView(members, view instanceof org.jgroups.MergeView);
+        if (joined && !members.isEmpty() && !members.get(0).equals(self())) {
+            // Topology updates from a coordinator this member did not see yet were refused: ask for
+            // the coordinator's topology now that it is in the view.
+            background.execute(() -> catchUp(installed.id() + 1));
+        }
     }
 
     /**
@@ -718,25 +762,34 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
             if (!puller.pull(t)) {
                 return;
             }
-            // Confirm to the member that decided the rebalance; should it be gone, to the current
-            // coordinator, and again until the answer comes or another topology replaces this one.
-            Member target = decidedBy;
+            // Confirm to the member that decided the rebalance while it is in the view (a view that lags
+            // behind the coordinator's may not show it yet: then the view's first member, which takes
+            // it only if it runs that rebalance), and again until one takes it or another topology
+            // replaces this one.
+            int attempt = 0;
             while (!closed && installed.id() == t.id()) {
-                if (target.equals(self())) {
-                    coordinator.confirm(self(), t.id());
-                    return;
-                }
+                List<Member> view = viewMembers();
+                Member target = transport.isInView(decidedBy) || view.isEmpty() ? decidedBy : view.get(0);
                 try {
-                    GridMessage r = transport.request(target, new RebalanceConfirm(t.id()), config.remoteTimeout())
-                            .get(config.remoteTimeout() + 1_000, TimeUnit.MILLISECONDS);
-                    if (r instanceof Ack) {
-                        return;
+                    if (target.equals(self())) {
+                        if (coordinator.confirm(self(), t.id()).get(config.remoteTimeout(), TimeUnit.MILLISECONDS)) {
+                            return;
+                        }
+                    } else {
+                        GridMessage r = transport.request(target, new RebalanceConfirm(t.id()), config.remoteTimeout())
+                                .get(config.remoteTimeout() + 1_000, TimeUnit.MILLISECONDS);
+                        if (r instanceof Ack) {
+                            return;
+                        }
                     }
                 } catch (ExecutionException | TimeoutException e) {
                     LOG.debug("Confirmation of topology {} to {} failed: {}", t.id(), target, String.valueOf(e.getCause()));
                 }
+                if (++attempt % 20 == 0) {
+                    LOG.info("{} could not confirm its segment transfer of topology {} yet ({} attempts, decided by {},"
+                            + " view {})", self(), t.id(), attempt, decidedBy, view);
+                }
                 installed.awaitNewerThan(t.id(), 500, TimeUnit.MILLISECONDS);
-                target = viewMembers().get(0);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -747,12 +800,46 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
         }
     }
 
+    /**
+     * Requests that change what this member holds or decides. Taken only from members in this
+     * member's view: after a partition heals, JGroups can briefly hold two views that each leave out
+     * the other's coordinator, and two coordinators installing topologies on the same members (or a
+     * primary this member does not see writing to it) would mix two clusters' decisions.
+     */
+    private static boolean changesState(GridMessage msg) {
+        return msg instanceof CommitRequest || msg instanceof ReplicateRequest || msg instanceof TopologyUpdate
+                || msg instanceof GridMessage.MergePush || msg instanceof GridMessage.MergeRecords
+                || msg instanceof RebalanceConfirm || msg instanceof JoinRequest || msg instanceof LeaveRequest;
+    }
+
+    /**
+     * True once {@code sender} is in this member's view, waiting up to half the remote timeout: a view
+     * lags behind on some members (a merge view can arrive seconds later on one of them), and the
+     * sender, which already sees this member, should not have to retry for that.
+     */
+    private boolean inViewSoon(Member sender) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.remoteTimeout() / 2);
+        while (!transport.isInView(sender)) {
+            if (closed || System.nanoTime() - deadline > 0) {
+                return false;
+            }
+            Thread.sleep(20);
+        }
+        return true;
+    }
+
     private GridMessage handle(Member sender, GridMessage msg) {
         if (rejoining.get() && (msg instanceof CommitRequest || msg instanceof ReadRequest
                 || msg instanceof ReplicateRequest || msg instanceof StateRequest)) {
             return new Retry(0);
         }
         try {
+            if (changesState(msg) && !inViewSoon(sender)) {
+                stats.dropped("sender-not-in-view");
+                LOG.debug("{} refused {} from {}: not in this member's view {}", self(), msg.getClass().getSimpleName(),
+                        sender, viewMembers());
+                return new Retry(0);
+            }
             if (msg instanceof CommitRequest c) {
                 stats.commit(true);
                 return replicator.commit(c, sender.id());
@@ -787,8 +874,8 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
             } else if (msg instanceof TopologyQuery) {
                 return new TopologyStatus(installed.get(), joined, config.numSegments(), config.numOwners());
             } else if (msg instanceof RebalanceConfirm c) {
-                coordinator.confirm(sender, c.topologyId());
-                return new Ack();
+                return coordinator.confirm(sender, c.topologyId()).get(config.remoteTimeout(), TimeUnit.MILLISECONDS)
+                        ? new Ack() : new Retry(0);
             } else if (msg instanceof JoinRequest j) {
                 JoinDecision d = coordinator.join(sender, j.numSegments(), j.numOwners())
                         .get(config.remoteTimeout(), TimeUnit.MILLISECONDS);
@@ -877,6 +964,11 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
                     long pause = TimeUnit.MILLISECONDS.toNanos(Math.min(5L * attempt, 200));
                     installed.awaitAtLeast(tid + 1, Math.min(deadline, System.nanoTime() + pause));
                     last = "primary " + primary + " asked to retry";
+                } else if (primary != null && !transport.isInView(primary)) {
+                    // Either the primary died (a new topology follows) or this member's view lags behind
+                    // the one the topology was made in (after a merge): look again shortly for both.
+                    installed.awaitAtLeast(tid + 1, Math.min(deadline, System.nanoTime()
+                            + TimeUnit.MILLISECONDS.toNanos(100)));
                 } else {
                     installed.awaitAtLeast(tid + 1, deadline);
                     if (primary == null) {

@@ -85,10 +85,14 @@ final class GridSessionStore implements SessionStore {
         initial.set().forEach(b::set);
         SessionDelta delta = b.build();
         checkSizes(key, delta);
+        // An op id, so that a create applied at the backups just before its primary failed, and retried at
+        // the promoted one, is recognised as this create rather than refused as an existing session.
+        long opId = ThreadLocalRandom.current().nextLong() | 1;
         CommitReply reply = node.callPrimary(key,
-                tid -> new CommitRequest(tid, key, CommitKind.CREATE, 0, delta, 0, 0, null, 0), CommitReply.class);
+                tid -> new CommitRequest(tid, key, CommitKind.CREATE, 0, delta, 0, opId, null, 0), CommitReply.class);
         return switch (reply.status()) {
-            case OK -> SessionRecord.create(key, reply.version(), delta);
+            case OK -> reply.changes() != null ? reply.changes().applyTo(null)
+                    : SessionRecord.create(key, reply.version(), delta, opId);
             case EXISTS, INVALIDATED -> throw new SessionExistsException("session id " + key + " is already in use");
             default -> throw new IllegalStateException("create answered " + reply.status() + " for " + key);
         };

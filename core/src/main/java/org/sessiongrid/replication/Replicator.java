@@ -163,29 +163,37 @@ public final class Replicator {
         lock.lock();
         try {
             while (true) {
-                Topology t = topology.get();
-                if (t == null || t.id() != req.topologyId()) {
+                // Inside a change of this topology: a newer one is not installed until the commit is stored
+                // (see InstalledTopology), so a new owner's pull cannot miss it.
+                if (!topology.enterChange(req.topologyId())) {
                     return new Retry(topology.id());
                 }
-                if (!self.get().equals(t.primary(segment))) {
-                    return new Retry(t.id());
-                }
-                SessionRecord old = records.get(key);
-                if (req.kind() == CommitKind.LOCK && old != null && !old.isTombstone() && heldByOther(old, req.lockToken())) {
-                    long left = waitDeadline - System.nanoTime();
-                    if (left <= 0) {
+                long lockWaitNanos;
+                try {
+                    Topology t = topology.get();
+                    if (!self.get().equals(t.primary(segment))) {
+                        return new Retry(t.id());
+                    }
+                    SessionRecord old = records.get(key);
+                    if (req.kind() != CommitKind.LOCK || old == null || old.isTombstone()
+                            || !heldByOther(old, req.lockToken())) {
+                        GridMessage reply = commitLocked(req, t, segment, old);
+                        if (reply instanceof CommitReply c && c.status() == CommitStatus.OK && changesContent(req.kind())) {
+                            afterChange(key, c.version(), senderId, req.kind() == CommitKind.UPDATE
+                                    || req.kind() == CommitKind.CREATE);
+                        }
+                        return reply;
+                    }
+                    lockWaitNanos = waitDeadline - System.nanoTime();
+                    if (lockWaitNanos <= 0) {
                         return new CommitReply(CommitStatus.LOCKED, old.version(), null);
                     }
-                    // Re-check at least every 250 ms: the holder's member may have died meanwhile.
-                    locks.releasedFor(key).awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(250)));
-                    continue;
+                } finally {
+                    topology.exitChange();
                 }
-                GridMessage reply = commitLocked(req, t, segment, old);
-                if (reply instanceof CommitReply c && c.status() == CommitStatus.OK && changesContent(req.kind())) {
-                    afterChange(key, c.version(), senderId, req.kind() == CommitKind.UPDATE
-                            || req.kind() == CommitKind.CREATE);
-                }
-                return reply;
+                // Outside the change (a topology may be installed meanwhile). Re-check at least every
+                // 250 ms: the holder's member may have died meanwhile.
+                locks.releasedFor(key).awaitNanos(Math.min(lockWaitNanos, TimeUnit.MILLISECONDS.toNanos(250)));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -238,11 +246,15 @@ public final class Replicator {
         boolean releases = false;
         switch (req.kind()) {
             case CREATE -> {
+                if (old != null && !old.isTombstone() && req.opId() != 0 && old.meta().lastOpId() == req.opId()) {
+                    // This very create, applied before a failover and retried: the record it made.
+                    return new CommitReply(CommitStatus.OK, old.version(), RecordChanges.whole(old));
+                }
                 if (old != null) {
                     return new CommitReply(old.isTombstone() ? CommitStatus.INVALIDATED : CommitStatus.EXISTS,
                             old.version(), null);
                 }
-                next = SessionRecord.create(key, version, req.delta());
+                next = SessionRecord.create(key, version, req.delta(), req.opId());
             }
             case UPDATE -> {
                 GridMessage gone = goneOrNull(old);
@@ -298,6 +310,14 @@ public final class Replicator {
                 releases = true;
             }
             default -> throw new IllegalStateException("unknown commit kind " + req.kind());
+        }
+        Member unseen = writeOwnerNotInView(t, segment);
+        if (unseen != null) {
+            // An owner of this topology that this member's view does not show: either it died (the
+            // coordinator's next topology drops it) or this view lags behind the one the topology was
+            // made in (a merge, a join). In the second case it is alive and will serve the session, so
+            // a write acknowledged without it could vanish. Nothing is applied; the caller retries.
+            return new Retry(t.id());
         }
         RecordChanges toBackups = next.changesSince(old == null ? 0 : old.version());
         List<Member> backups = liveBackups(t, segment);
@@ -366,6 +386,16 @@ public final class Replicator {
             }
         }
         forward.forEach((b, touches) -> transport.request(b, new GridMessage.TouchBatch(touches, true), remoteTimeout));
+    }
+
+    private Member writeOwnerNotInView(Topology t, int segment) {
+        Member me = self.get();
+        for (Member m : t.writeOwners(segment)) {
+            if (!m.equals(me) && !transport.isInView(m)) {
+                return m;
+            }
+        }
+        return null;
     }
 
     private List<Member> liveBackups(Topology t, int segment) {
@@ -446,7 +476,18 @@ public final class Replicator {
         if (refused != null) {
             return refused;
         }
-        RecordChanges c = req.changes();
+        if (!topology.tryEnterChange(req.topologyId())) {
+            // A newer topology is being installed here right now: the primary retries under it.
+            return new Retry(topology.id());
+        }
+        try {
+            return apply(req.changes());
+        } finally {
+            topology.exitChange();
+        }
+    }
+
+    private GridMessage apply(RecordChanges c) {
         boolean[] applied = {true};
         records.compute(c.key(), (k, local) -> {
             if (c.baseVersion() == 0) {

@@ -42,8 +42,16 @@ public final class SegmentPuller {
     private final GridStats stats;
     private final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
 
+    private final java.util.function.LongConsumer catchUp;
+
+    /**
+     * @param catchUp called with a topology id that a source already works under while this member
+     *                does not: the update may have been lost, so this member asks for it
+     */
     public SegmentPuller(Supplier<Member> self, ClusterTransport transport, InstalledTopology topology,
-                         RecordStore records, int chunkSize, long remoteTimeout, GridStats stats) {
+                         RecordStore records, int chunkSize, long remoteTimeout, GridStats stats,
+                         java.util.function.LongConsumer catchUp) {
+        this.catchUp = catchUp;
         this.self = self;
         this.transport = transport;
         this.topology = topology;
@@ -92,11 +100,11 @@ public final class SegmentPuller {
                 reply = transport.request(source, new StateRequest(t.id(), segment, after, chunkSize), remoteTimeout)
                         .get(remoteTimeout + 1_000, TimeUnit.MILLISECONDS);
             } catch (ExecutionException | TimeoutException e) {
-                if (attempt > 0 && attempt % 5 == 0) {
+                attempt++;
+                if (attempt % 3 == 0) {
                     LOG.warn("Pull of segment {} under topology {} from {} keeps failing ({} attempts): {}", segment,
                             t.id(), source, attempt, String.valueOf(e.getCause() == null ? e : e.getCause()));
                 }
-                attempt++;
                 topology.awaitNewerThan(t.id(), Math.min(1_000L * attempt, 5_000), TimeUnit.MILLISECONDS);
                 continue;
             }
@@ -112,8 +120,15 @@ public final class SegmentPuller {
                 if (chunk.last()) {
                     return true;
                 }
-            } else if (reply instanceof Retry) {
+            } else if (reply instanceof Retry r) {
                 attempt++;
+                if (r.topologyId() > t.id()) {
+                    catchUp.accept(r.topologyId());
+                }
+                if (attempt % 20 == 0) {
+                    LOG.warn("Pull of segment {} under topology {}: {} keeps asking to retry ({} attempts; it is at "
+                            + "topology {})", segment, t.id(), source, attempt, r.topologyId());
+                }
                 topology.awaitNewerThan(t.id(), Math.min(100L * attempt, 2_000), TimeUnit.MILLISECONDS);
             } else {
                 LOG.warn("Pull of segment {} from {} answered {}", segment, source, reply);

@@ -44,11 +44,19 @@ public final class SessionRecord {
 
     /** A new record for a created session. */
     public static SessionRecord create(SessionKey key, long version, SessionDelta delta) {
+        return create(key, version, delta, 0);
+    }
+
+    /**
+     * A new session at {@code version} made of {@code delta}, remembering {@code opId} (the create's
+     * id, so that a create retried after a failover is recognised as the same one).
+     */
+    public static SessionRecord create(SessionKey key, long version, SessionDelta delta, long opId) {
         long created = delta.creationTime() == SessionDelta.UNCHANGED ? System.currentTimeMillis() : delta.creationTime();
         long accessed = delta.lastAccessedTime() == SessionDelta.UNCHANGED ? created : delta.lastAccessedTime();
         int maxInactive = delta.maxInactiveInterval() == SessionDelta.UNCHANGED ? 0 : (int) delta.maxInactiveInterval();
         SessionMeta meta = new SessionMeta(created, accessed, maxInactive, true,
-                delta.containerDataChanged() ? delta.containerData() : null);
+                delta.containerDataChanged() ? delta.containerData() : null, null, opId);
         TreeMap<String, Attribute> attrs = new TreeMap<>();
         delta.set().forEach((n, v) -> attrs.put(n, new Attribute(v, version)));
         return new SessionRecord(key, version, meta, attrs);

@@ -155,8 +155,10 @@ public final class TopologyCoordinator implements AutoCloseable {
     }
 
     /** A member holds every segment it gains under topology {@code topologyId}. */
-    public void confirm(Member m, long topologyId) {
-        run(() -> handleConfirm(m, topologyId));
+    public CompletableFuture<Boolean> confirm(Member m, long topologyId) {
+        CompletableFuture<Boolean> f = new CompletableFuture<>();
+        run(() -> f.complete(handleConfirm(m, topologyId)));
+        return f;
     }
 
     private boolean isCoordinator(List<Member> view) {
@@ -402,15 +404,23 @@ public final class TopologyCoordinator implements AutoCloseable {
         answerLeaves();
     }
 
-    private void handleConfirm(Member m, long topologyId) {
-        if (!active || topology == null || topology.id() != topologyId || topology.phase() != Phase.READ_OLD_WRITE_ALL) {
-            return;
+    /**
+     * Counts a member's confirmation. True when this coordinator is the one running that rebalance (or
+     * has moved past it, so the member need not confirm again); false when it does not know the
+     * topology: a member whose view lags sent it to the wrong coordinator and must send it again.
+     */
+    private boolean handleConfirm(Member m, long topologyId) {
+        if (!active || topology == null || topology.id() < topologyId) {
+            return false;
+        }
+        if (topology.id() != topologyId || topology.phase() != Phase.READ_OLD_WRITE_ALL) {
+            return true;
         }
         confirmed.add(m);
         Set<Member> live = new HashSet<>(ctx.viewMembers());
         for (Member needed : topology.members()) {
             if (live.contains(needed) && !confirmed.contains(needed)) {
-                return;
+                return true;
             }
         }
         Topology readNew = new Topology(topology.id() + 1, Phase.READ_NEW_WRITE_ALL, topology.numOwners(),
@@ -422,6 +432,7 @@ public final class TopologyCoordinator implements AutoCloseable {
         stats.rebalanceCompleted();
         answerLeaves();
         maybeRebalance();
+        return true;
     }
 
     private void maybeRebalance() {

@@ -302,7 +302,32 @@ public final class Farm implements AutoCloseable {
                 }
             }
             return true;
-        }, () -> expected.stream().map(n -> n.name + "=" + n.status()).collect(Collectors.joining("\n")));
+        }, () -> {
+            String state = expected.stream().map(n -> n.name + "=" + n.status()).collect(Collectors.joining("\n"));
+            return state + "\n" + dumpThreads(expected);
+        });
+    }
+
+    /**
+     * Writes each live node's thread dump next to its log ({@code <node>-threads.txt}): a cluster that did
+     * not settle is diagnosed from where its threads wait, and the nodes are gone once the test closes.
+     */
+    private String dumpThreads(Collection<Node> of) {
+        StringBuilder where = new StringBuilder("thread dumps:");
+        for (Node n : of) {
+            if (n.alive() && !n.paused) {
+                Path out = n.log.resolveSibling(n.name + "-threads.txt");
+                Cmd.Result r = Cmd.run(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(), String.valueOf(n.pid()),
+                        "Thread.print");
+                try {
+                    Files.writeString(out, r.output());
+                    where.append(' ').append(out);
+                } catch (IOException e) {
+                    where.append(' ').append(n.name).append(": ").append(e.getMessage());
+                }
+            }
+        }
+        return where.toString();
     }
 
     /** The live node that reports itself as the JGroups coordinator (and thus the topology coordinator). */

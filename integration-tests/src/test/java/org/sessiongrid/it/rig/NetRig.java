@@ -1,5 +1,10 @@
 package org.sessiongrid.it.rig;
 
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -18,7 +23,10 @@ import java.util.List;
  *
  * <p>Cleanup: {@link #close} (and a JVM shutdown hook) kills, by PID, every process still inside our
  * namespaces, then deletes the namespaces and links. {@link #create} first removes what a crashed earlier
- * run left (anything named {@value #PREFIX}*). Only one rig runs per machine at a time.
+ * run left (anything named {@value #PREFIX}*). Only one rig runs per machine at a time: {@link #create} waits
+ * for a machine-wide file lock ({@value #LOCK_FILE}), so a second fault run (another build on the same
+ * machine) waits instead of deleting the first one's namespaces. The operating system releases the lock
+ * when the JVM holding it dies.
  */
 public final class NetRig implements AutoCloseable {
 
@@ -26,19 +34,22 @@ public final class NetRig implements AutoCloseable {
     public static final String SUBNET = "10.231.77.";
     public static final String BRIDGE = PREFIX + "br";
     public static final String CLIENT_ADDRESS = SUBNET + "254";
+    static final String LOCK_FILE = "/tmp/sessiongrid-fault-rig.lock";
 
     private final List<Integer> slots = new ArrayList<>();
     private final Thread hook = new Thread(NetRig::removeAll, "net-rig-cleanup");
+    private final FileLock machineLock;
     private volatile boolean closed;
 
-    private NetRig() {
+    private NetRig(FileLock machineLock) {
+        this.machineLock = machineLock;
     }
 
     /** Removes leftovers, creates the bridge and {@code size} node slots. */
     public static NetRig create(int size) {
         requireTools();
+        NetRig rig = new NetRig(lockMachine());
         removeAll();
-        NetRig rig = new NetRig();
         Runtime.getRuntime().addShutdownHook(rig.hook);
         try {
             Cmd.check("ip", "link", "add", BRIDGE, "type", "bridge");
@@ -175,6 +186,26 @@ public final class NetRig implements AutoCloseable {
             Runtime.getRuntime().removeShutdownHook(hook);
         } catch (IllegalStateException e) {
             // the JVM is shutting down: the hook runs anyway
+        }
+        try {
+            machineLock.channel().close();
+        } catch (IOException e) {
+            // closing releases the lock; the OS does so anyway when this JVM exits
+        }
+    }
+
+    /** Waits until no other fault run uses this machine's rig (see the class comment). */
+    private static FileLock lockMachine() {
+        try {
+            FileChannel ch = FileChannel.open(Path.of(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock lock = ch.tryLock();
+            if (lock == null) {
+                System.out.println("[rig] another fault run holds " + LOCK_FILE + "; waiting for it to finish");
+                lock = ch.lock();
+            }
+            return lock;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot lock " + LOCK_FILE + " (only one fault run per machine): " + e, e);
         }
     }
 

@@ -1,0 +1,159 @@
+package org.sessiongrid.topology;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.sessiongrid.metrics.GridStats;
+import org.sessiongrid.placement.Member;
+
+/**
+ * The coordinator's rebalance protocol on its own thread, against a scripted cluster: which
+ * confirmations end a rebalance, and which must be sent again. A member whose view lags behind may
+ * send its confirmation to a member that is not (or no longer) running that rebalance; that member
+ * must refuse it, or the rebalance waits forever for a confirmation that was swallowed.
+ */
+class TopologyCoordinatorTest {
+
+    static final Member A = new Member("a", "a");
+    static final Member B = new Member("b", "b");
+    static final Member C = new Member("c", "c");
+
+    /** A cluster whose members install whatever the coordinator sends and report nothing. */
+    static final class ScriptedCluster implements CoordinatorContext {
+        final Member self;
+        volatile List<Member> view;
+        final List<Topology> installed = new CopyOnWriteArrayList<>();
+        final Map<Member, MemberStatus> statuses = new HashMap<>();
+
+        ScriptedCluster(Member self, List<Member> view) {
+            this.self = self;
+            this.view = view;
+        }
+
+        @Override
+        public Member self() {
+            return self;
+        }
+
+        @Override
+        public List<Member> viewMembers() {
+            return view;
+        }
+
+        @Override
+        public long[] installEverywhere(Topology t) {
+            installed.add(t);
+            long[] counts = new long[t.numSegments()];
+            Arrays.fill(counts, -1);
+            return counts;
+        }
+
+        @Override
+        public Map<Member, MemberStatus> queryAll() {
+            return new HashMap<>(statuses);
+        }
+
+        @Override
+        public long pushForMerge(long mergeId, Topology target) {
+            return 0;
+        }
+
+        Topology last() {
+            return installed.get(installed.size() - 1);
+        }
+    }
+
+    private final List<TopologyCoordinator> started = new ArrayList<>();
+
+    @AfterEach
+    void close() {
+        started.forEach(TopologyCoordinator::close);
+    }
+
+    private TopologyCoordinator coordinator(ScriptedCluster cluster) {
+        TopologyCoordinator c = new TopologyCoordinator(cluster, cluster.self.name(), "test", 64, 3, false, new GridStats());
+        started.add(c);
+        return c;
+    }
+
+    private static <T> T await(java.util.concurrent.CompletableFuture<T> f) throws Exception {
+        return f.get(10, TimeUnit.SECONDS);
+    }
+
+    /** A, B and C joined; returns the rebalance topology (READ_OLD_WRITE_ALL) that adds B and C. */
+    private Topology rebalancing(TopologyCoordinator coord, ScriptedCluster cluster) throws Exception {
+        coord.onView(List.of(A, B, C), false);
+        assertTrue(await(coord.join(A, 64, 3)).accepted());
+        assertTrue(await(coord.join(B, 64, 3)).accepted());
+        assertTrue(await(coord.join(C, 64, 3)).accepted());
+        Topology t = coord.lastInstalled();
+        // Joins are answered before the rebalance they trigger: wait until one covers all three.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!(t.phase() == Phase.READ_OLD_WRITE_ALL && t.pending().members().containsAll(List.of(A, B, C)))) {
+            assertTrue(System.nanoTime() < deadline, "no rebalance to A, B, C was started; last topology " + t);
+            Thread.onSpinWait();
+            t = coord.lastInstalled();
+            if (t.phase() == Phase.READ_OLD_WRITE_ALL && !t.pending().members().containsAll(List.of(A, B, C))) {
+                // the rebalance for the first joiners: confirm it so the next one starts
+                for (Member m : t.members()) {
+                    await(coord.confirm(m, t.id()));
+                }
+            }
+        }
+        return t;
+    }
+
+    @Test
+    void rebalanceFinishesOnlyWhenEveryLiveMemberConfirmed() throws Exception {
+        ScriptedCluster cluster = new ScriptedCluster(A, List.of(A, B, C));
+        TopologyCoordinator coord = coordinator(cluster);
+        Topology t = rebalancing(coord, cluster);
+
+        assertTrue(await(coord.confirm(A, t.id())));
+        assertTrue(await(coord.confirm(B, t.id())));
+        assertEquals(t.id(), coord.lastInstalled().id(), "finished before C confirmed");
+
+        assertTrue(await(coord.confirm(C, t.id())));
+        Topology done = coord.lastInstalled();
+        assertEquals(Phase.NONE, done.phase());
+        assertEquals(t.id() + 2, done.id(), "READ_NEW_WRITE_ALL, then NONE");
+        assertEquals(t.pending(), done.current());
+    }
+
+    @Test
+    void confirmationOfATopologyThisCoordinatorDoesNotRunIsRefusedSoTheMemberSendsItAgain() throws Exception {
+        ScriptedCluster cluster = new ScriptedCluster(A, List.of(A, B, C));
+        TopologyCoordinator coord = coordinator(cluster);
+        Topology t = rebalancing(coord, cluster);
+
+        // A newer topology than any this coordinator made: another coordinator decided it.
+        assertFalse(await(coord.confirm(B, t.id() + 5)), "a confirmation for an unknown topology was taken");
+
+        // Not the coordinator any more (another member is first in the view): it runs nothing.
+        ScriptedCluster other = new ScriptedCluster(B, List.of(A, B, C));
+        TopologyCoordinator notFirst = coordinator(other);
+        notFirst.onView(List.of(A, B, C), false);
+        assertFalse(await(notFirst.confirm(C, t.id())), "a member that is not the coordinator took a confirmation");
+
+        // A confirmation of a topology already replaced need not be sent again.
+        for (Member m : List.of(A, B, C)) {
+            await(coord.confirm(m, t.id()));
+        }
+        Topology done = coord.lastInstalled();
+        assertNotNull(done);
+        assertTrue(await(coord.confirm(B, t.id())), "a late duplicate of a finished rebalance's confirmation");
+        assertEquals(done, coord.lastInstalled(), "a late confirmation changed the topology");
+    }
+}
