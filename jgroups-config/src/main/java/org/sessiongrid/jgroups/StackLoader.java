@@ -194,7 +194,7 @@ public final class StackLoader {
      *         Windows keystore path works there); the message names the stack
      */
     public static String resolve(String stack, Properties overrides) throws StackConfigurationException {
-        ResolvedStack resolved = ResolvedStack.load(StackSource.locate(stack, SHIPPED_STACKS), overrides);
+        ResolvedStack resolved = ResolvedStack.load(StackSource.locate(stack, SHIPPED_STACKS), derived(overrides));
         String xml = resolved.toJGroupsXml();
         LOG.debug("Resolved {}", resolved.description());
         return xml;
@@ -212,7 +212,7 @@ public final class StackLoader {
      *         rejects the configuration (the message then ends with JGroups' own explanation)
      */
     public static JChannel newChannel(String stack, Properties overrides) throws StackConfigurationException {
-        ResolvedStack resolved = ResolvedStack.load(StackSource.locate(stack, SHIPPED_STACKS), overrides);
+        ResolvedStack resolved = ResolvedStack.load(StackSource.locate(stack, SHIPPED_STACKS), derived(overrides));
         ProtocolStackConfigurator configurator = resolved.configurator();
         try {
             JChannel channel = new JChannel(configurator);
@@ -221,6 +221,30 @@ public final class StackLoader {
         } catch (Exception e) {
             throw new StackConfigurationException(resolved.description() + ": " + explain(e), e);
         }
+    }
+
+    /**
+     * The overrides plus the values that follow from others: a {@value #FAILURE_DETECTION_TIMEOUT} set
+     * without a {@value #FAILURE_DETECTION_INTERVAL} gets an interval of a quarter of it (at most the
+     * stacks' 2000 ms, at least 100 ms). With a short timeout and the stacks' fixed 2 s interval, one
+     * late heartbeat would expel a live member: a timeout of 3 s would leave room for one and a half.
+     */
+    static Properties derived(Properties overrides) {
+        Properties out = new Properties();
+        if (overrides != null) {
+            out.putAll(overrides);
+        }
+        String timeout = out.getProperty(FAILURE_DETECTION_TIMEOUT, System.getProperty(FAILURE_DETECTION_TIMEOUT));
+        String interval = out.getProperty(FAILURE_DETECTION_INTERVAL, System.getProperty(FAILURE_DETECTION_INTERVAL));
+        if (timeout != null && interval == null) {
+            try {
+                long t = Long.parseLong(timeout.trim());
+                out.setProperty(FAILURE_DETECTION_INTERVAL, String.valueOf(Math.max(100, Math.min(2000, t / 4))));
+            } catch (NumberFormatException e) {
+                // left alone: the stack reports the bad timeout with its name
+            }
+        }
+        return out;
     }
 
     /**

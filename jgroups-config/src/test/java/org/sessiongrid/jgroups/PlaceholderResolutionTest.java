@@ -160,6 +160,22 @@ class PlaceholderResolutionTest {
         return properties;
     }
 
+    @Test
+    void aShortFailureDetectionTimeoutGetsAnIntervalThatLeavesRoomForSeveralHeartbeats() throws Exception {
+        Properties overrides = new Properties();
+        overrides.setProperty(StackLoader.FAILURE_DETECTION_TIMEOUT, "3000");
+        assertEquals("750", StackFiles.attributesOf(StackLoader.resolve(StackLoader.STACK_TCP, overrides), "FD_ALL3")
+                .get("interval"));
+        // The stacks' own interval stays for the default and long timeouts; an explicit interval wins.
+        overrides.setProperty(StackLoader.FAILURE_DETECTION_TIMEOUT, "20000");
+        assertEquals("2000", StackFiles.attributesOf(StackLoader.resolve(StackLoader.STACK_TCP, overrides), "FD_ALL3")
+                .get("interval"));
+        overrides.setProperty(StackLoader.FAILURE_DETECTION_TIMEOUT, "3000");
+        overrides.setProperty(StackLoader.FAILURE_DETECTION_INTERVAL, "1500");
+        assertEquals("1500", StackFiles.attributesOf(StackLoader.resolve(StackLoader.STACK_TCP, overrides), "FD_ALL3")
+                .get("interval"));
+    }
+
     private static String fdTimeout(String stack, Properties overrides) throws Exception {
         return StackFiles.attributesOf(StackLoader.resolve(stack, overrides), "FD_ALL3").get("timeout");
     }
