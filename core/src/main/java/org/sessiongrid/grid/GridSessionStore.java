@@ -69,6 +69,16 @@ final class GridSessionStore implements SessionStore {
 
     @Override
     public SessionRecord create(String id, SessionDelta initial) {
+        // An op id, so that a create applied at the backups just before its primary failed, and retried at
+        // the promoted one, is recognised as this create rather than refused as an existing session.
+        return create(id, initial, ThreadLocalRandom.current().nextLong() | 1);
+    }
+
+    @Override
+    public SessionRecord create(String id, SessionDelta initial, long opId) {
+        if (opId == 0) {
+            throw new IllegalArgumentException("opId 0 means \"no op id\": pass a non-zero value");
+        }
         SessionKey key = key(id);
         long now = System.currentTimeMillis();
         // Creation and access times are fixed here, so that the record this node builds from the
@@ -85,9 +95,6 @@ final class GridSessionStore implements SessionStore {
         initial.set().forEach(b::set);
         SessionDelta delta = b.build();
         checkSizes(key, delta);
-        // An op id, so that a create applied at the backups just before its primary failed, and retried at
-        // the promoted one, is recognised as this create rather than refused as an existing session.
-        long opId = ThreadLocalRandom.current().nextLong() | 1;
         CommitReply reply = node.callPrimary(key,
                 tid -> new CommitRequest(tid, key, CommitKind.CREATE, 0, delta, 0, opId, null, 0), CommitReply.class);
         return switch (reply.status()) {

@@ -31,6 +31,15 @@ public interface SessionStore {
     SessionRecord create(String id, SessionDelta initial);
 
     /**
+     * As {@link #create(String, SessionDelta)}, under a caller-chosen op id (non-zero). An adapter that
+     * retries a create whose outcome it does not know (the grid answered {@link GridUnavailableException}
+     * while its primary failed) passes the same op id again: if the first attempt was stored, the retry
+     * returns that record instead of throwing {@link SessionExistsException}, which stays the answer for a
+     * session someone else created under the id.
+     */
+    SessionRecord create(String id, SessionDelta initial, long opId);
+
+    /**
      * The current record of a session, or null if it does not exist or was invalidated.
      *
      * @param known the record this node already holds (null: none); returned as is when still current,

@@ -55,6 +55,16 @@ class RetriedCommitTest {
             SessionRecord found = b.store("localhost/app").find("retried-create-1", null);
             assertNotNull(found);
             assertEquals(first.version(), found.version());
+
+            // The same through the adapters' API: the op id is the caller's.
+            SessionStore viaA = a.store("localhost/app");
+            SessionDelta initial = SessionDelta.builder().set("counter", new byte[] {1}).build();
+            SessionRecord made = viaA.create("retried-create-2", initial, 4242);
+            SessionRecord again2 = b.store("localhost/app").create("retried-create-2", initial, 4242);
+            assertEquals(made.version(), again2.version());
+            assertEquals(List.of("counter"), List.copyOf(again2.attributes().keySet()));
+            org.junit.jupiter.api.Assertions.assertThrows(SessionExistsException.class,
+                    () -> b.store("localhost/app").create("retried-create-2", initial, 4243));
         }
     }
 }
