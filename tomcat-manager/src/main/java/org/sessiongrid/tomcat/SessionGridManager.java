@@ -26,6 +26,7 @@ import org.sessiongrid.grid.SessionExistsException;
 import org.sessiongrid.grid.SessionGoneException;
 import org.sessiongrid.grid.SessionGrid;
 import org.sessiongrid.grid.SessionLock;
+import org.sessiongrid.grid.SessionOwners;
 import org.sessiongrid.grid.SessionStore;
 import org.sessiongrid.placement.SegmentHash;
 import org.sessiongrid.session.SessionDelta;
@@ -684,6 +685,47 @@ public class SessionGridManager extends ManagerBase implements DistributedManage
         SessionGrid g = grid;
         Topology t = g == null ? null : g.topology();
         return t != null && t.phase() == Phase.NONE && t.readTable().members().size() == g.members().size();
+    }
+
+    /**
+     * Where a session of this webapp lives under the installed topology: its owners' member names,
+     * primary first ({@code "n1,n2,n3"}). An operation of the Manager MBean (Tomcat describes this
+     * manager by introspection), so a JMX console or a webapp without SessionGrid classes can show it.
+     * The session need not exist: the answer is where a session with this id lives or would live.
+     *
+     * @param sessionId the session id, with or without its route suffix ({@code ".node1"})
+     * @return "primary,backup1,backup2"; empty while the manager is stopped or before the grid has
+     *         installed its first topology
+     * @throws IllegalArgumentException if {@code sessionId} is null or blank
+     */
+    public String getSessionOwners(String sessionId) {
+        if (sessionId == null || sessionId.isBlank()) {
+            throw new IllegalArgumentException("getSessionOwners needs a session id, got '" + sessionId + "'");
+        }
+        SessionStore s = store;
+        if (s == null) {
+            return "";
+        }
+        SessionOwners o = s.owners(sessionId);
+        if (o.primary() == null) {
+            return "";
+        }
+        List<String> owners = new ArrayList<>(o.backups().size() + 1);
+        owners.add(o.primary());
+        owners.addAll(o.backups());
+        return String.join(",", owners);
+    }
+
+    /**
+     * The grid member this webapp's sessions live on, for status pages and tools in the same JVM
+     * ({@link SessionGrid#metrics()}, {@link SessionGrid#topology()}, ...). It is shared with the
+     * other SessionGrid webapps of this cluster in the JVM and belongs to the managers: callers
+     * must not release or stop it. Not a JMX attribute (its type is not one JMX can carry).
+     *
+     * @return the grid while the manager is started, else null
+     */
+    public SessionGrid getGrid() {
+        return grid;
     }
 
     // ---- DistributedManager -----------------------------------------------------------------------

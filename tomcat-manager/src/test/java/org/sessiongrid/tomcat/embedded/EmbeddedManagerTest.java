@@ -4,17 +4,23 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.lang.management.ManagementFactory;
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
+
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
 
 import org.apache.catalina.LifecycleState;
 import org.junit.jupiter.api.AfterAll;
@@ -25,6 +31,7 @@ import org.sessiongrid.codec.AttributeCodec;
 import org.sessiongrid.codec.DeserializationPolicy;
 import org.sessiongrid.grid.GridConfig;
 import org.sessiongrid.grid.SessionGrid;
+import org.sessiongrid.grid.SessionOwners;
 import org.sessiongrid.grid.SessionStore;
 import org.sessiongrid.session.SessionDelta;
 import org.sessiongrid.session.SessionRecord;
@@ -128,6 +135,45 @@ class EmbeddedManagerTest {
         assertEquals(before + 2, manager.getActiveSessionsFull());
         assertTrue(manager.getSessionIdsFull().contains(elsewhere), manager.getSessionIdsFull().toString());
         assertTrue(manager.getSessionIdsFull().contains(u.sessionId), manager.getSessionIdsFull().toString());
+    }
+
+    @Test
+    void sessionOwnersAreAnOperationOfTheManagerMBean() throws Exception {
+        // The /shop webapp: another test of this class starts and destroys a second Tomcat with an
+        // /app context, whose MBean has the same name as ours and takes it along when it goes.
+        WebUser u = new WebUser("owners");
+        assertTrue(u.get(tomcat.url("/shop", "/counter")).body().startsWith("counter=1 "));
+        SessionGridManager manager = (SessionGridManager) ((org.apache.catalina.Context) tomcat.tomcat.getHost()
+                .findChild("/shop")).getManager();
+        MBeanServer mbs = ManagementFactory.getPlatformMBeanServer();
+        ObjectName name = manager.getObjectName();
+        assertNotNull(name, "the manager is registered with JMX");
+        String[] signature = {String.class.getName()};
+        assertTrue(Arrays.stream(mbs.getMBeanInfo(name).getOperations()).anyMatch(o -> o.getName().equals("getSessionOwners")
+                && o.getSignature().length == 1 && o.getSignature()[0].getType().equals(String.class.getName())),
+                "getSessionOwners(String) is an operation of " + name);
+
+        // Both members on the same settled topology, so that they agree on the owners.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!manager.isTopologyStable() || manager.getTopologyId() != peer.topologyId()) {
+            assertTrue(System.nanoTime() < deadline, "the two members never settled on one topology");
+            Thread.sleep(20);
+        }
+        // What a JMX console gets: the owners the other member computes, primary first.
+        SessionOwners expected = peer.store("localhost/shop").owners(u.sessionId);
+        List<String> members = new ArrayList<>();
+        members.add(expected.primary());
+        members.addAll(expected.backups());
+        String owners = (String) mbs.invoke(name, "getSessionOwners", new Object[] {u.sessionId}, signature);
+        assertEquals(String.join(",", members), owners);
+        // Two members and numOwners=3: both hold the session.
+        assertEquals(Set.of("tomcat", "peer"), Set.of(owners.split(",")));
+        // A route suffix (a cookie from a farm with jvmRoutes) names the same session.
+        assertEquals(owners, manager.getSessionOwners(u.sessionId + ".tomcat"));
+        assertThrows(IllegalArgumentException.class, () -> manager.getSessionOwners(" "));
+
+        assertNotNull(manager.getGrid());
+        assertEquals("tomcat", manager.getGrid().memberName());
     }
 
     @Test
