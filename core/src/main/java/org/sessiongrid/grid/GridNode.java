@@ -646,7 +646,8 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
             catchingUp.set(false);
             return;
         }
-        transport.request(coord, new TopologyQuery(), config.remoteTimeout()).whenComplete((r, e) -> {
+        // Installing waits for commits in progress: never on the JGroups thread that delivers the reply.
+        transport.request(coord, new TopologyQuery(), config.remoteTimeout()).whenCompleteAsync((r, e) -> {
             try {
                 if (r instanceof TopologyStatus s && s.topology() != null && s.topology().id() > installed.id()) {
                     LOG.info("{} was behind (topology {}, others at {}): installed topology {} from {}", self(),
@@ -656,7 +657,7 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
             } finally {
                 catchingUp.set(false);
             }
-        });
+        }, background);
     }
 
     /** Tells the members that hold a copy of a session that it changed. */

@@ -426,7 +426,7 @@ public final class Replicator {
                 r = await(transport.request(backups.get(i), new ReplicateRequest(t.id(), RecordChanges.whole(next)),
                         remoteTimeout), backups.get(i));
             }
-            if (r == null || (r instanceof ReplicateReply rr2 && rr2.applied())) {
+            if (r instanceof ReplicateReply rr2 && rr2.applied()) {
                 continue;
             }
             if (failure == null) {
@@ -439,7 +439,13 @@ public final class Replicator {
         return failure;
     }
 
-    /** The reply, or null if the member left (it is no longer a live owner, so it need not apply). */
+    /**
+     * The reply; a {@link Retry} if the member left this member's view meanwhile. A backup that
+     * leaves is not skipped: it may have crashed (the next topology drops it, and the retry goes
+     * through without it), but it may as well sit on the other side of a partition, still alive and
+     * about to serve, and a change acknowledged without it could then vanish or be done twice (an
+     * expiry announced on both sides).
+     */
     private GridMessage await(CompletableFuture<GridMessage> f, Member from) {
         try {
             return f.get(remoteTimeout + 1_000, TimeUnit.MILLISECONDS);
@@ -448,7 +454,7 @@ public final class Replicator {
             return new Failure("interrupted");
         } catch (ExecutionException | CompletionException e) {
             if (e.getCause() instanceof MemberGoneException) {
-                return null;
+                return new Retry(topology.id());
             }
             return new Failure(from + ": " + e.getCause());
         } catch (TimeoutException e) {
