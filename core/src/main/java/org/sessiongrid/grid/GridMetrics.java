@@ -172,4 +172,20 @@ final class GridMetrics implements GridMetricsMXBean {
     public long getRetries() {
         return stats().retries();
     }
+
+    @Override
+    public String sessionOwners(String sessionId) {
+        if (sessionId == null || sessionId.isBlank()) {
+            throw new IllegalArgumentException("sessionOwners needs a session id");
+        }
+        // Placement depends on the id only, so any namespace gives the same owners.
+        SessionOwners o = new GridSessionStore(node, "").owners(sessionId);
+        if (o.primary() == null) {
+            return "";
+        }
+        List<String> all = new java.util.ArrayList<>();
+        all.add(o.primary());
+        all.addAll(o.backups());
+        return String.join(",", all);
+    }
 }

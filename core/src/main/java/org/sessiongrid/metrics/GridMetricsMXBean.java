@@ -66,4 +66,11 @@ public interface GridMetricsMXBean {
     long getCommits();
 
     long getRetries();
+
+    /**
+     * Where a session lives under this member's topology: {@code "primary,backup1,backup2"} (empty when
+     * this member has no topology). A JMX operation, so monitoring tools and webapps can show it. The
+     * placement depends on the session id alone (a {@code .route} suffix is ignored), not on the webapp.
+     */
+    String sessionOwners(String sessionId);
 }

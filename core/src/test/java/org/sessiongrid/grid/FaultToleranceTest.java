@@ -131,6 +131,16 @@ class FaultToleranceTest {
             assertEquals(1024, primarySegments);
             ObjectName a = SessionGrid.objectName(c.name, "A");
             assertTrue((Long) server.getAttribute(a, "ReplicationLatencyP99Micros") > 0, "replication was measured");
+            // Where a session lives, as an operation: the same answer as the store's, on every member.
+            String id = newId();
+            org.sessiongrid.grid.SessionOwners owners = c.members.get(1).store(NS).owners(id);
+            String expected = owners.primary() + "," + String.join(",", owners.backups());
+            for (SessionGrid g : c.members) {
+                Object answer = server.invoke(SessionGrid.objectName(c.name, g.config().nodeName()), "sessionOwners",
+                        new Object[] {id + ".route"}, new String[] {String.class.getName()});
+                assertEquals(expected, answer);
+            }
+            assertEquals(3, expected.split(",").length);
             c.members.get(0).halt();
             assertTrue(!server.isRegistered(a), "a stopped member unregisters its metrics");
         }
