@@ -573,7 +573,9 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
         if (t == null) {
             return false;
         }
-        long reachable = t.current().members().stream().filter(transport::isInView).count();
+        // Mutual reachability: after a heal JGroups can leave a member with a view that lists others whose
+        // views do not list it; counted by its own view alone it would think itself part of a majority.
+        long reachable = t.current().members().stream().filter(transport::isMutuallyInView).count();
         return reachable * 2 <= t.current().members().size();
     }
 
@@ -839,7 +841,7 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
                 stats.dropped("sender-not-in-view");
                 LOG.debug("{} refused {} from {}: not in this member's view {}", self(), msg.getClass().getSimpleName(),
                         sender, viewMembers());
-                return new Retry(0);
+                return Retry.notInView();
             }
             if (msg instanceof CommitRequest c) {
                 stats.commit(true);

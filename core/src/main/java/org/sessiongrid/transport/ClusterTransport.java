@@ -161,6 +161,7 @@ public final class ClusterTransport implements AutoCloseable {
             m.put(memberOf(a).id(), a);
         }
         addresses = Map.copyOf(m);
+        unseenBy.clear();
         viewListener.accept(view);
     }
 
@@ -191,6 +192,32 @@ public final class ClusterTransport implements AutoCloseable {
 
     public boolean isInView(Member m) {
         return addresses.containsKey(m.id());
+    }
+
+    /**
+     * True if {@code m} is in this member's view and has not recently refused this member as absent
+     * from its own view ({@link GridMessage.Retry#isNotInView()}). A refusal counts until {@code m}
+     * answers anything else, this member's view changes, or {@value #UNSEEN_MILLIS} ms pass.
+     */
+    public boolean isMutuallyInView(Member m) {
+        if (!isInView(m)) {
+            return false;
+        }
+        Long since = unseenBy.get(m.id());
+        return since == null || System.nanoTime() - since > TimeUnit.MILLISECONDS.toNanos(UNSEEN_MILLIS);
+    }
+
+    /** How long a "you are not in my view" answer counts (see {@link #isMutuallyInView}). */
+    static final long UNSEEN_MILLIS = 10_000;
+    /** Members that answered "you are not in my view", with the time of that answer (nanoTime). */
+    private final Map<String, Long> unseenBy = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private void noteReply(Member from, GridMessage reply) {
+        if (reply instanceof GridMessage.Retry r && r.isNotInView()) {
+            unseenBy.put(from.id(), System.nanoTime());
+        } else {
+            unseenBy.remove(from.id());
+        }
     }
 
     /** True if the member with this {@link Member#id()} is in the view. */
@@ -301,7 +328,9 @@ public final class ClusterTransport implements AutoCloseable {
     private GridMessage decodeReply(Member from, Object rsp) {
         byte[] bytes = rsp instanceof byte[] b ? b : null;
         try {
-            return codec.decode(bytes);
+            GridMessage reply = codec.decode(bytes);
+            noteReply(from, reply);
+            return reply;
         } catch (MalformedMessageException e) {
             drops.dropped(e.reason().name().toLowerCase(java.util.Locale.ROOT));
             throw new java.util.concurrent.CompletionException(

@@ -229,6 +229,21 @@ public sealed interface GridMessage {
 
     /** The receiver's topology differs from the sender's: retry once a topology of at least this id is installed. */
     record Retry(long topologyId) implements GridMessage {
+        /**
+         * The id a receiver answers when the sender is not in its view. Below every real topology id, so
+         * a sender that does not look at it simply retries.
+         */
+        public static final long NOT_IN_VIEW = -1;
+
+        /** The refusal of a request from a member that is not in the receiver's view. */
+        public static Retry notInView() {
+            return new Retry(NOT_IN_VIEW);
+        }
+
+        /** True if the receiver refused because the sender is not in its view. */
+        public boolean isNotInView() {
+            return topologyId == NOT_IN_VIEW;
+        }
     }
 
     /** Done, nothing to report. */
