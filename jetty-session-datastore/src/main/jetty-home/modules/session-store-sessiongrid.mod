@@ -3,6 +3,8 @@
 [description]
 Keeps HTTP sessions in the memory of the farm itself: every session on a primary and two backups
 (SessionGrid over JGroups). Set at least sessiongrid.clusterName; see the ini template for every setting.
+Its jars come with the SessionGrid distribution: copy its jetty/ directory over $JETTY_BASE (they go to
+lib/sessiongrid/) before --add-modules, which otherwise stops with "Unable to create ...jar".
 
 [tags]
 session
@@ -18,18 +20,25 @@ session-cache-hash
 session-cache-null
 
 [files]
-maven://org.jgroups/jgroups/${sessiongrid.jgroups.version}|lib/sessiongrid/jgroups-${sessiongrid.jgroups.version}.jar
-maven://org.sessiongrid/sessiongrid-jgroups-config/${sessiongrid.version}|lib/sessiongrid/sessiongrid-jgroups-config-${sessiongrid.version}.jar
-maven://org.sessiongrid/sessiongrid-core/${sessiongrid.version}|lib/sessiongrid/sessiongrid-core-${sessiongrid.version}.jar
-maven://org.sessiongrid/sessiongrid-jetty/${sessiongrid.version}|lib/sessiongrid/sessiongrid-jetty-${sessiongrid.version}.jar
+## Not downloaded: the SessionGrid distribution lays these out under $JETTY_BASE/lib/sessiongrid/
+## (jetty/lib/sessiongrid/ in the archive), and start.jar checks that they are there.
+lib/sessiongrid/
+lib/sessiongrid/sessiongrid-jetty-${sessiongrid.version}.jar
+lib/sessiongrid/sessiongrid-core-${sessiongrid.version}.jar
+lib/sessiongrid/sessiongrid-jgroups-config-${sessiongrid.version}.jar
+lib/sessiongrid/jgroups-${sessiongrid.jgroups.version}.jar
 
 [lib]
-lib/sessiongrid/*.jar
+lib/sessiongrid/sessiongrid-jetty-${sessiongrid.version}.jar
+lib/sessiongrid/sessiongrid-core-${sessiongrid.version}.jar
+lib/sessiongrid/sessiongrid-jgroups-config-${sessiongrid.version}.jar
+lib/sessiongrid/jgroups-${sessiongrid.jgroups.version}.jar
 
 [xml]
 etc/sessions/sessiongrid/session-store.xml
 
 [ini]
+## The versions of the jars in lib/sessiongrid/ (the distribution's; JettyHomeModuleTest checks them).
 sessiongrid.version?=0.1.0-SNAPSHOT
 sessiongrid.jgroups.version?=5.5.7.Final
 ## Webapps must not see (or load their own copy of) SessionGrid and JGroups.

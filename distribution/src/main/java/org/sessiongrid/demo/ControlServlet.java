@@ -125,6 +125,7 @@ public final class ControlServlet extends HttpServlet {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("balancer", "http://localhost:" + port + "/app/");
         out.put("mode", farm.mode().label());
+        out.put("container", farm.container().label().toLowerCase(java.util.Locale.ROOT));
         List<Object> nodeList = new ArrayList<>();
         long topologyId = 0;
         int numSegments = 0;

@@ -18,12 +18,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The demo farm: three Tomcat nodes with SessionGrid (child JVMs, {@link org.sessiongrid.demo.node.DemoNode})
- * behind a load balancer on http://localhost:8080, which also serves the demo's controls and status
- * under {@code /demo}. Ctrl-C stops every process it started.
+ * The demo farm: three Tomcat nodes with SessionGrid (child JVMs, {@link org.sessiongrid.demo.node.DemoNode};
+ * with {@code --jetty} Jetty 12 nodes, {@link org.sessiongrid.demo.node.JettyDemoNode}) behind a load
+ * balancer on http://localhost:8080, which also serves the demo's controls and status under
+ * {@code /demo}. Ctrl-C stops every process it started.
  *
  * <pre>
- * java ... org.sessiongrid.demo.DemoFarm [--port 8080] [--nodes 3] [--mode sticky|round-robin] [--work DIR]
+ * java ... org.sessiongrid.demo.DemoFarm [--port 8080] [--nodes 3] [--mode sticky|round-robin] [--jetty] [--work DIR]
  * </pre>
  *
  * <p>Needs the system properties {@code sessiongrid.demo.classes} (this module's classes, which hold the
@@ -50,6 +51,7 @@ public final class DemoFarm {
         int port = 8080;
         int nodes = 3;
         Farm.Mode mode = Farm.Mode.STICKY;
+        Farm.Container container = Farm.Container.TOMCAT;
         Path work = Path.of(System.getProperty("java.io.tmpdir"), "sessiongrid-demo-" + ProcessHandle.current().pid());
         for (int i = 0; i < a.size(); i++) {
             String opt = a.get(i);
@@ -58,9 +60,11 @@ public final class DemoFarm {
                 case "--nodes" -> nodes = Integer.parseInt(value(a, ++i, opt));
                 case "--mode" -> mode = Farm.Mode.parse(value(a, ++i, opt));
                 case "--work" -> work = Path.of(value(a, ++i, opt));
-                case "--jetty" -> fail("Jetty nodes are not part of the demo yet: run it without --jetty (Tomcat nodes).");
+                case "--jetty" -> container = Farm.Container.JETTY;
                 case "--help", "-h" -> {
-                    System.out.println("usage: DemoFarm [--port 8080] [--nodes 3] [--mode sticky|round-robin] [--work DIR]");
+                    System.out.println("usage: DemoFarm [--port 8080] [--nodes 3] [--mode sticky|round-robin] [--jetty]"
+                            + " [--work DIR]\n  --jetty: Jetty 12 nodes instead of Tomcat 11 nodes"
+                            + " (through Maven: -Ddemo.args=--jetty)");
                     return;
                 }
                 default -> fail("unknown option '" + opt + "'; try --help");
@@ -77,9 +81,9 @@ public final class DemoFarm {
             fail("class path file " + cpFile + " is missing: run the demo through Maven (mvn -Pdemo ... verify), "
                     + "which writes it");
         }
-        List<String> nodeCp = nodeClasspath(classes, Files.readString(cpFile).trim());
+        List<String> nodeCp = nodeClasspath(container, classes, Files.readString(cpFile).trim());
 
-        Farm farm = new Farm(work, nodeCp, classes.resolve("sample-webapp").toString(), mode);
+        Farm farm = new Farm(work, container, nodeCp, classes.resolve("sample-webapp").toString(), mode);
         Server server = new Server();
         CountDownLatch stopped = new CountDownLatch(1);
         // Ctrl-C (or SIGTERM): stop the balancer, then every node by PID.
@@ -122,7 +126,8 @@ public final class DemoFarm {
         port = connector.getLocalPort();
 
         PrintStream out = System.out;
-        out.println("SessionGrid demo farm: starting " + nodes + " Tomcat nodes (logs in " + work + ") ...");
+        out.println("SessionGrid demo farm: starting " + nodes + " " + container.label() + " nodes (logs in " + work
+                + ") ...");
         List<Farm.Node> started = new ArrayList<>();
         for (int i = 1; i <= nodes; i++) {
             started.add(farm.start("n" + i));
@@ -138,6 +143,8 @@ public final class DemoFarm {
         out.println("  status (JSON)      http://localhost:" + port + "/demo/status    (table: /demo/status.txt,"
                 + " or bin/sessiongrid status)");
         out.println("  balancer mode      " + farm.mode().label() + "  (switch on the page)");
+        out.println("  nodes              " + container.label() + (container == Farm.Container.TOMCAT
+                ? "  (Jetty nodes: -Ddemo.args=--jetty)" : ""));
         out.println();
         out.println("Try: press \"+1\" a few times and note which node served you; press \"kill -9\" on that node:");
         out.println("     the next \"+1\" is served by another node and the counter carries on. \"start\" brings the");
@@ -169,15 +176,20 @@ public final class DemoFarm {
     }
 
     /**
-     * The nodes' class path: this module's classes and its dependencies without Jetty and the servlet
-     * API jar Jetty brings (Tomcat has its own servlet API; two copies would clash).
+     * The nodes' class path: this module's classes and its dependencies without the other container.
+     * Tomcat nodes get no Jetty, no SessionGrid Jetty store and not the servlet API jar Jetty brings
+     * (Tomcat has its own servlet API; two copies would clash); Jetty nodes get no Tomcat and no
+     * SessionGrid Tomcat manager.
      */
-    static List<String> nodeClasspath(Path classes, String dependencyClasspath) {
+    static List<String> nodeClasspath(Farm.Container container, Path classes, String dependencyClasspath) {
         List<String> cp = new ArrayList<>();
         cp.add(classes.toString());
         for (String e : dependencyClasspath.split(File.pathSeparator)) {
             String file = Path.of(e).getFileName().toString();
-            if (!file.startsWith("jetty-") && !file.startsWith("jakarta.servlet-api")) {
+            boolean jettyOnly = file.startsWith("jetty-") || file.startsWith("jakarta.servlet-api")
+                    || file.startsWith("sessiongrid-jetty");
+            boolean tomcatOnly = file.startsWith("tomcat-") || file.startsWith("sessiongrid-tomcat");
+            if (container == Farm.Container.TOMCAT ? !jettyOnly : !tomcatOnly) {
                 cp.add(e);
             }
         }

@@ -22,9 +22,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The node processes of the demo farm: starts, kills (kill -9), restarts and adds Tomcat nodes, each a
- * child JVM on 127.0.0.1, and picks the node a request goes to. Every process it starts is stopped by
- * its PID in {@link #close()}.
+ * The node processes of the demo farm: starts, kills (kill -9), restarts and adds Tomcat (or Jetty)
+ * nodes, each a child JVM on 127.0.0.1, and picks the node a request goes to. Every process it starts
+ * is stopped by its PID in {@link #close()}.
  */
 public final class Farm implements AutoCloseable {
 
@@ -35,7 +35,10 @@ public final class Farm implements AutoCloseable {
 
     /** Where a request goes. */
     public enum Mode {
-        /** Follow the route suffix of the session id (the Tomcat manager keeps it naming the primary). */
+        /**
+         * Follow the route suffix of the session id: the Tomcat manager keeps it naming the primary;
+         * Jetty names the node that served the session last.
+         */
         STICKY,
         /** Every request to the next node, whatever its session: the grid serves it from any node. */
         ROUND_ROBIN;
@@ -51,6 +54,24 @@ public final class Farm implements AutoCloseable {
 
         public String label() {
             return this == STICKY ? "sticky" : "round-robin";
+        }
+    }
+
+    /** The container every node of the farm runs (one kind per farm: they share one cluster). */
+    public enum Container {
+        TOMCAT("Tomcat", "org.sessiongrid.demo.node.DemoNode"),
+        JETTY("Jetty", "org.sessiongrid.demo.node.JettyDemoNode");
+
+        private final String label;
+        private final String mainClass;
+
+        Container(String label, String mainClass) {
+            this.label = label;
+            this.mainClass = mainClass;
+        }
+
+        public String label() {
+            return label;
         }
     }
 
@@ -98,6 +119,7 @@ public final class Farm implements AutoCloseable {
     }
 
     private final Path work;
+    private final Container container;
     private final List<String> nodeClasspath;
     private final String webapp;
     private final List<Node> slots = new ArrayList<>();
@@ -105,8 +127,13 @@ public final class Farm implements AutoCloseable {
     private volatile Mode mode;
     private volatile boolean closing;
 
-    public Farm(Path work, List<String> nodeClasspath, String webapp, Mode mode) throws IOException {
+    /**
+     * @param nodeClasspath the node JVMs' class path, for {@code container}'s node class (it must not
+     *                      hold the other container: both bring a servlet API)
+     */
+    public Farm(Path work, Container container, List<String> nodeClasspath, String webapp, Mode mode) throws IOException {
         this.work = Files.createDirectories(work);
+        this.container = container;
         this.nodeClasspath = nodeClasspath;
         this.webapp = webapp;
         this.mode = mode;
@@ -118,6 +145,10 @@ public final class Farm implements AutoCloseable {
 
     public Mode mode() {
         return mode;
+    }
+
+    public Container container() {
+        return container;
     }
 
     public void mode(Mode m) {
@@ -224,7 +255,7 @@ public final class Farm implements AutoCloseable {
                 "-Dsessiongrid.failureDetectionTimeout=3000",
                 // Ctrl-C stops the whole farm: do not wait long to hand segments to nodes also stopping.
                 "-Dsessiongrid.leaveTimeout=5000",
-                "org.sessiongrid.demo.node.DemoNode"));
+                container.mainClass));
         Files.writeString(n.log, "---- starting " + n.name + ": " + String.join(" ", cmd) + System.lineSeparator(),
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         long offset = Files.size(n.log);
@@ -237,7 +268,8 @@ public final class Farm implements AutoCloseable {
         n.state = State.STARTING;
         Process p = pb.start();
         n.process = p;
-        LOG.info("starting {} (pid {}) on http://127.0.0.1:{}, grid port {}", n.name, p.pid(), n.httpPort, n.gridPort);
+        LOG.info("starting {} node {} (pid {}) on http://127.0.0.1:{}, grid port {}", container.label(), n.name, p.pid(),
+                n.httpPort, n.gridPort);
         Thread watcher = new Thread(() -> watch(n, p, ready, offset), "demo-watch-" + n.name);
         watcher.setDaemon(true);
         watcher.start();

@@ -12,8 +12,11 @@ public final class StatusTable {
     @SuppressWarnings("unchecked")
     public static String render(Map<String, Object> s) {
         StringBuilder b = new StringBuilder();
-        b.append("SessionGrid demo farm  ").append(s.get("balancer")).append("  balancer mode: ").append(s.get("mode"))
-                .append('\n');
+        b.append("SessionGrid demo farm  ").append(s.get("balancer")).append("  balancer mode: ").append(s.get("mode"));
+        if (s.get("container") != null) {
+            b.append("  nodes: ").append(s.get("container"));
+        }
+        b.append('\n');
         b.append("topology ").append(s.get("topologyId")).append("  members ").append(s.get("members"))
                 .append("  segments ").append(s.get("numSegments")).append('\n');
         b.append("rebalance: ").append(Boolean.TRUE.equals(s.get("rebalanceInProgress"))

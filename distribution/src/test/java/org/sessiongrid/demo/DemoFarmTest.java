@@ -12,42 +12,57 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The README's run command, as a user meets it: three Tomcat nodes behind the balancer, users with
- * cookies, the node serving them killed with kill -9, their counters carrying on, and nothing left
- * running after the stop.
+ * The README's run command, as a user meets it: three nodes behind the balancer (Tomcat, and Jetty with
+ * {@code -Ddemo.args=--jetty}), users with cookies, the node serving them killed with kill -9, their
+ * counters carrying on, and nothing left running after the stop.
  */
 class DemoFarmTest {
 
     @Test
     @Timeout(240)
     void countersSurviveKillOfTheServingNodeAndStopLeavesNoProcess() throws Exception {
+        killServingNodeThenStop("demo-farm-test", "tomcat");
+    }
+
+    @Test
+    @Timeout(240)
+    void jettyNodesCountersSurviveKillOfTheServingNodeAndStopLeavesNoProcess() throws Exception {
+        killServingNodeThenStop("demo-farm-jetty-test", "jetty", "--jetty");
+    }
+
+    private static void killServingNodeThenStop(String name, String container, String... options) throws Exception {
         List<ProcessHandle> processes;
-        try (DemoProcess demo = DemoProcess.start("demo-farm-test")) {
+        try (DemoProcess demo = DemoProcess.start(name, options)) {
             Map<String, Object> status = demo.status();
+            assertEquals(container, status.get("container"), "the nodes' container: " + status);
             assertEquals(3, ((List<?>) status.get("nodes")).size(), "three nodes: " + status);
             processes = demo.processes();
             assertEquals(4, processes.size(), "launcher + 3 node JVMs: " + processes);
+            // The sample page and the grid figures of the webapp, through the balancer.
+            assertTrue(demo.get("/app/").contains("<title>SessionGrid sample</title>"), "the sample page");
+            assertTrue(demo.get("/app/api/grid").contains("\"TopologyId\""), "the webapp's grid figures");
 
             List<DemoProcess.User> users = new ArrayList<>();
             List<String> servedBy = new ArrayList<>();
             for (int u = 0; u < 4; u++) {
                 DemoProcess.User user = new DemoProcess.User("user" + u);
-                Map<String, Object> last = null;
                 for (int i = 1; i <= 3; i++) {
-                    last = user.increment(demo);
+                    Map<String, Object> last = user.increment(demo);
                     assertEquals((long) i, last.get("counter"), user.name + " increment " + i + ": " + last);
                     if (i > 1) {
-                        // Sticky: the balancer sends the request to the node the session id's route names.
+                        // Sticky: the balancer sends the request to the node the session cookie's route names.
                         assertEquals(servedBy.get(u), last.get("node"), user.name + " was not sent where its route points");
-                        servedBy.set(u, route((String) last.get("sessionId")));
                     } else {
-                        servedBy.add(route((String) last.get("sessionId")));
+                        servedBy.add((String) last.get("node"));
                     }
+                    // The node that served names itself in the cookie's route (Tomcat: the session's
+                    // primary, which created it here; Jetty: its worker name).
+                    assertEquals(last.get("node"), user.cookieRoute(), user.name + "'s cookie route after " + last);
                 }
                 users.add(user);
             }
 
-            // The node user0 is stuck to (its session's primary) dies.
+            // The node user0 is stuck to dies.
             String victim = servedBy.get(0);
             Map<String, Object> killed = demo.control("kill?node=" + victim);
             long victimPid = (Long) killed.get("pid");
@@ -83,9 +98,5 @@ class DemoFarmTest {
         for (ProcessHandle p : processes) {
             DemoProcess.await(() -> "process " + p.pid() + " of the demo is gone", 10, () -> !p.isAlive());
         }
-    }
-
-    private static String route(String sessionId) {
-        return sessionId.substring(sessionId.lastIndexOf('.') + 1);
     }
 }

@@ -38,7 +38,8 @@ final class DemoProcess implements AutoCloseable {
         this.work = work;
     }
 
-    static DemoProcess start(String name) throws Exception {
+    /** @param options further DemoFarm options, as {@code -Ddemo.args} passes them (e.g. {@code --jetty}) */
+    static DemoProcess start(String name, String... options) throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
@@ -52,12 +53,13 @@ final class DemoProcess implements AutoCloseable {
                 cp.add(e);
             }
         }
-        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-                "-XX:+UseSerialGC", "-Djava.net.preferIPv4Stack=true",
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-XX:+UseSerialGC", "-Djava.net.preferIPv4Stack=true",
                 "-Djava.util.logging.SimpleFormatter.format=%1$tT %4$s %5$s%6$s%n",
                 "-Dsessiongrid.demo.classes=" + classes, "-Dsessiongrid.demo.classpathFile=" + cpFile,
                 "-cp", String.join(File.pathSeparator, cp), "org.sessiongrid.demo.DemoFarm", "--port",
-                String.valueOf(port), "--work", work.toString());
+                String.valueOf(port), "--work", work.toString()));
+        cmd.addAll(List.of(options));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         DemoProcess d = new DemoProcess(port, p, work);
         Thread pump = new Thread(() -> {
@@ -92,6 +94,16 @@ final class DemoProcess implements AutoCloseable {
 
     String output() {
         return output.toString();
+    }
+
+    /** GET of a path through the balancer, as a client without cookies; fails on anything but 200. */
+    String get(String path) throws IOException, InterruptedException {
+        HttpResponse<String> r = User.CONTROL.send(HttpRequest.newBuilder(URI.create(url(path)))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new AssertionError("GET " + path + " answered " + r.statusCode() + ": " + r.body());
+        }
+        return r.body();
     }
 
     /** The farm's status JSON. */
@@ -161,6 +173,16 @@ final class DemoProcess implements AutoCloseable {
 
         User(String name) {
             this.name = name;
+        }
+
+        /**
+         * The route at the end of the session cookie the user holds ({@code ID.n2} -> n2), the one the
+         * sticky balancer follows; null without a cookie.
+         */
+        String cookieRoute() {
+            return ((CookieManager) http.cookieHandler().orElseThrow()).getCookieStore().getCookies().stream()
+                    .filter(c -> c.getName().equals("JSESSIONID")).map(c -> c.getValue())
+                    .map(v -> v.substring(v.lastIndexOf('.') + 1)).findFirst().orElse(null);
         }
 
         /** POST /app/api/counter: {node, sessionId, counter}; fails on anything but 200. */

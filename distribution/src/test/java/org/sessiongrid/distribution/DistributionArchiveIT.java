@@ -9,6 +9,8 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.zip.GZIPInputStream;
@@ -41,25 +43,53 @@ class DistributionArchiveIT {
             "samples/sessiongrid-sample.war", "bin/sessiongrid", "lib/sessiongrid-cli-" + V + ".jar"}) {
             assertTrue(tar.containsKey(ROOT + f), "missing " + f + " in the archive; it holds " + tar.keySet());
         }
-        // The Jetty module's [files] name the jars it expects in lib/sessiongrid: they must be there,
-        // or start.jar would try to download them.
+        // The stacks a farm can use, not the in-JVM one of the project's tests.
+        assertTrue(tar.keySet().stream().noneMatch(n -> n.startsWith(ROOT + "stacks/test-loopback")),
+                "test-loopback.xml is for tests only: " + tar.keySet());
+
+        // Copied over $JETTY_BASE, the module finds every jar it puts on the server class path in
+        // lib/sessiongrid/ (start.jar downloads nothing): each [lib] line, with the versions its own
+        // [ini] defaults give, names a jar of the archive.
         String mod = new String(tar.get(ROOT + "jetty/modules/session-store-sessiongrid.mod"), StandardCharsets.UTF_8);
-        for (String line : mod.split("\n")) {
-            if (line.startsWith("maven://")) {
-                String file = line.substring(line.indexOf('|') + 1).trim()
-                        .replace("${sessiongrid.version}", V).replace("${sessiongrid.jgroups.version}", jgroupsVersion(tar));
-                assertTrue(tar.containsKey(ROOT + "jetty/" + file), "the Jetty module expects " + file);
+        assertTrue(!mod.contains("maven://"), "the module would download jars:\n" + mod);
+        Map<String, String> defaults = new TreeMap<>();
+        for (String line : section(mod, "ini")) {
+            int eq = line.indexOf("?=");
+            if (eq > 0) {
+                defaults.put(line.substring(0, eq).trim(), line.substring(eq + 2).trim());
             }
         }
+        List<String> libs = section(mod, "lib");
+        assertTrue(libs.size() >= 4, "the module's [lib] section: " + libs);
+        for (String lib : libs) {
+            String file = lib;
+            for (Map.Entry<String, String> d : defaults.entrySet()) {
+                file = file.replace("${" + d.getKey() + "}", d.getValue());
+            }
+            assertTrue(file.startsWith("lib/sessiongrid/") && tar.containsKey(ROOT + "jetty/" + file),
+                    "the Jetty module expects " + file + " (from " + lib + "); jetty/ holds "
+                            + tar.keySet().stream().filter(n -> n.startsWith(ROOT + "jetty/")).toList());
+        }
+        assertEquals(V, defaults.get("sessiongrid.version"), "the module's default version is the archive's");
         String context = new String(tar.get(ROOT + "tomcat/conf/context.xml"), StandardCharsets.UTF_8);
         assertTrue(context.contains("<Manager className=\"org.sessiongrid.tomcat.SessionGridManager\""), context);
         String script = new String(tar.get(ROOT + "bin/sessiongrid"), StandardCharsets.UTF_8);
         assertTrue(script.startsWith("#!/bin/sh") && script.contains("VERSION=\"" + V + "\""), script);
     }
 
-    private static String jgroupsVersion(Map<String, byte[]> tar) {
-        return tar.keySet().stream().filter(n -> n.contains("jetty/lib/sessiongrid/jgroups-")).findFirst()
-                .map(n -> n.substring(n.lastIndexOf("jgroups-") + 8, n.length() - 4)).orElse("?");
+    /** The non-comment lines of a section ({@code [name]}) of a Jetty module file. */
+    private static List<String> section(String mod, String name) {
+        List<String> lines = new ArrayList<>();
+        boolean in = false;
+        for (String line : mod.split("\n")) {
+            String l = line.trim();
+            if (l.startsWith("[") && l.endsWith("]")) {
+                in = l.equals("[" + name + "]");
+            } else if (in && !l.isEmpty() && !l.startsWith("#")) {
+                lines.add(l);
+            }
+        }
+        return lines;
     }
 
     /** A small ustar reader: enough for our archive (regular files, no long names). */

@@ -1,20 +1,18 @@
 package org.sessiongrid.demo.node;
 
 import java.io.File;
-import java.lang.reflect.Field;
-import java.util.function.Supplier;
 
 import org.apache.catalina.Context;
 import org.apache.catalina.LifecycleState;
 import org.apache.catalina.Wrapper;
 import org.apache.catalina.startup.Tomcat;
-import org.sessiongrid.grid.SessionGrid;
 import org.sessiongrid.tomcat.SessionGridManager;
 
 /**
- * One node of the demo farm: an embedded Tomcat 11 on 127.0.0.1 whose sample webapp ({@code /app})
- * keeps its sessions in SessionGrid, exactly as the {@code <Manager>} line of a real Tomcat would, plus
- * the node's status at {@code /app/sg/status}. Prints {@code READY <name>} once serving.
+ * One Tomcat node of the demo farm ({@link JettyDemoNode} is the Jetty one): an embedded Tomcat 11 on
+ * 127.0.0.1 whose sample webapp ({@code /app}) keeps its sessions in SessionGrid, exactly as the
+ * {@code <Manager>} line of a real Tomcat would, plus the node's status at {@code /app/sg/status}.
+ * Prints {@code READY <name>} once serving.
  *
  * <p>System properties: {@code sg.node.name} (jvmRoute and member name), {@code sg.node.port},
  * {@code sg.node.webapp} (docBase), {@code sg.node.work}, {@code sg.parent.pid} (the launcher: the
@@ -23,30 +21,32 @@ import org.sessiongrid.tomcat.SessionGridManager;
  */
 public final class DemoNode {
 
-    /** The cluster every demo node joins. */
-    public static final String CLUSTER = "sessiongrid-demo";
+    /** The grid namespace of the sample webapp: host + context path, as the Tomcat manager names it. */
+    static final String NAMESPACE = "localhost/app";
 
     private DemoNode() {
     }
 
     public static void main(String[] args) throws Exception {
-        String name = required("sg.node.name");
+        String name = NodeProcess.required("sg.node.name");
         Tomcat tomcat = new Tomcat();
-        tomcat.setBaseDir(new File(required("sg.node.work"), name).getAbsolutePath());
-        tomcat.setPort(Integer.parseInt(required("sg.node.port")));
+        tomcat.setBaseDir(new File(NodeProcess.required("sg.node.work"), name).getAbsolutePath());
+        tomcat.setPort(Integer.parseInt(NodeProcess.required("sg.node.port")));
         tomcat.getConnector().setProperty("address", "127.0.0.1");
         tomcat.getEngine().setJvmRoute(name);
         tomcat.setAddDefaultWebXmlToWebapp(false);
-        Context ctx = tomcat.addWebapp("/app", required("sg.node.webapp"));
+        Context ctx = tomcat.addWebapp("/app", NodeProcess.required("sg.node.webapp"));
 
         // The same settings a user writes on the <Manager> line; bindPort, initialHosts etc. come
         // from the sessiongrid.* system properties the launcher passes.
         SessionGridManager manager = new SessionGridManager();
-        manager.setClusterName(CLUSTER);
+        manager.setClusterName(NodeProcess.CLUSTER);
         manager.setStack("tcp");
         ctx.setManager(manager);
 
-        Wrapper status = Tomcat.addServlet(ctx, "sg-status", new StatusServlet(name, gridOf(manager)));
+        // The namespace follows the manager's rule (host + context path); a session's owners depend on
+        // its id only, so the status stays right even if that rule changed.
+        Wrapper status = Tomcat.addServlet(ctx, "sg-status", new StatusServlet(name, manager::getGrid, () -> NAMESPACE));
         status.addMapping("/sg/status");
 
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -57,7 +57,7 @@ public final class DemoNode {
                 System.err.println("node " + name + " did not stop cleanly: " + e);
             }
         }, "demo-node-shutdown"));
-        watchParent();
+        NodeProcess.watchParent();
         tomcat.start();
         if (ctx.getState() != LifecycleState.STARTED) {
             System.out.println("FAILED " + name + ": the sample webapp did not start (state " + ctx.getState()
@@ -66,43 +66,5 @@ public final class DemoNode {
         }
         System.out.println("READY " + name + " pid=" + ProcessHandle.current().pid());
         tomcat.getServer().await();
-    }
-
-    /**
-     * The manager's grid, for the status servlet. SessionGridManager has no public accessor yet
-     * (requested in core-requests.md); the demo reads the field, and the status servlet answers
-     * "unavailable" if that ever fails rather than breaking the node.
-     */
-    private static Supplier<SessionGrid> gridOf(SessionGridManager manager) {
-        return () -> {
-            try {
-                Field f = SessionGridManager.class.getDeclaredField("grid");
-                f.setAccessible(true);
-                return (SessionGrid) f.get(manager);
-            } catch (ReflectiveOperationException | RuntimeException e) {
-                return null;
-            }
-        };
-    }
-
-    /** Exits when the launcher is gone (killed without its shutdown hook running). */
-    private static void watchParent() {
-        String pid = System.getProperty("sg.parent.pid");
-        if (pid == null) {
-            return;
-        }
-        ProcessHandle.of(Long.parseLong(pid)).ifPresentOrElse(parent -> parent.onExit().thenRun(() -> {
-            System.out.println("launcher " + pid + " is gone: stopping");
-            System.exit(0);
-        }), () -> System.exit(0));
-    }
-
-    private static String required(String key) {
-        String v = System.getProperty(key);
-        if (v == null || v.isBlank()) {
-            throw new IllegalStateException("system property " + key + " is not set: DemoNode is started by "
-                    + "org.sessiongrid.demo.DemoFarm, which sets it");
-        }
-        return v;
     }
 }

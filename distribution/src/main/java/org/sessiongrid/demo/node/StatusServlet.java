@@ -22,15 +22,18 @@ import org.sessiongrid.topology.Topology;
 final class StatusServlet extends HttpServlet {
 
     private static final long serialVersionUID = 1L;
-    /** The namespace of the sample webapp: host + context path, as the Tomcat manager names it. */
-    static final String NAMESPACE = "localhost/app";
-
     private final String name;
     private final transient Supplier<SessionGrid> grid;
+    private final transient Supplier<String> namespace;
 
-    StatusServlet(String name, Supplier<SessionGrid> grid) {
+    /**
+     * @param grid      the node's grid member, null while the webapp is stopped
+     * @param namespace the sample webapp's grid namespace (the container adapter names it)
+     */
+    StatusServlet(String name, Supplier<SessionGrid> grid, Supplier<String> namespace) {
         this.name = name;
         this.grid = grid;
+        this.namespace = namespace;
     }
 
     @Override
@@ -67,7 +70,7 @@ final class StatusServlet extends HttpServlet {
             String id = req.getParameter("session");
             if (id != null && !id.isBlank()) {
                 try {
-                    SessionOwners o = g.store(NAMESPACE).owners(id);
+                    SessionOwners o = g.store(namespace.get()).owners(id);
                     Map<String, Object> s = new LinkedHashMap<>();
                     s.put("id", id);
                     s.put("segment", o.segment());

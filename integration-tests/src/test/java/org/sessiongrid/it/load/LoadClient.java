@@ -80,6 +80,8 @@ public final class LoadClient implements AutoCloseable {
     private final List<User> users = new ArrayList<>();
     private volatile boolean running;
     private volatile boolean paused;
+    private volatile double readRate;
+    private volatile int payloadBytes;
 
     public LoadClient(History history, Mode mode, Settings settings, Supplier<List<Target>> targets) {
         this.history = history;
@@ -98,6 +100,19 @@ public final class LoadClient implements AutoCloseable {
 
     public History history() {
         return history;
+    }
+
+    /**
+     * The benchmarks' workload (set before {@link #start()}): a regular user with a session sends a READ
+     * ({@code /get}, changes nothing) instead of an increment with probability {@code readRate}, and every
+     * increment also replaces the session's {@code payload} attribute with {@code payloadBytes} random bytes
+     * (0: no payload, the fault matrix's default). The checker judges a READ against the user's last
+     * acknowledged increment, so a stale read shows as a lost increment.
+     */
+    public LoadClient workload(double readRate, int payloadBytes) {
+        this.readRate = readRate;
+        this.payloadBytes = payloadBytes;
+        return this;
     }
 
     /** Starts the workers and the health check. */
@@ -186,7 +201,11 @@ public final class LoadClient implements AutoCloseable {
             u.cookie = null;
             return;
         }
-        send(u, Op.Kind.INC, "/inc", u.cookie);
+        if (u.cookie != null && readRate > 0 && ThreadLocalRandom.current().nextDouble() < readRate) {
+            send(u, Op.Kind.READ, "/get", u.cookie);
+            return;
+        }
+        send(u, Op.Kind.INC, payloadBytes > 0 ? "/inc?pad=" + payloadBytes : "/inc", u.cookie);
     }
 
     /** Two increments of a short-lived session, then abandon it; the next round starts a new one. */

@@ -16,8 +16,9 @@ import jakarta.servlet.http.HttpSession;
  * The webapp of every fault node (Tomcat and Jetty alike: only the Servlet API). Answers are one line
  * the load client parses: {@code <counter> <sessionId without route> <node>}.
  * <ul>
- * <li>{@code /inc[?timeout=S]}: counter += 1 in the session (created if needed; a new session gets
- * maxInactiveInterval S when given) and the new value</li>
+ * <li>{@code /inc[?timeout=S][&pad=N]}: counter += 1 in the session (created if needed; a new session gets
+ * maxInactiveInterval S when given) and the new value; with {@code pad}, the session's {@code payload}
+ * attribute is also replaced by N random bytes (the benchmarks' session size)</li>
  * <li>{@code /get}: the counter without changing anything, or {@code none - <node>} without a session</li>
  * <li>{@code /invalidate}: {@code invalidated <id> <node>}</li>
  * <li>{@code /status}: {@code key=value} lines from this member's SessionGrid MBean (members, topology,
@@ -51,6 +52,12 @@ public class CounterServlet extends HttpServlet {
                 Integer c = (Integer) s.getAttribute("counter");
                 int next = c == null ? 1 : c + 1;
                 s.setAttribute("counter", next);
+                if (req.getParameter("pad") != null) {
+                    // Random, so that no layer can shrink it by compression: the size is what is measured.
+                    byte[] payload = new byte[Integer.parseInt(req.getParameter("pad"))];
+                    java.util.concurrent.ThreadLocalRandom.current().nextBytes(payload);
+                    s.setAttribute("payload", payload);
+                }
                 answer = next + " " + strip(s.getId()) + " " + node();
             }
             case "/get" -> {

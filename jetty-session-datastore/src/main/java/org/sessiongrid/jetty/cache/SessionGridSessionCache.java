@@ -1,11 +1,16 @@
 package org.sessiongrid.jetty.cache;
 
+import java.util.Collections;
+import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.session.DefaultSessionCache;
 import org.eclipse.jetty.session.ManagedSession;
+import org.eclipse.jetty.server.Context;
+import org.eclipse.jetty.server.handler.ContextHandler;
 import org.eclipse.jetty.session.SessionManager;
 import org.eclipse.jetty.util.thread.AutoLock;
 import org.sessiongrid.grid.GridUnavailableException;
@@ -27,6 +32,11 @@ import org.slf4j.LoggerFactory;
  * session API has no hook by which a store could refresh the cache, hence this cache class; with
  * Jetty's plain {@code DefaultSessionCache} a node may serve its older copy after another node
  * changed the session, so use this cache (or {@code NullSessionCache}) with a non-sticky balancer.
+ *
+ * <p>With {@link SessionGridLockingHandler} in front, the sessions a request uses are saved when
+ * its response is first written, before it is committed ({@link #saveBeforeCommit}), so that a
+ * failed save answers 503 instead of Jetty's 200; the copy whose save failed is then dropped when
+ * its last request leaves, never saved later.
  */
 public class SessionGridSessionCache extends DefaultSessionCache {
 
@@ -34,6 +44,14 @@ public class SessionGridSessionCache extends DefaultSessionCache {
 
     /** Copies this cache dropped as stale (here or by a change notice), to tell a drop from a deletion. */
     private final AtomicLong drops = new AtomicLong();
+
+    /**
+     * Copies whose save before the response failed (the client got a 503): never saved afterwards
+     * (not the failed change, nor a new session whose cookie the client never got), and dropped
+     * when their last request leaves, so that the next request loads what the grid holds.
+     */
+    private final Set<ManagedSession> abandoned = Collections.synchronizedSet(
+            Collections.newSetFromMap(new WeakHashMap<>()));
 
     public SessionGridSessionCache(SessionManager manager) {
         super(manager);
@@ -93,7 +111,162 @@ public class SessionGridSessionCache extends DefaultSessionCache {
         if (id.equals(UNAVAILABLE.get())) {
             UNAVAILABLE.remove();
         }
+        if (found != null) {
+            keepIfArrivedInTime(found);
+            registerSave(found);
+        }
         return found;
+    }
+
+    /**
+     * A request that arrived while its session was alive keeps it, even if the grid took longer than
+     * the session's remaining time to produce it (a failover can hold a load for remoteTimeout):
+     * Jetty judges expiry when the load returns and would end the session and start a new one. Only
+     * with {@link SessionGridLockingHandler} in front, which knows when the request arrived.
+     */
+    private void keepIfArrivedInTime(ManagedSession session) {
+        SessionGridLockingHandler.LockScope scope = SessionGridLockingHandler.current();
+        if (scope == null) {
+            return;
+        }
+        try (AutoLock ignored = session.lock()) {
+            long now = System.currentTimeMillis();
+            var data = session.getSessionData();
+            if (session.isValid() && data.isExpiredAt(now) && !data.isExpiredAt(scope.arrivedAt())) {
+                long arrivedBefore = data.getExpiry() - scope.arrivedAt();
+                data.calcAndSetExpiry(now);
+                LOG.info("Session {} expired while the grid produced it for a request that arrived {} ms before its"
+                        + " expiry; the request keeps it", session.getId(), arrivedBefore);
+            }
+        }
+    }
+
+    /** A new session of the request this thread handles: saved before its response is committed. */
+    @Override
+    public void add(String id, ManagedSession session) throws Exception {
+        super.add(id, session);
+        registerSave(session);
+    }
+
+    /**
+     * Registers {@code session} with the request scope of {@link SessionGridLockingHandler} (if it is
+     * in front), so that it is saved before the response is committed, in this context.
+     */
+    private void registerSave(ManagedSession session) {
+        SessionGridLockingHandler.LockScope scope = SessionGridLockingHandler.current();
+        if (scope == null || !(getSessionDataStore() instanceof SessionGridDataStore)) {
+            return;
+        }
+        Context context = ContextHandler.getCurrentContext();
+        scope.saveBeforeCommit(session, () -> {
+            if (context == null) {
+                saveBeforeCommit(session);
+                return;
+            }
+            Exception[] failure = new Exception[1];
+            context.run(() -> {
+                try {
+                    saveBeforeCommit(session);
+                } catch (Exception e) {
+                    failure[0] = e;
+                }
+            });
+            if (failure[0] != null) {
+                throw failure[0];
+            }
+        });
+    }
+
+    /**
+     * Saves {@code session} now if Jetty would save it when the response is committed (valid, changed,
+     * {@code flushOnResponseCommit}), but lets a failure through instead of logging it: called by
+     * {@link SessionGridLockingHandler} before the response is committed, so that the client gets a
+     * 503 rather than a 200 for a change (or a new session) the grid does not hold. A copy whose save
+     * failed is abandoned: it is never saved afterwards and is dropped when its last request leaves.
+     *
+     * @throws Exception the store's failure (the response becomes a 503)
+     */
+    public void saveBeforeCommit(ManagedSession session) throws Exception {
+        try (AutoLock ignored = session.lock()) {
+            if (abandoned.contains(session)) {
+                throw new IllegalStateException("an earlier save of session " + session.getId()
+                        + " by a concurrent request failed; its copy is dropped");
+            }
+            if (!session.isValid() || !session.getSessionData().isDirty() || !isFlushOnResponseCommit()) {
+                return;
+            }
+            session.onSessionPassivation();
+            try {
+                getSessionDataStore().store(session.getId(), session.getSessionData());
+            } catch (Exception e) {
+                abandoned.add(session);
+                throw e;
+            } finally {
+                session.onSessionActivation();
+            }
+        }
+    }
+
+    /** Jetty's save at response commit, skipped for a copy whose save failed ({@link #saveBeforeCommit}). */
+    @Override
+    public void commit(ManagedSession session) throws Exception {
+        if (session != null && abandoned.contains(session)) {
+            return;
+        }
+        super.commit(session);
+    }
+
+    /**
+     * The last request leaving a copy whose save failed drops it instead of saving it: the client
+     * was answered 503 for that change (or never got the new session's cookie).
+     */
+    @Override
+    public void release(ManagedSession session) throws Exception {
+        if (session == null || !abandoned.contains(session)) {
+            super.release(session);
+            return;
+        }
+        try (AutoLock ignored = session.lock()) {
+            session.release();
+            if (session.getRequests() <= 0) {
+                abandoned.remove(session);
+                dropping();
+                session.setResident(false);
+                doDelete(session.getId());
+                LOG.debug("Dropped session {} after its save failed; the next request loads what the grid holds",
+                        session.getId());
+            }
+        }
+    }
+
+    /**
+     * Invalidation: the grid must end the session before the client is told it ended. Jetty runs the
+     * listeners first and only logs a failed delete ("Unable to delete Session"), so the client got
+     * 200 for an invalidation the grid never saw and the session answered again on another node. With
+     * {@link SessionGridLockingHandler} in front, a delete the grid cannot do makes the response a
+     * 503; this node's copy is dropped either way, so the next request reads what the grid holds.
+     */
+    @Override
+    public ManagedSession delete(String id) throws Exception {
+        try {
+            return super.delete(id);
+        } catch (Exception e) {
+            if (gridUnavailable(e)) {
+                SessionGridLockingHandler.LockScope scope = SessionGridLockingHandler.current();
+                if (scope != null) {
+                    scope.fail("session " + id + " could not be invalidated in the grid: " + e.getMessage());
+                }
+                ManagedSession s = doGet(id);
+                if (s != null) {
+                    try (AutoLock ignored = s.lock()) {
+                        dropping();
+                        s.setResident(false);
+                        doDelete(id);
+                    }
+                }
+            }
+            throw e;
+        }
     }
 
     private static boolean gridUnavailable(Throwable e) {

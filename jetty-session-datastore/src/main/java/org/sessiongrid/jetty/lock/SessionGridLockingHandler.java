@@ -1,7 +1,11 @@
 package org.sessiongrid.jetty.lock;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.eclipse.jetty.http.HttpException;
@@ -40,6 +44,16 @@ import org.slf4j.LoggerFactory;
  * whenever a SessionGrid store runs in this JVM. (Without this handler, the SessionGrid session
  * cache still refuses to make a new session under the id of one it could not load, so the
  * request fails with 503 when it asks for its session.)
+ *
+ * <p><b>Saving before the response is committed.</b> Jetty's own flush ({@code flushOnResponseCommit})
+ * runs while the response's headers are being sent and only logs a failed save ("Unable to commit
+ * Session"), so the client got 200, and for a new session a cookie, for a session the grid does not
+ * hold (IT5). This handler passes the application a response whose first write saves the request's
+ * dirty sessions first (the same save, a moment earlier, for sessions of a
+ * {@code SessionGridSessionCache} with {@code flushOnResponseCommit}); if that save fails, the
+ * application's status, headers (the new session's cookie too) and output are replaced by a 503 with
+ * {@code Retry-After}, and the session copy is dropped so that neither the failed change nor a new
+ * session the client never learnt of is saved later.
  */
 public class SessionGridLockingHandler extends Handler.Wrapper {
 
@@ -102,7 +116,7 @@ public class SessionGridLockingHandler extends Handler.Wrapper {
         });
         CURRENT.set(scope);
         try {
-            return next.handle(request, response, callback);
+            return next.handle(request, new SavingResponse(request, response, scope), callback);
         } catch (SessionUnavailable refused) {
             LOG.warn("{} answered 503: {}", request.getHttpURI().getPath(), refused.getMessage());
             if (response.isCommitted()) {
@@ -123,11 +137,19 @@ public class SessionGridLockingHandler extends Handler.Wrapper {
      */
     public static final class LockScope {
         private final String path;
+        private final long arrivedAt = System.currentTimeMillis();
         private final List<Runnable> releases = new ArrayList<>();
+        private final Map<Object, SessionSave> saves = new IdentityHashMap<>();
+        private String failure;
         private boolean closed;
 
         LockScope(String path) {
             this.path = path;
+        }
+
+        /** When the request reached this handler (epoch ms). */
+        public long arrivedAt() {
+            return arrivedAt;
         }
 
         /** The request's decoded path (with the context path). */
@@ -148,6 +170,38 @@ public class SessionGridLockingHandler extends Handler.Wrapper {
             return true;
         }
 
+        /**
+         * Registers the save of a session this request uses, to run before its response is
+         * committed. Registering the same {@code session} again keeps the first registration.
+         */
+        public synchronized void saveBeforeCommit(Object session, SessionSave save) {
+            saves.putIfAbsent(session, save);
+        }
+
+        /**
+         * Records that a session change of this request could not reach the grid (e.g. an
+         * invalidation): its response, unless already committed, becomes a 503.
+         */
+        public synchronized void fail(String reason) {
+            if (failure == null) {
+                failure = reason;
+            }
+        }
+
+        /** Runs the registered saves; the first that fails ends it. */
+        void saveSessions() throws Exception {
+            List<SessionSave> toRun;
+            synchronized (this) {
+                if (failure != null) {
+                    throw new IllegalStateException(failure);
+                }
+                toRun = List.copyOf(saves.values());
+            }
+            for (SessionSave save : toRun) {
+                save.save();
+            }
+        }
+
         void close() {
             List<Runnable> toRun;
             synchronized (this) {
@@ -166,6 +220,80 @@ public class SessionGridLockingHandler extends Handler.Wrapper {
                             e.toString());
                 }
             }
+        }
+    }
+
+    /** The save of one session of a request, run before its response is committed. */
+    @FunctionalInterface
+    public interface SessionSave {
+        /**
+         * Saves the session if it changed.
+         *
+         * @throws Exception if it could not be saved: the response becomes a 503
+         */
+        void save() throws Exception;
+    }
+
+    /**
+     * The response the application writes to: its first write (the moment Jetty commits the
+     * response) saves the request's sessions first, and turns a failed save into a 503.
+     */
+    private static final class SavingResponse extends Response.Wrapper {
+        private final LockScope scope;
+        /** 0: not saved yet; 1: saved (writes pass through); 2: save failed, 503 sent (writes dropped). */
+        private volatile int state;
+
+        SavingResponse(Request request, Response wrapped, LockScope scope) {
+            super(request, wrapped);
+            this.scope = scope;
+        }
+
+        @Override
+        public void write(boolean last, ByteBuffer content, Callback callback) {
+            if (state == 0) {
+                // Jetty writes a response from one thread at a time, so no lock is needed here.
+                if (isCommitted()) {
+                    state = 1; // committed by a path that does not write (nothing to do but pass on)
+                } else {
+                    try {
+                        scope.saveSessions();
+                        state = 1;
+                    } catch (Exception | SessionUnavailable e) {
+                        state = 2;
+                        answerUnavailable(e, callback);
+                        return;
+                    }
+                }
+            }
+            if (state == 2) {
+                // The application's output after the 503 it does not know of: dropped on purpose.
+                callback.succeeded();
+                return;
+            }
+            super.write(last, content, callback);
+        }
+
+        private void answerUnavailable(Throwable failure, Callback callback) {
+            String reason = reason(failure);
+            LOG.warn("{} answered 503: its session could not be saved before the response: {}",
+                    getRequest().getHttpURI().getPath(), reason);
+            Response out = getWrapped();
+            out.reset(); // status, headers and the new session's cookie: the client must not get them
+            out.setStatus(HttpStatus.SERVICE_UNAVAILABLE_503);
+            out.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
+            out.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+            out.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain;charset=utf-8");
+            byte[] body = ("session not saved, try again: " + reason + "\n").getBytes(StandardCharsets.UTF_8);
+            out.write(true, ByteBuffer.wrap(body), callback);
+        }
+
+        /** The innermost message: Jetty wraps the store's exceptions in its own. */
+        private static String reason(Throwable failure) {
+            Throwable t = failure;
+            while (t.getCause() != null && t.getCause() != t) {
+                t = t.getCause();
+            }
+            return t == failure ? String.valueOf(failure.getMessage()) : failure.getMessage() + ": " + t.getMessage();
         }
     }
 

@@ -24,6 +24,7 @@ import org.eclipse.jetty.util.thread.AutoLock;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Server;
 import org.sessiongrid.grid.GridConfig;
+import org.sessiongrid.grid.GridUnavailableException;
 import org.sessiongrid.grid.LockingMode;
 import org.sessiongrid.grid.SessionListener;
 import org.sessiongrid.grid.SessionLock;
@@ -137,7 +138,7 @@ public class SessionGridDataStore extends AbstractSessionDataStore {
         SessionGrid g = SessionGrid.acquire(config);
         try {
             checkUniqueWorker(g);
-            sessions = g.store(namespace());
+            sessions = storeOf(g.store(namespace()));
             sessions.setListener(new SessionListener() {
                 @Override
                 public void expired(SessionRecord last) {
@@ -160,6 +161,11 @@ public class SessionGridDataStore extends AbstractSessionDataStore {
         }
         LOG.info("SessionGrid store for {} started on member {} of cluster {} ({} members)", namespace(),
                 g.memberName(), config.clusterName(), g.members().size());
+    }
+
+    /** The grid store this store calls; a seam for tests that make the grid fail on purpose. */
+    SessionStore storeOf(SessionStore gridStore) {
+        return gridStore;
     }
 
     /**
@@ -347,7 +353,11 @@ public class SessionGridDataStore extends AbstractSessionDataStore {
 
         if (base != null && !attributesChanged && md.sameExceptAccess(baseMd)
                 && gridMaxInactive(md.maxInactiveMs()) == base.meta().maxInactiveInterval()
-                && now - baseMd.writeTime() < freshnessMillis(md.maxInactiveMs())) {
+                && now - baseMd.writeTime() < freshnessMillis(md.maxInactiveMs())
+                // Other nodes judge expiry from the record until the batched touch arrives: a request
+                // that outlasted much of the timeout (a failover held it) must not leave them a record
+                // that is already, or nearly, expired (the fault matrix's 4 s sessions, 5 s stalls).
+                && (md.maxInactiveMs() <= 0 || jettyExpiry(base) - now >= freshnessMillis(md.maxInactiveMs()))) {
             // Only the access time moved: it reaches the primary batched (accessTimeGranularity)
             // instead of costing a synchronous write per request.
             sessions.touch(id, data.getAccessed());
@@ -415,30 +425,91 @@ public class SessionGridDataStore extends AbstractSessionDataStore {
      * record exists under the id, this node's session is not the user's (Jetty made it because the
      * grid could not produce the user's, or under an id in use): the save fails and this node's copy
      * is marked stale, so that the next request drops it and loads the stored session.
+     *
+     * <p>A create that fails with {@link GridUnavailableException} after the topology changed (its
+     * primary died while it waited for the answer) is tried once more, against the new primary. The
+     * first attempt may have been applied at a backup that is now the primary; the retry then finds
+     * the id taken, and the record is taken for this save's own if it holds exactly what this save
+     * sent (Jetty's metadata, with this save's write time, and every attribute's bytes). The grid's
+     * create has no operation id to tell this apart (see the module README).
      */
     private SessionRecord createNew(String id, SessionData data, SessionDelta.Builder delta) throws Exception {
         delta.creationTime(data.getCreated());
-        try {
-            return sessions.create(id, delta.build());
-        } catch (SessionExistsException e) {
-            SessionRecord current;
+        SessionDelta initial = delta.build();
+        long topologyBefore = sessions.owners(id).topologyId();
+        boolean retry = false;
+        while (true) {
             try {
-                current = sessions.find(id, null);
-            } catch (RuntimeException e2) {
+                return sessions.create(id, initial);
+            } catch (GridUnavailableException e) {
+                if (retry) {
+                    throw e;
+                }
+                long topologyNow = awaitTopologyAfter(id, topologyBefore);
+                if (topologyNow == topologyBefore) {
+                    throw e;
+                }
+                retry = true;
+                LOG.info("First save of new session {} of {} got no answer within remoteTimeout (topology {} -> {});"
+                        + " trying once more against the new primary", id, namespace(), topologyBefore, topologyNow);
+            } catch (SessionExistsException e) {
+                SessionRecord current;
+                try {
+                    current = sessions.find(id, null);
+                } catch (RuntimeException e2) {
+                    throw new UnwriteableSessionDataException(id, _context, new IOException("a session with id " + id
+                            + " already exists in the grid (or did); " + NEVER_OVERWRITES + ": " + e.getMessage(), e));
+                }
+                if (retry && current != null && holdsExactly(current, initial)) {
+                    LOG.info("First save of new session {} of {} had reached the grid before the failover; confirmed"
+                            + " (version {})", id, namespace(), current.version());
+                    return current;
+                }
+                if (current == null) {
+                    // A tombstone (ended moments ago), or the grid still settling after a failover:
+                    // a new session must not be reported saved when the grid holds nothing under it.
+                    throw new UnwriteableSessionDataException(id, _context, new IOException("the grid refuses a new"
+                            + " session with id " + id + " (ended moments ago, or another node's create of it is"
+                            + " not readable yet); " + NEVER_OVERWRITES));
+                }
+                seen.put(data, new Seen(id, current, Map.of(), Map.of(), false));
+                LOG.warn("New session {} of {} not saved: a session with this id exists in the grid (version {}); a"
+                        + " new session never overwrites it, and this node's copy is dropped at its next request", id,
+                        namespace(), current.version());
                 throw new UnwriteableSessionDataException(id, _context, new IOException("a session with id " + id
-                        + " already exists in the grid (or did); " + NEVER_OVERWRITES + ": " + e.getMessage(), e));
+                        + " already exists in the grid; " + NEVER_OVERWRITES));
             }
-            if (current == null) {
-                refused(id);
-                return null;
-            }
-            seen.put(data, new Seen(id, current, Map.of(), Map.of(), false));
-            LOG.warn("New session {} of {} not saved: a session with this id exists in the grid (version {}); a new"
-                    + " session never overwrites it, and this node's copy is dropped at its next request", id,
-                    namespace(), current.version());
-            throw new UnwriteableSessionDataException(id, _context, new IOException("a session with id " + id
-                    + " already exists in the grid; " + NEVER_OVERWRITES));
         }
+    }
+
+    /**
+     * Waits, at most {@code remoteTimeout}, for the grid to install a topology newer than
+     * {@code topology} (a dead primary is replaced only once failure detection removed it, which
+     * may take longer than the create waited), and returns the topology id then.
+     */
+    private long awaitTopologyAfter(String id, long topology) throws InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(config.remoteTimeout());
+        long now = sessions.owners(id).topologyId();
+        // The grid offers no topology listener to adapters; a short poll bounded by the deadline.
+        while (now == topology && System.nanoTime() - deadline < 0) {
+            Thread.sleep(20);
+            now = sessions.owners(id).topologyId();
+        }
+        return now;
+    }
+
+    /** True if {@code r} holds exactly the container data and attributes a create sent. */
+    private static boolean holdsExactly(SessionRecord r, SessionDelta sent) {
+        if (!Arrays.equals(r.meta().containerData(), sent.containerData())
+                || !r.attributes().keySet().equals(sent.set().keySet())) {
+            return false;
+        }
+        for (Map.Entry<String, byte[]> a : sent.set().entrySet()) {
+            if (!Arrays.equals(r.attributes().get(a.getKey()).value(), a.getValue())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private SessionRecord create(String id, SessionData data, SessionDelta.Builder delta, long now) throws Exception {
@@ -518,7 +589,20 @@ public class SessionGridDataStore extends AbstractSessionDataStore {
     @Override
     public boolean delete(String id) throws Exception {
         try {
-            return sessions.invalidate(id);
+            long topology = sessions.owners(id).topologyId();
+            try {
+                return sessions.invalidate(id);
+            } catch (GridUnavailableException e) {
+                // Its primary died while it waited: once more against the new primary (invalidation
+                // is idempotent), or the caller learns that the session was not ended.
+                long now = awaitTopologyAfter(id, topology);
+                if (now == topology) {
+                    throw e;
+                }
+                LOG.info("Invalidation of session {} of {} got no answer within remoteTimeout (topology {} -> {});"
+                        + " trying once more against the new primary", id, namespace(), topology, now);
+                return sessions.invalidate(id);
+            }
         } finally {
             ending.remove(id);
         }
@@ -826,6 +910,11 @@ public class SessionGridDataStore extends AbstractSessionDataStore {
         if (!scope.onClose(release)) {
             release.run();
         }
+    }
+
+    /** The session lock a request on this node holds for session {@code id}, or null (for tests). */
+    SessionLock heldLock(String id) {
+        return held.get(id);
     }
 
     /** A request path relative to the context handling it ({@code lockingMode=uriPattern:} matches this). */

@@ -106,11 +106,16 @@ class JettyHomeModuleTest {
         return work.resolve("jetty-home-" + System.getProperty("sgtest.jettyHomeVersion"));
     }
 
-    /** Our jar (built from target/classes), core, jgroups-config and JGroups, as the module's [files] fetch them. */
+    /**
+     * Our jar (built from target/classes), core, jgroups-config and JGroups, under the names the
+     * distribution gives them in jetty/lib/sessiongrid/ ({@code artifactId-version.jar}); the module's
+     * [files] section names them, so --add-modules fails if the module's versions drift from the build's.
+     */
     private static void stageLibraries(Path libs) throws IOException {
         Files.createDirectories(libs);
+        String version = System.getProperty("sgtest.projectVersion");
         Path classes = Path.of("target", "classes");
-        try (OutputStream out = Files.newOutputStream(libs.resolve("sessiongrid-jetty.jar"));
+        try (OutputStream out = Files.newOutputStream(libs.resolve("sessiongrid-jetty-" + version + ".jar"));
              JarOutputStream jar = new JarOutputStream(out);
              Stream<Path> files = Files.walk(classes)) {
             for (Path f : files.filter(Files::isRegularFile).toList()) {
@@ -120,12 +125,25 @@ class JettyHomeModuleTest {
             }
         }
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        // artifactId -> the name the distribution gives its jar
+        java.util.Map<String, String> wanted = java.util.Map.of(
+                "sessiongrid-core", "sessiongrid-core-" + version + ".jar",
+                "sessiongrid-jgroups-config", "sessiongrid-jgroups-config-" + version + ".jar",
+                "jgroups", "jgroups-" + System.getProperty("sgtest.jgroupsVersion") + ".jar");
         for (String entry : cp.split(File.pathSeparator)) {
-            String name = Path.of(entry).getFileName().toString();
-            if (name.startsWith("sessiongrid-core-") || name.startsWith("sessiongrid-jgroups-config-")
-                    || name.startsWith("jgroups-")) {
-                Files.copy(Path.of(entry), libs.resolve(name));
+            Path jar = Path.of(entry);
+            String name = jar.getFileName().toString();
+            for (java.util.Map.Entry<String, String> w : wanted.entrySet()) {
+                // artifactId-<digit>...: "jgroups-" must not match "sessiongrid-jgroups-config-"; a reactor
+                // build may put a module's target/classes here instead of its jar (not a regular file).
+                if (Files.isRegularFile(jar) && name.startsWith(w.getKey() + "-")
+                        && name.substring(w.getKey().length() + 1).matches("[0-9].*")) {
+                    Files.copy(jar, libs.resolve(w.getValue()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
             }
+        }
+        for (String w : wanted.values()) {
+            assertTrue(Files.exists(libs.resolve(w)), "not on the test class path: " + w);
         }
     }
 

@@ -48,6 +48,13 @@ class GridUnavailableLoadTest {
     /** A store whose next loads fail as when no owner of the session answers within remoteTimeout. */
     static final class FlakyStore extends SessionGridDataStore {
         final AtomicInteger failLoads = new AtomicInteger();
+        final AtomicInteger failDeletes = new AtomicInteger();
+        /** How long the next load takes (a failover holding it up), then back to 0. */
+        volatile long loadDelayMillis;
+        /** The next saves to fail (new sessions' first saves only if {@link #failNewOnly}). */
+        final AtomicInteger failSaves = new AtomicInteger();
+        volatile boolean failNewOnly;
+        final java.util.List<String> failedSaves = new java.util.concurrent.CopyOnWriteArrayList<>();
 
         FlakyStore(StoreSettings settings, SessionManager manager) {
             super(settings, manager);
@@ -59,7 +66,31 @@ class GridUnavailableLoadTest {
                 throw new GridUnavailableException("test hook: no primary of session " + id
                         + " answered within remoteTimeout");
             }
+            long delay = loadDelayMillis;
+            if (delay > 0) {
+                loadDelayMillis = 0;
+                Thread.sleep(delay); // fault injection: the grid answers late, as during a failover
+            }
             return super.doLoad(id);
+        }
+
+        @Override
+        public boolean delete(String id) throws Exception {
+            if (failDeletes.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                throw new GridUnavailableException("test hook: no primary of session " + id
+                        + " answered within remoteTimeout");
+            }
+            return super.delete(id);
+        }
+
+        @Override
+        public void doStore(String id, SessionData data, long lastSaveTime) throws Exception {
+            if ((!failNewOnly || lastSaveTime <= 0) && failSaves.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                failedSaves.add(id);
+                throw new GridUnavailableException("test hook: no primary of session " + id
+                        + " answered within remoteTimeout");
+            }
+            super.doStore(id, data, lastSaveTime);
         }
     }
 
@@ -75,11 +106,31 @@ class GridUnavailableLoadTest {
             if (s.isNew()) {
                 newSessions.incrementAndGet();
             }
+            if (req.getParameter("invalidate") != null) {
+                s.invalidate();
+                resp.getWriter().print("invalidated");
+                return;
+            }
+            if (req.getParameter("timeout") != null) {
+                s.setMaxInactiveInterval(Integer.parseInt(req.getParameter("timeout")));
+            }
+            if (req.getParameter("work") != null) {
+                try {
+                    Thread.sleep(Long.parseLong(req.getParameter("work"))); // a request held up (failover)
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             Integer n = (Integer) s.getAttribute("n");
             int next = n == null ? 1 : n + 1;
             s.setAttribute("n", next);
             resp.setContentType("text/plain");
             resp.getWriter().print(next);
+            if (req.getParameter("flush") != null) {
+                // The application commits the response itself, in the middle of the request.
+                resp.flushBuffer();
+                resp.getWriter().print(" (flushed)");
+            }
         }
     }
 
@@ -124,8 +175,12 @@ class GridUnavailableLoadTest {
     }
 
     private HttpResponse<String> inc() throws Exception {
+        return inc("");
+    }
+
+    private HttpResponse<String> inc(String query) throws Exception {
         int port = ((ServerConnector) server.getConnectors()[0]).getLocalPort();
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/app/inc"));
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/app/inc" + query));
         if (cookie != null) {
             b.header("Cookie", cookie);
         }
@@ -139,7 +194,11 @@ class GridUnavailableLoadTest {
     }
 
     private int storedCounter() throws Exception {
-        SessionRecord r = store.grid().store(store.namespace()).find(sessionId(), null);
+        return storedCounter(sessionId());
+    }
+
+    private int storedCounter(String id) throws Exception {
+        SessionRecord r = store.grid().store(store.namespace()).find(id, null);
         assertNotNull(r, "the stored session is gone");
         return (Integer) new AttributeSerializer(null).decode("n", r.attribute("n"));
     }
@@ -219,5 +278,143 @@ class GridUnavailableLoadTest {
         assertThrows(UnwriteableSessionDataException.class, () -> store.store(id, fresh));
         assertEquals(2, storedCounter());
         assertEquals("3", inc().body());
+    }
+
+    // ------------------------------------------------------------ saving before the response commits
+
+    /**
+     * IT5: the first save of a new session failed while Jetty committed the response, Jetty logged it
+     * and answered 200 with a cookie for a session the grid did not hold. With the handler in front
+     * the save runs before the commit: the client gets a 503 and no cookie, nothing is stored later,
+     * and the next request starts a session that works.
+     */
+    @Test
+    void aNewSessionWhoseFirstSaveFailsIsA503WithoutCookie() throws Exception {
+        firstSaveFailsOnce("");
+    }
+
+    /** The same when the application commits the response itself (flushBuffer) in mid-request. */
+    @Test
+    void aNewSessionWhoseFirstSaveFailsWhenTheApplicationFlushesIsA503() throws Exception {
+        firstSaveFailsOnce("?flush=1");
+    }
+
+    private void firstSaveFailsOnce(String query) throws Exception {
+        start(true);
+        store.failNewOnly = true;
+        store.failSaves.set(1);
+        HttpResponse<String> failed = inc(query);
+        assertEquals(503, failed.statusCode(), "a failed first save must fail the request, got "
+                + failed.statusCode() + " " + failed.body());
+        assertEquals("1", failed.headers().firstValue("Retry-After").orElse(null));
+        assertTrue(failed.headers().allValues("Set-Cookie").stream().noneMatch(c -> c.startsWith("JSESSIONID")),
+                "the client got a cookie for a session the grid does not hold: " + failed.headers().map());
+        assertTrue(failed.body().contains("not saved"), failed.body());
+        assertEquals(1, store.failedSaves.size());
+        String lost = store.failedSaves.get(0);
+        awaitGone(lost);
+        assertEquals(null, store.grid().store(store.namespace()).find(lost, null),
+                "the session whose first save failed was saved after the 503");
+
+        HttpResponse<String> next = inc(query);
+        assertEquals(200, next.statusCode(), next.body());
+        assertTrue(next.body().startsWith("1"), next.body());
+        assertNotNull(cookie, "the next request must get a session");
+        assertEquals(1, storedCounter());
+        assertEquals(200, inc(query).statusCode());
+        assertEquals(2, storedCounter());
+    }
+
+    /**
+     * A change to an existing session whose save fails: 503, the stored counter stays, the failed
+     * change is not saved later (the copy is dropped), and the next request continues the stored one.
+     */
+    @Test
+    void aChangeWhoseSaveFailsIsA503AndIsNeverSavedLater() throws Exception {
+        start(true);
+        assertEquals("1", inc().body());
+        assertEquals("2", inc().body());
+        String id = sessionId();
+        awaitIdle(id);
+        store.failSaves.set(1);
+        HttpResponse<String> failed = inc();
+        assertEquals(503, failed.statusCode(), failed.body());
+        awaitGone(id);
+        assertEquals(2, storedCounter(), "the change answered 503 was saved");
+        HttpResponse<String> next = inc();
+        assertEquals(200, next.statusCode(), next.body());
+        assertEquals("3", next.body(), "the next request must continue the stored session");
+        assertEquals(3, storedCounter());
+    }
+
+    /** Waits until this node no longer holds a copy of session {@code id} (dropped after a failed save). */
+    private void awaitGone(String id) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 5000;
+        while (cache.doGet(id) != null && System.currentTimeMillis() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(null, cache.doGet(id), "the copy whose save failed is still cached");
+    }
+
+    /**
+     * A request that arrived while its session was alive keeps it although the grid took longer than
+     * the session's remaining time to produce it (the fault matrix: a 4 s session, a 5 s failover):
+     * Jetty alone would end it and start a new one (SESSION_LOST for the user).
+     */
+    @Test
+    void aSessionThatExpiresWhileTheGridProducesItIsKeptForARequestThatArrivedInTime() throws Exception {
+        start(true);
+        assertEquals("1", inc("?timeout=2").body());
+        String id = sessionId();
+        awaitIdle(id);
+        store.evictLocalCopy(id);
+        store.loadDelayMillis = 2500;
+        HttpResponse<String> r = inc();
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("2", r.body(), "the request that arrived in time got a new session");
+        assertEquals(id, sessionId());
+        assertEquals(1, servlet.newSessions.get());
+        assertEquals(2, storedCounter());
+    }
+
+    /**
+     * An invalidation the grid cannot do (its primary just died) is a 503, not Jetty's 200 after
+     * "Unable to delete Session": the session lives on in the grid and the next request continues it
+     * (the fault matrix saw the "invalidated" session answer again on another node).
+     */
+    @Test
+    void anInvalidationTheGridCannotDoIsA503AndTheSessionStays() throws Exception {
+        start(true);
+        assertEquals("1", inc().body());
+        assertEquals("2", inc().body());
+        String id = sessionId();
+        awaitIdle(id);
+        store.failDeletes.set(1);
+        HttpResponse<String> failed = inc("?invalidate=1");
+        assertEquals(503, failed.statusCode(), failed.body());
+        assertEquals(2, storedCounter(), "the session must still be in the grid");
+        HttpResponse<String> next = inc();
+        assertEquals(200, next.statusCode(), next.body());
+        assertEquals("3", next.body(), "the next request must continue the session the grid still holds");
+        assertEquals(id, sessionId());
+    }
+
+    /**
+     * A request that lasts longer than the session's timeout (its save waited for a failover) leaves
+     * the grid a record that another node does not take for expired: Jetty counts the timeout from
+     * the request's start, and the access time at its end would only reach the grid batched.
+     */
+    @Test
+    void aRequestLongerThanTheTimeoutLeavesOtherNodesALiveSession() throws Exception {
+        start(true);
+        assertEquals("1", inc("?timeout=2").body());
+        String id = sessionId();
+        assertEquals("2", inc("?work=2500").body());
+        awaitIdle(id);
+        store.evictLocalCopy(id); // the next request reads the grid's record, as another node would
+        HttpResponse<String> next = inc();
+        assertEquals(200, next.statusCode(), next.body());
+        assertEquals("3", next.body(), "the session was taken for expired");
+        assertEquals(id, sessionId());
     }
 }
