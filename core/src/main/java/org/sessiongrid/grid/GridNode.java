@@ -388,24 +388,9 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
         while (!closed) {
             org.jgroups.View now = transport.view();
             List<Member> view = viewMembers();
-            if (view.size() >= 2 && (pausedIn == null || now == null || !now.getViewId().equals(pausedIn.getViewId()))) {
+            boolean newView = pausedIn == null || now == null || !now.getViewId().equals(pausedIn.getViewId());
+            if (view.size() >= 2 && takenBack(me, view, newView)) {
                 return;
-            }
-            if (view.size() >= 2) {
-                for (Member other : view) {
-                    if (other.equals(me)) {
-                        continue;
-                    }
-                    try {
-                        GridMessage r = transport.request(other, new TopologyQuery(), config.remoteTimeout())
-                                .get(config.remoteTimeout() + 500, TimeUnit.MILLISECONDS);
-                        if (r instanceof TopologyStatus st && st.topology() != null && st.topology().members().contains(me)) {
-                            return;
-                        }
-                    } catch (ExecutionException | TimeoutException e) {
-                        // unreachable or not answering: no proof either way
-                    }
-                }
             }
             if (System.nanoTime() - nextLog > 0) {
                 LOG.info("{} is still waiting to be taken back into cluster {} after its pause ({} s; view {})", me,
@@ -414,6 +399,41 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
             }
             installed.awaitAtLeast(Long.MAX_VALUE, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500));
         }
+    }
+
+    /**
+     * Asks the other members of {@code view}: taken back when one of them still counts this member in
+     * its topology (the pause was too short for an expulsion), or, in a view installed since the pause,
+     * when they all have this member in their views too. A view only this member holds (it suspected the
+     * others while it slept and made itself coordinator) is not enough: their answers show it.
+     */
+    private boolean takenBack(Member me, List<Member> view, boolean newView) {
+        boolean allSeeMe = true;
+        int answers = 0;
+        for (Member other : view) {
+            if (other.equals(me)) {
+                continue;
+            }
+            try {
+                GridMessage r = transport.request(other, new TopologyQuery(), config.remoteTimeout())
+                        .get(config.remoteTimeout() + 500, TimeUnit.MILLISECONDS);
+                if (r instanceof TopologyStatus st) {
+                    answers++;
+                    if (st.topology() != null && st.topology().members().contains(me) && st.seesSender()) {
+                        return true;
+                    }
+                    allSeeMe &= st.seesSender();
+                } else {
+                    allSeeMe = false;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            } catch (ExecutionException | TimeoutException e) {
+                allSeeMe = false;
+            }
+        }
+        return newView && answers > 0 && allSeeMe;
     }
 
     /** For tests: makes the pause detector believe this member was stopped for {@code millis}. */
@@ -535,8 +555,13 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
 
     private long pushChunk(Member primary, long mergeId, List<SessionRecord> chunk) {
         try {
-            GridMessage r = transport.request(primary, new GridMessage.MergeRecords(mergeId, chunk), config.remoteTimeout())
-                    .get(config.remoteTimeout() + 1_000, TimeUnit.MILLISECONDS);
+            // The receiver may wait for its view to show this member (see handle): allow for it.
+            long timeout = config.leaveTimeout() / 2 + config.remoteTimeout();
+            GridMessage r = transport.request(primary, new GridMessage.MergeRecords(mergeId, chunk), timeout)
+                    .get(timeout + 1_000, TimeUnit.MILLISECONDS);
+            if (!(r instanceof GridMessage.MergeResult)) {
+                LOG.warn("Merge push of {} records to {} refused: {}", chunk.size(), primary, r);
+            }
             return r instanceof GridMessage.MergeResult m ? m.conflicts() : 0;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -816,12 +841,12 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
     }
 
     /**
-     * True once {@code sender} is in this member's view, waiting up to half the remote timeout: a view
+     * True once {@code sender} is in this member's view, waiting up to {@code waitMillis}: a view
      * lags behind on some members (a merge view can arrive seconds later on one of them), and the
      * sender, which already sees this member, should not have to retry for that.
      */
-    private boolean inViewSoon(Member sender) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.remoteTimeout() / 2);
+    private boolean inViewSoon(Member sender, long waitMillis) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
         while (!transport.isInView(sender)) {
             if (closed || System.nanoTime() - deadline > 0) {
                 return false;
@@ -837,7 +862,11 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
             return new Retry(0);
         }
         try {
-            if (changesState(msg) && !inViewSoon(sender)) {
+            // A merge's pushes come while views still settle, and a member whose records are not pushed
+            // loses them when it installs the merged topology: wait longer for those.
+            long viewWait = msg instanceof GridMessage.MergePush || msg instanceof GridMessage.MergeRecords
+                    ? config.leaveTimeout() / 2 : config.remoteTimeout() / 2;
+            if (changesState(msg) && !inViewSoon(sender, viewWait)) {
                 stats.dropped("sender-not-in-view");
                 LOG.debug("{} refused {} from {}: not in this member's view {}", self(), msg.getClass().getSimpleName(),
                         sender, viewMembers());
@@ -875,7 +904,8 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
                 coordinator.reportCounts(c.segments(), c.sessions());
                 return new Ack();
             } else if (msg instanceof TopologyQuery) {
-                return new TopologyStatus(installed.get(), joined, config.numSegments(), config.numOwners());
+                return new TopologyStatus(installed.get(), joined, config.numSegments(), config.numOwners(),
+                        transport.isInView(sender));
             } else if (msg instanceof RebalanceConfirm c) {
                 return coordinator.confirm(sender, c.topologyId()).get(config.remoteTimeout(), TimeUnit.MILLISECONDS)
                         ? new Ack() : new Retry(0);

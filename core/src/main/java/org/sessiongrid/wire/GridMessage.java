@@ -83,8 +83,12 @@ public sealed interface GridMessage {
     record TopologyQuery() implements GridMessage {
     }
 
-    /** A member's answer to {@link TopologyQuery}. */
-    record TopologyStatus(Topology topology, boolean joined, int numSegments, int numOwners) implements GridMessage {
+    /**
+     * A member's answer to {@link TopologyQuery}. {@code seesSender}: the asker is in the answering member's
+     * view (after a heal or a pause a member's view can list members whose views do not list it).
+     */
+    record TopologyStatus(Topology topology, boolean joined, int numSegments, int numOwners, boolean seesSender)
+            implements GridMessage {
     }
 
     /** A member reports that it holds every segment it must pull under the given topology. */

@@ -199,6 +199,7 @@ public final class WireCodec {
             w.bool(x.joined());
             w.varint(x.numSegments());
             w.varint(x.numOwners());
+            w.bool(x.seesSender());
         } else if (m instanceof RebalanceConfirm x) {
             w.i64(x.topologyId());
         } else if (m instanceof CommitRequest x) {
@@ -314,7 +315,7 @@ public final class WireCodec {
                 case 4 -> new TopologyUpdate(readTopology(r));
                 case 5 -> new TopologyQuery();
                 case 6 -> new TopologyStatus(readNullableTopology(r), r.bool("joined"), r.varint("numSegments"),
-                        r.varint("numOwners"));
+                        r.varint("numOwners"), r.bool("seesSender"));
                 case 7 -> new RebalanceConfirm(r.i64("topologyId"));
                 case 8 -> {
                     int n = r.count("segment counts", 2, MAX_SEGMENTS);

@@ -106,7 +106,7 @@ class WireCodecTest {
         }
         for (Phase p : Phase.values()) {
             roundTrip(new TopologyStatus(p == Phase.NONE ? WireSamples.stableTopology()
-                    : WireSamples.rebalancingTopology(p), true, 64, 3));
+                    : WireSamples.rebalancingTopology(p), true, 64, 3, p == Phase.NONE));
         }
     }
 

@@ -135,8 +135,8 @@ final class WireSamples {
         m.put("SegmentCounts", new SegmentCounts(new int[] {0, 5, 63}, new int[] {12, 0, 1_000_000}));
         m.put("SegmentCounts-empty", new SegmentCounts(new int[0], new int[0]));
         m.put("TopologyQuery", new TopologyQuery());
-        m.put("TopologyStatus-joined", new TopologyStatus(rebalancingTopology(Phase.READ_OLD_WRITE_ALL), true, 64, 3));
-        m.put("TopologyStatus-none", new TopologyStatus(null, false, 1024, 2));
+        m.put("TopologyStatus-joined", new TopologyStatus(rebalancingTopology(Phase.READ_OLD_WRITE_ALL), true, 64, 3, true));
+        m.put("TopologyStatus-none", new TopologyStatus(null, false, 1024, 2, false));
         m.put("RebalanceConfirm", new RebalanceConfirm(43));
         m.put("CommitRequest-update", new CommitRequest(42, KEY, CommitKind.UPDATE, 42L << 32 | 7, richDelta(), 0,
                 -8_765_432_109_876L, "lock-token-7", 2_500));
