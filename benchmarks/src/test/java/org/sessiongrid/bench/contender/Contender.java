@@ -1,0 +1,62 @@
+package org.sessiongrid.bench.contender;
+
+import org.sessiongrid.bench.farm.NodeJars.Container;
+
+/**
+ * What users would pick instead of SessionGrid, and SessionGrid itself: each starts node i of N on loopback
+ * with the same counter webapp. Settings are each product's defaults unless the comment says otherwise.
+ */
+public enum Contender {
+
+    /** SessionGrid's Tomcat manager, default settings (3 owners, synchronous replication), tcp stack. */
+    SESSIONGRID_TOMCAT("SessionGrid (Tomcat 11)", Container.TOMCAT, "sessiongrid", true),
+    /** SessionGrid's Jetty 12 store and cache, default settings, tcp stack. */
+    SESSIONGRID_JETTY("SessionGrid (Jetty 12)", Container.JETTY, "sessiongrid", true),
+    /** Tomcat's in-process StandardManager: no replication, the upper bound (only valid with sticky routing). */
+    STANDARD("Tomcat StandardManager", Container.TOMCAT, "standard", false),
+    /** Tomcat's DeltaManager (every session on every node), static membership, default async sends. */
+    DELTA("Tomcat DeltaManager", Container.TOMCAT, "delta", false),
+    /** Tomcat's BackupManager (one backup), static membership, default async sends. */
+    BACKUP("Tomcat BackupManager", Container.TOMCAT, "backup", false),
+    /** Redisson's Tomcat manager (readMode REDIS, updateMode DEFAULT) over a local redis-server. */
+    REDISSON("Redisson + redis-server", Container.TOMCAT, "redisson", false);
+
+    private final String label;
+    private final Container container;
+    private final String manager;
+    private final boolean sessionGrid;
+
+    Contender(String label, Container container, String manager, boolean sessionGrid) {
+        this.label = label;
+        this.container = container;
+        this.manager = manager;
+        this.sessionGrid = sessionGrid;
+    }
+
+    public String label() {
+        return label;
+    }
+
+    public Container container() {
+        return container;
+    }
+
+    /** The {@code bench.manager} value {@link BenchTomcatNode} understands. */
+    public String manager() {
+        return manager;
+    }
+
+    public boolean isSessionGrid() {
+        return sessionGrid;
+    }
+
+    /** Whether the contender keeps a copy anywhere but the node that served the request. */
+    public boolean replicates() {
+        return this != STANDARD;
+    }
+
+    /** The node's main class. */
+    public String mainClass() {
+        return container == Container.JETTY ? "org.sessiongrid.it.node.JettyFaultNode" : BenchTomcatNode.class.getName();
+    }
+}

@@ -1,0 +1,226 @@
+package org.sessiongrid.bench.farm;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+import org.sessiongrid.bench.contender.Contender;
+import org.sessiongrid.it.load.LoadClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The nodes of one contender as child JVMs on loopback: node i listens on {@code <subnet>.i} (HTTP 8080,
+ * JGroups 7800, Tribes 4000), so every node has the same ports and a run never touches an address outside
+ * 127.0.0.0/8. The subnet is chosen per run so that two runs on one machine do not collide.
+ */
+public final class LoopbackFarm implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LoopbackFarm.class);
+    static final int HTTP_PORT = 8080;
+    static final int GRID_PORT = 7800;
+    static final int TRIBES_PORT = 4000;
+
+    /** One running node. */
+    public record Node(String name, String address, NodeProcess process) {
+        public String baseUrl() {
+            return "http://" + address + ":" + HTTP_PORT + "/app";
+        }
+
+        public String statusUrl(boolean sessionGrid) {
+            return sessionGrid ? baseUrl() + "/status" : "http://" + address + ":" + HTTP_PORT + "/bench/status";
+        }
+
+        public LoadClient.Target target() {
+            return new LoadClient.Target(name, baseUrl());
+        }
+    }
+
+    private final Contender contender;
+    private final int maxNodes;
+    private final Path work;
+    private final String subnet;
+    private final String redissonConfig;
+    private final String jvmHeap;
+    private final List<Node> nodes = new ArrayList<>();
+    private final String cluster;
+    private final int id = FARMS.incrementAndGet();
+    private static final java.util.concurrent.atomic.AtomicInteger FARMS = new java.util.concurrent.atomic.AtomicInteger();
+
+    /**
+     * @param subnet the first three octets, e.g. {@code 127.8.17}
+     * @param maxNodes the slots the farm may use (all are in the SessionGrid/Tribes member lists from the start,
+     *        so a node added later is found)
+     * @param redissonConfig the Redisson YAML (the Redisson contender only)
+     * @param jvmHeap the nodes' -Xmx value
+     */
+    public LoopbackFarm(Contender contender, int maxNodes, Path work, String subnet, String redissonConfig,
+                        String jvmHeap) {
+        this.contender = contender;
+        this.maxNodes = maxNodes;
+        this.work = work;
+        this.subnet = subnet;
+        this.redissonConfig = redissonConfig;
+        this.jvmHeap = jvmHeap;
+        this.cluster = "bench-" + contender.name().toLowerCase() + "-" + ProcessHandle.current().pid();
+    }
+
+    public Contender contender() {
+        return contender;
+    }
+
+    public String address(int slot) {
+        return subnet + "." + slot;
+    }
+
+    /** Starts nodes 1..n together and waits until each serves and the cluster has all n. */
+    public void startAll(int n, long timeoutMillis) throws IOException, InterruptedException {
+        // Tomcat's DeltaManager asks a running member for all sessions when it starts and waits up to its
+        // stateTransferTimeout (60 s) for an answer that a member still starting never sends: its nodes start one
+        // after the other, as a farm's do. The others start together.
+        boolean oneByOne = contender == Contender.DELTA || contender == Contender.BACKUP;
+        for (int slot = 1; slot <= n; slot++) {
+            Node node = launch(slot);
+            if (oneByOne) {
+                node.process().awaitLine("READY", timeoutMillis);
+            }
+        }
+        for (Node node : List.copyOf(nodes)) {
+            node.process().awaitLine("READY", timeoutMillis);
+        }
+        awaitCluster(n, timeoutMillis);
+    }
+
+    /** Starts one more node in the next free slot and waits until it printed READY (not for the cluster). */
+    public Node add(long timeoutMillis) throws IOException, InterruptedException {
+        int slot = nodes.size() + 1;
+        if (slot > maxNodes) {
+            throw new IllegalStateException("the farm has room for " + maxNodes + " nodes");
+        }
+        Node node = launch(slot);
+        node.process().awaitLine("READY", timeoutMillis);
+        return node;
+    }
+
+    private Node launch(int slot) throws IOException {
+        String name = "node" + slot;
+        String address = address(slot);
+        String all = IntStream.rangeClosed(1, maxNodes).mapToObj(this::address).collect(Collectors.joining(","));
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xms256m", "-Xmx" + jvmHeap, "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError",
+                "-Djava.net.preferIPv4Stack=true",
+                "-cp", NodeJars.of(contender.container(), work),
+                "-Dfault.node=" + name, "-Dfault.address=" + address, "-Dfault.httpPort=" + HTTP_PORT,
+                "-Dfault.work=" + work.toAbsolutePath(),
+                "-Dbench.address=" + address, "-Dbench.httpPort=" + HTTP_PORT, "-Dbench.work=" + work.toAbsolutePath(),
+                "-Dbench.manager=" + contender.manager(), "-Dbench.members=" + all, "-Dbench.tribesPort=" + TRIBES_PORT,
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-Dorg.slf4j.simpleLogger.showDateTime=true"));
+        // Extra node JVM flags for investigations, e.g. -Dbench.nodeJvmArgs=-XX:StartFlightRecording=filename=
+        // /tmp/{node}.jfr: {node} becomes the contender and node name, one file per node.
+        String extra = System.getProperty("bench.nodeJvmArgs", "").trim();
+        if (!extra.isEmpty()) {
+            for (String a : extra.split("\\s+")) {
+                cmd.add(a.replace("{node}", contender.name().toLowerCase() + "-" + name));
+            }
+        }
+        if (redissonConfig != null) {
+            cmd.add("-Dbench.redissonConfig=" + redissonConfig);
+        }
+        if (contender.isSessionGrid()) {
+            // Everything else is SessionGrid's default: 3 owners, synchronous replication, 10 s failure detection.
+            cmd.addAll(List.of("-Dsessiongrid.clusterName=" + cluster, "-Dsessiongrid.stack=tcp",
+                    "-Dsessiongrid.nodeName=" + name, "-Dsessiongrid.bindAddress=" + address,
+                    "-Dsessiongrid.bindPort=" + GRID_PORT, "-Dsessiongrid.portRange=0",
+                    "-Dsessiongrid.initialHosts=" + IntStream.rangeClosed(1, maxNodes)
+                            .mapToObj(i -> address(i) + "[" + GRID_PORT + "]").collect(Collectors.joining(","))));
+        }
+        cmd.add(contender.mainClass());
+        Node node = new Node(name, address, NodeProcess.start(name, cmd,
+                work.resolve("logs").resolve("farm" + id + "-" + contender.name().toLowerCase() + "-" + name + ".log")));
+        nodes.add(node);
+        return node;
+    }
+
+    /** Waits until every live node serves and (clustered contenders) sees {@code n} members, settled. */
+    public void awaitCluster(int n, long timeoutMillis) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        String last = "";
+        while (true) {
+            String why = notReady(n);
+            if (why == null) {
+                return;
+            }
+            last = why;
+            for (Node node : nodes) {
+                if (!node.process().isAlive() && !killed.contains(node.name())) {
+                    throw new IllegalStateException(node.name() + " of " + contender + " died:\n" + node.process().tail());
+                }
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new IllegalStateException(contender + ": the cluster of " + n + " was not ready within "
+                        + timeoutMillis + " ms: " + last);
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private final List<String> killed = new ArrayList<>();
+
+    /** Null when ready, else why not. */
+    private String notReady(int n) throws InterruptedException {
+        Long topology = null;
+        for (Node node : live()) {
+            Map<String, String> s = Http.status(node.statusUrl(contender.isSessionGrid()));
+            if (s.isEmpty()) {
+                return node.name() + " does not answer";
+            }
+            if (contender.isSessionGrid()) {
+                int members = s.getOrDefault("Members", "").isEmpty() ? 0 : s.get("Members").split(",").length;
+                if (members != n || !"false".equals(s.get("RebalanceInProgress"))) {
+                    return node.name() + " sees " + members + " members, rebalancing " + s.get("RebalanceInProgress");
+                }
+                long t = Long.parseLong(s.getOrDefault("TopologyId", "0"));
+                if (topology != null && topology != t) {
+                    return "topologies differ";
+                }
+                topology = t;
+            } else if (s.containsKey("members") && Integer.parseInt(s.get("members")) != n) {
+                return node.name() + " sees " + s.get("members") + " members";
+            }
+        }
+        return null;
+    }
+
+    /** The nodes not killed. */
+    public List<Node> live() {
+        return nodes.stream().filter(n -> !killed.contains(n.name())).toList();
+    }
+
+    public List<Node> nodes() {
+        return List.copyOf(nodes);
+    }
+
+    /** The load client's view: the live nodes. */
+    public List<LoadClient.Target> targets() {
+        return live().stream().map(Node::target).toList();
+    }
+
+    public void kill9(Node node) throws InterruptedException {
+        killed.add(node.name());
+        node.process().kill9();
+        LOG.info("killed {} of {} (pid {})", node.name(), contender, node.process().pid());
+    }
+
+    /** Stops every node it started (SIGTERM, SIGKILL after 10 s). */
+    @Override
+    public void close() throws InterruptedException {
+        for (Node node : nodes) {
+            node.process().stop(10_000);
+        }
+    }
+}

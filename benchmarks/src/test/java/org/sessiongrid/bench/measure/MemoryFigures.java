@@ -1,0 +1,13 @@
+package org.sessiongrid.bench.measure;
+
+/**
+ * Heap for 10,000 sessions of 1 KiB, measured on a 3-node farm after a full GC and scaled from the sessions
+ * actually created.
+ *
+ * @param sessions sessions created
+ * @param perNodeBytes average growth of one node's live heap, per 10,000 sessions in the farm
+ * @param farmBytes growth of all nodes together (plus redis-server's used_memory for Redisson), per 10,000
+ * @param storeBytes the external store's part of farmBytes (redis-server), 0 for the others
+ */
+public record MemoryFigures(int sessions, long perNodeBytes, long farmBytes, long storeBytes) {
+}

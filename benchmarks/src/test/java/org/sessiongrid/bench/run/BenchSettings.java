@@ -1,0 +1,86 @@
+package org.sessiongrid.bench.run;
+
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+import org.sessiongrid.bench.contender.Contender;
+
+/**
+ * How long and how big: the full run of the issue (about 25 minutes on 2 cores) or the smoke run of the
+ * default build (seconds per contender, only to prove that the benchmark runs).
+ *
+ * @param name "full" or "smoke"
+ * @param nodes nodes per farm
+ * @param users concurrent users of the load client (one thread each, no think time)
+ * @param warmupMillis load before measuring (JIT, connection pools, sessions created)
+ * @param measureMillis measured load per scenario
+ * @param scenarios the scenarios SessionGrid runs
+ * @param everyContenderScenarios those of them the other contenders run too
+ * @param failoverContenders contenders whose failover is measured
+ * @param failoverObserveMillis load after the kill -9 (the minimum, when every user is served again sooner)
+ * @param failoverMaxMillis at most this long after the kill
+ * @param memoryContenders contenders whose heap per 10,000 sessions is measured
+ * @param memorySessions sessions created for the memory figure (scaled to 10,000 in the report)
+ * @param rebalanceSessions sessions the 3-node SessionGrid holds when the 4th joins
+ * @param scaleSizes member counts of the in-JVM scale run
+ * @param scaleWrites writes measured per member count
+ * @param nodeHeap -Xmx of every contender node
+ * @param convergenceGraceMillis the convergence reads on every node start this long after the load stopped:
+ *        Tomcat's managers replicate asynchronously, and a read a few milliseconds after the last acknowledged
+ *        write would count as lost what is only late; a copy later than that is reported as lost
+ */
+public record BenchSettings(String name, int nodes, int users, long warmupMillis, long measureMillis,
+                            List<Scenario> scenarios, List<Scenario> everyContenderScenarios, Set<Contender> failoverContenders, long failoverObserveMillis,
+                            long failoverMaxMillis, Set<Contender> memoryContenders, int memorySessions,
+                            int rebalanceSessions, List<Integer> scaleSizes, int scaleWrites, String nodeHeap,
+                            long convergenceGraceMillis) {
+
+    /**
+     * Member counts of the full scale run. 128 members in one JVM on 2 cores (thousands of threads) did not settle
+     * within minutes and starved the machine, so the default stops at 64; {@code -Dbench.scaleSizes=3,8,...,128}
+     * asks for more on a bigger machine.
+     */
+    static final List<Integer> FULL_SCALE_SIZES = List.of(3, 8, 16, 32, 64);
+
+    /** The issue's run: every contender, every scenario, 100,000 sessions for the rebalance, 3 to 64 members. */
+    public static BenchSettings full() {
+        return new BenchSettings("full", 3, 64, 5_000, 15_000, Scenario.all(), Scenario.all(),
+                EnumSet.allOf(Contender.class), 15_000, 30_000, EnumSet.allOf(Contender.class), 10_000, 100_000,
+                FULL_SCALE_SIZES, 2_000, "1g", 1_000);
+    }
+
+    /**
+     * Seconds per contender: scenario (a) for everyone, (c) for SessionGrid, the failover, memory, rebalance and
+     * scale parts with small counts for SessionGrid on Tomcat only; enough to prove every contender starts,
+     * serves and is judged, and that the report is written.
+     */
+    public static BenchSettings smoke() {
+        return new BenchSettings("smoke", 3, 16, 500, 1_500, List.of(Scenario.STICKY_WRITES, Scenario.ROUND_ROBIN_WRITES),
+                List.of(Scenario.STICKY_WRITES), EnumSet.of(Contender.SESSIONGRID_TOMCAT), 1_000, 15_000,
+                EnumSet.of(Contender.SESSIONGRID_TOMCAT), 300, 300, List.of(3), 100, "512m", 300);
+    }
+
+    /**
+     * The parts run unless {@code -Dbench.parts} says otherwise: all of them in the full run; the smoke run leaves
+     * the rebalance out (starting a fourth node and waiting for the topology takes half a minute, more than the
+     * rest of SessionGrid's smoke run together).
+     */
+    public String defaultParts() {
+        return name.equals("full") ? "contenders,rebalance,scale" : "contenders,scale";
+    }
+
+    /** From the {@code bench.profile} system property ("full" or "smoke", default smoke). */
+    public static BenchSettings fromSystemProperties() {
+        BenchSettings s = "full".equals(System.getProperty("bench.profile")) ? full() : smoke();
+        String sizes = System.getProperty("bench.scaleSizes", "");
+        if (!sizes.isBlank()) {
+            s = new BenchSettings(s.name(), s.nodes(), s.users(), s.warmupMillis(), s.measureMillis(), s.scenarios(),
+                    s.everyContenderScenarios(), s.failoverContenders(), s.failoverObserveMillis(), s.failoverMaxMillis(),
+                    s.memoryContenders(), s.memorySessions(), s.rebalanceSessions(),
+                    java.util.Arrays.stream(sizes.split(",")).map(String::trim).map(Integer::valueOf).toList(),
+                    s.scaleWrites(), s.nodeHeap(), s.convergenceGraceMillis());
+        }
+        return s;
+    }
+}

@@ -1,0 +1,99 @@
+package org.sessiongrid.bench.run;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+import org.sessiongrid.bench.contender.Contender;
+import org.sessiongrid.bench.measure.RebalanceFigures;
+import org.sessiongrid.bench.scale.ScaleFigures;
+import org.sessiongrid.bench.scale.ScaleLauncher;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The whole benchmark: every contender one after the other (never two farms at once: 2 cores), then the
+ * rebalance and the in-JVM scale run of SessionGrid. The caller writes the report from {@link Outcome}.
+ * {@code -Dbench.parts=contenders,rebalance,scale} and {@code -Dbench.contenders=DELTA,...} (enum names) run a
+ * subset; what is left out is reported as not run.
+ */
+public final class Benchmark {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Benchmark.class);
+
+    /** What was measured, and when. */
+    public record Outcome(BenchSettings settings, List<ContenderResult> contenders, RebalanceFigures rebalance,
+                          String rebalanceProblem, List<ScaleFigures> scale, String scaleProblem, long startedAt,
+                          long finishedAt, String loadBefore, String loadAfter) {
+    }
+
+    private final BenchSettings settings;
+    private final Path work;
+
+    public Benchmark(BenchSettings settings, Path work) {
+        this.settings = settings;
+        this.work = work;
+    }
+
+    /**
+     * A subnet of 127.0.0.0/8 of this run's own (from the pid), so that another run on the machine, the fault
+     * matrix or a unit test on 127.0.0.1 never shares an address and port with it.
+     */
+    static String subnet() {
+        return "127.8." + (20 + ProcessHandle.current().pid() % 200);
+    }
+
+    public Outcome run() throws Exception {
+        Files.createDirectories(work);
+        long started = System.currentTimeMillis();
+        String loadBefore = loadAverage();
+        String subnet = subnet();
+        List<ContenderResult> results = new ArrayList<>();
+        ContenderRun runner = new ContenderRun(settings, work, subnet);
+        Set<String> parts = Set.of(System.getProperty("bench.parts", settings.defaultParts()).split(","));
+        String only = System.getProperty("bench.contenders", "");
+        for (Contender c : Contender.values()) {
+            ContenderResult r = new ContenderResult(c);
+            if (!parts.contains("contenders") || !only.isBlank() && !List.of(only.split(",")).contains(c.name())) {
+                r.notRun("left out by -Dbench.parts / -Dbench.contenders");
+            } else {
+                LOG.info("contender {} ({} run)", c, settings.name());
+                r = runner.run(c);
+            }
+            results.add(r);
+        }
+        RebalanceFigures rebalance = null;
+        String rebalanceProblem = "left out by -Dbench.parts";
+        if (parts.contains("rebalance")) {
+            try {
+                rebalance = new RebalanceRun(settings, work, subnet).run();
+                rebalanceProblem = null;
+            } catch (Exception e) {
+                LOG.warn("rebalance failed", e);
+                rebalanceProblem = String.valueOf(e);
+            }
+        }
+        List<ScaleFigures> scale = List.of();
+        String scaleProblem = parts.contains("scale") ? null : "left out by -Dbench.parts";
+        if (parts.contains("scale")) {
+            try {
+                scale = new ScaleLauncher(settings, work).run();
+            } catch (Exception e) {
+                LOG.warn("scale run failed", e);
+                scaleProblem = String.valueOf(e);
+            }
+        }
+        return new Outcome(settings, results, rebalance, rebalanceProblem, scale, scaleProblem, started,
+                System.currentTimeMillis(), loadBefore, loadAverage());
+    }
+
+    static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim();
+        } catch (Exception e) {
+            return "unknown";
+        }
+    }
+}

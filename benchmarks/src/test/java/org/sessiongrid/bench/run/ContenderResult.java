@@ -1,0 +1,62 @@
+package org.sessiongrid.bench.run;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.sessiongrid.bench.contender.Contender;
+import org.sessiongrid.bench.measure.FailoverFigures;
+import org.sessiongrid.bench.measure.LoadFigures;
+import org.sessiongrid.bench.measure.MemoryFigures;
+
+/** Everything measured for one contender; {@link #notRun()} says why nothing (or not everything) was. */
+public final class ContenderResult {
+
+    private final Contender contender;
+    private final Map<Scenario, LoadFigures> scenarios = new LinkedHashMap<>();
+    private FailoverFigures failover;
+    private MemoryFigures memory;
+    private String notRun;
+    private final Map<String, String> problems = new LinkedHashMap<>();
+
+    public ContenderResult(Contender contender) {
+        this.contender = contender;
+    }
+
+    public Contender contender() {
+        return contender;
+    }
+
+    public Map<Scenario, LoadFigures> scenarios() {
+        return scenarios;
+    }
+
+    public FailoverFigures failover() {
+        return failover;
+    }
+
+    public void failover(FailoverFigures f) {
+        this.failover = f;
+    }
+
+    public MemoryFigures memory() {
+        return memory;
+    }
+
+    public void memory(MemoryFigures m) {
+        this.memory = m;
+    }
+
+    /** Null when the contender ran, else why it could not. */
+    public String notRun() {
+        return notRun;
+    }
+
+    public void notRun(String why) {
+        this.notRun = why;
+    }
+
+    /** A part that failed (e.g. "failover": the exception), reported instead of its figures. */
+    public Map<String, String> problems() {
+        return problems;
+    }
+}

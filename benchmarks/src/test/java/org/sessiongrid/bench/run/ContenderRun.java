@@ -1,0 +1,209 @@
+package org.sessiongrid.bench.run;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+
+import org.sessiongrid.bench.contender.Contender;
+import org.sessiongrid.bench.contender.RedisServer;
+import org.sessiongrid.bench.farm.LoopbackFarm;
+import org.sessiongrid.bench.measure.FailoverFigures;
+import org.sessiongrid.bench.measure.HeapProbe;
+import org.sessiongrid.bench.measure.LoadFigures;
+import org.sessiongrid.bench.measure.MemoryFigures;
+import org.sessiongrid.it.check.CheckResult;
+import org.sessiongrid.it.check.Checker;
+import org.sessiongrid.it.load.History;
+import org.sessiongrid.it.load.LoadClient;
+import org.sessiongrid.it.load.Op;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One contender from start to stop on one farm: memory (on the fresh farm), then every scenario, then the
+ * failover (which kills a node, so it comes last). A part that fails is recorded and the next one runs; a
+ * contender that cannot start (redis-server missing) is recorded as not run.
+ */
+public final class ContenderRun {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ContenderRun.class);
+    static final long START_TIMEOUT_MILLIS = 120_000;
+
+    private final BenchSettings settings;
+    private final Path work;
+    private final String subnet;
+
+    public ContenderRun(BenchSettings settings, Path work, String subnet) {
+        this.settings = settings;
+        this.work = work;
+        this.subnet = subnet;
+    }
+
+    public ContenderResult run(Contender c) throws InterruptedException {
+        ContenderResult result = new ContenderResult(c);
+        RedisServer redis = null;
+        LoopbackFarm farm = null;
+        try {
+            if (c == Contender.REDISSON) {
+                if (RedisServer.binary() == null) {
+                    result.notRun("redis-server is not installed (Debian package redis-server; .ci/run installs it)");
+                    return result;
+                }
+                redis = RedisServer.start(subnet + ".200", work);
+            }
+            farm = new LoopbackFarm(c, settings.nodes(), work, subnet,
+                    redis == null ? null : redis.redissonConfig().toAbsolutePath().toString(), settings.nodeHeap());
+            long t0 = System.nanoTime();
+            farm.startAll(settings.nodes(), START_TIMEOUT_MILLIS);
+            LOG.info("{}: {} nodes ready in {} ms", c, settings.nodes(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+            if (settings.memoryContenders().contains(c)) {
+                try {
+                    result.memory(memory(farm, redis));
+                } catch (Exception e) {
+                    LOG.warn("{}: memory failed", c, e);
+                    result.problems().put("memory", String.valueOf(e));
+                }
+            }
+            for (Scenario s : settings.scenarios()) {
+                if (!c.isSessionGrid() && !settings.everyContenderScenarios().contains(s)) {
+                    continue;
+                }
+                try {
+                    LoadFigures f = load(farm, s);
+                    result.scenarios().put(s, f);
+                    LOG.info("{} {}: {}", c, s.id(), f);
+                } catch (Exception e) {
+                    LOG.warn("{}: scenario {} failed", c, s.id(), e);
+                    result.problems().put(s.id(), String.valueOf(e));
+                }
+            }
+            if (settings.failoverContenders().contains(c)) {
+                try {
+                    result.failover(failover(farm));
+                    LOG.info("{} failover: {}", c, result.failover());
+                } catch (Exception e) {
+                    LOG.warn("{}: failover failed", c, e);
+                    result.problems().put("failover", String.valueOf(e));
+                }
+            }
+        } catch (Exception e) {
+            LOG.warn("{} could not run", c, e);
+            result.notRun(String.valueOf(e).lines().findFirst().orElse("failed"));
+        } finally {
+            if (farm != null) {
+                farm.close();
+            }
+            if (redis != null) {
+                redis.close();
+            }
+        }
+        return result;
+    }
+
+    private LoadClient client(History h, LoadClient.Mode mode, int users, LoopbackFarm farm) {
+        // One thread per user, no think time, no invalidations, no short-lived sessions: a closed loop of
+        // `users` concurrent browsers. Requests time out after 10 s (a failover waits at most that long).
+        LoadClient.Settings s = new LoadClient.Settings(users, users, 0, 0, 0, 4, Duration.ofSeconds(10));
+        return new LoadClient(h, mode, s, farm::targets);
+    }
+
+    LoadFigures load(LoopbackFarm farm, Scenario s) throws InterruptedException {
+        History h = new History();
+        LoadClient load = client(h, s.mode(), settings.users(), farm).workload(s.readRate(), s.payloadBytes());
+        load.start();
+        long from = h.now() + settings.warmupMillis();
+        long to = from + settings.measureMillis();
+        // A fixed-length measurement: the wait is the measurement window itself.
+        Thread.sleep(to - h.now());
+        load.close();
+        Thread.sleep(settings.convergenceGraceMillis());
+        load.readEverywhere(farm.targets());
+        CheckResult check = new Checker().checkExpiry(false).check(h);
+        logViolations(farm.contender() + " " + s.id(), check);
+        return LoadFigures.of(h, from, to, check);
+    }
+
+    FailoverFigures failover(LoopbackFarm farm) throws InterruptedException {
+        History h = new History();
+        LoadClient load = client(h, LoadClient.Mode.STICKY, settings.users(), farm)
+                .workload(0, Scenario.STICKY_WRITES.payloadBytes());
+        load.start();
+        Thread.sleep(settings.warmupMillis() + 1_000);
+        LoopbackFarm.Node victim = farm.live().get(1);
+        long killedAt = h.now();
+        h.mark(killedAt, "kill -9 " + victim.name());
+        farm.kill9(victim);
+        // Observe at least failoverObserveMillis, until every user has been served after the kill, at most
+        // failoverMaxMillis.
+        long deadline = killedAt + settings.failoverMaxMillis();
+        while (h.now() < deadline) {
+            if (h.now() - killedAt >= settings.failoverObserveMillis() && allServedSince(h, killedAt)) {
+                break;
+            }
+            Thread.sleep(200);
+        }
+        load.close();
+        Thread.sleep(settings.convergenceGraceMillis());
+        load.readEverywhere(farm.targets());
+        CheckResult check = new Checker().checkExpiry(false).check(h);
+        logViolations(farm.contender() + " failover", check);
+        return FailoverFigures.of(h, killedAt, victim.name(), check);
+    }
+
+    /** The first few violations, so that a contender's figures can be understood from the build log. */
+    static void logViolations(String what, CheckResult check) {
+        if (!check.violations().isEmpty()) {
+            LOG.info("{}: {} violations, e.g. {}", what, check.violations().size(),
+                    check.violations().stream().limit(3).toList());
+        }
+    }
+
+    private boolean allServedSince(History h, long t) {
+        Set<Integer> users = new TreeSet<>();
+        Set<Integer> served = new TreeSet<>();
+        for (Op op : h.ops()) {
+            users.add(op.user());
+            if (op.ok() && op.start() >= t) {
+                served.add(op.user());
+            }
+        }
+        return served.size() == users.size();
+    }
+
+    MemoryFigures memory(LoopbackFarm farm, RedisServer redis) throws Exception {
+        List<LoopbackFarm.Node> nodes = farm.live();
+        long[] before = new long[nodes.size()];
+        for (int i = 0; i < nodes.size(); i++) {
+            before[i] = HeapProbe.liveBytes(nodes.get(i).process().pid());
+        }
+        long redisBefore = redis == null ? 0 : HeapProbe.redisUsedMemory(redis.address(), 6379);
+        History h = new History();
+        int n = settings.memorySessions();
+        // Each user's first request creates its session (with the 1 KiB payload); stop once every user made one.
+        LoadClient load = new LoadClient(h, LoadClient.Mode.STICKY,
+                new LoadClient.Settings(n, Math.min(64, n), 0, 0, 0, 4, Duration.ofSeconds(10)), farm::targets)
+                .workload(0, 1024);
+        load.start();
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        while (load.opsCount() < n) {
+            if (System.nanoTime() - deadline > 0) {
+                load.close();
+                throw new IllegalStateException("created only " + load.opsCount() + " of " + n + " sessions in 5 minutes");
+            }
+            Thread.sleep(50);
+        }
+        load.close();
+        long sessions = h.ops().stream().filter(Op::ok).map(Op::sessionId).distinct().count();
+        long total = 0;
+        for (int i = 0; i < nodes.size(); i++) {
+            total += HeapProbe.liveBytes(nodes.get(i).process().pid()) - before[i];
+        }
+        long store = redis == null ? 0 : HeapProbe.redisUsedMemory(redis.address(), 6379) - redisBefore;
+        double scale = 10_000.0 / Math.max(1, sessions);
+        return new MemoryFigures((int) sessions, Math.round(total * scale / nodes.size()),
+                Math.round((total + store) * scale), Math.round(store * scale));
+    }
+}
