@@ -327,6 +327,11 @@ public final class TopologyCoordinator implements AutoCloseable {
             lostSessions += sessionsPerSegment == null || sessionsPerSegment[s] < 0 ? 0 : sessionsPerSegment[s];
         }
         boolean wasRebalancing = topology.isRebalancing();
+        if (r.lostSegments().length > 0) {
+            // Counted before the topology that restarts them empty is installed: whoever sees that
+            // topology also sees the loss in the metrics.
+            stats.lostSegments(r.lostSegments().length, lostSessions);
+        }
         install(new Topology(topology.id() + 1, Phase.NONE, numOwners(topology), r.table(), null));
         LOG.info("Members left cluster {}: {}; backups promoted at once (topology {}){}", clusterName, departed,
                 topology.id(), wasRebalancing ? ", unfinished rebalance cancelled" : "");
@@ -334,7 +339,6 @@ public final class TopologyCoordinator implements AutoCloseable {
             LOG.error("Lost {} segments of cluster {} holding about {} sessions (as last reported): every owner left or became unreachable at "
                     + "once ({}); those sessions are gone and the segments restart empty", r.lostSegments().length,
                     clusterName, lostSessions, departed);
-            stats.lostSegments(r.lostSegments().length, lostSessions);
         }
     }
 
@@ -377,13 +381,15 @@ public final class TopologyCoordinator implements AutoCloseable {
             return;
         }
         Placement.Removal r = Placement.withoutMembers(topology.current(), others);
+        if (r.lostSegments().length > 0) {
+            stats.lostSegments(r.lostSegments().length, 0);
+        }
         install(new Topology(topology.id() + 1, Phase.NONE, numOwners(topology), r.table(), null));
         LOG.info("{} joins cluster {} again without data: removed from the tables first (topology {})", m, clusterName,
                 topology.id());
         if (r.lostSegments().length > 0) {
             LOG.error("Lost {} segments of cluster {}: their only owner {} dropped its copies", r.lostSegments().length,
                     clusterName, m);
-            stats.lostSegments(r.lostSegments().length, 0);
         }
     }
 
