@@ -429,18 +429,23 @@ public class SessionGridDataStore extends AbstractSessionDataStore {
      * <p>A create that fails with {@link GridUnavailableException} after the topology changed (its
      * primary died while it waited for the answer) is tried once more, against the new primary. The
      * first attempt may have been applied at a backup that is now the primary; the retry then finds
-     * the id taken, and the record is taken for this save's own if it holds exactly what this save
-     * sent (Jetty's metadata, with this save's write time, and every attribute's bytes). The grid's
-     * create has no operation id to tell this apart (see the module README).
+     * the id taken, and both attempts carry the same operation id, so the grid answers the retry with
+     * the record the first attempt stored; someone else's session under the id is still refused.
      */
     private SessionRecord createNew(String id, SessionData data, SessionDelta.Builder delta) throws Exception {
         delta.creationTime(data.getCreated());
         SessionDelta initial = delta.build();
         long topologyBefore = sessions.owners(id).topologyId();
+        long opId = java.util.concurrent.ThreadLocalRandom.current().nextLong() | 1;
         boolean retry = false;
         while (true) {
             try {
-                return sessions.create(id, initial);
+                SessionRecord made = sessions.create(id, initial, opId);
+                if (retry) {
+                    LOG.info("First save of new session {} of {} stored after the failover (version {})", id,
+                            namespace(), made.version());
+                }
+                return made;
             } catch (GridUnavailableException e) {
                 if (retry) {
                     throw e;
@@ -459,11 +464,6 @@ public class SessionGridDataStore extends AbstractSessionDataStore {
                 } catch (RuntimeException e2) {
                     throw new UnwriteableSessionDataException(id, _context, new IOException("a session with id " + id
                             + " already exists in the grid (or did); " + NEVER_OVERWRITES + ": " + e.getMessage(), e));
-                }
-                if (retry && current != null && holdsExactly(current, initial)) {
-                    LOG.info("First save of new session {} of {} had reached the grid before the failover; confirmed"
-                            + " (version {})", id, namespace(), current.version());
-                    return current;
                 }
                 if (current == null) {
                     // A tombstone (ended moments ago), or the grid still settling after a failover:
@@ -496,20 +496,6 @@ public class SessionGridDataStore extends AbstractSessionDataStore {
             now = sessions.owners(id).topologyId();
         }
         return now;
-    }
-
-    /** True if {@code r} holds exactly the container data and attributes a create sent. */
-    private static boolean holdsExactly(SessionRecord r, SessionDelta sent) {
-        if (!Arrays.equals(r.meta().containerData(), sent.containerData())
-                || !r.attributes().keySet().equals(sent.set().keySet())) {
-            return false;
-        }
-        for (Map.Entry<String, byte[]> a : sent.set().entrySet()) {
-            if (!Arrays.equals(r.attributes().get(a.getKey()).value(), a.getValue())) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private SessionRecord create(String id, SessionData data, SessionDelta.Builder delta, long now) throws Exception {
