@@ -118,7 +118,7 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
         // Grace for inherited sessions: access times reach backups up to one granularity late, plus
         // one expiry pass of slack.
         long grace = 2 * config.accessTimeGranularity() + EXPIRY_INTERVAL_MILLIS;
-        this.expirer = new Expirer(() -> closed || rejoining.get() || pausedNow() || refusesAsMinority(), records, transport::self, installed::get, replicator::commit, this::expired, grace,
+        this.expirer = new Expirer(() -> closed || rejoining.get() || pausedNow() || refusesAsMinority() || frozenForMerge(), records, transport::self, installed::get, replicator::commit, this::expired, grace,
                 config.accessTimeGranularity(), config.tombstoneTimeout());
         transport.setHandler(this::handle);
         transport.setViewListener(this::onView);
@@ -529,8 +529,27 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
         return conflicts;
     }
 
+    /** The merged topology's id this member waits for before it takes changes again (0: none). */
+    private volatile long mergeFence;
+    private volatile long mergeFenceDeadline;
+
+    /**
+     * True between this member's merge push and its install of the merged topology. A change stored here
+     * in that window would be in none of the pushed copies, and the merged topology's primaries are the
+     * only ones that keep data: it would vanish. So changes wait (Retry) for the merged topology,
+     * at most leaveTimeout (a coordinator that died mid-merge is followed by another topology anyway).
+     */
+    private boolean frozenForMerge() {
+        long fence = mergeFence;
+        return fence != 0 && installed.id() < fence && System.nanoTime() - mergeFenceDeadline < 0;
+    }
+
     /** Pushes every record held here to its primary under {@code target}; returns the conflicts found. */
     private long pushRecords(long mergeId, Topology target) {
+        mergeFenceDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.leaveTimeout());
+        mergeFence = target.id();
+        // Changes that began before the fence are stored before the push reads the records.
+        installed.awaitChangesInProgress();
         Member me = self();
         long conflicts = 0;
         for (int s = 0; s < target.numSegments(); s++) {
@@ -872,6 +891,9 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
                         sender, viewMembers());
                 return Retry.notInView();
             }
+            if ((msg instanceof CommitRequest || msg instanceof ReplicateRequest) && frozenForMerge()) {
+                return new Retry(mergeFence);
+            }
             if (msg instanceof CommitRequest c) {
                 stats.commit(true);
                 return replicator.commit(c, sender.id());
@@ -1022,6 +1044,9 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
 
     private GridMessage handleLocally(GridMessage request) {
         if (request instanceof CommitRequest c) {
+            if (frozenForMerge()) {
+                return new Retry(mergeFence);
+            }
             stats.commit(false);
             return replicator.commit(c, null);
         }

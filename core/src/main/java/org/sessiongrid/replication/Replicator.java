@@ -426,7 +426,7 @@ public final class Replicator {
                 r = await(transport.request(backups.get(i), new ReplicateRequest(t.id(), RecordChanges.whole(next)),
                         remoteTimeout), backups.get(i));
             }
-            if (r instanceof ReplicateReply rr2 && rr2.applied()) {
+            if (r == null || (r instanceof ReplicateReply rr2 && rr2.applied())) {
                 continue;
             }
             if (failure == null) {
@@ -440,7 +440,8 @@ public final class Replicator {
     }
 
     /**
-     * The reply; a {@link Retry} if the member left this member's view meanwhile. A backup that
+     * The reply; a {@link Retry} if the member left this member's view meanwhile (null if this member's
+     * own channel closed meanwhile). A backup that
      * leaves is not skipped: it may have crashed (the next topology drops it, and the retry goes
      * through without it), but it may as well sit on the other side of a partition, still alive and
      * about to serve, and a change acknowledged without it could then vanish or be done twice (an
@@ -454,7 +455,10 @@ public final class Replicator {
             return new Failure("interrupted");
         } catch (ExecutionException | CompletionException e) {
             if (e.getCause() instanceof MemberGoneException) {
-                return new Retry(topology.id());
+                // This member's own channel closing (a stop or crash) also fails the request: then the
+                // backup is as good as reached (the commit path refuses everything but an announcement the
+                // backups took, which is honoured rather than left recorded and never made).
+                return transport.isClosed() ? null : new Retry(topology.id());
             }
             return new Failure(from + ": " + e.getCause());
         } catch (TimeoutException e) {

@@ -91,6 +91,12 @@ public final class InstalledTopology {
         return true;
     }
 
+    /** Returns once every change in progress now has ended (changes begun later are not waited for). */
+    public void awaitChangesInProgress() {
+        changes.writeLock().lock();
+        changes.writeLock().unlock();
+    }
+
     /** Ends a change begun by {@link #enterChange} or {@link #tryEnterChange}. */
     public void exitChange() {
         changes.readLock().unlock();

@@ -225,6 +225,11 @@ public final class ClusterTransport implements AutoCloseable {
         return addresses.containsKey(memberId);
     }
 
+    /** True once this member's channel is closed or disconnected (it stopped or crashed). */
+    public boolean isClosed() {
+        return channel.isClosed() || !channel.isConnected();
+    }
+
     public JChannel channel() {
         return channel;
     }

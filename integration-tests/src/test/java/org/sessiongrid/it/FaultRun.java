@@ -104,6 +104,10 @@ final class FaultRun implements AutoCloseable {
         history.fact("lost sessions reported by the grid", farm.sum(alive, "LostSessions"));
         history.fact("test duration", Duration.ofNanos(System.nanoTime() - started).toSeconds() + " s");
         CheckResult result = checker.check(history);
+        if (checker.expiredOnBothSides() > 0) {
+            history.fact("sessions expired once on each side of the split (serve-both-sides, as documented)",
+                    checker.expiredOnBothSides());
+        }
         history.writeCsv(farm.nodes().get(0).log.resolveSibling("history.csv"));
         String table = result.table(title + " (" + farm.kind() + ")");
         System.out.println(table);

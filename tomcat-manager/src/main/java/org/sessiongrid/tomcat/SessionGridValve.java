@@ -115,6 +115,9 @@ public final class SessionGridValve extends ValveBase {
         }
         RequestScope previous = scope.bind();
         try {
+            if (!loadRequestedSession(request, response, manager)) {
+                return;
+            }
             getNext().invoke(request, response);
         } finally {
             RequestScope.restore(previous);
@@ -123,6 +126,42 @@ public final class SessionGridValve extends ValveBase {
             } else if (scope.finish()) {
                 manager.endRequest(request, response, scope, false);
             }
+        }
+    }
+
+    /** When the last "refused with 503" line was logged (nanoTime), and how many were not logged since. */
+    private volatile long lastRefusalLog = System.nanoTime() - REFUSAL_LOG_NANOS;
+    private final java.util.concurrent.atomic.AtomicLong refusalsNotLogged = new java.util.concurrent.atomic.AtomicLong();
+    private static final long REFUSAL_LOG_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+
+    /**
+     * Loads the session the request names before the webapp runs. When the grid cannot produce it (it
+     * does not answer, or this member refuses: a minority partition, back from a pause), the request is
+     * answered 503 here, with one log line, instead of the exception reaching Tomcat's error handling
+     * from the webapp's authenticator or servlet (a SEVERE line with a stack trace per request, and a
+     * 500). The session is then cached for the request, so the webapp's own lookup costs nothing more.
+     */
+    private boolean loadRequestedSession(Request request, Response response, SessionGridManager manager)
+            throws IOException {
+        String id = request.getRequestedSessionId();
+        if (id == null) {
+            return true;
+        }
+        try {
+            manager.findSession(id);
+            return true;
+        } catch (GridException e) {
+            long now = System.nanoTime();
+            if (now - lastRefusalLog > REFUSAL_LOG_NANOS) {
+                lastRefusalLog = now;
+                long more = refusalsNotLogged.getAndSet(0);
+                LOG.warn("Request {} refused with 503: {}{}", request.getDecodedRequestURI(), e.getMessage(),
+                        more == 0 ? "" : " (and " + more + " more refusals in the last 10 s, not logged)");
+            } else {
+                refusalsNotLogged.incrementAndGet();
+            }
+            response.sendError(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
+            return false;
         }
     }
 

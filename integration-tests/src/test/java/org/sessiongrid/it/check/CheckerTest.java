@@ -56,6 +56,27 @@ class CheckerTest {
     }
 
     @Test
+    void expiryOnEachSideOfAServeBothSidesSplitIsCountedNotAViolationButNothingMore() {
+        cleanHistory();
+        h.expectExpiry("Y");
+        h.destroyed("Y", "n1", 200); // minority side, during the split
+        h.destroyed("Y", "n4", 250); // majority side, during the split
+        h.expectExpiry("Z");
+        h.destroyed("Z", "n3", 210);
+        h.destroyed("Z", "n4", 260); // both on the majority side: still a violation
+        h.expectExpiry("W");
+        h.destroyed("W", "n1", 400); // after the heal
+        h.destroyed("W", "n4", 410);
+        Checker plain = new Checker();
+        assertEquals(3, plain.check(h).count(Violation.Type.DESTROYED_TWICE));
+        Checker split = new Checker().bothSidesServed(java.util.Set.of("n1", "n2"), java.util.Set.of("n3", "n4", "n5"),
+                150, 300);
+        CheckResult r = split.check(h);
+        assertEquals(2, r.count(Violation.Type.DESTROYED_TWICE), r.table("split"));
+        assertEquals(1, split.expiredOnBothSides());
+    }
+
+    @Test
     void counterGoingBackIsAStaleReadAndLosesIncrements() {
         cleanHistory();
         inc(3, 1, "C", null);

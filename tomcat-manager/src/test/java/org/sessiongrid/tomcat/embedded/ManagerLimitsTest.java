@@ -83,6 +83,38 @@ class ManagerLimitsTest {
         }
     }
 
+    @Test
+    void aSessionTheGridCannotProduceIsA503BeforeTheWebappRuns() throws Exception {
+        GridConfig.Builder peers = GridConfig.builder("refusing").stack("test-loopback")
+                .set("partitionPolicy", "minority-refuses-writes");
+        SessionGrid p1 = SessionGrid.start(peers.nodeName("p1").build());
+        SessionGrid p2 = SessionGrid.start(peers.nodeName("p2").build());
+        try (EmbeddedTomcat t = new EmbeddedTomcat("refusing", "<Manager className=\"org.sessiongrid.tomcat.SessionGridManager\""
+                + " clusterName=\"refusing\" stack=\"test-loopback\" nodeName=\"tomcat\""
+                + " partitionPolicy=\"minority-refuses-writes\"/>")) {
+            WebUser u = new WebUser("cut-off");
+            assertTrue(u.get(t.url("/counter")).body().startsWith("counter=1 "));
+            String id = u.sessionId;
+            // Alone of three: a minority, which refuses rather than answer from copies that may be stale.
+            p1.halt();
+            p2.halt();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            HttpResponse<String> r = u.get(t.url("/counter"));
+            while (r.statusCode() != 503) {
+                assertTrue(System.nanoTime() < deadline, "never refused; last answer " + r.statusCode() + " " + r.body());
+                assertTrue(r.body().startsWith("counter="), "answered something else than the session: " + r.body());
+                Thread.sleep(100);
+                r = u.get(t.url("/counter"));
+            }
+            // Refused before the webapp ran: no new session under another id, the user keeps its own.
+            assertTrue(r.headers().firstValue("set-cookie").isEmpty(), "a refused request set a cookie: " + r.headers());
+            assertEquals(id, u.sessionId);
+        } finally {
+            p1.halt();
+            p2.halt();
+        }
+    }
+
     private static final ExecutorService POOL = Executors.newCachedThreadPool(r -> {
         Thread th = new Thread(r, "limits-test-client");
         th.setDaemon(true);
