@@ -350,21 +350,15 @@ public class GridSession extends StandardSession {
         }
     }
 
-    /** The commit of {@code p} failed: keep its changes for the next one. */
-    void restore(Pending p) {
-        written.addAll(p.written());
-        read.addAll(p.read());
-        for (String name : p.removed()) {
-            if (!attributes.containsKey(name)) {
-                removed.add(name);
-            }
-        }
-        if (p.timeoutChanged()) {
-            timeoutChanged.set(true);
-        }
-        if (p.authChanged()) {
-            authChanged.set(true);
-        }
+    /**
+     * A commit of this copy failed: the request was answered 503 (or its changes were otherwise not
+     * saved), so they must not reach the grid later. Keeping them for the next commit would write them
+     * over whatever the session became meanwhile (another node served the user, the grid moved on
+     * while this node was paused): an old counter would overwrite a newer one. The copy leaves this
+     * node's map, so the next request loads the stored session; a request still holding it ends with it.
+     */
+    void forgetAfterFailedSave() {
+        gridManager().remove(this, false);
     }
 
     /** After the id moved in the grid (login): the record under the new id. */

@@ -657,7 +657,7 @@ public class SessionGridManager extends ManagerBase implements DistributedManage
                 LOG.warn("New session {} in {} could not be stored: the id is already taken", id, namespace);
                 s.discard();
             } catch (RuntimeException e) {
-                s.restore(p);
+                s.forgetAfterFailedSave();
                 throw e;
             }
         }
