@@ -66,9 +66,9 @@ class TomcatFaultsTest {
     }
 
     /**
-     * Passed once and failed once in the second session: under heavy machine load the resumed node built a JGroups
-     * view of its own that the others did not share (IT11 in KNOWN-ISSUES.md; the rejoin now waits for a shared
-     * view). Back in the default build when it passes twice in a row.
+     * Passed the last two runs of the second session (idle machine), after two fixes: the rejoin waits for a view the
+     * others share (IT11), and a Tomcat copy whose save failed is dropped instead of re-saved later (a resumed node
+     * wrote an old counter over the grid's). Kept out of the default build until it has a longer record.
      */
     @Test
     @Tag("known-issue")
@@ -106,14 +106,18 @@ class TomcatFaultsTest {
         return Long.getLong("faults.partitionHoldSeconds", 10);
     }
 
-    /** Fails today: IT11 in KNOWN-ISSUES.md (JGroups views flap and stay asymmetric after the heal). */
+    /**
+     * Fails today: the majority's rebalance during the split can stall (IT8 seen again on an idle machine: the
+     * coordinator's segment pull waits with no error logged), and a session expired on both sides was destroyed a
+     * third time after the merge. See KNOWN-ISSUES.md.
+     */
     @Test
     @Tag("known-issue")
     void partitionTwoAgainstThreeBothSidesServe() throws Exception {
         partition("fault 3: partition 2|3, both sides serve (serve-both-sides)", "serve-both-sides");
     }
 
-    /** Fails today: IT11 in KNOWN-ISSUES.md (a member with an asymmetric view after the heal expires as primary). */
+    /** Passed the last two runs (idle machine, session 2); kept out of the default build until it has a longer record. */
     @Test
     @Tag("known-issue")
     void partitionTwoAgainstThreeMinorityRefusesWrites() throws Exception {
