@@ -85,9 +85,19 @@ public final class SegmentPuller {
     private boolean pullSegment(Topology t, int segment) throws InterruptedException {
         SessionKey after = null;
         int attempt = 0;
+        int chunks = 0;
+        long started = System.nanoTime();
+        long nextReport = started + TimeUnit.MILLISECONDS.toNanos(3 * remoteTimeout);
         while (true) {
             if (topology.id() != t.id()) {
                 return false;
+            }
+            if (System.nanoTime() - nextReport > 0) {
+                // A pull that neither fails nor ends (seen once in the fault matrix, with nothing logged).
+                LOG.warn("Pull of segment {} under topology {} has taken {} ms: {} chunks received, {} failed or retried"
+                        + " attempts, at key {}", segment, t.id(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
+                        chunks, attempt, after);
+                nextReport = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(3 * remoteTimeout);
             }
             Member source = sourceFor(t, segment, attempt);
             if (source == null) {
@@ -109,6 +119,7 @@ public final class SegmentPuller {
                 continue;
             }
             if (reply instanceof StateChunk chunk) {
+                chunks++;
                 int stored = 0;
                 for (SessionRecord r : chunk.records()) {
                     if (records.putIfNewer(r)) {
