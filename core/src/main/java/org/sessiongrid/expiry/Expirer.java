@@ -49,10 +49,14 @@ public final class Expirer {
      *                side of a partition (the majority expires; a minority that also did would fire the
      *                listeners twice)
      */
+    private final java.util.function.Predicate<String> mutedNamespace;
+
     public Expirer(java.util.function.BooleanSupplier stopped, RecordStore records, Supplier<Member> self,
                    Supplier<Topology> topology,
-                   Function<CommitRequest, GridMessage> localCommit, Consumer<SessionRecord> expired, long graceMillis,
+                   Function<CommitRequest, GridMessage> localCommit, Consumer<SessionRecord> expired,
+                   java.util.function.Predicate<String> mutedNamespace, long graceMillis,
                    long slackMillis, int tombstoneSeconds) {
+        this.mutedNamespace = mutedNamespace;
         this.slackMillis = slackMillis;
         this.stopped = stopped;
         this.records = records;
@@ -93,7 +97,9 @@ public final class Expirer {
         int count = 0;
         // Sessions are due one slack after their expiry time (access times may be that late); the
         // primary re-checks under its commit path anyway.
-        List<SessionKey> due = records.expiryIndex().due(now - slackMillis, BATCH);
+        // Muted namespaces (their webapp stopped here) are passed over, so they cannot fill every batch.
+        List<SessionKey> due = records.expiryIndex().due(now - slackMillis, BATCH,
+                k -> !mutedNamespace.test(k.namespace()));
         for (SessionKey key : due) {
             if (stopped.getAsBoolean()) {
                 break;

@@ -54,12 +54,19 @@ public final class ExpiryIndex {
 
     /** Up to {@code max} keys due at {@code now}, earliest first. */
     public List<SessionKey> due(long now, int max) {
+        return due(now, max, k -> true);
+    }
+
+    /** As {@link #due(long, int)}, counting and returning only the keys {@code include} accepts. */
+    public List<SessionKey> due(long now, int max, java.util.function.Predicate<SessionKey> include) {
         List<SessionKey> out = new ArrayList<>();
         for (Entry e : byTime) {
             if (e.time > now || out.size() >= max) {
                 break;
             }
-            out.add(e.key);
+            if (include.test(e.key)) {
+                out.add(e.key);
+            }
         }
         return out;
     }

@@ -118,7 +118,7 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
         // Grace for inherited sessions: access times reach backups up to one granularity late, plus
         // one expiry pass of slack.
         long grace = 2 * config.accessTimeGranularity() + EXPIRY_INTERVAL_MILLIS;
-        this.expirer = new Expirer(() -> closed || rejoining.get() || pausedNow() || refusesAsMinority() || frozenForMerge(), records, transport::self, installed::get, replicator::commit, this::expired, grace,
+        this.expirer = new Expirer(() -> closed || rejoining.get() || pausedNow() || refusesAsMinority() || frozenForMerge(), records, transport::self, installed::get, replicator::commit, this::expired, mutedNamespaces::contains, grace,
                 config.accessTimeGranularity(), config.tombstoneTimeout());
         transport.setHandler(this::handle);
         transport.setViewListener(this::onView);
@@ -160,6 +160,13 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
 
     AccessTimes accessTimes() {
         return accessTimes;
+    }
+
+    /** Namespaces whose listener was removed on this member: it does not expire their sessions. */
+    private final java.util.Set<String> mutedNamespaces = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    java.util.Set<String> mutedNamespaces() {
+        return mutedNamespaces;
     }
 
     Map<String, SessionListener> listeners() {

@@ -218,9 +218,11 @@ final class GridSessionStore implements SessionStore {
     @Override
     public void setListener(SessionListener listener) {
         if (listener == null) {
+            node.mutedNamespaces().add(namespace);
             node.listeners().remove(namespace);
         } else {
             node.listeners().put(namespace, listener);
+            node.mutedNamespaces().remove(namespace);
         }
     }
 

@@ -110,7 +110,10 @@ public interface SessionStore {
 
     /**
      * Sets the listener for grid-driven events of this namespace on this member (expiry), replacing
-     * any previous one; null removes it.
+     * any previous one; null removes it. Removing it also stops this member from expiring the
+     * namespace's sessions (a webapp stopping on this node, the grid still running while it hands its
+     * segments over): their expiry is left to a primary whose webapp can still be told, instead of
+     * happening here with nobody to call. Setting a listener again resumes it.
      */
     void setListener(SessionListener listener);
 

@@ -100,4 +100,34 @@ class ExpiryTest {
             }
         }
     }
+
+    /**
+     * A webapp that stopped on a member (its listener removed) while the grid there keeps running, as
+     * during a graceful shutdown that first hands segments over: the member must not expire that
+     * webapp's sessions with nobody to tell; another namespace's expiry goes on, and setting the
+     * listener again lets the session expire with its callback.
+     */
+    @Test
+    void aMemberDoesNotExpireSessionsOfANamespaceWhoseListenerWasRemoved() throws Exception {
+        try (TestCluster c = new TestCluster("muted").start(1)) {
+            SessionGrid g = c.members.get(0);
+            Map<String, Integer> fired = new ConcurrentHashMap<>();
+            SessionStore stopped = g.store("localhost/stopped");
+            SessionStore running = g.store("localhost/running");
+            running.setListener(last -> fired.merge(last.key().id(), 1, Integer::sum));
+            stopped.setListener(last -> fired.merge(last.key().id(), 1, Integer::sum));
+            stopped.create("s-1", SessionDelta.builder().maxInactiveInterval(1).build());
+            stopped.setListener(null);
+            // Created after s-1 with the same timeout: once it has expired, s-1 was due too.
+            running.create("r-1", SessionDelta.builder().maxInactiveInterval(1).build());
+            Await.until("the running webapp's session expired", Duration.ofSeconds(30), () -> fired.containsKey("r-1"));
+            assertTrue(!fired.containsKey("s-1"), "a session of the stopped webapp expired");
+            assertTrue(stopped.find("s-1", null) != null, "the stopped webapp's session is still in the grid");
+
+            stopped.setListener(last -> fired.merge(last.key().id(), 1, Integer::sum));
+            Await.until("the session expired once its webapp listens again", Duration.ofSeconds(30),
+                    () -> fired.containsKey("s-1"));
+            assertEquals(1, fired.get("s-1"));
+        }
+    }
 }

@@ -48,7 +48,8 @@ class FullMatrixTest {
             run.load.start();
             run.awaitProgress(1500, SETTLE);
             for (Farm.Node n : List.copyOf(run.farm.nodes())) {
-                run.history.mark("restart " + n.name);
+                run.history.mark("stop " + n.name + " (SIGTERM), start again");
+                n.stop();
                 n.restart();
                 run.farm.awaitMembers(run.farm.alive(), SETTLE);
                 run.history.mark(n.name + " back, rebalanced");
@@ -152,6 +153,7 @@ class FullMatrixTest {
             } else {
                 // No netem on this kernel: restart the node with JGroups' DELAY in its stack.
                 run.farm.jvmArgs(victim.slot, List.of("-Dsessiongrid.stack=" + delayStack(run).toAbsolutePath()));
+                victim.stop();
                 victim.restart();
                 run.farm.awaitMembers(run.farm.alive(), SETTLE);
                 run.history.mark(victim.name + " restarted with DELAY 50 ms");

@@ -213,11 +213,10 @@ public class SessionGridManager extends ManagerBase implements DistributedManage
         SessionGridValve.unregister(context);
         SessionStore s = store;
         if (s != null) {
-            // Tell the operator what a null listener would hide; captures no manager, which a stopped or
-            // undeployed webapp must not leave reachable from the shared grid.
-            String ns = namespace;
-            s.setListener(last -> LOG.warn("Session {} of {} expired while that webapp is stopped on this node:"
-                    + " its sessionDestroyed listeners do not fire", last.key().id(), ns));
+            // No listener: this member stops expiring the webapp's sessions (the grid may run on while it hands
+            // its segments over), so they expire at a primary where the webapp still runs and its
+            // sessionDestroyed listeners fire. Also leaves nothing of this webapp reachable from the shared grid.
+            s.setListener(null);
         }
         int expired = 0;
         for (Session session : findSessions()) {
