@@ -21,6 +21,21 @@ public final class GridConfig {
     /** Prefix of the system-property and Jetty-property form of every setting. */
     public static final String PREFIX = "sessiongrid.";
 
+    /**
+     * The {@code sessiongrid.*} entries of {@code props} (for example {@link System#getProperties()}) as
+     * strings, in iteration order: what the adapters read their fallbacks from.
+     */
+    public static Map<String, String> prefixed(Map<?, ?> props) {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        for (Map.Entry<?, ?> e : props.entrySet()) {
+            String k = String.valueOf(e.getKey());
+            if (k.startsWith(PREFIX)) {
+                out.put(k, String.valueOf(e.getValue()));
+            }
+        }
+        return out;
+    }
+
     /** Every setting name this class understands, for error messages and documentation. */
     public static final List<String> SETTINGS = List.of("clusterName", "stack", "nodeName", "site", "rack", "machine",
             "numOwners", "numSegments", "replicationMode", "remoteTimeout", "failureDetectionTimeout",
@@ -385,13 +400,10 @@ public final class GridConfig {
          * {@link System#getProperties()}), and passes other {@code sessiongrid.*} entries to the stack.
          */
         public Builder setAll(Map<?, ?> props) {
-            for (Map.Entry<?, ?> e : props.entrySet()) {
-                String k = String.valueOf(e.getKey());
-                if (k.startsWith(PREFIX)) {
-                    String name = k.substring(PREFIX.length());
-                    set(SETTINGS.contains(name) ? name : k, String.valueOf(e.getValue()));
-                }
-            }
+            prefixed(props).forEach((k, v) -> {
+                String name = k.substring(PREFIX.length());
+                set(SETTINGS.contains(name) ? name : k, v);
+            });
             return this;
         }
 

@@ -311,8 +311,8 @@ public final class Replicator {
             }
             default -> throw new IllegalStateException("unknown commit kind " + req.kind());
         }
-        Member unseen = writeOwnerNotInView(t, segment);
-        if (unseen != null) {
+        List<Member> backups = backupsAllInView(t, segment);
+        if (backups == null) {
             // An owner of this topology that this member's view does not show: either it died (the
             // coordinator's next topology drops it) or this view lags behind the one the topology was
             // made in (a merge, a join). In the second case it is alive and will serve the session, so
@@ -320,7 +320,6 @@ public final class Replicator {
             return new Retry(t.id());
         }
         RecordChanges toBackups = next.changesSince(old == null ? 0 : old.version());
-        List<Member> backups = liveBackups(t, segment);
         if (sync) {
             long started = System.nanoTime();
             GridMessage failed = replicate(t, backups, toBackups, next);
@@ -388,14 +387,19 @@ public final class Replicator {
         forward.forEach((b, touches) -> transport.request(b, new GridMessage.TouchBatch(touches, true), remoteTimeout));
     }
 
-    private Member writeOwnerNotInView(Topology t, int segment) {
+    /** The write owners other than this member, or null if any of them is missing from the view. */
+    private List<Member> backupsAllInView(Topology t, int segment) {
+        List<Member> out = new ArrayList<>(3);
         Member me = self.get();
         for (Member m : t.writeOwners(segment)) {
-            if (!m.equals(me) && !transport.isInView(m)) {
-                return m;
+            if (!m.equals(me)) {
+                if (!transport.isInView(m)) {
+                    return null;
+                }
+                out.add(m);
             }
         }
-        return null;
+        return out;
     }
 
     private List<Member> liveBackups(Topology t, int segment) {

@@ -215,7 +215,8 @@ public final class ClusterTransport implements AutoCloseable {
     private void noteReply(Member from, GridMessage reply) {
         if (reply instanceof GridMessage.Retry r && r.isNotInView()) {
             unseenBy.put(from.id(), System.nanoTime());
-        } else {
+        } else if (!unseenBy.isEmpty()) {
+            // Every reply passes here: the map is empty unless views disagree, so skip the removal then.
             unseenBy.remove(from.id());
         }
     }

@@ -199,64 +199,60 @@ class FullMatrixTest {
      * {node base URL, cookie} of each.
      */
     static List<String[]> fill(List<Farm.Node> nodes, int count) throws Exception {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         ConcurrentLinkedQueue<String[]> made = new ConcurrentLinkedQueue<>();
-        AtomicInteger next = new AtomicInteger();
-        AtomicLong failures = new AtomicLong();
-        ExecutorService pool = Executors.newFixedThreadPool(16);
-        for (int t = 0; t < 16; t++) {
-            pool.execute(() -> {
-                int i;
-                while ((i = next.getAndIncrement()) < count) {
-                    Farm.Node n = nodes.get(i % nodes.size());
-                    try {
-                        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(n.baseUrl() + "/inc"))
-                                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
-                        String cookie = r.headers().firstValue("set-cookie").orElse("");
-                        if (r.statusCode() == 200 && cookie.startsWith("JSESSIONID=")) {
-                            made.add(new String[] {n.baseUrl(), cookie.substring(0, cookie.indexOf(';'))});
-                        } else {
-                            failures.incrementAndGet();
-                        }
-                    } catch (Exception e) {
-                        failures.incrementAndGet();
-                    }
-                }
-            });
-        }
-        pool.shutdown();
-        assertTrue(pool.awaitTermination(30, TimeUnit.MINUTES), "filling sessions did not finish");
-        assertTrue(failures.get() < count / 100, failures.get() + " of " + count + " filler requests failed");
+        long failures = inParallel("filling sessions", count, (http, i) -> {
+            Farm.Node n = nodes.get(i % nodes.size());
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(n.baseUrl() + "/inc"))
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            String cookie = r.headers().firstValue("set-cookie").orElse("");
+            if (r.statusCode() != 200 || !cookie.startsWith("JSESSIONID=")) {
+                return false;
+            }
+            made.add(new String[] {n.baseUrl(), cookie.substring(0, cookie.indexOf(';'))});
+            return true;
+        });
+        assertTrue(failures < count / 100, failures + " of " + count + " filler requests failed");
         return new ArrayList<>(made);
     }
 
     /** Reads every filler session back (through any live node); returns how many are gone or changed. */
     static long readBack(List<Farm.Node> nodes, List<String[]> filler) throws Exception {
+        return inParallel("reading sessions back", filler.size(), (http, i) -> {
+            Farm.Node n = nodes.get(i % nodes.size());
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(n.baseUrl() + "/get"))
+                    .header("Cookie", filler.get(i)[1]).timeout(Duration.ofSeconds(10)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200 && r.body().startsWith("1 ");
+        });
+    }
+
+    /** One request of a bulk job: true if it did what it should. */
+    interface BulkRequest {
+        boolean send(HttpClient http, int i) throws Exception;
+    }
+
+    /** Runs requests 0..count-1, 16 at a time; returns how many failed (false or an exception). */
+    private static long inParallel(String what, int count, BulkRequest request) throws InterruptedException {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        AtomicLong missing = new AtomicLong();
         AtomicInteger next = new AtomicInteger();
+        AtomicLong failed = new AtomicLong();
         ExecutorService pool = Executors.newFixedThreadPool(16);
         for (int t = 0; t < 16; t++) {
             pool.execute(() -> {
                 int i;
-                while ((i = next.getAndIncrement()) < filler.size()) {
-                    Farm.Node n = nodes.get(i % nodes.size());
+                while ((i = next.getAndIncrement()) < count) {
                     try {
-                        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(n.baseUrl() + "/get"))
-                                .header("Cookie", filler.get(i)[1]).timeout(Duration.ofSeconds(10)).build(),
-                                HttpResponse.BodyHandlers.ofString());
-                        if (r.statusCode() != 200 || !r.body().startsWith("1 ")) {
-                            missing.incrementAndGet();
+                        if (!request.send(http, i)) {
+                            failed.incrementAndGet();
                         }
                     } catch (Exception e) {
-                        missing.incrementAndGet();
+                        failed.incrementAndGet();
                     }
                 }
             });
         }
         pool.shutdown();
-        assertTrue(pool.awaitTermination(30, TimeUnit.MINUTES), "reading sessions back did not finish");
-        return missing.get();
+        assertTrue(pool.awaitTermination(30, TimeUnit.MINUTES), what + " did not finish");
+        return failed.get();
     }
-
 }

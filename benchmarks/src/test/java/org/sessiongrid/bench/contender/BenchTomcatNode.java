@@ -14,7 +14,6 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import org.apache.catalina.Context;
-import org.apache.catalina.LifecycleState;
 import org.apache.catalina.connector.Connector;
 import org.apache.catalina.ha.session.BackupManager;
 import org.apache.catalina.ha.session.DeltaManager;
@@ -99,23 +98,7 @@ public final class BenchTomcatNode {
         Tomcat.addServlet(status, "status", new StatusServlet(cluster));
         status.addServletMappingDecoded("/*", "status");
 
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                tomcat.stop();
-                tomcat.destroy();
-            } catch (Exception e) {
-                e.printStackTrace();
-            }
-        }, "bench-node-shutdown"));
-        tomcat.start();
-        if (ctx.getState() != LifecycleState.STARTED) {
-            System.out.println("FAILED context state " + ctx.getState());
-            System.exit(2);
-        }
-        System.out.println("READY " + name);
-        System.out.flush();
-        tomcat.getServer().await();
-        Thread.currentThread().join();
+        org.sessiongrid.it.node.TomcatFaultNode.serve(tomcat, ctx, name);
     }
 
     /** Tomcat's cluster with static membership on loopback: every other node of {@code bench.members}. */

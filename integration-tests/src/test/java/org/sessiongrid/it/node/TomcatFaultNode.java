@@ -35,6 +35,15 @@ public final class TomcatFaultNode {
         ctx.addApplicationListener(DestroyedListener.class.getName());
         Tomcat.addServlet(ctx, "counter", new CounterServlet());
         ctx.addServletMappingDecoded("/*", "counter");
+        serve(tomcat, ctx, name);
+    }
+
+    /**
+     * Starts Tomcat, prints {@code READY <name>} (what the launcher waits for) once {@code ctx} runs, or
+     * exits with 2 if it did not start, and serves until the JVM ends; SIGTERM stops Tomcat gracefully.
+     * Shared with the benchmarks' node main.
+     */
+    public static void serve(Tomcat tomcat, Context ctx, String name) throws Exception {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 tomcat.stop();

@@ -68,13 +68,7 @@ public final class StoreSettings {
      * @throws IllegalArgumentException naming the setting, its value and the accepted values
      */
     public synchronized Resolved resolve(String workerName, Map<?, ?> system) {
-        Map<String, String> fromSystem = new LinkedHashMap<>();
-        for (Map.Entry<?, ?> e : system.entrySet()) {
-            String k = String.valueOf(e.getKey());
-            if (k.startsWith(GridConfig.PREFIX)) {
-                fromSystem.put(k, String.valueOf(e.getValue()));
-            }
-        }
+        Map<String, String> fromSystem = GridConfig.prefixed(system);
         String lockingText = pick(LOCKING_MODE, fromSystem);
         String lockTimeoutText = pick(LOCK_TIMEOUT, fromSystem);
         // Adapter settings are not grid settings: keep them out of the stack properties.

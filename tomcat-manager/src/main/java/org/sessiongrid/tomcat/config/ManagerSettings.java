@@ -57,13 +57,7 @@ public final class ManagerSettings {
      * @throws IllegalArgumentException naming the attribute, its value and the accepted values
      */
     public Resolved resolve(String jvmRoute, Map<?, ?> system) {
-        Map<String, String> fromSystem = new LinkedHashMap<>();
-        for (Map.Entry<?, ?> e : system.entrySet()) {
-            String k = String.valueOf(e.getKey());
-            if (k.startsWith(GridConfig.PREFIX)) {
-                fromSystem.put(k, String.valueOf(e.getValue()));
-            }
-        }
+        Map<String, String> fromSystem = GridConfig.prefixed(system);
         String lockingText = pick(LOCKING_MODE, fromSystem);
         String lockTimeoutText = pick(LOCK_TIMEOUT, fromSystem);
         // Adapter settings are not grid settings: keep them out of the stack properties.
