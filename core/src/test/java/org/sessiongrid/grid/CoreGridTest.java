@@ -249,6 +249,14 @@ class CoreGridTest {
             }
             assertNull(loadError(c));
             GridAssertions.countersSurvived(c, NS, lastLoad);
+            // A commit refused while a topology was being installed may have reached one backup before
+            // it failed (an unacknowledged "orphan" copy one version ahead); the session's next write
+            // replaces it. Write each counter once more, then every copy must agree.
+            for (String id : ids) {
+                SessionStore st = c.members.get(0).store(NS);
+                SessionRecord cur = st.find(id, null);
+                st.commit(id, SessionDelta.builder().set("settled", new byte[] {1}).build(), cur);
+            }
             GridAssertions.ownersComplete(c, 3);
         }
     }
