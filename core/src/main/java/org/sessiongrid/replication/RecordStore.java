@@ -90,9 +90,27 @@ public final class RecordStore {
             if (!local.equals(pushed)) {
                 conflict[0] = true;
             }
-            return better(pushed, local) ? indexed(k, pushed) : local;
+            SessionRecord kept = merged(pushed, local);
+            return kept == local ? local : indexed(k, kept);
         });
         return conflict[0];
+    }
+
+    /**
+     * The copy a merge keeps of two copies of one session: the {@link #better} one, except that an
+     * expiry whose listeners were called on one side stays announced. Both sides of a split may have
+     * expired the session; if the side whose copy wins by version had not announced it yet, keeping its
+     * copy as it is would make the merged primary call the listeners once more although the other side
+     * did. The announced copy is re-versioned to the higher of the two, so no copy of the other side
+     * can outrank it.
+     */
+    public static SessionRecord merged(SessionRecord a, SessionRecord b) {
+        SessionRecord winner = better(a, b) ? a : b;
+        SessionRecord loser = winner == a ? b : a;
+        if (winner.isUnannouncedExpiry() && loser.isTombstone() && !loser.isUnannouncedExpiry()) {
+            return loser.version() >= winner.version() ? loser : loser.withMeta(loser.meta(), winner.version());
+        }
+        return winner;
     }
 
     /**
