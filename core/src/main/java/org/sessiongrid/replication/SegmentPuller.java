@@ -101,9 +101,11 @@ public final class SegmentPuller {
             }
             Member source = sourceFor(t, segment, attempt);
             if (source == null) {
-                // No current owner left in the view: the coordinator will replace this topology.
+                // No current owner in this member's view: they died (the coordinator replaces this topology)
+                // or this view lags behind (they reappear). Either way the segment is not here yet, and
+                // reporting it pulled would let the rebalance finish without its data.
                 topology.awaitNewerThan(t.id(), remoteTimeout, TimeUnit.MILLISECONDS);
-                return topology.id() == t.id();
+                continue;
             }
             GridMessage reply;
             try {
