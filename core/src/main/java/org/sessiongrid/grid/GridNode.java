@@ -96,7 +96,7 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
         this.puller = new SegmentPuller(transport::self, transport, installed, records, config.stateTransferChunkSize(),
                 config.remoteTimeout(), stats, this::catchUp);
         this.coordinator = new TopologyCoordinator(this, config.nodeName(), config.clusterName(), config.numSegments(), config.numOwners(),
-                config.partitionPolicy() == PartitionPolicy.MINORITY_REFUSES_WRITES, stats);
+                config.partitionPolicy() == PartitionPolicy.MINORITY_REFUSES_WRITES, stats, 3 * config.remoteTimeout());
         this.background = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "sessiongrid-" + config.nodeName() + "-transfer");
             t.setDaemon(true);
@@ -519,6 +519,14 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
             }
         }
         return counts;
+    }
+
+    @Override
+    public void resend(Topology t, List<Member> members) {
+        List<Member> others = members.stream().filter(m -> !m.equals(self())).toList();
+        if (!others.isEmpty()) {
+            transport.requestAll(others, new TopologyUpdate(t), config.remoteTimeout());
+        }
     }
 
     @Override

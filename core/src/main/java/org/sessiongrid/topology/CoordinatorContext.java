@@ -20,6 +20,12 @@ public interface CoordinatorContext {
      */
     long[] installEverywhere(Topology t);
 
+    /**
+     * Sends {@code t}, already installed, again to {@code members} (this member excluded), for members
+     * that did not take it the first time; a member that has it ignores it. Waits for their answers.
+     */
+    void resend(Topology t, List<Member> members);
+
     /** Every view member's status (this member's included); members that do not answer are absent. */
     Map<Member, MemberStatus> queryAll();
 

@@ -9,9 +9,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 import org.sessiongrid.metrics.GridStats;
 import org.sessiongrid.placement.Member;
@@ -40,6 +41,10 @@ import org.slf4j.LoggerFactory;
  * <li><b>New coordinator:</b> asks every member for its topology, continues from the newest one
  * (cancelling an unfinished rebalance, which is safe because writes went to both tables), and
  * starts a fresh rebalance.</li>
+ * <li><b>Stalled rebalance:</b> a rebalance still waiting for confirmations after {@code stallMillis}
+ * is logged with the members it waits for, and those members are sent the topology again: a member
+ * whose view did not show this coordinator when it was sent (views settle at different times after a
+ * heal) refused it, and would otherwise only learn it at its next view change.</li>
  * </ul>
  */
 public final class TopologyCoordinator implements AutoCloseable {
@@ -50,9 +55,10 @@ public final class TopologyCoordinator implements AutoCloseable {
     private final int numSegments;
     private final int numOwners;
     private final String clusterName;
-    private final ExecutorService thread;
+    private final ScheduledExecutorService thread;
     private final GridStats stats;
     private final boolean minorityRefuses;
+    private final long stallMillis;
 
     // ---- confined to the coordinator thread ----
     private boolean active;
@@ -64,20 +70,33 @@ public final class TopologyCoordinator implements AutoCloseable {
     /** Live sessions per segment as last reported by each segment's primary; -1 = unknown. */
     private long[] sessionsPerSegment;
 
+    /**
+     * @param stallMillis how long a rebalance may wait for confirmations before the members it waits for
+     *                    are logged and sent its topology again (and again after as long)
+     */
     public TopologyCoordinator(CoordinatorContext ctx, String nodeName, String clusterName, int numSegments,
-                               int numOwners, boolean minorityRefuses, GridStats stats) {
+                               int numOwners, boolean minorityRefuses, GridStats stats, long stallMillis) {
         this.ctx = ctx;
+        this.stallMillis = stallMillis;
         this.minorityRefuses = minorityRefuses;
         this.stats = stats;
         this.clusterName = clusterName;
         this.numSegments = numSegments;
         this.numOwners = numOwners;
-        this.thread = Executors.newSingleThreadExecutor(r -> {
+        this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "sessiongrid-" + nodeName + "-coordinator");
             t.setDaemon(true);
             t.setContextClassLoader(TopologyCoordinator.class.getClassLoader());
             return t;
         });
+        long check = Math.max(50, stallMillis / 4);
+        thread.scheduleWithFixedDelay(() -> {
+            try {
+                checkStalledRebalance();
+            } catch (RuntimeException e) {
+                LOG.error("Coordinator's rebalance check failed", e);
+            }
+        }, check, check, TimeUnit.MILLISECONDS);
     }
 
     private void run(Runnable task) {
@@ -441,6 +460,30 @@ public final class TopologyCoordinator implements AutoCloseable {
         return true;
     }
 
+    /** When the running rebalance started or was last found waiting (nanoTime). */
+    private long lastStallCheckNanos;
+
+    private void checkStalledRebalance() {
+        if (!active || topology == null || topology.phase() != Phase.READ_OLD_WRITE_ALL) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (now - lastStallCheckNanos < TimeUnit.MILLISECONDS.toNanos(stallMillis)) {
+            return;
+        }
+        lastStallCheckNanos = now;
+        Set<Member> live = new HashSet<>(ctx.viewMembers());
+        List<Member> waitingFor = topology.members().stream().filter(m -> live.contains(m) && !confirmed.contains(m))
+                .toList();
+        if (waitingFor.isEmpty()) {
+            return;
+        }
+        LOG.warn("Rebalance of cluster {} (topology {}) has waited {} ms for confirmations from {}: sending them the "
+                + "topology again", clusterName, topology.id(), TimeUnit.NANOSECONDS.toMillis(now - rebalanceStartNanos),
+                waitingFor);
+        ctx.resend(topology, waitingFor);
+    }
+
     private void maybeRebalance() {
         if (!active || topology == null || topology.isRebalancing()) {
             return;
@@ -462,6 +505,7 @@ public final class TopologyCoordinator implements AutoCloseable {
         }
         confirmed.clear();
         rebalanceStartNanos = System.nanoTime();
+        lastStallCheckNanos = rebalanceStartNanos;
         int moves = target.slotsAddedComparedTo(topology.current());
         install(new Topology(topology.id() + 1, Phase.READ_OLD_WRITE_ALL, topology.numOwners(), topology.current(),
                 target));

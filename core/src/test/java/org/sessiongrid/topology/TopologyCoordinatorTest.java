@@ -29,6 +29,7 @@ class TopologyCoordinatorTest {
     static final Member A = new Member("a", "a");
     static final Member B = new Member("b", "b");
     static final Member C = new Member("c", "c");
+    static final long STALL_MILLIS = 300;
 
     /** A cluster whose members install whatever the coordinator sends and report nothing. */
     static final class ScriptedCluster implements CoordinatorContext {
@@ -36,6 +37,8 @@ class TopologyCoordinatorTest {
         volatile List<Member> view;
         final List<Topology> installed = new CopyOnWriteArrayList<>();
         final Map<Member, MemberStatus> statuses = new HashMap<>();
+        /** Every topology sent again, with the members it went to. */
+        final List<Map.Entry<Topology, List<Member>>> resent = new CopyOnWriteArrayList<>();
 
         ScriptedCluster(Member self, List<Member> view) {
             this.self = self;
@@ -61,6 +64,11 @@ class TopologyCoordinatorTest {
         }
 
         @Override
+        public void resend(Topology t, List<Member> members) {
+            resent.add(Map.entry(t, List.copyOf(members)));
+        }
+
+        @Override
         public Map<Member, MemberStatus> queryAll() {
             return new HashMap<>(statuses);
         }
@@ -83,7 +91,8 @@ class TopologyCoordinatorTest {
     }
 
     private TopologyCoordinator coordinator(ScriptedCluster cluster) {
-        TopologyCoordinator c = new TopologyCoordinator(cluster, cluster.self.name(), "test", 64, 3, false, new GridStats());
+        TopologyCoordinator c = new TopologyCoordinator(cluster, cluster.self.name(), "test", 64, 3, false, new GridStats(),
+                STALL_MILLIS);
         started.add(c);
         return c;
     }
@@ -155,5 +164,35 @@ class TopologyCoordinatorTest {
         assertNotNull(done);
         assertTrue(await(coord.confirm(B, t.id())), "a late duplicate of a finished rebalance's confirmation");
         assertEquals(done, coord.lastInstalled(), "a late confirmation changed the topology");
+    }
+
+    @Test
+    void aStalledRebalanceSendsItsTopologyAgainToTheMembersItWaitsForOnly() throws Exception {
+        ScriptedCluster cluster = new ScriptedCluster(A, List.of(A, B, C));
+        TopologyCoordinator coord = coordinator(cluster);
+        Topology t = rebalancing(coord, cluster);
+        assertTrue(await(coord.confirm(A, t.id())));
+        assertTrue(await(coord.confirm(B, t.id())));
+
+        // C refused or lost the update (its view did not show A yet): it is sent again, to C alone.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (cluster.resent.stream().noneMatch(e -> e.getKey().equals(t) && e.getValue().equals(List.of(C)))) {
+            assertTrue(System.nanoTime() < deadline, "the topology C waits for was not sent again: " + cluster.resent);
+            Thread.sleep(10);
+        }
+        assertTrue(cluster.resent.stream().allMatch(e -> e.getKey().equals(t) && e.getValue().equals(List.of(C))),
+                "sent again to members that had confirmed, or another topology: " + cluster.resent);
+
+        assertTrue(await(coord.confirm(C, t.id())));
+        assertEquals(Phase.NONE, coord.lastInstalled().phase());
+        int sends = cluster.resent.size();
+        // Once the rebalance is done nothing is sent again (wait through two stall periods).
+        Topology done = coord.lastInstalled();
+        long quiet = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2 * STALL_MILLIS + 100);
+        while (System.nanoTime() < quiet) {
+            assertEquals(done, coord.lastInstalled());
+            Thread.sleep(20);
+        }
+        assertEquals(sends, cluster.resent.size(), "a finished rebalance was sent again");
     }
 }
