@@ -17,6 +17,7 @@ import org.sessiongrid.bench.run.BenchSettings;
 import org.sessiongrid.bench.run.Benchmark;
 import org.sessiongrid.bench.run.ContenderResult;
 import org.sessiongrid.bench.run.Scenario;
+import org.sessiongrid.bench.scale.ScaleFigures;
 
 /**
  * The default build's run of the benchmark: every contender and the SessionGrid-only parts (but the rebalance,
@@ -66,6 +67,12 @@ class BenchmarkSmokeTest {
         assertTrue(md.contains("## Rebalance"), "rebalance section");
         assertNull(o.scaleProblem(), o.scaleProblem());
         assertEquals(BenchSettings.smoke().scaleSizes().size(), o.scale().size());
+        for (ScaleFigures f : o.scale()) {
+            assertTrue(f.primary().measured(), f.members() + " members: " + f.note());
+            // A write reaches the 2 backups of its 3 owners, one message each; JGroups' acks and resends aside.
+            assertEquals(2.0, f.primary().messages() - f.primary().acks() - f.primary().retransmissions(), 0.5,
+                    f.members() + " members, from the primary per write: " + f.primary());
+        }
         assertTrue(Files.exists(report.resolveSibling("throughput.png")), "throughput chart");
         assertTrue(Files.exists(report.resolveSibling("p99.png")), "p99 chart");
         assertTrue(Files.exists(report.resolveSibling("failover.png")), "failover chart");

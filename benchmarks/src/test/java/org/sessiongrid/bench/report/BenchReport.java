@@ -23,6 +23,7 @@ import org.sessiongrid.bench.run.Benchmark;
 import org.sessiongrid.bench.run.ContenderResult;
 import org.sessiongrid.bench.run.Scenario;
 import org.sessiongrid.bench.scale.ScaleFigures;
+import org.sessiongrid.bench.scale.ScaleRun;
 
 /**
  * {@code report.md} and its PNG charts: the machine, JVM, versions and settings; the aims of issue 8 with the
@@ -237,25 +238,57 @@ public final class BenchReport {
         if (o.scaleProblem() != null) {
             md.append("failed: ").append(o.scaleProblem()).append("\n\n");
         }
-        md.append("Messages and bytes are the unicasts all members sent per 1 KiB write at the primary, idle traffic "
-                + "subtracted: they must stay flat (3 copies whatever the size). Placement: the coordinator's owner "
-                + "table computation when one member joins. Moved: segment copies the join adds, against the new "
-                + "member's fair share.");
-        if (o.scale().stream().noneMatch(f -> f.members() >= 128)) {
-            md.append(" 128 members are not in the default run: in one JVM on 2 cores (thousands of threads) they did "
-                    + "not settle within minutes and starved the machine; `-Dbench.scaleSizes=3,8,16,32,64,128` asks "
-                    + "for them.");
-        }
-        md.append("\n\n| members | messages / write | bytes / write | cluster formed in ms | placement µs | segment copies moved per join | minimum | note |\n");
-        md.append("|---:|---:|---:|---:|---:|---:|---:|---|\n");
+        md.append("Every member count is a new cluster. Member m0 starts alone (it founds the cluster and stays its "
+                + "coordinator), then the others call `SessionGrid.start` from " + ScaleRun.STARTERS + " threads, "
+                + ScaleRun.STARTERS + " members starting at a time: a concurrent start, whose joins JGroups folds "
+                + "into a few views and the coordinator into a few rebalances, not one join after the other. "
+                + "*Formed in* runs from m0's start until every member holds the same "
+                + "topology with no rebalance under way and a balanced owner table. Failure detection is relaxed for "
+                + "every size (a heartbeat every " + ScaleRun.HEARTBEAT_MILLIS / 1000 + " s, failureDetectionTimeout "
+                + ScaleRun.FAILURE_DETECTION_TIMEOUT_MILLIS / 1000 + " s instead of the stack's 0.5 s and 3 s): with "
+                + "128 members in one JVM, the heartbeats of all to all and the GC pauses of their JGroups buffers "
+                + "starved 2 cores and the forming cluster split. Heartbeats are multicasts, not counted below, and "
+                + "no member fails here.\n\n"
+                + "Messages and bytes are the unicasts sent per 1 KiB write at the primary: by all members (cluster) "
+                + "and by the primary alone, idle traffic subtracted. The idle traffic (stability gossip, session "
+                + "count reports, acknowledgements) is estimated from a window before and one after the writes; ± is "
+                + "half the two estimates' difference per write, the uncertainty of that subtraction alone. From 64 "
+                + "members on, the cluster's idle traffic is of the order of the writes' own (stability gossip "
+                + "carries a digest of all members: about 270 KB/s at 128) and need not run at the same rate while "
+                + "the writes take the CPU, so the cluster's figures can be off by more than ±; the primary has "
+                + "little idle traffic, and its figures are the ones to compare across sizes. Bytes are "
+                + "JGroups' count, the messages' payload without JGroups headers. With 3 owners a write is the "
+                + "primary's 2 replications and the 2 backups' replies: 4 messages and 2 × (1 KiB + encoding) bytes, "
+                + "2 messages of them the primary's, whatever the size. On top come JGroups' own unicasts, counted "
+                + "apart: acknowledgements (0 bytes; JGroups acknowledges per connection, and the 64 written "
+                + "sessions' backups spread over more members in a larger cluster) and retransmissions of messages "
+                + "not acknowledged within 100 ms (a busy machine; see the load average above).\n\n");
+        md.append("| members | formed in ms | cluster: messages / write | of them acks | of them retransmissions "
+                + "| cluster: bytes / write | primary: messages / write | of them acks | of them retransmissions "
+                + "| primary: bytes / write | note |\n");
+        md.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
         for (ScaleFigures f : o.scale()) {
-            md.append("| ").append(f.members()).append(" | ").append(f.messagesPerWrite() < 0 ? "–" : fmt(f.messagesPerWrite()))
-                    .append(" | ").append(f.bytesPerWrite() < 0 ? "–" : fmt(f.bytesPerWrite())).append(" | ")
-                    .append(f.startMillis() < 0 ? "–" : f.startMillis()).append(" | ").append(fmt(f.placementMicros()))
-                    .append(" | ").append(f.movedSlotsPerJoin()).append(" | ").append(f.minimumSlotsPerJoin()).append(" | ")
-                    .append(f.note()).append(" |\n");
+            md.append("| ").append(f.members()).append(" | ").append(f.startMillis() < 0 ? "–" : f.startMillis())
+                    .append(perWrite(f.cluster())).append(perWrite(f.primary())).append(" | ").append(f.note())
+                    .append(" |\n");
+        }
+        md.append("\nPlacement: the coordinator's owner table computation when one member joins (median of 21). "
+                + "Moved: segment copies the join adds, against the new member's fair share of all copies.\n\n");
+        md.append("| members | placement µs | segment copies moved per join | minimum |\n|---:|---:|---:|---:|\n");
+        for (ScaleFigures f : o.scale()) {
+            md.append("| ").append(f.members()).append(" | ").append(fmt(f.placementMicros())).append(" | ")
+                    .append(f.movedSlotsPerJoin()).append(" | ").append(f.minimumSlotsPerJoin()).append(" |\n");
         }
         md.append('\n');
+    }
+
+    /** The cells of one side's figures, each with its leading separator. */
+    private static String perWrite(ScaleFigures.PerWrite w) {
+        if (!w.measured()) {
+            return " | – | – | – | –";
+        }
+        return " | " + fmt(w.messages()) + " ± " + fmt(w.messagesError()) + " | " + fmt(w.acks()) + " | "
+                + fmt(w.retransmissions()) + " | " + fmt(w.bytes()) + " ± " + fmt(w.bytesError());
     }
 
     private static void problems(StringBuilder md, List<ContenderResult> rs) {
