@@ -93,8 +93,6 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
         this.replicator = new Replicator(this::notifyChanged, transport::self, transport, installed, records,
                 config.replicationMode() == ReplicationMode.SYNC, config.remoteTimeout(), config.accessTimeGranularity(),
                 stats, () -> closed || rejoining.get() || refusesAsMinority(), this::catchUp);
-        this.puller = new SegmentPuller(transport::self, transport, installed, records, config.stateTransferChunkSize(),
-                config.remoteTimeout(), stats, this::catchUp);
         this.coordinator = new TopologyCoordinator(this, config.nodeName(), config.clusterName(), config.numSegments(), config.numOwners(),
                 config.partitionPolicy() == PartitionPolicy.MINORITY_REFUSES_WRITES, stats, 3 * config.remoteTimeout());
         this.background = Executors.newCachedThreadPool(r -> {
@@ -103,6 +101,8 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
             t.setContextClassLoader(GridNode.class.getClassLoader());
             return t;
         });
+        this.puller = new SegmentPuller(transport::self, transport, installed, records, config.stateTransferChunkSize(),
+                config.remoteTimeout(), stats, this::catchUp, background);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "sessiongrid-" + config.nodeName() + "-scheduler");
             t.setDaemon(true);

@@ -1,7 +1,10 @@
 package org.sessiongrid.replication;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
@@ -28,10 +31,16 @@ import org.slf4j.LoggerFactory;
  * record is stored only if it is newer than what is here: a write made during the pull always wins
  * over pulled data. A pull stops as soon as another topology is installed; the coordinator then
  * starts a new rebalance whose pull begins afresh (records already here are kept).
+ *
+ * <p>Segments are pulled {@value #PARALLEL_PULLS} at a time: each chunk is a round trip, most segments
+ * fit in one chunk (many are empty), so one at a time left a joiner idle on the wire for seconds.
  */
 public final class SegmentPuller {
 
     private static final Logger LOG = LoggerFactory.getLogger(SegmentPuller.class);
+
+    /** Segments pulled at once (each from its own source, so the sources share the load). */
+    static final int PARALLEL_PULLS = 4;
 
     private final Supplier<Member> self;
     private final ClusterTransport transport;
@@ -43,15 +52,18 @@ public final class SegmentPuller {
     private final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
 
     private final java.util.function.LongConsumer catchUp;
+    private final Executor lanes;
 
     /**
      * @param catchUp called with a topology id that a source already works under while this member
      *                does not: the update may have been lost, so this member asks for it
+     * @param lanes   runs the pulls beside the caller's (blocking tasks: not a fork/join pool)
      */
     public SegmentPuller(Supplier<Member> self, ClusterTransport transport, InstalledTopology topology,
                          RecordStore records, int chunkSize, long remoteTimeout, GridStats stats,
-                         java.util.function.LongConsumer catchUp) {
+                         java.util.function.LongConsumer catchUp, Executor lanes) {
         this.catchUp = catchUp;
+        this.lanes = lanes;
         this.self = self;
         this.transport = transport;
         this.topology = topology;
@@ -68,16 +80,37 @@ public final class SegmentPuller {
     public boolean pull(Topology t) throws InterruptedException {
         List<Integer> segments = t.segmentsToPull(self.get());
         pending.set(segments.size());
-        int pulled = 0;
-        for (int segment : segments) {
-            if (!pullSegment(t, segment)) {
+        int n = Math.min(PARALLEL_PULLS, segments.size());
+        List<CompletableFuture<Boolean>> others = new ArrayList<>();
+        for (int lane = 1; lane < n; lane++) {
+            int first = lane;
+            others.add(CompletableFuture.supplyAsync(() -> {
+                try {
+                    return pullLane(t, segments, first, n);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }, lanes));
+        }
+        boolean all = segments.isEmpty() || pullLane(t, segments, 0, n);
+        for (CompletableFuture<Boolean> f : others) {
+            // A lane that stops (topology replaced) makes the others stop at their next chunk too.
+            all &= f.join();
+        }
+        if (all && !segments.isEmpty()) {
+            LOG.debug("Pulled {} segments under topology {}", segments.size(), t.id());
+        }
+        return all;
+    }
+
+    /** Pulls segments {@code first}, {@code first + step}, ... of {@code segments}; false if {@code t} was replaced. */
+    private boolean pullLane(Topology t, List<Integer> segments, int first, int step) throws InterruptedException {
+        for (int i = first; i < segments.size(); i += step) {
+            if (!pullSegment(t, segments.get(i))) {
                 return false;
             }
-            pulled++;
             pending.decrementAndGet();
-        }
-        if (pulled > 0) {
-            LOG.debug("Pulled {} segments under topology {}", pulled, t.id());
         }
         return true;
     }
