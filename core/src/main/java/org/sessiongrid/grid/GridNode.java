@@ -87,6 +87,7 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
         } catch (Exception e) {
             throw new GridStartException("SessionGrid cluster '" + config.clusterName() + "': " + e.getMessage(), e);
         }
+        this.pauseThresholdNanos = failureDetectionNanos(channel);
         WireCodec codec = new WireCodec(config.maxRecordBytes());
         this.transport = new ClusterTransport(channel, codec, config.nodeName(), config.site(), config.rack(),
                 config.machine(), config.maxHandlerThreads(), stats::dropped);
@@ -297,6 +298,7 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
     /** How often the pause detector looks at the clock. */
     static final long TICK_MILLIS = 200;
     private volatile long lastTickNanos = System.nanoTime();
+    private final long pauseThresholdNanos;
     private final java.util.concurrent.atomic.AtomicBoolean rejoining = new java.util.concurrent.atomic.AtomicBoolean();
 
     /**
@@ -307,17 +309,20 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
      * requests until then.
      */
     private long pauseThresholdNanos() {
-        String fd = config.stackProperties().getProperty(GridConfig.PREFIX + "failureDetectionTimeout",
-                System.getProperty(GridConfig.PREFIX + "failureDetectionTimeout"));
-        long millis = 10_000;
-        if (fd != null) {
-            try {
-                millis = Long.parseLong(fd.trim());
-            } catch (NumberFormatException e) {
-                // the stack loader reports a bad value; keep the shipped default here
+        return pauseThresholdNanos;
+    }
+
+    /**
+     * The failure-detection timeout the channel's stack really uses (its failure-detection protocol's),
+     * so a stack XML with its own figure counts; 10 s (the shipped stacks' default) for a stack without one.
+     */
+    private static long failureDetectionNanos(JChannel channel) {
+        for (org.jgroups.stack.Protocol p : channel.getProtocolStack().getProtocols()) {
+            if (p instanceof org.jgroups.protocols.FailureDetection fd && fd.getTimeout() > 0) {
+                return TimeUnit.MILLISECONDS.toNanos(fd.getTimeout());
             }
         }
-        return TimeUnit.MILLISECONDS.toNanos(millis);
+        return TimeUnit.SECONDS.toNanos(10);
     }
 
     private void tick() {

@@ -48,4 +48,22 @@ class PauseTest {
             GridAssertions.ownersComplete(c, 3);
         }
     }
+
+    /** The threshold is the timeout the stack really uses (test-loopback's own default, 3 s here), not a fixed 10 s. */
+    @Test
+    void aPauseCountsFromTheStacksOwnFailureDetectionTimeout() {
+        try (TestCluster c = new TestCluster("pausestack").start(2)) {
+            SessionGrid a = c.members.get(0);
+            String id = a.store(NS).newLocalId(() -> UUID.randomUUID().toString());
+            a.store(NS).create(id, SessionDelta.builder().set("v", new byte[] {1}).build());
+
+            a.node().simulatePause(1_000);
+            assertEquals(1, a.store(NS).find(id, null).attribute("v")[0], "a pause shorter than the timeout is harmless");
+
+            a.node().simulatePause(5_000);
+            GridUnavailableException e = assertThrows(GridUnavailableException.class, () -> a.store(NS).find(id, null),
+                    "a 5 s pause on a stack that expels after 3 s");
+            assertTrue(e.getMessage().contains("paused"), e.getMessage());
+        }
+    }
 }
