@@ -123,9 +123,30 @@ public final class AttributeCodec {
      *         own serialization code fails
      */
     public byte[] encode(String name, Object value) {
+        return encode(name, value, 0);
+    }
+
+    /**
+     * Serializes one attribute value, as {@link #encode(String, Object)}, into a buffer that starts
+     * at {@code expectedBytes}. Pass the length of the attribute's previous serialized form when it
+     * is known: re-serializing an attribute at the end of every request is the common case, and a
+     * value whose serialized length did not change (an unchanged value, or one changed in place,
+     * such as a counter) is then returned without growing or trimming any buffer. A wrong guess
+     * costs only what {@link #encode(String, Object)} costs anyway (the buffer starts at the hint, at
+     * most {@code maxbytes}, and doubles while it is too small).
+     *
+     * @param name the attribute name, used in messages
+     * @param value the value; {@code null} is encoded and decodes to {@code null}
+     * @param expectedBytes the expected length of the serialized form; {@code 0} or less: unknown
+     * @return the Java-serialized form
+     * @throws NotSerializableAttributeException see {@link #encode(String, Object)}
+     * @throws AttributeTooLargeException see {@link #encode(String, Object)}
+     * @throws AttributeEncodingException see {@link #encode(String, Object)}
+     */
+    public byte[] encode(String name, Object value, int expectedBytes) {
         Objects.requireNonNull(name, "name");
         String valueType = value == null ? "null" : value.getClass().getName();
-        CappedBuffer buffer = new CappedBuffer(policy.maxBytes());
+        CappedBuffer buffer = new CappedBuffer(policy.maxBytes(), expectedBytes > 0 ? expectedBytes : DEFAULT_BUFFER_BYTES);
         PolicyCheckingOutputStream out;
         try {
             out = new PolicyCheckingOutputStream(buffer, policy);
@@ -439,14 +460,23 @@ public final class AttributeCodec {
                 + " add a pattern allowing it before '" + verdict.rule() + "' in that setting on every node";
     }
 
+    /**
+     * Where {@link #encode(String, Object)} starts without a size hint: enough for the small values
+     * most attributes are, and the buffer doubles from there (ObjectOutputStream passes its output on
+     * in small pieces, about one per object written, so growth by what a piece needs would copy the
+     * buffer again and again).
+     */
+    private static final int DEFAULT_BUFFER_BYTES = 256;
+
     /** Collects bytes up to the limit and only counts beyond it, so a huge value cannot exhaust the heap here. */
     private static final class CappedBuffer extends OutputStream {
         private final long limit;
-        private byte[] data = new byte[256];
+        private byte[] data;
         private long size;
 
-        CappedBuffer(long limit) {
+        CappedBuffer(long limit, int initialCapacity) {
             this.limit = limit;
+            this.data = new byte[(int) Math.max(1, Math.min(initialCapacity, limit))];
         }
 
         @Override
@@ -480,8 +510,9 @@ public final class AttributeCodec {
             return size;
         }
 
+        /** The bytes written: the buffer itself when it is exactly full, so a right guess costs no copy. */
         byte[] toByteArray() {
-            return Arrays.copyOf(data, (int) size);
+            return size == data.length ? data : Arrays.copyOf(data, (int) size);
         }
     }
 

@@ -2,10 +2,12 @@ package org.sessiongrid.grid;
 
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 import org.jgroups.View;
 import org.sessiongrid.metrics.GridMetricsMXBean;
 import org.sessiongrid.metrics.GridStats;
+import org.sessiongrid.metrics.MessageCounts;
 import org.sessiongrid.placement.Member;
 import org.sessiongrid.session.SessionRecord;
 import org.sessiongrid.topology.Topology;
@@ -161,6 +163,42 @@ final class GridMetrics implements GridMetricsMXBean {
     @Override
     public long getQuarantinedAttributes() {
         return stats().quarantinedAttributes();
+    }
+
+    @Override
+    public long getMessagesSent() {
+        return stats().messagesSent().messages();
+    }
+
+    @Override
+    public long getBytesSent() {
+        return stats().messagesSent().bytes();
+    }
+
+    @Override
+    public long getMessagesReceived() {
+        return stats().messagesReceived().messages();
+    }
+
+    @Override
+    public long getBytesReceived() {
+        return stats().messagesReceived().bytes();
+    }
+
+    @Override
+    public Map<String, Long> getMessagesSentByType() {
+        return messages(stats().messagesSentByType());
+    }
+
+    @Override
+    public Map<String, Long> getMessagesReceivedByType() {
+        return messages(stats().messagesReceivedByType());
+    }
+
+    private static Map<String, Long> messages(Map<String, MessageCounts> byType) {
+        Map<String, Long> out = new TreeMap<>();
+        byType.forEach((type, c) -> out.put(type, c.messages()));
+        return out;
     }
 
     @Override

@@ -34,6 +34,7 @@ import org.sessiongrid.topology.Topology;
 import org.sessiongrid.topology.TopologyCoordinator;
 import org.sessiongrid.transport.ClusterTransport;
 import org.sessiongrid.transport.MemberGoneException;
+import org.sessiongrid.transport.RequestHandler;
 import org.sessiongrid.wire.GridMessage;
 import org.sessiongrid.wire.GridMessage.Ack;
 import org.sessiongrid.wire.GridMessage.CommitRequest;
@@ -90,7 +91,7 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
         this.pauseThresholdNanos = failureDetectionNanos(channel);
         WireCodec codec = new WireCodec(config.maxRecordBytes());
         this.transport = new ClusterTransport(channel, codec, config.nodeName(), config.site(), config.rack(),
-                config.machine(), config.maxHandlerThreads(), stats::dropped);
+                config.machine(), config.maxHandlerThreads(), stats::dropped, stats::messageSent, stats::messageReceived);
         this.replicator = new Replicator(this::notifyChanged, transport::self, transport, installed, records,
                 config.replicationMode() == ReplicationMode.SYNC, config.remoteTimeout(), config.accessTimeGranularity(),
                 stats, () -> closed || rejoining.get() || refusesAsMinority(), this::catchUp);
@@ -121,7 +122,22 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
         long grace = 2 * config.accessTimeGranularity() + EXPIRY_INTERVAL_MILLIS;
         this.expirer = new Expirer(() -> closed || rejoining.get() || pausedNow() || refusesAsMinority() || frozenForMerge(), records, transport::self, installed::get, replicator::commit, this::expired, mutedNamespaces::contains, grace,
                 config.accessTimeGranularity(), config.tombstoneTimeout());
-        transport.setHandler(this::handle);
+        transport.setHandler(new RequestHandler() {
+            @Override
+            public GridMessage handle(Member sender, GridMessage request) {
+                return GridNode.this.handle(sender, request, true);
+            }
+
+            @Override
+            public GridMessage handleWithoutBlocking(Member sender, GridMessage request) {
+                // A backup applying its primary's change, on every write: on its usual path it needs no
+                // lock another thread holds for long, no wait and no message of its own. Everything else
+                // may wait (a primary's commit waits for its backups, a coordinator's decisions for other
+                // members), sends (a primary forwards access times to its backups), may take long (a
+                // touch batch holds up to 65,536 entries) or is too rare to be worth a second path.
+                return request instanceof ReplicateRequest ? GridNode.this.handle(sender, request, false) : null;
+            }
+        });
         transport.setViewListener(this::onView);
     }
 
@@ -895,7 +911,19 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
         return true;
     }
 
-    private GridMessage handle(Member sender, GridMessage msg) {
+    /**
+     * Answers a request from another member.
+     *
+     * @param mayWait false on the JGroups thread that delivered the request (only for a
+     *                {@link ReplicateRequest}; see {@link RequestHandler#handleWithoutBlocking}):
+     *                then, wherever the answer would need a wait (for the sender to appear in this member's
+     *                view, for this member to catch up with the sender's topology), null, before anything
+     *                changed; the transport then calls this again on its executor, with {@code mayWait}
+     */
+    private GridMessage handle(Member sender, GridMessage msg, boolean mayWait) {
+        if (!mayWait && !(msg instanceof ReplicateRequest)) {
+            return null;
+        }
         if (rejoining.get() && (msg instanceof CommitRequest || msg instanceof ReadRequest
                 || msg instanceof ReplicateRequest || msg instanceof StateRequest)) {
             return new Retry(0);
@@ -905,6 +933,9 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
             // loses them when it installs the merged topology: wait longer for those.
             long viewWait = msg instanceof GridMessage.MergePush || msg instanceof GridMessage.MergeRecords
                     ? config.leaveTimeout() / 2 : config.remoteTimeout() / 2;
+            if (!mayWait && changesState(msg) && !transport.isInView(sender)) {
+                return null;
+            }
             if (changesState(msg) && !inViewSoon(sender, viewWait)) {
                 stats.dropped("sender-not-in-view");
                 LOG.debug("{} refused {} from {}: not in this member's view {}", self(), msg.getClass().getSimpleName(),
@@ -918,7 +949,7 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
                 stats.commit(true);
                 return replicator.commit(c, sender.id());
             } else if (msg instanceof ReplicateRequest r) {
-                return replicator.replicate(r);
+                return replicator.replicate(r, mayWait);
             } else if (msg instanceof ReadRequest r) {
                 stats.read(true);
                 return replicator.read(r, sender.id());

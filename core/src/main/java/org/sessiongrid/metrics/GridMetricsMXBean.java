@@ -63,6 +63,38 @@ public interface GridMetricsMXBean {
 
     long getQuarantinedAttributes();
 
+    /**
+     * SessionGrid messages this member's transport handed to JGroups since start: every request once
+     * per target member (a change replicated to two backups counts two) and every reply, refusals and
+     * failures included. Not counted: JGroups' own messages (heartbeats, acknowledgements and
+     * retransmissions, flow-control credits, views, discovery, merges), and fragments (a message split
+     * by JGroups counts once). Summed over the members and divided by the sum of their
+     * {@link #getCommits()}, it gives the messages per write of a write-only load.
+     */
+    long getMessagesSent();
+
+    /**
+     * Bytes of the messages of {@link #getMessagesSent()} as SessionGrid encodes them: the payload
+     * JGroups carries, without its headers and framing.
+     */
+    long getBytesSent();
+
+    /**
+     * SessionGrid messages this member's transport received since start, requests and replies,
+     * counted as {@link #getMessagesSent()} counts them (undecodable ones as type {@code malformed});
+     * a reply that arrives after its request timed out is dropped by JGroups and not counted.
+     */
+    long getMessagesReceived();
+
+    /** Bytes of the messages of {@link #getMessagesReceived()}, as {@link #getBytesSent()} counts them. */
+    long getBytesReceived();
+
+    /** {@link #getMessagesSent()} by message type (e.g. {@code ReplicateRequest}, {@code Ack}). */
+    Map<String, Long> getMessagesSentByType();
+
+    /** {@link #getMessagesReceived()} by message type. */
+    Map<String, Long> getMessagesReceivedByType();
+
     long getCommits();
 
     long getRetries();

@@ -25,6 +25,41 @@ public final class GridStats {
     private final LongAdder quarantined = new LongAdder();
     private final LatencyHistogram replication = new LatencyHistogram();
     private final ConcurrentHashMap<String, LongAdder> dropped = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Tally> sent = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Tally> received = new ConcurrentHashMap<>();
+
+    /** Messages and bytes of one type, one way. */
+    private static final class Tally {
+        final LongAdder messages = new LongAdder();
+        final LongAdder bytes = new LongAdder();
+
+        MessageCounts read() {
+            return new MessageCounts(messages.sum(), bytes.sum());
+        }
+    }
+
+    private static void count(ConcurrentHashMap<String, Tally> tallies, String type, int bytes) {
+        Tally t = tallies.get(type);
+        if (t == null) {
+            t = tallies.computeIfAbsent(type, x -> new Tally());
+        }
+        t.messages.increment();
+        t.bytes.add(bytes);
+    }
+
+    private static Map<String, MessageCounts> byType(ConcurrentHashMap<String, Tally> tallies) {
+        Map<String, MessageCounts> out = new TreeMap<>();
+        tallies.forEach((type, t) -> out.put(type, t.read()));
+        return out;
+    }
+
+    private static MessageCounts total(ConcurrentHashMap<String, Tally> tallies) {
+        MessageCounts sum = MessageCounts.NONE;
+        for (Tally t : tallies.values()) {
+            sum = sum.plus(t.read());
+        }
+        return sum;
+    }
 
     /** A primary's change reached all backups after {@code nanos}. */
     public void replicated(long nanos) {
@@ -132,6 +167,49 @@ public final class GridStats {
         Map<String, Long> out = new TreeMap<>();
         dropped.forEach((k, v) -> out.put(k, v.sum()));
         return out;
+    }
+
+    /**
+     * This member's transport handed a SessionGrid message of {@code type} (request or reply) to
+     * JGroups: see {@link #messagesSent()}.
+     */
+    public void messageSent(String type, int bytes) {
+        count(sent, type, bytes);
+    }
+
+    /** This member's transport received a SessionGrid message of {@code type}: see {@link #messagesReceived()}. */
+    public void messageReceived(String type, int bytes) {
+        count(received, type, bytes);
+    }
+
+    /**
+     * SessionGrid messages this member sent since start: every request, once per target member (a
+     * change replicated to two backups is two messages), and every reply. Bytes are their encoded
+     * length, without JGroups' headers and framing; JGroups' own messages (heartbeats,
+     * acknowledgements, retransmissions, flow-control credits, views, discovery, merges) are not
+     * counted, nor is a message split in fragments counted more than once.
+     */
+    public MessageCounts messagesSent() {
+        return total(sent);
+    }
+
+    /**
+     * SessionGrid messages this member received since start, requests and replies, counted as
+     * {@link #messagesSent()} counts them; a message that could not be decoded counts as type
+     * {@code malformed}. Replies that arrive after their request ended (timed out) are not counted.
+     */
+    public MessageCounts messagesReceived() {
+        return total(received);
+    }
+
+    /** {@link #messagesSent()} by message type (the simple name of its class), sorted by type. */
+    public Map<String, MessageCounts> messagesSentByType() {
+        return byType(sent);
+    }
+
+    /** {@link #messagesReceived()} by message type, sorted by type. */
+    public Map<String, MessageCounts> messagesReceivedByType() {
+        return byType(received);
     }
 
     public long droppedTotal() {

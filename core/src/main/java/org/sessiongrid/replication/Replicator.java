@@ -484,12 +484,29 @@ public final class Replicator {
         }
     }
 
-    /** Applies a primary's change at this backup (or pending owner). */
-    public GridMessage replicate(ReplicateRequest req) {
-        GridMessage refused = fence(req.topologyId());
-        if (refused != null) {
-            return refused;
+    /**
+     * Applies a primary's change at this backup (or pending owner).
+     *
+     * @param mayWait false on a thread that must never block (the JGroups thread that delivered the
+     *                change): then only a change made under this member's own topology is applied, the
+     *                common case, which takes no lock that is held while waiting (see
+     *                {@link InstalledTopology#tryEnterChange}); for any other topology id this returns null,
+     *                having changed nothing, and the caller asks again with {@code mayWait} (the fence may
+     *                wait for this member to catch up)
+     * @return the reply for the primary, or null (only without {@code mayWait})
+     */
+    public GridMessage replicate(ReplicateRequest req, boolean mayWait) {
+        if (!mayWait) {
+            if (req.topologyId() != topology.id()) {
+                return null;
+            }
+        } else {
+            GridMessage refused = fence(req.topologyId());
+            if (refused != null) {
+                return refused;
+            }
         }
+        // Checks the id again, under the lock: an install may have come in between.
         if (!topology.tryEnterChange(req.topologyId())) {
             // A newer topology is being installed here right now: the primary retries under it.
             return new Retry(topology.id());

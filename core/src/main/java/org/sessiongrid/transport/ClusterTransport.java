@@ -40,9 +40,18 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every request is sent OOB so that JGroups does not serialize unrelated sessions behind one
  * sender's FIFO order (the grid orders what must be ordered itself: per key at the primary, per
- * topology id everywhere). Handlers run on our own executor, never on a JGroups thread, because a
- * primary's handler blocks until its backups answer and a blocked JGroups thread could starve the
- * very replies it waits for.
+ * topology id everywhere).
+ *
+ * <p>No handler ever blocks a JGroups thread: a primary's handler blocks until its backups answer,
+ * and a blocked JGroups thread could starve the very replies it waits for. A request runs on our own
+ * executor unless {@link RequestHandler#handleWithoutBlocking} answers it at once on the delivering
+ * thread (a backup applying a change), and what is sent from a JGroups thread (those answers, and the
+ * refusals of malformed requests or of requests beyond {@code maxHandlers}) is sent so that it cannot
+ * wait for flow-control credits or a full send queue.
+ *
+ * <p>Traffic: the transport counts the SessionGrid messages it hands to JGroups and receives from it,
+ * by type, with their encoded length ({@link MessageCounter}); JGroups' own messages are not among
+ * them.
  *
  * <p>Member identity: a member's {@link Member#id()} is its address UUID; its name and machine, rack
  * and site tags travel inside the address ({@link ExtendedUUID}), so every node derives the same
@@ -61,14 +70,49 @@ public final class ClusterTransport implements AutoCloseable {
     private final MessageDispatcher dispatcher;
     private final ThreadPoolExecutor executor;
     private final DropCounter drops;
+    private final MessageCounter sent;
+    private final MessageCounter received;
     private volatile RequestHandler handler = (s, r) -> new GridMessage.Failure("node is starting");
     private volatile Consumer<View> viewListener = v -> { };
     private volatile Map<String, Address> addresses = Map.of();
+    /** The members of the view by address, so that a request's sender need not be derived anew. */
+    private volatile Map<Address, Member> members = Map.of();
     private volatile Member self;
 
     /** Counts what the transport dropped, by reason; the grid's metrics read it. */
     public interface DropCounter {
         void dropped(String reason);
+    }
+
+    /**
+     * Counts SessionGrid messages one way (sent or received), by type; the grid's metrics read it.
+     * Counted: every request (once per target member) and every reply this member's transport handed to
+     * JGroups, or received from it, including requests refused or answered with a failure; a message
+     * that could not be decoded counts as type {@value #MALFORMED}. Not counted: JGroups' own messages
+     * (heartbeats, acknowledgements, retransmissions, flow-control credits, views, discovery, merges),
+     * and replies JGroups discards because their request already ended (timed out, or its target left).
+     */
+    @FunctionalInterface
+    public interface MessageCounter {
+        /**
+         * @param type  the message's type, the simple name of its {@link GridMessage} class
+         * @param bytes its encoded length: SessionGrid's payload, without JGroups' headers and framing
+         */
+        void count(String type, int bytes);
+    }
+
+    /** The type messages that could not be decoded are counted under. */
+    public static final String MALFORMED = "malformed";
+
+    private static final ClassValue<String> TYPE_NAMES = new ClassValue<>() {
+        @Override
+        protected String computeValue(Class<?> type) {
+            return type.getSimpleName();
+        }
+    };
+
+    private static String typeOf(GridMessage m) {
+        return TYPE_NAMES.get(m.getClass());
     }
 
     /**
@@ -80,12 +124,16 @@ public final class ClusterTransport implements AutoCloseable {
      * @param machine       machine tag or null
      * @param maxHandlers   most request handlers running at once; further requests are answered
      *                      "retry" rather than queued without bound
+     * @param sent          counts the messages sent
+     * @param received      counts the messages received
      */
     public ClusterTransport(JChannel channel, WireCodec codec, String name, String site, String rack, String machine,
-                            int maxHandlers, DropCounter drops) {
+                            int maxHandlers, DropCounter drops, MessageCounter sent, MessageCounter received) {
         this.channel = Objects.requireNonNull(channel, "channel");
         this.codec = Objects.requireNonNull(codec, "codec");
         this.drops = drops;
+        this.sent = Objects.requireNonNull(sent, "sent");
+        this.received = Objects.requireNonNull(received, "received");
         channel.name(name);
         channel.addAddressGenerator(() -> {
             ExtendedUUID a = ExtendedUUID.randomUUID(name);
@@ -157,10 +205,14 @@ public final class ClusterTransport implements AutoCloseable {
 
     private void onView(View view) {
         Map<String, Address> m = new HashMap<>();
+        Map<Address, Member> byAddress = new HashMap<>();
         for (Address a : view.getMembers()) {
-            m.put(memberOf(a).id(), a);
+            Member member = memberOf(a);
+            m.put(member.id(), a);
+            byAddress.put(a, member);
         }
         addresses = Map.copyOf(m);
+        members = Map.copyOf(byAddress);
         unseenBy.clear();
         viewListener.accept(view);
     }
@@ -236,44 +288,74 @@ public final class ClusterTransport implements AutoCloseable {
     }
 
     private void dispatch(Message msg, Response response) {
-        Member sender = memberOf(msg.getSrc());
+        Address src = msg.getSrc();
+        Member known = members.get(src);
+        Member sender = known != null ? known : memberOf(src);
         GridMessage request;
         try {
-            request = codec.decode(msg.getArray() == null ? null
-                    : msg.getOffset() == 0 && msg.getLength() == msg.getArray().length ? msg.getArray()
-                    : java.util.Arrays.copyOfRange(msg.getArray(), msg.getOffset(), msg.getOffset() + msg.getLength()));
+            // Read in place: the array may be a larger buffer of which the message is a part.
+            request = codec.decode(msg.getArray(), msg.getOffset(), msg.getLength());
         } catch (MalformedMessageException e) {
+            received.count(MALFORMED, msg.getLength());
             drops.dropped(e.reason().name().toLowerCase(java.util.Locale.ROOT));
             LOG.warn("Dropped a malformed message from {}: {}", sender, e.getMessage());
-            reply(response, msg.getSrc(), new GridMessage.Failure("malformed message: " + e.getMessage()));
+            reply(response, src, new GridMessage.Failure("malformed message: " + e.getMessage()), true);
+            return;
+        }
+        received.count(typeOf(request), msg.getLength());
+        RequestHandler h = handler;
+        GridMessage answer;
+        try {
+            answer = h.handleWithoutBlocking(sender, request);
+        } catch (RuntimeException e) {
+            LOG.error("Handling {} from {} failed", request.getClass().getSimpleName(), sender, e);
+            answer = new GridMessage.Failure(e.toString());
+        }
+        if (answer != null) {
+            reply(response, src, answer, true);
             return;
         }
         try {
             executor.execute(() -> {
                 GridMessage reply;
                 try {
-                    reply = handler.handle(sender, request);
+                    reply = h.handle(sender, request);
                 } catch (RuntimeException e) {
                     LOG.error("Handling {} from {} failed", request.getClass().getSimpleName(), sender, e);
                     reply = new GridMessage.Failure(e.toString());
                 }
-                reply(response, msg.getSrc(), reply);
+                reply(response, src, reply, false);
             });
         } catch (RejectedExecutionException e) {
             drops.dropped("busy");
-            reply(response, msg.getSrc(), new GridMessage.Retry(0));
+            reply(response, src, new GridMessage.Retry(0), true);
         }
     }
 
-    private void reply(Response response, Address requester, GridMessage reply) {
+    /**
+     * Sends a reply to {@code requester}.
+     *
+     * @param onJGroupsThread the caller is the JGroups thread that delivered the request, which must not
+     *                        block: then the reply bypasses flow control (it is small, and one per request
+     *                        that did pass flow control, so it cannot flood the requester) and is dropped
+     *                        rather than queued when the transport's send queue is full (UNICAST3, below,
+     *                        retransmits it), as JGroups sends its own RPC replies
+     */
+    private void reply(Response response, Address requester, GridMessage reply, boolean onJGroupsThread) {
         if (response == null) {
             return;
         }
+        byte[] bytes = codec.encode(reply);
+        // The destination must be the requester: JGroups sends a reply Message as given, and one
+        // without a destination would be multicast and could complete another member's request
+        // that happens to have the same request id.
+        Message m = new BytesMessage(requester, bytes).setFlag(Message.Flag.OOB);
+        if (onJGroupsThread) {
+            m.setFlag(Message.Flag.NO_FC).setFlag(Message.TransientFlag.DONT_BLOCK);
+        }
         try {
-            // The destination must be the requester: JGroups sends a reply Message as given, and one
-            // without a destination would be multicast and could complete another member's request
-            // that happens to have the same request id.
-            response.send(new BytesMessage(requester, codec.encode(reply)).setFlag(Message.Flag.OOB), false);
+            response.send(m, false);
+            sent.count(typeOf(reply), bytes.length);
         } catch (IllegalStateException e) {
             // The channel closed while the handler ran (shutdown): the requester sees this member leave.
             LOG.debug("Reply not sent: {}", e.getMessage());
@@ -286,7 +368,7 @@ public final class ClusterTransport implements AutoCloseable {
      * {@link java.util.concurrent.TimeoutException} after {@code timeoutMillis}.
      */
     public CompletableFuture<GridMessage> request(Member target, GridMessage request, long timeoutMillis) {
-        return send(target, codec.encode(request), timeoutMillis);
+        return send(target, typeOf(request), codec.encode(request), timeoutMillis);
     }
 
     /**
@@ -296,14 +378,15 @@ public final class ClusterTransport implements AutoCloseable {
     public List<CompletableFuture<GridMessage>> requestEach(List<Member> targets, GridMessage request,
                                                             long timeoutMillis) {
         byte[] bytes = codec.encode(request);
+        String type = typeOf(request);
         List<CompletableFuture<GridMessage>> out = new ArrayList<>(targets.size());
         for (Member t : targets) {
-            out.add(send(t, bytes, timeoutMillis));
+            out.add(send(t, type, bytes, timeoutMillis));
         }
         return out;
     }
 
-    private CompletableFuture<GridMessage> send(Member target, byte[] bytes, long timeoutMillis) {
+    private CompletableFuture<GridMessage> send(Member target, String type, byte[] bytes, long timeoutMillis) {
         Address a = addresses.get(target.id());
         if (a == null) {
             return CompletableFuture.failedFuture(new MemberGoneException(target + " is not in the view"));
@@ -314,6 +397,7 @@ public final class ClusterTransport implements AutoCloseable {
         try {
             CompletableFuture<Object> f = dispatcher.sendMessageWithFuture(msg,
                     new RequestOptions(ResponseMode.GET_ALL, timeoutMillis).flags(Message.Flag.OOB));
+            sent.count(type, bytes.length);
             return f.handle((rsp, ex) -> {
                 if (ex != null) {
                     Throwable cause = ex instanceof java.util.concurrent.CompletionException && ex.getCause() != null
@@ -333,11 +417,14 @@ public final class ClusterTransport implements AutoCloseable {
 
     private GridMessage decodeReply(Member from, Object rsp) {
         byte[] bytes = rsp instanceof byte[] b ? b : null;
+        int length = bytes == null ? 0 : bytes.length;
         try {
             GridMessage reply = codec.decode(bytes);
+            received.count(typeOf(reply), length);
             noteReply(from, reply);
             return reply;
         } catch (MalformedMessageException e) {
+            received.count(MALFORMED, length);
             drops.dropped(e.reason().name().toLowerCase(java.util.Locale.ROOT));
             throw new java.util.concurrent.CompletionException(
                     new IllegalStateException("malformed reply from " + from + ": " + e.getMessage()));
@@ -361,9 +448,15 @@ public final class ClusterTransport implements AutoCloseable {
             return out;
         }
         try {
-            RspList<Object> rsps = dispatcher.castMessage(dests, new BytesMessage(null, codec.encode(request))
+            byte[] bytes = codec.encode(request);
+            // Anycast: one unicast to each destination, counted as such.
+            RspList<Object> rsps = dispatcher.castMessage(dests, new BytesMessage(null, bytes)
                     .setFlag(Message.Flag.OOB), new RequestOptions(ResponseMode.GET_ALL, timeoutMillis)
                     .anycasting(true).flags(Message.Flag.OOB));
+            String type = typeOf(request);
+            for (int i = 0; i < dests.size(); i++) {
+                sent.count(type, bytes.length);
+            }
             for (Map.Entry<Address, Rsp<Object>> e : rsps.entrySet()) {
                 Rsp<Object> r = e.getValue();
                 if (r.wasReceived() && !r.hasException()) {

@@ -7,6 +7,7 @@ import static org.sessiongrid.wire.MalformedMessageException.Reason.WRONG_VERSIO
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.TreeMap;
 
 import org.sessiongrid.placement.Member;
@@ -167,12 +168,29 @@ public final class WireCodec {
         throw new IllegalArgumentException("no wire type for " + m.getClass());
     }
 
+    /**
+     * Encodes one message into an array of exactly its length, which the caller owns (nothing else
+     * refers to it).
+     *
+     * @throws IllegalArgumentException if a string of the message is not valid Unicode or longer than
+     *                                  the wire allows
+     */
     public byte[] encode(GridMessage m) {
-        WireWriter w = new WireWriter(256);
+        int type = typeOf(m);
+        // Measured by the same code that writes, so the array is filled exactly and never regrown or
+        // trimmed: for a large record the extra pass costs far less than copying its bytes again.
+        WireWriter measure = WireWriter.measuring();
+        write(measure, type, m);
+        WireWriter w = new WireWriter(measure.size());
+        write(w, type, m);
+        return w.toByteArray();
+    }
+
+    private static void write(WireWriter w, int type, GridMessage m) {
         w.u8(MAGIC >>> 8);
         w.u8(MAGIC & 0xff);
         w.u8(FORMAT_VERSION);
-        w.u8(typeOf(m));
+        w.u8(type);
         if (m instanceof JoinRequest x) {
             w.varint(x.numSegments());
             w.varint(x.numOwners());
@@ -284,7 +302,6 @@ public final class WireCodec {
         } else if (m instanceof Failure x) {
             w.string(x.message());
         }
-        return w.toByteArray();
     }
 
     /**
@@ -292,10 +309,23 @@ public final class WireCodec {
      * a broken or hostile peer must not disturb the receiver.
      */
     public GridMessage decode(byte[] bytes) throws MalformedMessageException {
-        if (bytes == null || bytes.length < 4) {
+        return decode(bytes, 0, bytes == null ? 0 : bytes.length);
+    }
+
+    /**
+     * Decodes the message in {@code length} bytes of {@code array} from {@code offset} (a received
+     * message's buffer, read in place), or explains why it is not one; see {@link #decode(byte[])}.
+     * The message does not refer to the array afterwards.
+     *
+     * @throws IndexOutOfBoundsException if offset and length do not lie within the array (a bug of the
+     *                                   caller, not a malformed message)
+     */
+    public GridMessage decode(byte[] array, int offset, int length) throws MalformedMessageException {
+        if (array == null || length < 4) {
             throw new MalformedMessageException(TRUNCATED, "message shorter than its 4-byte header");
         }
-        WireReader r = new WireReader(bytes, 0, maxValueBytes);
+        Objects.checkFromIndexSize(offset, length, array.length);
+        WireReader r = new WireReader(array, offset, offset + length, maxValueBytes);
         int magic = (r.u8("magic") << 8) | r.u8("magic");
         if (magic != MAGIC) {
             throw new MalformedMessageException(WRONG_VERSION, "not a SessionGrid message (magic 0x"

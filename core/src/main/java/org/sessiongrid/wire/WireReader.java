@@ -22,16 +22,19 @@ final class WireReader {
 
     private final byte[] buf;
     private int pos;
+    private final int end;
     private final int maxValueBytes;
 
-    WireReader(byte[] buf, int offset, int maxValueBytes) {
+    /** Reads {@code buf} from {@code offset} up to, not including, {@code end}. */
+    WireReader(byte[] buf, int offset, int end, int maxValueBytes) {
         this.buf = buf;
         this.pos = offset;
+        this.end = end;
         this.maxValueBytes = maxValueBytes;
     }
 
     int remaining() {
-        return buf.length - pos;
+        return end - pos;
     }
 
     private void need(int n, String what) throws MalformedMessageException {
@@ -117,6 +120,13 @@ final class WireReader {
             throw new MalformedMessageException(OVERSIZED, what + ": string of " + n + " bytes exceeds " + MAX_STRING_BYTES);
         }
         need(n, what);
+        if (isAscii(pos, n)) {
+            // ASCII is valid UTF-8 that decodes byte for char: no decoder needed (ids and names are ASCII
+            // as a rule, and a decoder per string was a good part of decoding a small message).
+            String s = new String(buf, pos, n, StandardCharsets.ISO_8859_1);
+            pos += n;
+            return s;
+        }
         try {
             String s = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(buf, pos, n)).toString();
@@ -125,6 +135,15 @@ final class WireReader {
         } catch (CharacterCodingException e) {
             throw new MalformedMessageException(INVALID_VALUE, what + ": not valid UTF-8");
         }
+    }
+
+    private boolean isAscii(int from, int n) {
+        for (int i = from; i < from + n; i++) {
+            if (buf[i] < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     String nullableString(String what) throws MalformedMessageException {

@@ -155,6 +155,31 @@ class AttributeCodecTest {
     }
 
     @Test
+    void aSizeHintNeverChangesTheEncoding() throws Exception {
+        // Small, around ObjectOutputStream's 1 KiB pieces, and several pieces long.
+        for (int items : new int[] {0, 1, 30, 60, 500}) {
+            ArrayList<String> cart = new ArrayList<>();
+            for (int i = 0; i < items; i++) {
+                cart.add("sku-" + i);
+            }
+            byte[] plain = codec.encode("cart", cart);
+            // The previous length (the common hint), guesses too small and too large, and absurd ones.
+            for (int hint : new int[] {plain.length, plain.length - 1, plain.length + 1, plain.length / 3,
+                    plain.length * 5, 1, -7, Integer.MAX_VALUE}) {
+                byte[] hinted = codec.encode("cart", cart, hint);
+                assertArrayEquals(plain, hinted, items + " items, hint " + hint);
+                assertEquals(plain.length, hinted.length);
+            }
+            assertEquals(cart, codec.decode("cart", codec.encode("cart", cart, plain.length), LOADER));
+        }
+        // The size limit holds whatever the hint says.
+        var small = new AttributeCodec(DeserializationPolicy.parse("maxbytes=1000"));
+        for (int hint : new int[] {2027, 5000, 100}) {
+            assertThrows(AttributeTooLargeException.class, () -> small.encode("report", new byte[2000], hint));
+        }
+    }
+
+    @Test
     void refusesAtEncodeWhatTheOtherNodesWouldReject() {
         var gadget = new BadAttributeValueExpException("harmless");
         var e = assertThrows(AttributeEncodingException.class, () -> codec.encode("x", gadget));

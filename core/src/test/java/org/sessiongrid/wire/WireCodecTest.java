@@ -131,6 +131,43 @@ class WireCodecTest {
         assertRejected(new WireCodec(WireSamples.LARGEST_VALUE - 1), bytes, OVERSIZED);
     }
 
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("samples")
+    void aMessageDecodesInPlaceInsideALargerBuffer(String label, GridMessage message) throws MalformedMessageException {
+        // What a receiver gets from JGroups: the message as a part of an array, between other bytes.
+        byte[] bytes = CODEC.encode(message);
+        byte[] buffer = new byte[bytes.length + 20];
+        Arrays.fill(buffer, (byte) 0x5a);
+        System.arraycopy(bytes, 0, buffer, 7, bytes.length);
+        WireAssertions.assertSameMessage(CODEC, message, CODEC.decode(buffer, 7, bytes.length));
+        // The bounds are the message's: the bytes around it are neither read as its end nor as its rest.
+        assertThrows(MalformedMessageException.class, () -> CODEC.decode(buffer, 7, bytes.length - 1));
+        assertThrows(MalformedMessageException.class, () -> CODEC.decode(buffer, 7, bytes.length + 1));
+        assertThrows(IndexOutOfBoundsException.class, () -> CODEC.decode(buffer, 7, buffer.length));
+    }
+
+    @Test
+    void stringsAreStrictUtf8() throws MalformedMessageException {
+        // One, two, three and four bytes per code point, and their mixes: byte for byte what the JDK's
+        // UTF-8 encoder writes, behind the length prefix.
+        for (String s : List.of("", "plain ascii", "caf\u00e9 \u00fc\u00f1\u00ef", "\u20ac \u65e5\u672c \uffff",
+                "\uD83D\uDE00 \uD800\uDC00 \uDBFF\uDFFF", "a\u00e9\u20ac\uD83D\uDE00z", "\u0080\u07ff\u0800")) {
+            byte[] expected = craft(32, w -> w.bytes(s.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            assertArrayEquals(expected, CODEC.encode(new Failure(s)), s);
+            assertEquals(s, ((Failure) CODEC.decode(expected)).message());
+        }
+    }
+
+    @Test
+    void unpairedSurrogatesAreRefusedByTheSender() {
+        // A strict decoder would reject them as malformed: better to name the culprit where it is made.
+        for (String s : List.of("a\uD800b", "\uDC00", "end\uD83D", "\uDE00\uD83D")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> CODEC.encode(new Failure(s)), s);
+            assertTrue(e.getMessage().contains("unpaired surrogate"), e.getMessage());
+        }
+    }
+
     private static void roundTrip(GridMessage m) throws MalformedMessageException {
         WireAssertions.assertSameMessage(CODEC, m, CODEC.decode(CODEC.encode(m)));
     }

@@ -1,5 +1,6 @@
 package org.sessiongrid.wire;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
@@ -58,6 +59,24 @@ class WireCorpusTest {
                 .collect(Collectors.toCollection(TreeSet::new));
         assertEquals(permitted, seeded, "message types with a seed: rewrite the corpus with "
                 + "-Dsessiongrid.writeCorpus=true");
+    }
+
+    /**
+     * The seeds were written by the encoder of their day: byte for byte the same encoding today means
+     * that a change of the encoder (a faster way to write the same thing) did not change the format.
+     * After a deliberate format change, rewrite the corpus as above.
+     */
+    @Test
+    @DisabledIfSystemProperty(named = "sessiongrid.writeCorpus", matches = "true")
+    void everySampleEncodesExactlyAsItsSeed() throws IOException, URISyntaxException {
+        URL url = getClass().getResource("/" + DIRECTORY);
+        assertNotNull(url, DIRECTORY + " is missing from the test resources");
+        Path dir = Paths.get(url.toURI());
+        for (Map.Entry<String, GridMessage> e : WireSamples.all().entrySet()) {
+            Path seed = dir.resolve(PREFIX + e.getKey());
+            assertArrayEquals(Files.readAllBytes(seed), CODEC.encode(e.getValue()), "encoding of sample " + e.getKey()
+                    + " differs from its seed: if the format was meant to change, rewrite the corpus (see above)");
+        }
     }
 
     /** Not a test: writes the seeds into the source tree (Surefire runs in the module directory). */
