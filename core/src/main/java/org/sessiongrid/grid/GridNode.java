@@ -551,18 +551,30 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
     }
 
     @Override
-    public long pushForMerge(long mergeId, Topology target) {
-        long conflicts = pushRecords(mergeId, target);
+    public org.sessiongrid.topology.MergeOutcome pushForMerge(long mergeId, Topology target) {
+        Pushed own = pushRecords(mergeId, target);
+        long conflicts = own.conflicts();
+        List<Member> incomplete = new ArrayList<>();
+        if (!own.complete()) {
+            incomplete.add(self());
+        }
         List<Member> others = new ArrayList<>(viewMembers());
         others.remove(self());
         Map<Member, GridMessage> replies = transport.requestAll(others, new GridMessage.MergePush(mergeId, target),
                 config.leaveTimeout());
-        for (GridMessage r : replies.values()) {
-            if (r instanceof GridMessage.MergeResult m) {
-                conflicts += m.conflicts();
+        for (Member m : others) {
+            // A member that answers anything else did not push everything (or did not get to push at all).
+            if (replies.get(m) instanceof GridMessage.MergeResult r) {
+                conflicts += r.conflicts();
+            } else {
+                incomplete.add(m);
             }
         }
-        return conflicts;
+        return new org.sessiongrid.topology.MergeOutcome(conflicts, incomplete);
+    }
+
+    /** What one member's merge push did: conflicts found at the primaries, and whether every record got there. */
+    private record Pushed(long conflicts, boolean complete) {
     }
 
     /** The merged topology's id this member waits for before it takes changes again (0: none). */
@@ -580,50 +592,61 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
         return fence != 0 && installed.id() < fence && System.nanoTime() - mergeFenceDeadline < 0;
     }
 
-    /** Pushes every record held here to its primary under {@code target}; returns the conflicts found. */
-    private long pushRecords(long mergeId, Topology target) {
+    /**
+     * Pushes every record held here to its primary under {@code target}. A primary that fails a chunk
+     * (it left, or refused) gets nothing more in this push: the coordinator learns the push was
+     * incomplete and merges again with the view as it is then, and the records stay here until then.
+     */
+    private Pushed pushRecords(long mergeId, Topology target) {
         mergeFenceDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.leaveTimeout());
         mergeFence = target.id();
         // Changes that began before the fence are stored before the push reads the records.
         installed.awaitChangesInProgress();
         Member me = self();
         long conflicts = 0;
+        Map<Member, String> failed = new HashMap<>();
+        Map<Member, Integer> unpushed = new HashMap<>();
         for (int s = 0; s < target.numSegments(); s++) {
             Member primary = target.primary(s);
             if (primary == null || primary.equals(me)) {
                 continue;
             }
             List<SessionRecord> chunk = new ArrayList<>();
-            for (SessionRecord r : records.records(s)) {
-                chunk.add(r);
-                if (chunk.size() == config.stateTransferChunkSize()) {
-                    conflicts += pushChunk(primary, mergeId, chunk);
+            for (java.util.Iterator<SessionRecord> it = records.records(s).iterator(); it.hasNext(); ) {
+                chunk.add(it.next());
+                if (chunk.size() == config.stateTransferChunkSize() || !it.hasNext()) {
+                    if (failed.containsKey(primary)) {
+                        unpushed.merge(primary, chunk.size(), Integer::sum);
+                    } else {
+                        GridMessage r = pushChunk(primary, mergeId, chunk);
+                        if (r instanceof GridMessage.MergeResult m) {
+                            conflicts += m.conflicts();
+                        } else {
+                            failed.put(primary, String.valueOf(r));
+                            unpushed.merge(primary, chunk.size(), Integer::sum);
+                        }
+                    }
                     chunk = new ArrayList<>();
                 }
             }
-            if (!chunk.isEmpty()) {
-                conflicts += pushChunk(primary, mergeId, chunk);
-            }
         }
-        return conflicts;
+        failed.forEach((primary, why) -> LOG.warn("{}: merge push to {} failed ({}); {} records kept here for the next "
+                + "merge round", me, primary, why, unpushed.get(primary)));
+        return new Pushed(conflicts, failed.isEmpty());
     }
 
-    private long pushChunk(Member primary, long mergeId, List<SessionRecord> chunk) {
+    /** The primary's answer to one chunk, or a {@link Failure} saying why there is none. */
+    private GridMessage pushChunk(Member primary, long mergeId, List<SessionRecord> chunk) {
         try {
             // The receiver may wait for its view to show this member (see handle): allow for it.
             long timeout = config.leaveTimeout() / 2 + config.remoteTimeout();
-            GridMessage r = transport.request(primary, new GridMessage.MergeRecords(mergeId, chunk), timeout)
+            return transport.request(primary, new GridMessage.MergeRecords(mergeId, chunk), timeout)
                     .get(timeout + 1_000, TimeUnit.MILLISECONDS);
-            if (!(r instanceof GridMessage.MergeResult)) {
-                LOG.warn("Merge push of {} records to {} refused: {}", chunk.size(), primary, r);
-            }
-            return r instanceof GridMessage.MergeResult m ? m.conflicts() : 0;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return 0;
+            return new Failure("interrupted");
         } catch (ExecutionException | TimeoutException e) {
-            LOG.warn("Merge push of {} records to {} failed: {}", chunk.size(), primary, String.valueOf(e.getCause()));
-            return 0;
+            return new Failure(String.valueOf(e.getCause() == null ? e : e.getCause()));
         }
     }
 
@@ -970,7 +993,10 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
                 }
                 return new Ack();
             } else if (msg instanceof GridMessage.MergePush p) {
-                return new GridMessage.MergeResult(pushRecords(p.mergeId(), p.target()));
+                Pushed pushed = pushRecords(p.mergeId(), p.target());
+                // Anything but a MergeResult tells the coordinator this member's push is incomplete.
+                return pushed.complete() ? new GridMessage.MergeResult(pushed.conflicts())
+                        : new Failure("merge push incomplete: a primary of the merged topology did not take records");
             } else if (msg instanceof GridMessage.MergeRecords m) {
                 return mergeIn(m);
             } else if (msg instanceof GridMessage.SegmentCounts c) {

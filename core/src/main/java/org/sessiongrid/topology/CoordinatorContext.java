@@ -31,7 +31,7 @@ public interface CoordinatorContext {
 
     /**
      * Has every view member (this one included) push its records to their primaries under
-     * {@code target}, where the better copy is kept; returns the number of conflicting sessions.
+     * {@code target}, where the better copy is kept.
      */
-    long pushForMerge(long mergeId, Topology target);
+    MergeOutcome pushForMerge(long mergeId, Topology target);
 }

@@ -232,13 +232,51 @@ public final class TopologyCoordinator implements AutoCloseable {
         return reachable * 2 <= t.current().members().size();
     }
 
+    /** Merge rounds before the merged topology is installed even though some records did not get through. */
+    static final int MERGE_ROUNDS = 3;
+
     /**
      * Partitions healed: every member pushes its copies to one primary per segment (the primary the
      * largest partition had), which keeps the better copy; then only those primaries keep data, and a
      * rebalance restores the owner count from them. Topology ids restart above every partition's.
+     *
+     * <p>Views keep settling for a while after a heal: a primary of the target may leave while the
+     * others push to it. Installing the target then would make every member drop the records that did
+     * not get through, so the merge is done again over the view as it is then (records pushed in an
+     * earlier round are pushed on from where they landed), up to {@value #MERGE_ROUNDS} rounds.
      */
-    private void handleMerge(List<Member> view) {
+    private void handleMerge(List<Member> mergeView) {
         active = true;
+        List<Member> view = mergeView;
+        long conflicts = 0;
+        for (int round = 1; ; round++) {
+            Topology target = mergeTarget(view, round);
+            if (target == null) {
+                topology = null;
+                return;
+            }
+            MergeOutcome pushed = ctx.pushForMerge(target.id(), target);
+            // A later round meets the same conflicts again (records pushed on): count a session once.
+            conflicts = Math.max(conflicts, pushed.conflicts());
+            if (!pushed.complete() && round < MERGE_ROUNDS) {
+                view = ctx.viewMembers();
+                LOG.warn("Merge of cluster {} (round {}): {} did not push every record (a primary left or refused "
+                        + "meanwhile); merging again over the view {}", clusterName, round, pushed.incomplete(), view);
+                continue;
+            }
+            stats.mergeConflicts(conflicts);
+            install(target);
+            LOG.info("Merged cluster {}: {} members; {} sessions had conflicting copies (kept: invalidation, "
+                    + "then highest version, then latest access); topology {}{}", clusterName,
+                    target.members().size(), conflicts, target.id(), pushed.complete() ? ""
+                            : "; records of " + pushed.incomplete() + " did not all get through after " + round + " rounds");
+            maybeRebalance();
+            return;
+        }
+    }
+
+    /** The merged topology over {@code view}: each segment's primary from the largest partition that has one. */
+    private Topology mergeTarget(List<Member> view, int round) {
         Map<Member, MemberStatus> statuses = ctx.queryAll();
         Set<Member> live = new HashSet<>(view);
         joined.clear();
@@ -258,8 +296,7 @@ public final class TopologyCoordinator implements AutoCloseable {
             }
         }
         if (partitions.isEmpty() || joined.isEmpty()) {
-            topology = null;
-            return;
+            return null;
         }
         // The partition with the most live members is preferred, then the newest.
         partitions.sort((a, b) -> {
@@ -284,16 +321,9 @@ public final class TopologyCoordinator implements AutoCloseable {
             }
             owners[s] = new int[] {members.indexOf(primary)};
         }
-        int numOwnersNow = partitions.get(0).numOwners();
-        Topology target = new Topology(maxId + 1, Phase.NONE, numOwnersNow, new OwnerTable(members, segments, owners),
-                null);
-        long conflicts = ctx.pushForMerge(target.id(), target);
-        stats.mergeConflicts(conflicts);
-        install(target);
-        LOG.info("Merged cluster {}: {} partitions, {} members; {} sessions had conflicting copies (kept: invalidation, "
-                + "then highest version, then latest access); topology {}", clusterName, partitions.size(),
-                members.size(), conflicts, target.id());
-        maybeRebalance();
+        // A new id per round: members fence changes until they install this very target.
+        return new Topology(maxId + round, Phase.NONE, partitions.get(0).numOwners(),
+                new OwnerTable(members, segments, owners), null);
     }
 
     /** Continues from the newest topology any member has, after this member became coordinator. */

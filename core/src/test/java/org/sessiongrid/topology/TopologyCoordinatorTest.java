@@ -73,9 +73,15 @@ class TopologyCoordinatorTest {
             return new HashMap<>(statuses);
         }
 
+        /** Outcomes of the next merge pushes, in order; complete once they run out. */
+        final java.util.Deque<MergeOutcome> pushOutcomes = new java.util.concurrent.ConcurrentLinkedDeque<>();
+        final List<Topology> pushedTargets = new CopyOnWriteArrayList<>();
+
         @Override
-        public long pushForMerge(long mergeId, Topology target) {
-            return 0;
+        public MergeOutcome pushForMerge(long mergeId, Topology target) {
+            pushedTargets.add(target);
+            MergeOutcome next = pushOutcomes.poll();
+            return next == null ? new MergeOutcome(0, List.of()) : next;
         }
 
         Topology last() {
@@ -194,5 +200,71 @@ class TopologyCoordinatorTest {
             Thread.sleep(20);
         }
         assertEquals(sends, cluster.resent.size(), "a finished rebalance was sent again");
+    }
+
+    /** Two partitions' topologies: {A, B} at id 20 and {C} at id 7, every member joined. */
+    private static void partitioned(ScriptedCluster cluster) {
+        org.sessiongrid.placement.OwnerTable ab = org.sessiongrid.placement.Placement.create(List.of(A, B), 64, 3);
+        org.sessiongrid.placement.OwnerTable c = org.sessiongrid.placement.Placement.create(List.of(C), 64, 3);
+        Topology sideAB = new Topology(20, Phase.NONE, 3, ab, null);
+        Topology sideC = new Topology(7, Phase.NONE, 3, c, null);
+        cluster.statuses.put(A, new MemberStatus(sideAB, true, 64, 3));
+        cluster.statuses.put(B, new MemberStatus(sideAB, true, 64, 3));
+        cluster.statuses.put(C, new MemberStatus(sideC, true, 64, 3));
+    }
+
+    private static Topology awaitInstalled(ScriptedCluster cluster, java.util.function.Predicate<Topology> what)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (cluster.installed.stream().noneMatch(what)) {
+            assertTrue(System.nanoTime() < deadline, "not installed; installed: " + cluster.installed);
+            Thread.sleep(10);
+        }
+        return cluster.installed.stream().filter(what).findFirst().orElseThrow();
+    }
+
+    @Test
+    void aMergeWhosePushesAllGotThroughInstallsItsTargetAtOnce() throws Exception {
+        ScriptedCluster cluster = new ScriptedCluster(A, List.of(A, B, C));
+        partitioned(cluster);
+        TopologyCoordinator coord = coordinator(cluster);
+        coord.onView(List.of(A, B, C), true);
+        Topology merged = awaitInstalled(cluster, t -> t.id() == 21);
+        assertEquals(List.of(merged), cluster.pushedTargets, "one round, its target installed");
+        assertEquals(List.of(A, B, C), merged.members().stream().sorted().toList());
+    }
+
+    @Test
+    void aMergeWhosePushDidNotGetThroughIsDoneAgainOverTheViewAsItIsThen() throws Exception {
+        ScriptedCluster cluster = new ScriptedCluster(A, List.of(A, B, C));
+        partitioned(cluster);
+        // B left while the others pushed to it: their records for B's segments are still with them.
+        cluster.pushOutcomes.add(new MergeOutcome(3, List.of(C)));
+        TopologyCoordinator coord = coordinator(cluster);
+        cluster.view = List.of(A, C);
+        coord.onView(List.of(A, B, C), true);
+
+        Topology merged = awaitInstalled(cluster, t -> t.phase() == Phase.NONE && t.id() > 20);
+        assertEquals(2, cluster.pushedTargets.size(), "a second round: " + cluster.pushedTargets);
+        Topology first = cluster.pushedTargets.get(0);
+        assertTrue(first.members().contains(B), "round 1 over the merge view");
+        assertFalse(cluster.installed.contains(first), "the target whose push was incomplete was installed");
+        assertEquals(cluster.pushedTargets.get(1), merged, "round 2's target is the one installed");
+        assertFalse(merged.members().contains(B), "round 2 over the view without B: " + merged);
+        assertTrue(merged.id() > first.id(), "a new id per round, so members fence until they install it");
+    }
+
+    @Test
+    void aMergeIsInstalledAfterItsLastRoundEvenIfRecordsDidNotGetThrough() throws Exception {
+        ScriptedCluster cluster = new ScriptedCluster(A, List.of(A, B, C));
+        partitioned(cluster);
+        for (int i = 0; i < TopologyCoordinator.MERGE_ROUNDS; i++) {
+            cluster.pushOutcomes.add(new MergeOutcome(0, List.of(B)));
+        }
+        TopologyCoordinator coord = coordinator(cluster);
+        coord.onView(List.of(A, B, C), true);
+        Topology merged = awaitInstalled(cluster, t -> t.phase() == Phase.NONE && t.id() > 20);
+        assertEquals(TopologyCoordinator.MERGE_ROUNDS, cluster.pushedTargets.size());
+        assertEquals(cluster.pushedTargets.get(TopologyCoordinator.MERGE_ROUNDS - 1), merged);
     }
 }
