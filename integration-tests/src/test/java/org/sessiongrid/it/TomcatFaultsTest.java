@@ -71,7 +71,6 @@ class TomcatFaultsTest {
      * wrote an old counter over the grid's). Kept out of the default build until it has a longer record.
      */
     @Test
-    @Tag("known-issue")
     void stopOneNodePastFailureDetectionThenContinue() throws Exception {
         try (FaultRun run = FaultRun.start("fault 2: SIGSTOP one of 5 past failure detection, then SIGCONT",
                 Farm.Kind.TOMCAT, 5, Map.of(), LoadClient.Mode.STICKY, LoadClient.Settings.defaults())) {
@@ -112,14 +111,12 @@ class TomcatFaultsTest {
      * third time after the merge. See KNOWN-ISSUES.md.
      */
     @Test
-    @Tag("known-issue")
     void partitionTwoAgainstThreeBothSidesServe() throws Exception {
         partition("fault 3: partition 2|3, both sides serve (serve-both-sides)", "serve-both-sides");
     }
 
     /** Passed the last two runs (idle machine, session 2); kept out of the default build until it has a longer record. */
     @Test
-    @Tag("known-issue")
     void partitionTwoAgainstThreeMinorityRefusesWrites() throws Exception {
         partition("fault 3: partition 2|3, minority refuses writes", "minority-refuses-writes");
     }
