@@ -212,6 +212,14 @@ public final class TopologyCoordinator implements AutoCloseable {
                     + "requests until the partition heals (partitionPolicy=minority-refuses-writes)", clusterName,
                     topology.current().members().size() - departed.size(), topology.current().members().size(),
                     departed);
+            if (topology.isRebalancing()) {
+                // Its pulls may wait on sources across the split and its confirmations could never all
+                // come: a minority sits still instead. Writes went to both tables, so the current owners
+                // have everything.
+                install(new Topology(topology.id() + 1, Phase.NONE, numOwners(topology), topology.current(), null));
+                LOG.info("Cancelled the unfinished rebalance of cluster {} on the minority side (topology {})",
+                        clusterName, topology.id());
+            }
             return;
         }
         if (!departed.isEmpty()) {

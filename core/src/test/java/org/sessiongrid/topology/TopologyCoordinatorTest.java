@@ -267,4 +267,22 @@ class TopologyCoordinatorTest {
         assertEquals(TopologyCoordinator.MERGE_ROUNDS, cluster.pushedTargets.size());
         assertEquals(cluster.pushedTargets.get(TopologyCoordinator.MERGE_ROUNDS - 1), merged);
     }
+
+    @Test
+    void aMinorityCancelsItsUnfinishedRebalanceAndSitsStill() throws Exception {
+        ScriptedCluster cluster = new ScriptedCluster(A, List.of(A, B, C));
+        TopologyCoordinator coord = new TopologyCoordinator(cluster, "a", "test", 64, 3, true, new GridStats(),
+                STALL_MILLIS);
+        started.add(coord);
+        Topology t = rebalancing(coord, cluster);
+        assertTrue(await(coord.confirm(A, t.id())));
+
+        // B and C are cut off: A alone is a minority of three, under minority-refuses-writes.
+        cluster.view = List.of(A);
+        coord.onView(List.of(A), false);
+        Topology after = awaitInstalled(cluster, x -> x.id() > t.id());
+        assertEquals(Phase.NONE, after.phase(), "a minority still rebalancing: " + after);
+        assertEquals(t.current(), after.current(), "the owners before the rebalance, B and C included");
+        assertEquals(t.id() + 1, coord.lastInstalled().id(), "a minority made more than the cancellation");
+    }
 }

@@ -34,6 +34,7 @@ class JettyFaultsTest {
      * short-timeout session each; see KNOWN-ISSUES.md.
      */
     @Test
+    @Tag("known-issue") // KNOWN-ISSUES.md: Jetty scavenger claims are at-most-once when the claiming node dies
     void killOneNodeThenTwoAtTheSameInstant() throws Exception {
         try (FaultRun run = FaultRun.start("fault 1: kill -9 one of 3, restart, then two at once", Farm.Kind.JETTY, 3,
                 Map.of(), LoadClient.Mode.ROUND_ROBIN, LoadClient.Settings.defaults().withUsers(60, 8))) {
