@@ -314,7 +314,6 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
     /** How often the pause detector looks at the clock. */
     static final long TICK_MILLIS = 200;
     private volatile long lastTickNanos = System.nanoTime();
-    private final long pauseThresholdNanos;
     private final java.util.concurrent.atomic.AtomicBoolean rejoining = new java.util.concurrent.atomic.AtomicBoolean();
 
     /**
@@ -324,9 +323,7 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
      * without data (the coordinator first removes it from the tables, as after a crash), and refuses
      * requests until then.
      */
-    private long pauseThresholdNanos() {
-        return pauseThresholdNanos;
-    }
+    private final long pauseThresholdNanos;
 
     /**
      * The failure-detection timeout the channel's stack really uses (its failure-detection protocol's),
@@ -345,7 +342,7 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
         long now = System.nanoTime();
         long gap = now - lastTickNanos;
         lastTickNanos = now;
-        if (gap > pauseThresholdNanos()) {
+        if (gap > pauseThresholdNanos) {
             rejoinAfterPause(gap);
         }
     }
@@ -353,7 +350,7 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
     /** Throws if this member was paused (and so may hold stale copies) or is rejoining after one. */
     void checkNotPaused(SessionKey key) {
         long gap = System.nanoTime() - lastTickNanos;
-        if (gap > pauseThresholdNanos()) {
+        if (gap > pauseThresholdNanos) {
             rejoinAfterPause(gap);
         }
         if (rejoining.get()) {
@@ -364,7 +361,7 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
     }
 
     private boolean pausedNow() {
-        return System.nanoTime() - lastTickNanos > pauseThresholdNanos();
+        return System.nanoTime() - lastTickNanos > pauseThresholdNanos;
     }
 
     boolean isRejoining() {
