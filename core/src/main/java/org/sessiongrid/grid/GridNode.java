@@ -751,7 +751,8 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
         // Installing waits for commits in progress: never on the JGroups thread that delivers the reply.
         transport.request(coord, new TopologyQuery(), config.remoteTimeout()).whenCompleteAsync((r, e) -> {
             try {
-                if (r instanceof TopologyStatus s && s.topology() != null && s.topology().id() > installed.id()) {
+                if (r instanceof TopologyStatus s && s.topology() != null && s.topology().id() > installed.id()
+                        && sameLineage(installed.get(), s.topology())) {
                     LOG.info("{} was behind (topology {}, others at {}): installed topology {} from {}", self(),
                             installed.id(), id, s.topology().id(), coord);
                     installLocal(s.topology(), coord);
@@ -760,6 +761,16 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
                 catchingUp.set(false);
             }
         }, background);
+    }
+
+    /** See {@link Topology#leavesOutWhileInstalling}: a newer id from another side of a split is not a successor. */
+    private boolean sameLineage(Topology mine, Topology newer) {
+        Member missing = newer.leavesOutWhileInstalling(mine, self(), transport::isInView);
+        if (missing != null) {
+            LOG.info("{} does not install topology {} in place of its topology {}: it leaves out {}, who is in the view"
+                    + " (another side's topology before a merge)", self(), newer.id(), mine.id(), missing);
+        }
+        return missing == null;
     }
 
     /** Tells the members that hold a copy of a session that it changed. */

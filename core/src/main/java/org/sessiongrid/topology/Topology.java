@@ -117,6 +117,34 @@ public final class Topology {
         return out;
     }
 
+    /**
+     * The member of {@code mine} that this newer topology leaves out although {@code inView} still shows
+     * it, or null if {@code me} may install this one in place of {@code mine} outside a merge.
+     *
+     * <p>After a split each side numbers its topologies on its own, so a higher id does not mean a
+     * successor: the majority's newer topology lists none of the minority, and a minority member that
+     * installed it would drop every record of its side before the merge collected them. A topology of
+     * the same coordinator's sequence leaves out only members that left (gone from the view, or about to
+     * be: a view lagging behind only delays the install to the next view change); one that leaves out
+     * {@code me} or a member that is still there belongs to another side, and only the merge, which
+     * collects every side's records first, may replace {@code mine}. A member not yet in {@code mine}
+     * (joining) takes any.
+     */
+    public Member leavesOutWhileInstalling(Topology mine, Member me, java.util.function.Predicate<Member> inView) {
+        if (mine == null || !mine.members.contains(me)) {
+            return null;
+        }
+        if (!members.contains(me)) {
+            return me;
+        }
+        for (Member m : mine.members) {
+            if (!members.contains(m) && inView.test(m)) {
+                return m;
+            }
+        }
+        return null;
+    }
+
     /** True if {@code m} must keep the data of {@code segment} in this topology. */
     public boolean keeps(Member m, int segment) {
         return writeTable.isOwner(m, segment);

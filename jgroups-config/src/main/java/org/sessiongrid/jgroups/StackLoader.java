@@ -55,6 +55,8 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>{@value #FAILURE_DETECTION_TIMEOUT}</td><td>10000</td><td>10000</td><td>10000</td><td>10000</td><td>3000</td></tr>
  *   <tr><td>{@value #FAILURE_DETECTION_INTERVAL}</td><td>2000</td><td>2000</td><td>2000</td><td>2000</td><td>500</td></tr>
  *   <tr><td>{@value #VERIFY_SUSPECT_TIMEOUT}</td><td>1000</td><td>1000</td><td>1000</td><td>1000</td><td>500</td></tr>
+ *   <tr><td>{@value #MERGE_MIN_INTERVAL}</td><td>5000</td><td>5000</td><td>5000</td><td>5000</td><td>—</td></tr>
+ *   <tr><td>{@value #MERGE_MAX_INTERVAL}</td><td>15000</td><td>15000</td><td>15000</td><td>15000</td><td>—</td></tr>
  *   <tr><td>{@value #FD_SOCK_OFFSET}</td><td>100</td><td>100</td><td>100</td><td>100</td><td>—</td></tr>
  *   <tr><td>{@value #TLS_KEYSTORE_PATH}, {@value #TLS_KEYSTORE_PASSWORD}, {@value #TLS_TRUSTSTORE_PATH},
  *       {@value #TLS_TRUSTSTORE_PASSWORD}</td><td>—</td><td>—</td><td>—</td><td><b>required</b></td><td>—</td></tr>
@@ -136,6 +138,18 @@ public final class StackLoader {
     public static final String FAILURE_DETECTION_INTERVAL = PROPERTY_PREFIX + "failureDetectionInterval";
     /** Milliseconds VERIFY_SUSPECT2 waits for a suspected member to answer before excluding it. */
     public static final String VERIFY_SUSPECT_TIMEOUT = PROPERTY_PREFIX + "verifySuspectTimeout";
+    /**
+     * Lower bound, in milliseconds, of the interval between MERGE3's INFO messages (udp, tcp, kubernetes,
+     * tls). Must stay below {@link #MERGE_MAX_INTERVAL}.
+     */
+    public static final String MERGE_MIN_INTERVAL = PROPERTY_PREFIX + "mergeMinInterval";
+    /**
+     * Upper bound, in milliseconds, of the interval between MERGE3's INFO messages. The sides of a healed
+     * split see each other within about 1.6 times this (MERGE3's check interval), and the grid merges
+     * right after; a shorter interval ends a minority's outage sooner and costs every member one INFO to
+     * every other about every {@code (min + max) / 2}.
+     */
+    public static final String MERGE_MAX_INTERVAL = PROPERTY_PREFIX + "mergeMaxInterval";
     /** Offset from the transport's port to FD_SOCK2's port (udp, tcp, kubernetes, tls). */
     public static final String FD_SOCK_OFFSET = PROPERTY_PREFIX + "fdSockOffset";
     /** Keystore holding this member's key and certificate (tls). Required. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Properties;
 import org.jgroups.JChannel;
 import org.jgroups.protocols.TCP;
@@ -174,6 +175,23 @@ class PlaceholderResolutionTest {
         overrides.setProperty(StackLoader.FAILURE_DETECTION_INTERVAL, "1500");
         assertEquals("1500", StackFiles.attributesOf(StackLoader.resolve(StackLoader.STACK_TCP, overrides), "FD_ALL3")
                 .get("interval"));
+    }
+
+    @Test
+    void everyNetworkStackTakesItsMergeIntervalFromTheProperties() throws Exception {
+        for (String stack : List.of(StackLoader.STACK_UDP, StackLoader.STACK_TCP, StackLoader.STACK_KUBERNETES,
+                StackLoader.STACK_TLS)) {
+            Properties overrides = stack.equals(StackLoader.STACK_TLS) ? tlsProperties("pw") : new Properties();
+            overrides.setProperty(StackLoader.DNS_QUERY, "grid.example");
+            var merge = StackFiles.attributesOf(StackLoader.resolve(stack, overrides), "MERGE3");
+            assertEquals("5000", merge.get("min_interval"), stack);
+            assertEquals("15000", merge.get("max_interval"), stack);
+            overrides.setProperty(StackLoader.MERGE_MIN_INTERVAL, "1000");
+            overrides.setProperty(StackLoader.MERGE_MAX_INTERVAL, "4000");
+            merge = StackFiles.attributesOf(StackLoader.resolve(stack, overrides), "MERGE3");
+            assertEquals("1000", merge.get("min_interval"), stack);
+            assertEquals("4000", merge.get("max_interval"), stack);
+        }
     }
 
     private static String fdTimeout(String stack, Properties overrides) throws Exception {
