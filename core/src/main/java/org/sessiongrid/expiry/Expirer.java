@@ -1,11 +1,14 @@
 package org.sessiongrid.expiry;
 
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
 import org.sessiongrid.placement.Member;
+import org.sessiongrid.replication.LockTokens;
 import org.sessiongrid.replication.RecordStore;
 import org.sessiongrid.session.SessionDelta;
 import org.sessiongrid.session.SessionKey;
@@ -27,6 +30,13 @@ import org.slf4j.LoggerFactory;
  * <p>A member that just became primary of a segment waits a grace period before expiring what it
  * inherited, because access times reach backups up to {@code accessTimeGranularity} late. Runs on
  * one scheduler thread; {@link #onTopology} is called by the topology installer.
+ *
+ * <p>An expiry a container claimed ({@link SessionRecord#claimToken()}) is the claimant's to announce:
+ * the primary leaves it alone while the claimant is a member of the current topology and the claim is
+ * younger than the lease, and announces it (calling the listeners here) once the claimant left the
+ * topology (killed, expelled) or the lease ran out. The claim and every announcement go through the
+ * primary's commit path, so whoever announces first calls and the other does not: an expired lease
+ * moves the call to the primary's member, it never doubles it.
  */
 public final class Expirer {
 
@@ -42,20 +52,24 @@ public final class Expirer {
     private final long slackMillis;
     private final java.util.function.BooleanSupplier stopped;
     private final int tombstoneSeconds;
+    private final long claimLeaseMillis;
     private final long[] primarySince;
 
-    /**
-     * @param stopped true while this member must not expire anything: stopped, or on the refusing
-     *                side of a partition (the majority expires; a minority that also did would fire the
-     *                listeners twice)
-     */
     private final java.util.function.Predicate<String> mutedNamespace;
 
+    /**
+     * @param stopped          true while this member must not expire anything: stopped, or on the
+     *                         refusing side of a partition (the majority expires; a minority that also
+     *                         did would fire the listeners twice)
+     * @param claimLeaseMillis how long a container's claimed expiry stays its claimant's to announce
+     *                         while the claimant is still a member (see the class description)
+     */
     public Expirer(java.util.function.BooleanSupplier stopped, RecordStore records, Supplier<Member> self,
                    Supplier<Topology> topology,
                    Function<CommitRequest, GridMessage> localCommit, Consumer<SessionRecord> expired,
                    java.util.function.Predicate<String> mutedNamespace, long graceMillis,
-                   long slackMillis, int tombstoneSeconds) {
+                   long slackMillis, int tombstoneSeconds, long claimLeaseMillis) {
+        this.claimLeaseMillis = claimLeaseMillis;
         this.mutedNamespace = mutedNamespace;
         this.slackMillis = slackMillis;
         this.stopped = stopped;
@@ -94,12 +108,15 @@ public final class Expirer {
             return 0;
         }
         Member me = self.get();
+        Set<String> memberIds = new HashSet<>();
+        t.members().forEach(m -> memberIds.add(m.id()));
         int count = 0;
         // Sessions are due one slack after their expiry time (access times may be that late); the
         // primary re-checks under its commit path anyway.
-        // Muted namespaces (their webapp stopped here) are passed over, so they cannot fill every batch.
+        // Muted namespaces (their webapp stopped here) and claims still held are passed over, so they
+        // cannot fill every batch (a scavenger may claim thousands at once).
         List<SessionKey> due = records.expiryIndex().due(now - slackMillis, BATCH,
-                k -> !mutedNamespace.test(k.namespace()));
+                k -> !mutedNamespace.test(k.namespace()) && !claimHeld(records.get(k), memberIds, now));
         for (SessionKey key : due) {
             if (stopped.getAsBoolean()) {
                 break;
@@ -113,9 +130,16 @@ public final class Expirer {
             boolean primary = me.equals(t.primary(segment));
             if (r.isUnannouncedExpiry()) {
                 // Expired but not announced: the primary that expired it failed or died before it told
-                // the container. The primary now announces it (after its grace period, in case the
-                // previous primary is still about to).
-                if (primary && !inGrace(segment, now)) {
+                // the container, or a container claimed it and has not announced it yet. The primary now
+                // announces it (after its grace period, in case the previous primary is still about to;
+                // and not while the claimant may still be about to).
+                if (primary && !inGrace(segment, now) && !claimHeld(r, memberIds, now)) {
+                    if (r.claimToken() != null) {
+                        LOG.info("Announcing expiry of session {} claimed by member {} {} ms ago ({}); its listeners"
+                                + " run here", key, LockTokens.memberId(r.claimToken()),
+                                now - r.meta().lastAccessedTime(), memberIds.contains(LockTokens.memberId(
+                                        r.claimToken())) ? "lease ran out" : "claimant left the topology");
+                    }
                     announce(t, key);
                 }
                 continue;
@@ -136,6 +160,17 @@ public final class Expirer {
             }
         }
         return count;
+    }
+
+    /**
+     * True if {@code r} is an expiry a container claimed whose claimant is still a member and whose
+     * lease (counted from the claim, the tombstone's access time) has not run out: the claimant is
+     * then presumably still about to announce it and call the listeners itself.
+     */
+    private boolean claimHeld(SessionRecord r, Set<String> memberIds, long now) {
+        String token = r == null ? null : r.claimToken();
+        return token != null && memberIds.contains(LockTokens.memberId(token))
+                && now - r.meta().lastAccessedTime() < claimLeaseMillis;
     }
 
     /**

@@ -121,7 +121,7 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
         // one expiry pass of slack.
         long grace = 2 * config.accessTimeGranularity() + EXPIRY_INTERVAL_MILLIS;
         this.expirer = new Expirer(() -> closed || rejoining.get() || pausedNow() || refusesAsMinority() || frozenForMerge(), records, transport::self, installed::get, replicator::commit, this::expired, mutedNamespaces::contains, grace,
-                config.accessTimeGranularity(), config.tombstoneTimeout());
+                config.accessTimeGranularity(), config.tombstoneTimeout(), claimLease(config));
         transport.setHandler(new RequestHandler() {
             @Override
             public GridMessage handle(Member sender, GridMessage request) {
@@ -143,6 +143,21 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
 
     /** How often the primary looks for expired sessions. */
     static final long EXPIRY_INTERVAL_MILLIS = 500;
+
+    /**
+     * How long a container's expiry claim ({@link SessionStore#claimExpiry}) stays its claimant's to
+     * announce while the claimant is a member: {@code max(60 s, 4 x remoteTimeout)}. A claimant announces
+     * only when its container is about to call the listeners, which for Jetty is after the whole
+     * scavenger batch was claimed and the sessions before it were ended one by one, each a round trip
+     * to its primary that may wait up to remoteTimeout in a failover: 60 s covers a batch of thousands,
+     * 4 x remoteTimeout a few failovers during it. Too short only moves the call to the primary's member
+     * (the claimant's announcement then loses and it calls nothing); too long only delays the call for a
+     * claimant that stays a member without announcing (its container stopped scavenging). A claimant
+     * that dies is handled as soon as it leaves the topology, whatever the lease.
+     */
+    static long claimLease(GridConfig config) {
+        return Math.max(60_000, 4 * config.remoteTimeout());
+    }
     /** How often a member tells the coordinator how many sessions its primary segments hold. */
     static final long COUNT_REPORT_MILLIS = 2_000;
 

@@ -175,6 +175,31 @@ final class GridSessionStore implements SessionStore {
     }
 
     @Override
+    public SessionRecord claimExpiry(String id) {
+        SessionKey key = key(id);
+        int ttl = node.config().tombstoneTimeout();
+        // Names this member (the primary presumes it alive while it is a member) and identifies the claim
+        // across the retries callPrimary makes, so that a claim applied before a failover and retried at
+        // the promoted primary is recognised as this one instead of found already ended.
+        String token = LockTokens.newToken(node.self().id());
+        CommitReply reply = node.callPrimary(key,
+                tid -> new CommitRequest(tid, key, CommitKind.CLAIM, 0, EMPTY, ttl, 0, token, 0), CommitReply.class);
+        return reply.status() == GridMessage.CommitStatus.OK ? reply.changes().applyTo(null) : null;
+    }
+
+    @Override
+    public boolean announceExpiry(String id) {
+        SessionKey key = key(id);
+        int ttl = node.config().tombstoneTimeout();
+        // One id across retries: an announcement recorded just before its primary failed is answered OK
+        // again by the promoted one, instead of being taken for someone else's.
+        long opId = ThreadLocalRandom.current().nextLong() | 1;
+        CommitReply reply = node.callPrimary(key,
+                tid -> new CommitRequest(tid, key, CommitKind.ANNOUNCE, 0, EMPTY, ttl, opId, null, 0), CommitReply.class);
+        return reply.status() == GridMessage.CommitStatus.OK;
+    }
+
+    @Override
     public SessionRecord changeId(String oldId, String newId) {
         SessionRecord old = find(oldId, null);
         if (old == null) {

@@ -18,6 +18,12 @@ public interface SessionListener {
      * that it makes the call, then makes it; should it fail or lose its primary role before recording,
      * the next primary does both. The one remaining window is a primary dying between recording and
      * calling, where the call is lost.
+     *
+     * <p>Also called for a session a container claimed ({@link SessionStore#claimExpiry}) whose claimant
+     * did not announce it ({@link SessionStore#announceExpiry}): because the claimant left the topology
+     * (crashed, expelled), or its claim's lease ran out. The claimant's own announcement then loses and
+     * it calls nothing, so the call is still made once; what remains lost is a claimant dying between its
+     * announcement and its own call.
      */
     void expired(SessionRecord last);
 

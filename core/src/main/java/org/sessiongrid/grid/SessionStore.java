@@ -73,6 +73,37 @@ public interface SessionStore {
     boolean invalidate(String id);
 
     /**
+     * Ends a session on behalf of this member's container, which judged it expired (the grid does not
+     * check its own expiry time: an adapter sets the grid's timeout longer than the container's, so that
+     * the container's scavenger comes first). The container then owes the listener calls: it calls
+     * {@link #announceExpiry} right before it makes them, and makes them only if that returns true.
+     *
+     * <p>Until then the record is an expiry tombstone that keeps the attributes and names this member as
+     * claimant, at every owner. Should this member leave the topology (crash, expulsion) before it
+     * announced, or not announce within the claim's lease of {@code max(60 s, 4 x remoteTimeout)}, the
+     * session's primary announces it and calls {@link SessionListener#expired} on its own member, once.
+     * The one remaining window is this member dying between its announcement and the call.
+     *
+     * <p>Ending the session refuses later writes like {@link #invalidate} does, for {@code tombstoneTimeout}.
+     *
+     * @return the session's last contents, attributes included, if this call ended a live session (the
+     *         listeners are this member's to call); null if it no longer exists or was ended already
+     *         (someone else calls them, or did)
+     */
+    SessionRecord claimExpiry(String id);
+
+    /**
+     * Records that the listeners of a session this member claimed ({@link #claimExpiry}) are being called
+     * now. Call it right before calling them.
+     *
+     * @return true if this call recorded the announcement: call the listeners; false if the expiry was
+     *         announced already (the claimant was presumed gone or its lease ran out, and the primary
+     *         announced it and called its own member's listener), or the session was not claimed: do not
+     *         call them
+     */
+    boolean announceExpiry(String id);
+
+    /**
      * Moves a session to a new id (session fixation protection at login): the record is created
      * under {@code newId} and the old id invalidated.
      *

@@ -45,7 +45,8 @@ public final class RecordStore {
         if (r == null) {
             expiry.remove(key);
         } else {
-            // An expiry not announced yet is due at once, on whichever member is its primary.
+            // An expiry not announced yet is due at once, on whichever member is its primary; one a
+            // container claimed too (the Expirer passes over it while the claim holds).
             expiry.update(key, r.isUnannouncedExpiry() ? r.meta().lastAccessedTime() : r.meta().expiryTime());
         }
         return r;

@@ -211,7 +211,7 @@ public final class Replicator {
 
     private static boolean changesContent(CommitKind kind) {
         return kind == CommitKind.UPDATE || kind == CommitKind.INVALIDATE || kind == CommitKind.EXPIRE
-                || kind == CommitKind.CREATE;
+                || kind == CommitKind.CLAIM || kind == CommitKind.CREATE;
     }
 
     /** Notifies the holders of stale copies; the committer (if remote) holds the new one. */
@@ -285,12 +285,30 @@ public final class Replicator {
                         : old.tombstone(version, now, req.tombstoneSeconds());
                 releases = true;
             }
+            case CLAIM -> {
+                if (old != null && old.claimToken() != null && old.claimToken().equals(req.lockToken())) {
+                    // This very claim, applied before a failover and retried: it stands, its claimant
+                    // still owes the call.
+                    return new CommitReply(CommitStatus.OK, old.version(), RecordChanges.whole(old));
+                }
+                GridMessage gone = goneOrNull(old);
+                if (gone != null) {
+                    return gone;
+                }
+                next = old.claimedTombstone(version, System.currentTimeMillis(), req.tombstoneSeconds(),
+                        req.lockToken());
+                releases = true;
+            }
             case ANNOUNCE -> {
+                if (old != null && req.opId() != 0 && old.isTombstone() && old.meta().lastOpId() == req.opId()) {
+                    // This very announcement, recorded before a failover and retried: its caller still calls.
+                    return new CommitReply(CommitStatus.OK, old.version(), null);
+                }
                 if (old == null || !old.isUnannouncedExpiry()) {
-                    // Announced already (by another primary): nothing to call.
+                    // Announced already (by another primary or the claimant): nothing to call.
                     return new CommitReply(CommitStatus.INVALIDATED, old == null ? 0 : old.version(), null);
                 }
-                next = old.announced(version);
+                next = old.announced(version, req.opId());
             }
             case LOCK -> {
                 GridMessage gone = goneOrNull(old);
@@ -345,7 +363,7 @@ public final class Replicator {
         }
         RecordChanges forSender = switch (req.kind()) {
             case UPDATE -> req.baseVersion() != old.version() ? next.changesSince(req.baseVersion()) : null;
-            case EXPIRE, ANNOUNCE -> RecordChanges.whole(old);
+            case EXPIRE, ANNOUNCE, CLAIM -> RecordChanges.whole(old);
             default -> null;
         };
         return new CommitReply(CommitStatus.OK, next.version(), forSender);

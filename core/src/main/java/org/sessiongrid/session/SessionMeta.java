@@ -14,7 +14,10 @@ import java.util.Arrays;
  * @param valid               false for a tombstone: the session was invalidated and must not come back
  * @param containerData       adapter-defined bytes, or {@code null}
  * @param lockOwner           token of the request holding the session's cluster-wide lock, or null;
- *                            kept in the record so that a promoted primary knows the lock too
+ *                            kept in the record so that a promoted primary knows the lock too. In an
+ *                            unannounced expiry tombstone (which holds no lock): the token of the
+ *                            container claim that owes the listener calls, or null
+ *                            (see {@link SessionRecord#claimedTombstone})
  * @param lastOpId            id of the last commit applied, so that a commit retried after a failover
  *                            is recognised and not applied twice
  */

@@ -108,8 +108,21 @@ public final class SessionRecord {
      * announces it, so an expiry is announced even if the primary that made it died at the wrong moment.
      */
     public SessionRecord expiredTombstone(long newVersion, long now, int ttlSeconds) {
+        return claimedTombstone(newVersion, now, ttlSeconds, null);
+    }
+
+    /**
+     * The tombstone a container's claim leaves: an {@link #expiredTombstone} whose
+     * {@link SessionMeta#lockOwner()} holds the claim's token (the claiming member's id and a random
+     * part, as a lock token), because that member's container now owes the listener calls. A tombstone
+     * holds no lock, so the field is free, and it already travels with every copy (replication, segment
+     * transfer, merge). {@code now} is the claim time, from which the claim's lease counts.
+     *
+     * @param claimToken the claim's token, or null for the grid's own expiry (nobody claimed it)
+     */
+    public SessionRecord claimedTombstone(long newVersion, long now, int ttlSeconds, String claimToken) {
         SessionMeta t = new SessionMeta(meta.creationTime(), now, Math.max(1, ttlSeconds), false, meta.containerData(),
-                null, UNANNOUNCED);
+                claimToken, UNANNOUNCED);
         return new SessionRecord(key, newVersion, t, attributes);
     }
 
@@ -118,10 +131,27 @@ public final class SessionRecord {
         return isTombstone() && meta.lastOpId() == UNANNOUNCED;
     }
 
+    /**
+     * The token of the container claim that made this unannounced expiry tombstone, or null: not a
+     * tombstone waiting for its announcement, or expired by the grid itself.
+     */
+    public String claimToken() {
+        return isUnannouncedExpiry() ? meta.lockOwner() : null;
+    }
+
     /** The plain tombstone an announced expiry becomes: no attributes, same lifetime. */
     public SessionRecord announced(long newVersion) {
+        return announced(newVersion, 0);
+    }
+
+    /**
+     * As {@link #announced(long)}, remembering the announcement's {@code opId} (non-zero: a container's
+     * announcement, so that the same one retried after a failover is recognised as already made by its
+     * caller, who then still makes the call).
+     */
+    public SessionRecord announced(long newVersion, long opId) {
         SessionMeta t = new SessionMeta(meta.creationTime(), meta.lastAccessedTime(), meta.maxInactiveInterval(), false,
-                null, null, 0);
+                null, null, opId);
         return new SessionRecord(key, newVersion, t, new TreeMap<>());
     }
 

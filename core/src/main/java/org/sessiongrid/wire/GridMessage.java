@@ -106,8 +106,21 @@ public sealed interface GridMessage {
         LOCK,
         /** Release the lock held by {@code lockToken}. */
         UNLOCK,
-        /** The expiry's listeners were called: strip the expiry tombstone to a plain one. */
-        ANNOUNCE
+        /**
+         * The expiry's listeners are about to be called: strip the expiry tombstone to a plain one. Only
+         * the caller whose announcement changed the record calls them. A container's announcement
+         * carries an {@code opId}, so that the same announcement retried after a failover is answered OK
+         * again rather than taken for someone else's.
+         */
+        ANNOUNCE,
+        /**
+         * A container claims the session's expiry: replace the live record by an unannounced expiry
+         * tombstone naming the claim's {@code lockToken} (whatever the record's expiry time: the
+         * container judged it). The claimant then owes the listener calls and announces before making
+         * them; the primary announces instead once the claimant left the topology or the claim's lease
+         * ran out. Appended last, so that the other kinds keep their wire codes.
+         */
+        CLAIM
     }
 
     /**

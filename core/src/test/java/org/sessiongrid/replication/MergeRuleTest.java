@@ -14,8 +14,9 @@ import org.sessiongrid.session.SessionRecord;
 
 /**
  * The merge rule after a partition, over every pair of copies one session can have on the two sides
- * (live, invalidated, expired but not announced, expired and announced; each at several versions):
- * the properties users rely on, not single cases.
+ * (live, invalidated, expired but not announced, expired and announced, claimed by a container but not
+ * announced, claimed and announced by its claimant; each at several versions): the properties users
+ * rely on, not single cases.
  */
 class MergeRuleTest {
 
@@ -33,6 +34,9 @@ class MergeRuleTest {
             SessionRecord expired = live.expiredTombstone(v + 1, NOW, 60);
             out.add(expired);
             out.add(expired.announced(v + 2));
+            SessionRecord claimed = live.claimedTombstone(v + 1, NOW, 60, "member-a/5eed");
+            out.add(claimed);
+            out.add(claimed.announced(v + 2, 0x0dd1L));
         }
         return out;
     }

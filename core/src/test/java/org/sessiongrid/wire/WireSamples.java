@@ -144,6 +144,8 @@ final class WireSamples {
                 SessionDelta.builder().containerData(null).set("a", new byte[] {0}).build(), 0, 0, null, 0));
         m.put("CommitRequest-invalidate", new CommitRequest(42, KEY, CommitKind.INVALIDATE, 0,
                 SessionDelta.builder().build(), 600, 0, null, 0));
+        m.put("CommitRequest-claim", new CommitRequest(42, KEY, CommitKind.CLAIM, 0,
+                SessionDelta.builder().build(), 600, 0, MEMBERS.get(1).id() + "/5eed0f0c1a1e", 0));
         m.put("CommitReply-changes", new CommitReply(CommitStatus.OK, 42L << 32 | 9, partialChanges(42L << 32 | 7,
                 42L << 32 | 9)));
         m.put("CommitReply-plain", new CommitReply(CommitStatus.LOCK_LOST, 0, null));
@@ -153,6 +155,9 @@ final class WireSamples {
         m.put("ReplicateRequest-partial", new ReplicateRequest(42, partialChanges(5, 6)));
         m.put("ReplicateRequest-tombstone", new ReplicateRequest(42, RecordChanges.whole(
                 record(KEY, 10).tombstone(11, 1_700_000_500_000L, 600))));
+        // A container's claim: attributes kept for its listeners, the claimant's token, lastOpId UNANNOUNCED.
+        m.put("ReplicateRequest-claimedExpiry", new ReplicateRequest(42, RecordChanges.whole(
+                record(KEY, 10).claimedTombstone(11, 1_700_000_500_000L, 600, MEMBERS.get(1).id() + "/5eed0f0c1a1e"))));
         m.put("ReplicateReply", new ReplicateReply(true));
         m.put("StateRequest-first", new StateRequest(43, 17, null, 512));
         m.put("StateRequest-next", new StateRequest(43, 63, KEY, 1));

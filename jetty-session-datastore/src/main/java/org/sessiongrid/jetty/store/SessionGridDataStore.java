@@ -60,11 +60,22 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Expiry: who fires the listeners</h2>
  * A session ends at most once in the cluster because every path that ends it must first win the
- * record's transition to a tombstone at the session's primary, and only the winner's node lets
- * Jetty fire {@code sessionDestroyed} and the unbind events:
+ * record's transition to a tombstone at the session's primary, and its listeners fire at most once
+ * because whoever fires them must first win the expiry's announcement there:
  * <ul>
  * <li>Jetty's scavenger on the node that last managed the session ({@link #doCheckExpired}) claims
- * it with {@code invalidate}; it fires only if the claim won.</li>
+ * it ({@link SessionStore#claimExpiry}); only if the claim won does it hand the id to Jetty, whose
+ * invalidation (after the whole batch was claimed) ends the session here: it loads the session (from
+ * this node's cache, or the claim's last contents), calls this store's {@link #delete}, then fires
+ * {@code sessionDestroyed}. That {@code delete} is the last step before the listeners on every path,
+ * cached or not, so it is where this node announces the expiry ({@link SessionStore#announceExpiry});
+ * if the announcement lost, it takes the session out of the cache so that Jetty fires nothing.</li>
+ * <li>Until the announcement, the claimed record keeps the attributes and names this node. Should this
+ * node die (or leave the cluster) in between, or not announce within the claim's lease
+ * ({@code max(60 s, 4 x remoteTimeout)}), the session's primary announces the expiry, and the store on
+ * the primary's node runs Jetty's invalidation with the record's last contents, as for the grid's own
+ * expiry below. What is still lost is a node dying between its announcement and Jetty's listener call
+ * (the announcement's reply and the cache's removal of that one session), or during the listeners.</li>
  * <li>The grid's own expiry fires at the primary, a grace period after Jetty's expiry (the grid
  * record's timeout is the session's plus {@code gracePeriodSec}), for sessions no node's scavenger
  * took: sessions only in a {@code NullSessionCache}, or whose managing node died. The store then
@@ -96,6 +107,12 @@ public class SessionGridDataStore extends AbstractSessionDataStore {
      * tombstone.
      */
     private final Map<String, SessionData> ending = new ConcurrentHashMap<>();
+
+    /**
+     * Sessions this node's scavenger claimed and whose expiry it has not announced yet: Jetty's
+     * invalidation of each announces it in {@link #delete}, right before the listeners.
+     */
+    private final Set<String> claimed = ConcurrentHashMap.newKeySet();
 
     private volatile SessionGrid grid;
     private volatile SessionStore sessions;
@@ -230,6 +247,9 @@ public class SessionGridDataStore extends AbstractSessionDataStore {
         held.clear();
         seen.clear();
         ending.clear();
+        // Claims not announced by now are left to their primaries (once this member is gone, or the
+        // lease ran out).
+        claimed.clear();
         super.doStop();
     }
 
@@ -571,9 +591,16 @@ public class SessionGridDataStore extends AbstractSessionDataStore {
         return expiry <= 0 || expiry > System.currentTimeMillis();
     }
 
-    /** Invalidates the session in the whole cluster (idempotent); a tombstone refuses late write-backs. */
+    /**
+     * Invalidates the session in the whole cluster (idempotent); a tombstone refuses late write-backs.
+     * For a session this node's scavenger claimed, announces its expiry instead (see the class
+     * description): Jetty calls this from its invalidation right before it fires the listeners.
+     */
     @Override
     public boolean delete(String id) throws Exception {
+        if (claimed.remove(id)) {
+            return announceClaimed(id);
+        }
         try {
             long topology = sessions.owners(id).topologyId();
             try {
@@ -619,7 +646,7 @@ public class SessionGridDataStore extends AbstractSessionDataStore {
             long expiry = jettyExpiry(r);
             boolean mine = md != null && Objects.equals(md.lastNode(), me);
             if (mine && expiry > 0 && expiry <= time) {
-                if (claim(id, r)) {
+                if (claim(id)) {
                     expired.add(id);
                 }
             } else if (!mine) {
@@ -661,7 +688,7 @@ public class SessionGridDataStore extends AbstractSessionDataStore {
                 LOG.warn("Expiry of session {} of {} postponed: {}", id, namespace(), e.getMessage());
                 continue;
             }
-            if (r != null && jettyExpiry(r) > 0 && jettyExpiry(r) <= before && claim(id, r)) {
+            if (r != null && jettyExpiry(r) > 0 && jettyExpiry(r) <= before && claim(id)) {
                 expired.add(id);
             }
         }
@@ -720,28 +747,80 @@ public class SessionGridDataStore extends AbstractSessionDataStore {
 
     /**
      * Ends the session in the grid on behalf of this node's scavenger. Returns true if this call
-     * turned the live record into a tombstone, i.e. nobody else ended it and listeners fire here.
+     * ended the live record, i.e. nobody else ended it and listeners are this node's to fire (once
+     * the expiry is announced, see {@link #delete}).
      */
-    private boolean claim(String id, SessionRecord r) {
+    private boolean claim(String id) {
+        SessionRecord last;
         try {
-            ending.put(id, toSessionData(id, r));
+            last = sessions.claimExpiry(id);
+        } catch (RuntimeException e) {
+            // If the claim was recorded after all, its primary announces it once the lease ran out.
+            LOG.warn("Expiry of session {} of {} postponed: {}", id, namespace(), e.getMessage());
+            return false;
+        }
+        if (last == null) {
+            evictLocalCopy(id);
+            return false;
+        }
+        try {
+            ending.put(id, toSessionData(id, last));
         } catch (UnreadableSessionDataException e) {
             LOG.warn("Session {} of {} expired with unreadable attributes; its listeners see no attributes: {}", id,
                     namespace(), e.getCause() == null ? e.toString() : e.getCause().getMessage());
         }
-        boolean won;
-        try {
-            won = sessions.invalidate(id);
-        } catch (RuntimeException e) {
+        claimed.add(id);
+        return true;
+    }
+
+    /**
+     * Announces the expiry of a session this node claimed, from Jetty's invalidation of it: Jetty fires
+     * the listeners right after this store's delete (AbstractSessionManager.invalidate: the cache's
+     * delete loads the session, calls the store's delete and removes the session from the cache; the
+     * listeners follow for the session removed). If the announcement lost, the session's primary
+     * announced the expiry (this node was presumed gone, or the claim's lease ran out) and its node
+     * fires the listeners: the session is taken out of the cache here, even while a request uses it,
+     * so that the cache's removal finds nothing and Jetty fires nothing.
+     *
+     * @return true if this node fires the listeners
+     */
+    private boolean announceClaimed(String id) {
+        if (manager.getSessionCache() instanceof DefaultSessionCache c && c.doGet(id) == null) {
+            // Jetty found no session to end (none cached, and the claim's last contents were unreadable):
+            // it fires nothing, so this node does not take the call; the primary tries once the lease ran out.
             ending.remove(id);
-            LOG.warn("Expiry of session {} of {} postponed: {}", id, namespace(), e.getMessage());
             return false;
         }
-        if (!won) {
-            ending.remove(id);
-            evictLocalCopy(id);
+        boolean announced;
+        try {
+            announced = sessions.announceExpiry(id);
+        } catch (RuntimeException e) {
+            // Not known to be recorded: firing could double the primary's call after the lease, not
+            // firing loses the call only if the announcement was recorded after all.
+            LOG.warn("Listeners of expired session {} of {} not fired here, the grid did not confirm the"
+                    + " announcement (its primary fires them after the claim's lease unless it was recorded): {}",
+                    id, namespace(), e.getMessage());
+            announced = false;
         }
-        return won;
+        ending.remove(id);
+        if (!announced) {
+            forgetLocalCopy(id);
+            LOG.debug("Expiry of session {} of {} was announced elsewhere; no listeners here", id, namespace());
+        }
+        return announced;
+    }
+
+    /** Takes this node's copy out of the cache, in use or not, so that an invalidation in progress finds none. */
+    private void forgetLocalCopy(String id) {
+        if (manager.getSessionCache() instanceof DefaultSessionCache c) {
+            ManagedSession s = c.doGet(id);
+            if (s != null) {
+                try (AutoLock ignored = s.lock()) {
+                    s.setResident(false);
+                    c.doDelete(id);
+                }
+            }
+        }
     }
 
     /** The grid expired a session whose primary is this member: fire Jetty's listeners here, once. */

@@ -1,0 +1,167 @@
+package org.sessiongrid.grid;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.junit.jupiter.api.Test;
+import org.sessiongrid.placement.SegmentHash;
+import org.sessiongrid.session.SessionDelta;
+import org.sessiongrid.session.SessionKey;
+import org.sessiongrid.session.SessionRecord;
+
+/**
+ * A container's expiry claim ({@link SessionStore#claimExpiry}): the claimant owes the listener calls and
+ * announces before making them; the grid calls {@link SessionListener#expired} itself, once, only for a
+ * claim whose claimant died before announcing (the fault matrix's Jetty fault 1: a scavenger's node
+ * killed between its claims and its listener calls).
+ */
+class ClaimedExpiryTest {
+
+    private static final String NS = "localhost/claims";
+    private static final byte[] CART = {1, 2, 3, 42};
+
+    /** Listener calls per session id: the member that made each, and the record it got. */
+    private final Map<String, List<String>> firedBy = new ConcurrentHashMap<>();
+    private final Map<String, SessionRecord> firedWith = new ConcurrentHashMap<>();
+
+    private void listenOnEveryMember(TestCluster c) {
+        for (SessionGrid g : c.members) {
+            g.store(NS).setListener(last -> {
+                firedBy.computeIfAbsent(last.key().id(), k -> new CopyOnWriteArrayList<>()).add(g.memberName());
+                firedWith.put(last.key().id(), last);
+            });
+        }
+    }
+
+    /** A new session whose primary is {@code primary}, with a timeout the grid's own expiry never reaches here. */
+    private static String sessionWithPrimary(SessionGrid primary) {
+        String id;
+        do {
+            id = UUID.randomUUID().toString();
+        } while (!primary.store(NS).isLocalPrimary(id));
+        primary.store(NS).create(id, SessionDelta.builder().maxInactiveInterval(3600).set("cart", CART).build());
+        return id;
+    }
+
+    /**
+     * A session of the primary of {@code sameSegmentAs}, in the same segment, that the grid expires within
+     * about a second: when its listener call arrives, the primary's expirer has made a pass, past its grace
+     * period, over every expiry that was due before it (the index orders by time).
+     */
+    private static String shortSessionBeside(SessionGrid primary, String sameSegmentAs) {
+        int segments = primary.config().numSegments();
+        int segment = SegmentHash.segmentOf(sameSegmentAs, segments);
+        String id;
+        do {
+            id = UUID.randomUUID().toString();
+        } while (SegmentHash.segmentOf(id, segments) != segment);
+        primary.store(NS).create(id, SessionDelta.builder().maxInactiveInterval(1).build());
+        return id;
+    }
+
+    /** True if no live member holds an expiry of the session that is still to be announced. */
+    private static boolean nothingLeftToAnnounce(TestCluster c, String id) {
+        for (SessionGrid g : c.live()) {
+            SessionRecord r = g.node().records().get(new SessionKey(NS, id));
+            if (r != null && r.isUnannouncedExpiry()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Test
+    void claimsOfAMemberKilledBeforeItAnnouncedAreAnnouncedOnceByThePrimary() throws Exception {
+        try (TestCluster c = new TestCluster("claim-killed", b -> b.accessTimeGranularity(100)).start(3)) {
+            listenOnEveryMember(c);
+            SessionGrid claimant = c.members.get(0);
+            // One session whose primary survives the claimant, one whose primary is the claimant itself
+            // (then a backup becomes primary and announces it after its grace period).
+            String elsewhere = sessionWithPrimary(c.members.get(1));
+            String onClaimant = sessionWithPrimary(claimant);
+            for (String id : List.of(elsewhere, onClaimant)) {
+                SessionRecord last = claimant.store(NS).claimExpiry(id);
+                assertNotNull(last, "the claim of live session " + id);
+                assertArrayEquals(CART, last.attribute("cart"), "the claim returns the last contents");
+                assertNull(c.members.get(2).store(NS).find(id, null), "a claimed session is ended for everyone");
+            }
+            assertEquals(Map.of(), firedBy, "the grid called listeners for claims its live claimant still holds");
+
+            c.halt(claimant);
+            Await.until("both claims of the killed member were announced", Duration.ofSeconds(60),
+                    () -> firedBy.containsKey(elsewhere) && firedBy.containsKey(onClaimant), firedBy::toString);
+            for (String id : List.of(elsewhere, onClaimant)) {
+                // Recorded at every live owner before the call: nothing is left that could call again.
+                assertTrue(nothingLeftToAnnounce(c, id), "an owner still holds an unannounced expiry of " + id);
+                assertEquals(1, firedBy.get(id).size(), "listener calls for " + id + ": " + firedBy.get(id));
+                assertArrayEquals(CART, firedWith.get(id).attribute("cart"), "the listener gets the attributes");
+            }
+        }
+    }
+
+    @Test
+    void aLiveClaimantThatAnnouncesIsNeverPreemptedByTheGrid() throws Exception {
+        try (TestCluster c = new TestCluster("claim-live", b -> b.accessTimeGranularity(100)).start(3)) {
+            listenOnEveryMember(c);
+            SessionGrid claimant = c.members.get(0);
+            SessionGrid primary = c.members.get(1);
+            String id = sessionWithPrimary(primary);
+            assertNotNull(claimant.store(NS).claimExpiry(id));
+            assertThrows(SessionExistsException.class, () -> primary.store(NS).create(id, SessionDelta.builder().build()),
+                    "a claimed session's id must stay refused like an invalidated one's");
+
+            String probe = shortSessionBeside(primary, id);
+            Await.until("the primary expired a session due after the claim", Duration.ofSeconds(30),
+                    () -> firedBy.containsKey(probe));
+            assertFalse(firedBy.containsKey(id), "the primary announced a claim whose claimant is alive: "
+                    + firedBy.get(id));
+
+            assertTrue(claimant.store(NS).announceExpiry(id), "the claimant's announcement");
+            assertFalse(claimant.store(NS).announceExpiry(id), "a second announcement must not call again");
+            assertTrue(nothingLeftToAnnounce(c, id));
+
+            String laterProbe = shortSessionBeside(primary, id);
+            Await.until("the primary expired another session after the announcement", Duration.ofSeconds(30),
+                    () -> firedBy.containsKey(laterProbe));
+            assertFalse(firedBy.containsKey(id), "the grid called listeners the claimant called: " + firedBy.get(id));
+        }
+    }
+
+    @Test
+    void onlyTheCallThatEndsALiveSessionClaimsIt() throws Exception {
+        try (TestCluster c = new TestCluster("claim-once").start(2)) {
+            SessionGrid a = c.members.get(0);
+            SessionGrid b = c.members.get(1);
+            String invalidated = sessionWithPrimary(b);
+            assertTrue(a.store(NS).invalidate(invalidated));
+            assertNull(a.store(NS).claimExpiry(invalidated), "claim of an invalidated session");
+            assertFalse(a.store(NS).announceExpiry(invalidated), "announcement of an invalidated session");
+
+            assertNull(a.store(NS).claimExpiry("never-created"), "claim of a session that never existed");
+            assertFalse(a.store(NS).announceExpiry("never-created"));
+
+            String live = sessionWithPrimary(b);
+            assertFalse(a.store(NS).announceExpiry(live), "announcement of a session nobody claimed");
+            assertNotNull(a.store(NS).find(live, null), "an announcement must not end a live session");
+
+            assertNotNull(a.store(NS).claimExpiry(live));
+            assertNull(b.store(NS).claimExpiry(live), "a second claim (another member's scavenger)");
+            assertNull(a.store(NS).claimExpiry(live), "a second claim by the same member");
+            assertTrue(a.store(NS).announceExpiry(live));
+            assertFalse(a.store(NS).announceExpiry(live), "announce twice");
+            assertFalse(a.store(NS).invalidate(live), "the ended session is a tombstone");
+        }
+    }
+}

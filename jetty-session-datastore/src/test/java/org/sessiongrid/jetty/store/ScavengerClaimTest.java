@@ -1,0 +1,220 @@
+package org.sessiongrid.jetty.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BooleanSupplier;
+
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpSession;
+import jakarta.servlet.http.HttpSessionEvent;
+import jakarta.servlet.http.HttpSessionListener;
+
+import org.eclipse.jetty.ee11.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee11.servlet.ServletHolder;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.session.DefaultSessionIdManager;
+import org.eclipse.jetty.session.ManagedSession;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.sessiongrid.grid.GridConfig;
+import org.sessiongrid.grid.SessionGrid;
+import org.sessiongrid.grid.SessionStore;
+import org.sessiongrid.jetty.cache.SessionGridSessionCache;
+import org.sessiongrid.jetty.config.StoreSettings;
+
+/**
+ * Jetty's scavenger claims an expired session, and the listeners fire once in the cluster (the fault
+ * matrix's Jetty fault 1: a node killed between its claims and its listener calls lost them). Driven as
+ * Jetty's scavenge drives it ({@code checkExpiration}, then {@code expireAll} per id) on a real grid: the
+ * claiming node announces the expiry right before Jetty fires, and fires nothing if the session's primary
+ * announced it first; a claim whose node died is fired by the primary's node.
+ */
+class ScavengerClaimTest {
+
+    /** Counts in the session; {@code ?timeout=S} sets its timeout. */
+    static final class CounterServlet extends HttpServlet {
+        @Override
+        protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+            HttpSession s = req.getSession(true);
+            if (req.getParameter("timeout") != null) {
+                s.setMaxInactiveInterval(Integer.parseInt(req.getParameter("timeout")));
+            }
+            Integer n = (Integer) s.getAttribute("n");
+            s.setAttribute("n", n == null ? 1 : n + 1);
+            resp.getWriter().print(s.getAttribute("n"));
+        }
+    }
+
+    private final String cluster = "scavenger-claim-" + UUID.randomUUID();
+    /** The counter each {@code sessionDestroyed} saw, in call order. */
+    private final List<Object> destroyed = new CopyOnWriteArrayList<>();
+    private final HttpClient http = HttpClient.newHttpClient();
+    private Server server;
+    private DefaultSessionIdManager ids;
+    private SessionGridSessionCache cache;
+    private SessionGridDataStore store;
+    private SessionGrid other;
+    private String cookie;
+
+    private void start() throws Exception {
+        server = new Server();
+        ServerConnector connector = new ServerConnector(server);
+        connector.setHost("127.0.0.1");
+        connector.setPort(0);
+        server.addConnector(connector);
+        ids = new DefaultSessionIdManager(server);
+        ids.setWorkerName("n1");
+        server.addBean(ids, true);
+
+        ServletContextHandler ctx = new ServletContextHandler("/app", ServletContextHandler.SESSIONS);
+        ctx.addServlet(new ServletHolder(new CounterServlet()), "/inc");
+        ctx.addEventListener(new HttpSessionListener() {
+            @Override
+            public void sessionDestroyed(HttpSessionEvent se) {
+                destroyed.add(se.getSession().getAttribute("n"));
+            }
+        });
+        StoreSettings settings = new StoreSettings();
+        settings.set("clusterName", cluster);
+        settings.set("stack", "test-loopback");
+        cache = new SessionGridSessionCache(ctx.getSessionHandler());
+        store = new SessionGridDataStore(settings, ctx.getSessionHandler());
+        cache.setSessionDataStore(store);
+        ctx.getSessionHandler().setSessionCache(cache);
+        server.setHandler(ctx);
+        server.start();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (other != null) {
+            other.halt();
+        }
+        if (server != null) {
+            server.stop();
+        }
+    }
+
+    private String inc(String query) throws Exception {
+        int port = ((ServerConnector) server.getConnectors()[0]).getLocalPort();
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/app/inc" + query));
+        if (cookie != null) {
+            b.header("Cookie", cookie);
+        }
+        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        r.headers().firstValue("Set-Cookie").ifPresent(c -> cookie = c.split(";", 2)[0]);
+        return r.body();
+    }
+
+    private String sessionId() {
+        return cookie.substring(cookie.indexOf('=') + 1).replaceAll("\\..*$", "");
+    }
+
+    private SessionStore grid() {
+        return store.grid().store(store.namespace());
+    }
+
+    private static void await(String what, long timeoutMillis, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        while (!condition.getAsBoolean()) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new AssertionError("timed out after " + timeoutMillis + " ms waiting until " + what);
+            }
+            Thread.sleep(20); // polling a cheap condition, bounded by the deadline
+        }
+    }
+
+    /**
+     * A session with a 1 s timeout, used once, cached on this node and expired by Jetty's judgement (the
+     * grid's own expiry comes a grace period later), claimed by this node's scavenger.
+     */
+    private String expiredAndClaimed() throws Exception {
+        start();
+        assertEquals("1", inc("?timeout=1"));
+        String id = sessionId();
+        await("the request left the session", 5_000, () -> cache.doGet(id) != null && cache.doGet(id).getRequests() == 0);
+        ManagedSession s = cache.doGet(id);
+        await("Jetty's expiry of the session passed", 10_000, () -> s.getSessionData().isExpiredAt(System.currentTimeMillis()));
+        assertEquals(Set.of(id), cache.checkExpiration(Set.of(id)), "the scavenger's claim");
+        assertNull(grid().find(id, null), "a claimed session is ended in the grid");
+        assertEquals(List.of(), destroyed, "listeners fired before Jetty's invalidation");
+        return id;
+    }
+
+    @Test
+    void theClaimingNodeAnnouncesAndFiresOnce() throws Exception {
+        String id = expiredAndClaimed();
+        ids.expireAll(id);
+        assertEquals(List.of(1), destroyed, "sessionDestroyed calls (with the counter the session held)");
+        assertFalse(grid().announceExpiry(id), "the expiry must be announced already, so nobody else fires");
+    }
+
+    @Test
+    void theClaimingNodeFiresOnceFromTheClaimsLastContentsWhenNothingIsCached() throws Exception {
+        String id = expiredAndClaimed();
+        store.evictLocalCopy(id);
+        assertNull(cache.doGet(id));
+        ids.expireAll(id);
+        assertEquals(List.of(1), destroyed, "sessionDestroyed calls (with the counter the session held)");
+        assertFalse(grid().announceExpiry(id));
+    }
+
+    /** The primary announced first (it presumed this node gone, or the claim's lease ran out): it fires, not Jetty here. */
+    @Test
+    void aNodeWhoseClaimWasAnnouncedElsewhereFiresNothing() throws Exception {
+        String id = expiredAndClaimed();
+        assertTrue(grid().announceExpiry(id), "the announcement made elsewhere");
+        ids.expireAll(id);
+        assertEquals(List.of(), destroyed, "sessionDestroyed fired a second time");
+        assertNull(cache.doGet(id), "the copy stayed cached");
+    }
+
+    @Test
+    void aNodeWhoseClaimWasAnnouncedElsewhereFiresNothingWhenNothingIsCached() throws Exception {
+        String id = expiredAndClaimed();
+        store.evictLocalCopy(id);
+        assertTrue(grid().announceExpiry(id), "the announcement made elsewhere");
+        ids.expireAll(id);
+        assertEquals(List.of(), destroyed, "sessionDestroyed fired a second time");
+        assertNull(cache.doGet(id), "the claim's last contents were left in the cache");
+    }
+
+    /**
+     * Another member claims the session and dies before announcing: the grid announces it at the
+     * session's primary, this node's member once it is the only one, and the store fires Jetty's
+     * listeners here with the record's last contents.
+     */
+    @Test
+    void aClaimWhoseNodeDiedIsFiredByThePrimarysNode() throws Exception {
+        start();
+        other = SessionGrid.start(GridConfig.builder(cluster).stack("test-loopback").nodeName("other").build());
+        assertEquals("1", inc(""));
+        String id = sessionId();
+        await("both members own the session", 30_000, () -> grid().owners(id).backups().size() == 1);
+        assertNotNull(other.store(store.namespace()).claimExpiry(id), "the other member's claim");
+        assertEquals(List.of(), destroyed);
+
+        other.halt();
+        other = null;
+        await("the grid fired the dead claimant's listeners here", 60_000, () -> !destroyed.isEmpty());
+        assertEquals(List.of(1), destroyed, "sessionDestroyed calls (with the counter the session held)");
+        assertFalse(grid().announceExpiry(id));
+    }
+}
