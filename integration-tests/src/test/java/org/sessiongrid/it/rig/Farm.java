@@ -256,6 +256,9 @@ public final class Farm implements AutoCloseable {
                 "-Dsessiongrid.bindAddress=" + n.address, "-Dsessiongrid.bindPort=" + GRID_PORT,
                 "-Dsessiongrid.portRange=0", "-Dsessiongrid.initialHosts=" + initialHosts(),
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-Dorg.slf4j.simpleLogger.log.org.sessiongrid=info",
+                // How a starting node found (or did not find) the others: a handful of lines per start.
+                "-Dorg.slf4j.simpleLogger.log.org.jgroups.protocols.pbcast.GMS=debug",
+                "-Dorg.slf4j.simpleLogger.log.org.jgroups.protocols.TCPPING=debug",
                 "-Dorg.slf4j.simpleLogger.showDateTime=true",
                 "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS"));
         settings.forEach((k, v) -> cmd.add("-Dsessiongrid." + k + "=" + v));

@@ -78,8 +78,10 @@ import org.slf4j.LoggerFactory;
  * (the announcement's reply and the cache's removal of that one session), or during the listeners.</li>
  * <li>The grid's own expiry fires at the primary, a grace period after Jetty's expiry (the grid
  * record's timeout is the session's plus {@code gracePeriodSec}), for sessions no node's scavenger
- * took: sessions only in a {@code NullSessionCache}, or whose managing node died. The store then
- * runs Jetty's invalidation for that session on this node with the record's last contents.</li>
+ * took (their managing node died). The store then runs Jetty's invalidation for that session on this
+ * node with the record's last contents. With a {@code NullSessionCache} Jetty's invalidation finds no
+ * cached session and fires no listeners on any path (Jetty's own behaviour, whatever the store): the
+ * sessions end, silently.</li>
  * <li>A node that finds a session already gone evicts its own cached copy without listeners.</li>
  * </ul>
  *
@@ -646,6 +648,12 @@ public class SessionGridDataStore extends AbstractSessionDataStore {
             long expiry = jettyExpiry(r);
             boolean mine = md != null && Objects.equals(md.lastNode(), me);
             if (mine && expiry > 0 && expiry <= time) {
+                if (inUseHere(id)) {
+                    // Jetty passes over a session a request is using (AbstractSessionCache.checkExpiration)
+                    // and judges it again at its next scavenge, after the request saved it: a claim now
+                    // would end it under that request and leave its claim to the primary's lease.
+                    continue;
+                }
                 if (claim(id)) {
                     expired.add(id);
                 }
@@ -808,6 +816,15 @@ public class SessionGridDataStore extends AbstractSessionDataStore {
             LOG.debug("Expiry of session {} of {} was announced elsewhere; no listeners here", id, namespace());
         }
         return announced;
+    }
+
+    /** True if a request on this node is using its cached copy of the session. */
+    private boolean inUseHere(String id) {
+        if (!(manager.getSessionCache() instanceof DefaultSessionCache c)) {
+            return false;
+        }
+        ManagedSession s = c.doGet(id);
+        return s != null && s.getRequests() > 0;
     }
 
     /** Takes this node's copy out of the cache, in use or not, so that an invalidation in progress finds none. */

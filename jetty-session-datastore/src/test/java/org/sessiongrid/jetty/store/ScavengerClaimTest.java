@@ -196,6 +196,25 @@ class ScavengerClaimTest {
         assertNull(cache.doGet(id), "the claim's last contents were left in the cache");
     }
 
+    /** Jetty passes over a session a request is using; the store must not end it under that request either. */
+    @Test
+    void aSessionInUseIsNotClaimed() throws Exception {
+        start();
+        assertEquals("1", inc("?timeout=1"));
+        String id = sessionId();
+        await("the request left the session", 5_000, () -> cache.doGet(id) != null && cache.doGet(id).getRequests() == 0);
+        ManagedSession s = cache.get(id); // as a request does: the session is in use until released
+        try {
+            await("Jetty's expiry of the session passed", 10_000,
+                    () -> s.getSessionData().isExpiredAt(System.currentTimeMillis()));
+            assertEquals(Set.of(), cache.checkExpiration(Set.of(id)), "a session in use was expired");
+            assertNotNull(grid().find(id, null), "a session in use was ended in the grid");
+            assertEquals(List.of(), destroyed, "listeners fired for a session in use");
+        } finally {
+            cache.release(s);
+        }
+    }
+
     /**
      * Another member claims the session and dies before announcing: the grid announces it at the
      * session's primary, this node's member once it is the only one, and the store fires Jetty's
