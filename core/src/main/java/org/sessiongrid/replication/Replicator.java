@@ -340,9 +340,21 @@ public final class Replicator {
         RecordChanges toBackups = next.changesSince(old == null ? 0 : old.version());
         if (sync) {
             long started = System.nanoTime();
-            GridMessage failed = replicate(t, backups, toBackups, next);
+            int[] applied = {0};
+            GridMessage failed = replicate(t, backups, toBackups, next, applied);
             if (failed == null && !backups.isEmpty()) {
                 stats.replicated(System.nanoTime() - started);
+            }
+            if (failed != null && req.kind() == CommitKind.ANNOUNCE && applied[0] > 0) {
+                // A backup recorded the announcement and cannot take it back, and a merge or a promotion
+                // keeps an announced copy over this unannounced one: refusing now would leave the call to
+                // nobody. It is honoured here; the backups that refused (frozen for a merge, a lagging
+                // view) get the announced copy in the background, or from this primary at the next merge
+                // or transfer.
+                LOG.info("Expiry of session {} announced although {} of {} backups refused it ({}); its listeners run"
+                        + " here", key, backups.size() - applied[0], backups.size(), failed);
+                replicateAsync(t, backups, RecordChanges.whole(next));
+                failed = null;
             }
             if (failed != null) {
                 return failed;
@@ -431,8 +443,12 @@ public final class Replicator {
         return out;
     }
 
-    /** Sends the change to every backup and waits; null when all applied, else the reply for the sender. */
-    private GridMessage replicate(Topology t, List<Member> backups, RecordChanges changes, SessionRecord next) {
+    /**
+     * Sends the change to every backup and waits; null when all applied, else the reply for the sender.
+     * {@code applied[0]} counts the backups that took it.
+     */
+    private GridMessage replicate(Topology t, List<Member> backups, RecordChanges changes, SessionRecord next,
+                                  int[] applied) {
         if (backups.isEmpty()) {
             return null;
         }
@@ -449,6 +465,7 @@ public final class Replicator {
                         remoteTimeout), backups.get(i));
             }
             if (r == null || (r instanceof ReplicateReply rr2 && rr2.applied())) {
+                applied[0]++;
                 continue;
             }
             if (failure == null) {

@@ -164,4 +164,39 @@ class ClaimedExpiryTest {
             assertFalse(a.store(NS).invalidate(live), "the ended session is a tombstone");
         }
     }
+
+    /**
+     * An announcement that one backup took and another refused (frozen for a merge, seen in the partition
+     * fault) is honoured: the backup cannot take it back, and a merge keeps its announced copy over the
+     * primary's, so refusing would leave the listener call to nobody.
+     */
+    @Test
+    void anAnnouncementOneBackupTookIsHonouredWhenAnotherRefusesIt() throws Exception {
+        try (TestCluster c = new TestCluster("claim-partial", b -> b.leaveTimeout(30_000)).start(3)) {
+            c.awaitStable();
+            SessionGrid a = c.members.get(0);
+            String id = sessionWithPrimary(a);
+            assertNotNull(a.store(NS).claimExpiry(id));
+            SessionOwners owners = a.store(NS).owners(id);
+            assertEquals(2, owners.backups().size(), "owners " + owners);
+            SessionGrid frozen = c.members.stream().filter(g -> g.memberName().equals(owners.backups().get(1)))
+                    .findFirst().orElseThrow();
+            SessionGrid taking = c.members.stream().filter(g -> g.memberName().equals(owners.backups().get(0)))
+                    .findFirst().orElseThrow();
+            // The frozen backup's part of a merge: it pushed its records for a merged topology it has not
+            // installed, and refuses changes until it does.
+            org.sessiongrid.topology.Topology now = frozen.node().topology();
+            org.sessiongrid.topology.Topology target = new org.sessiongrid.topology.Topology(now.id() + 100,
+                    org.sessiongrid.topology.Phase.NONE, now.numOwners(), now.current(), null);
+            assertTrue(a.node().transport().request(frozen.node().self(),
+                    new org.sessiongrid.wire.GridMessage.MergePush(target.id(), target), 10_000).get()
+                    instanceof org.sessiongrid.wire.GridMessage.MergeResult);
+
+            assertTrue(a.store(NS).announceExpiry(id), "the announcement the other backup took");
+            SessionKey key = new SessionKey(NS, id);
+            assertFalse(a.node().records().get(key).isUnannouncedExpiry(), "the primary's copy");
+            assertFalse(taking.node().records().get(key).isUnannouncedExpiry(), "the backup that took it");
+            assertTrue(frozen.node().records().get(key).isUnannouncedExpiry(), "the frozen backup took nothing");
+        }
+    }
 }
