@@ -27,14 +27,7 @@ class JettyFaultsTest {
         Assumptions.assumeFalse(Boolean.getBoolean("faults.skip"), "fault tests skipped (-Dfaults.skip=true)");
     }
 
-    /**
-     * In the default build: passed in the last three runs (session 2, idle machine) after the adapter fixes for
-     * IT5 (a failed first save is a 503 before the response commits, a failed invalidation is a 503, a session
-     * is kept for a request that arrived in time). Earlier runs under a machine load of 16 and more lost one
-     * short-timeout session each; see KNOWN-ISSUES.md.
-     */
     @Test
-    @Tag("known-issue") // KNOWN-ISSUES.md: Jetty scavenger claims are at-most-once when the claiming node dies
     void killOneNodeThenTwoAtTheSameInstant() throws Exception {
         try (FaultRun run = FaultRun.start("fault 1: kill -9 one of 3, restart, then two at once", Farm.Kind.JETTY, 3,
                 Map.of(), LoadClient.Mode.ROUND_ROBIN, LoadClient.Settings.defaults().withUsers(60, 8))) {

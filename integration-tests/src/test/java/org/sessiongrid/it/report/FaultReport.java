@@ -84,10 +84,12 @@ public final class FaultReport {
         for (int i = 0; i < seconds; i++) {
             top = Math.max(top, Math.max(ok[i], err[i]));
         }
-        XYChart chart = new XYChartBuilder().width(1000).height(450).title(title).xAxisTitle("seconds since start")
-                .yAxisTitle("requests per second").build();
-        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideS);
-        chart.getStyler().setLegendLayout(org.knowm.xchart.style.Styler.LegendLayout.Horizontal);
+        // The legend lists the marks one per line to the right of the plot: in one row below it, a rolling
+        // restart's dozen marks ran off both edges of the picture.
+        XYChart chart = new XYChartBuilder().width(1400).height(Math.max(500, 120 + 20 * (h.marks().size() + 2)))
+                .title(title).xAxisTitle("seconds since start").yAxisTitle("requests per second").build();
+        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideE);
+        chart.getStyler().setLegendLayout(org.knowm.xchart.style.Styler.LegendLayout.Vertical);
         chart.addSeries("successful", x, ok).setMarker(SeriesMarkers.NONE);
         chart.addSeries("failed", x, err).setMarker(SeriesMarkers.NONE);
         int i = 0;
