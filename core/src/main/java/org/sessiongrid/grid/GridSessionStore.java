@@ -24,6 +24,8 @@ import org.sessiongrid.wire.GridMessage.ReadRequest;
 /** {@link SessionStore} of one namespace over a {@link GridNode}. */
 final class GridSessionStore implements SessionStore {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(GridSessionStore.class);
+
     private final GridNode node;
     private final String namespace;
 
@@ -255,8 +257,16 @@ final class GridSessionStore implements SessionStore {
     public SessionLock lock(String id, long timeoutMillis) {
         SessionKey key = key(id);
         String token = LockTokens.newToken(node.self().id());
-        CommitReply reply = node.callPrimary(key, tid -> new CommitRequest(tid, key, CommitKind.LOCK, 0,
-                EMPTY, 0, 0, token, timeoutMillis), CommitReply.class, timeoutMillis);
+        CommitReply reply;
+        try {
+            reply = node.callPrimary(key, tid -> new CommitRequest(tid, key, CommitKind.LOCK, 0,
+                    EMPTY, 0, 0, token, timeoutMillis), CommitReply.class, timeoutMillis);
+        } catch (RuntimeException e) {
+            // The lock may have been taken all the same (a primary that failed after its backups stored it): a
+            // lock nobody holds would make every later request of the session wait lockTimeout and fail.
+            releaseQuietly(key, token);
+            throw e;
+        }
         return switch (reply.status()) {
             case OK -> new GridSessionLock(key, token);
             case LOCKED -> throw new SessionLockTimeoutException("session " + key + " stayed locked by another request"
@@ -284,8 +294,29 @@ final class GridSessionStore implements SessionStore {
                 return;
             }
             released = true;
-            node.callPrimary(key, tid -> new CommitRequest(tid, key, CommitKind.UNLOCK, 0, EMPTY, 0, 0, token, 0),
-                    CommitReply.class);
+            try {
+                unlock(key, token);
+            } catch (GridUnavailableException e) {
+                // Its primary failed and the failover outlasted remoteTimeout: once more under the topology
+                // that follows, or the lock would stay with a holder that is gone, until its member leaves.
+                releaseQuietly(key, token);
+                throw e;
+            }
+        }
+    }
+
+    private void unlock(SessionKey key, String token) {
+        node.callPrimary(key, tid -> new CommitRequest(tid, key, CommitKind.UNLOCK, 0, EMPTY, 0, 0, token, 0),
+                CommitReply.class);
+    }
+
+    /** Releases {@code token}'s lock if it holds one (unlocking a lock not held is a no-op); logs a failure. */
+    private void releaseQuietly(SessionKey key, String token) {
+        try {
+            unlock(key, token);
+        } catch (RuntimeException e) {
+            LOG.warn("Lock {} on session {} may stay held until its member leaves: releasing it failed: {}", token, key,
+                    e.getMessage());
         }
     }
 
