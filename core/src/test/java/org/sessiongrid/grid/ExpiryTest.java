@@ -73,16 +73,33 @@ class ExpiryTest {
             Await.until("a third of the sessions expired", Duration.ofSeconds(60),
                     () -> fired.size() >= sessions / 3);
             // Kill member A midway; it is primary of a third of the sessions.
+            java.util.Set<String> ofA = new java.util.HashSet<>();
+            for (String id : ids) {
+                if (c.members.get(0).store(NS).isLocalPrimary(id)) {
+                    ofA.add(id);
+                }
+            }
             c.halt(c.members.get(0));
+            // The one window SessionListener documents: A recorded an announcement at its backups and died before
+            // making the call. Only A's single expiry thread can be there, so at most one of A's sessions, whose
+            // copies on the survivors all say "announced"; any other session that never fires is a bug.
+            java.util.function.Supplier<java.util.Set<String>> lostInWindow = () -> announcedNeverCalled(c, ofA, fired);
             Await.until("every unused session expired", Duration.ofSeconds(60),
-                    () -> fired.size() >= sessions - used.size(), () -> fired.size() + " fired");
+                    () -> fired.size() + lostInWindow.get().size() >= sessions - used.size(),
+                    () -> fired.size() + " fired, " + lostInWindow.get().size() + " announced by A and never called");
+
             for (String id : used) {
                 assertTrue(!fired.containsKey(id), "session " + id + " expired while in use");
             }
             touching.set(false);
             toucher.join();
             Await.until("the used sessions expired after their last use", Duration.ofSeconds(60),
-                    () -> fired.size() == sessions, () -> fired.size() + " fired");
+                    () -> fired.size() + lostInWindow.get().size() >= sessions, () -> fired.size() + " fired");
+            // Nothing is due any more: judge one snapshot of the calls against the copies.
+            Map<String, Integer> calls = Map.copyOf(fired);
+            java.util.Set<String> lost = announcedNeverCalled(c, ofA, calls);
+            assertTrue(lost.size() <= 1, "announced without a call: " + lost);
+            assertEquals(sessions, calls.size() + lost.size(), "sessions neither called nor announced");
             // Every copy on the survivors is now a tombstone: nothing can fire again.
             for (SessionGrid g : c.live()) {
                 for (int s = 0; s < g.topology().numSegments(); s++) {
@@ -92,13 +109,44 @@ class ExpiryTest {
                 }
             }
             for (String id : ids) {
-                assertEquals(1, fired.getOrDefault(id, 0), "expiry callbacks of " + id + " by " + firedBy.get(id));
+                assertEquals(lost.contains(id) ? 0 : 1, calls.getOrDefault(id, 0),
+                        "expiry callbacks of " + id + " by " + firedBy.get(id));
             }
             for (String id : used) {
+                if (lost.contains(id)) {
+                    continue;
+                }
                 assertTrue(firedAt.get(id) >= lastUse.get(id) + 2_000, "session " + id + " expired "
                         + (lastUse.get(id) + 2_000 - firedAt.get(id)) + " ms early");
             }
         }
+    }
+
+    /**
+     * Sessions of {@code candidates} that never fired although every survivor's copy is an announced tombstone:
+     * their announcement was recorded, and its call lost with the member that recorded it.
+     */
+    private static java.util.Set<String> announcedNeverCalled(TestCluster c, java.util.Set<String> candidates,
+                                                               Map<String, Integer> fired) {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        for (String id : candidates) {
+            if (fired.containsKey(id)) {
+                continue;
+            }
+            boolean announced = true;
+            int copies = 0;
+            for (SessionGrid g : c.live()) {
+                SessionRecord r = g.node().records().get(new org.sessiongrid.session.SessionKey(NS, id));
+                if (r != null) {
+                    copies++;
+                    announced &= r.isTombstone() && !r.isUnannouncedExpiry();
+                }
+            }
+            if (copies > 0 && announced) {
+                out.add(id);
+            }
+        }
+        return out;
     }
 
     /**
