@@ -820,11 +820,13 @@ public class SessionGridDataStore extends AbstractSessionDataStore {
 
     /** True if a request on this node is using its cached copy of the session. */
     private boolean inUseHere(String id) {
-        if (!(manager.getSessionCache() instanceof DefaultSessionCache c)) {
-            return false;
-        }
-        ManagedSession s = c.doGet(id);
+        ManagedSession s = cachedCopy(id);
         return s != null && s.getRequests() > 0;
+    }
+
+    /** This node's cached copy of the session, if the cache is one that holds sessions ({@link DefaultSessionCache}). */
+    private ManagedSession cachedCopy(String id) {
+        return manager.getSessionCache() instanceof DefaultSessionCache c ? c.doGet(id) : null;
     }
 
     /** Takes this node's copy out of the cache, in use or not, so that an invalidation in progress finds none. */
@@ -941,10 +943,7 @@ public class SessionGridDataStore extends AbstractSessionDataStore {
      * request's check. Runs on a grid thread; takes only the session's short lock.
      */
     void changedElsewhere(String id, long version) {
-        if (!isStarted() || !(manager.getSessionCache() instanceof DefaultSessionCache c)) {
-            return;
-        }
-        ManagedSession s = c.doGet(id);
+        ManagedSession s = isStarted() ? cachedCopy(id) : null;
         if (s == null) {
             return;
         }
