@@ -37,10 +37,24 @@ import org.slf4j.LoggerFactory;
  * topology (killed, expelled) or the lease ran out. The claim and every announcement go through the
  * primary's commit path, so whoever announces first calls and the other does not: an expired lease
  * moves the call to the primary's member, it never doubles it.
+ *
+ * <p>An expiry is announced only where its namespace's listener can take the call ({@code announceable}):
+ * a member without the webapp running (not started yet, stopping, not deployed here) expires the session
+ * but leaves the announcement to a later pass or another primary. A pass runs under {@link #awaitPass}'s
+ * lock, so that an adapter removing its listener can wait for a call in flight to finish first.
  */
 public final class Expirer {
 
     private static final Logger LOG = LoggerFactory.getLogger(Expirer.class);
+
+    /**
+     * One DEBUG line per expiry this member is about to announce, written right before it asks for the
+     * announcement to be recorded (the listener call follows once it is): the trace an operator (or the
+     * fault matrix) uses to tell a call lost with a member that died in between (the documented window)
+     * from one never made. A member that lives on either makes the call or, if the announcement failed,
+     * leaves the expiry unannounced for a later pass.
+     */
+    public static final Logger ANNOUNCEMENTS = LoggerFactory.getLogger("org.sessiongrid.expiry.announcements");
     private static final int BATCH = 5_000;
 
     private final RecordStore records;
@@ -56,6 +70,8 @@ public final class Expirer {
     private final long[] primarySince;
 
     private final java.util.function.Predicate<String> mutedNamespace;
+    private final java.util.function.Predicate<String> announceable;
+    private final java.util.concurrent.locks.ReentrantLock pass = new java.util.concurrent.locks.ReentrantLock();
 
     /**
      * @param stopped          true while this member must not expire anything: stopped, or on the
@@ -63,12 +79,16 @@ public final class Expirer {
      *                         did would fire the listeners twice)
      * @param claimLeaseMillis how long a container's claimed expiry stays its claimant's to announce
      *                         while the claimant is still a member (see the class description)
+     * @param mutedNamespace   namespaces not expired here at all (their webapp stopped on this member)
+     * @param announceable     namespaces whose listener here can take an expiry call now
      */
     public Expirer(java.util.function.BooleanSupplier stopped, RecordStore records, Supplier<Member> self,
                    Supplier<Topology> topology,
                    Function<CommitRequest, GridMessage> localCommit, Consumer<SessionRecord> expired,
-                   java.util.function.Predicate<String> mutedNamespace, long graceMillis,
+                   java.util.function.Predicate<String> mutedNamespace,
+                   java.util.function.Predicate<String> announceable, long graceMillis,
                    long slackMillis, int tombstoneSeconds, long claimLeaseMillis) {
+        this.announceable = announceable;
         this.claimLeaseMillis = claimLeaseMillis;
         this.mutedNamespace = mutedNamespace;
         this.slackMillis = slackMillis;
@@ -100,8 +120,34 @@ public final class Expirer {
         return now - primarySince[segment] < graceMillis;
     }
 
+    /**
+     * Waits, at most {@code timeoutMillis}, for the pass in progress (if any) to finish; a pass started
+     * later sees what the caller changed before. True if no pass was running at the end.
+     */
+    public boolean awaitPass(long timeoutMillis) {
+        try {
+            if (pass.tryLock(timeoutMillis, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                pass.unlock();
+                return true;
+            }
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     /** One pass: expires and announces what is due. Returns the number of sessions expired. */
     public int run() {
+        pass.lock();
+        try {
+            return runPass();
+        } finally {
+            pass.unlock();
+        }
+    }
+
+    private int runPass() {
         long now = System.currentTimeMillis();
         Topology t = topology.get();
         if (t == null) {
@@ -115,8 +161,19 @@ public final class Expirer {
         // primary re-checks under its commit path anyway.
         // Muted namespaces (their webapp stopped here) and claims still held are passed over, so they
         // cannot fill every batch (a scavenger may claim thousands at once).
-        List<SessionKey> due = records.expiryIndex().due(now - slackMillis, BATCH,
-                k -> !mutedNamespace.test(k.namespace()) && !claimHeld(records.get(k), memberIds, now));
+        // Unannounced expiries nobody here can be told of are passed over too, until their tombstone's time
+        // is up (then they are forgotten below).
+        List<SessionKey> due = records.expiryIndex().due(now - slackMillis, BATCH, k -> {
+            if (mutedNamespace.test(k.namespace())) {
+                return false;
+            }
+            SessionRecord r = records.get(k);
+            if (r != null && r.isUnannouncedExpiry() && now < r.meta().expiryTime()
+                    && !announceable.test(k.namespace())) {
+                return false;
+            }
+            return !claimHeld(r, memberIds, now);
+        });
         for (SessionKey key : due) {
             if (stopped.getAsBoolean()) {
                 break;
@@ -128,12 +185,21 @@ public final class Expirer {
             }
             int segment = records.segmentOf(key);
             boolean primary = me.equals(t.primary(segment));
+            if (r.isUnannouncedExpiry() && now >= r.meta().expiryTime() && !announceable.test(key.namespace())) {
+                // No member that was its primary could tell a container for the tombstone's whole lifetime
+                // (the webapp is not deployed, or not running, where the segment's primaries were).
+                LOG.warn("Session {} expired {} s ago and was never announced: no primary had its webapp running;"
+                        + " its sessionDestroyed listeners are not called", key, (now - r.meta().lastAccessedTime()) / 1000);
+                records.remove(key, r);
+                continue;
+            }
             if (r.isUnannouncedExpiry()) {
                 // Expired but not announced: the primary that expired it failed or died before it told
                 // the container, or a container claimed it and has not announced it yet. The primary now
                 // announces it (after its grace period, in case the previous primary is still about to;
                 // and not while the claimant may still be about to).
-                if (primary && !inGrace(segment, now) && !claimHeld(r, memberIds, now)) {
+                if (primary && !inGrace(segment, now) && !claimHeld(r, memberIds, now)
+                        && announceable.test(key.namespace())) {
                     if (r.claimToken() != null) {
                         LOG.info("Announcing expiry of session {} claimed by member {} {} ms ago ({}); its listeners"
                                 + " run here", key, LockTokens.memberId(r.claimToken()),
@@ -156,7 +222,10 @@ public final class Expirer {
                     SessionDelta.builder().build(), tombstoneSeconds, 0, null, 0));
             if (reply instanceof CommitReply c && c.status() == CommitStatus.OK) {
                 count++;
-                announce(t, key);
+                // Asked again right before: the webapp may have begun stopping since the batch was chosen.
+                if (announceable.test(key.namespace())) {
+                    announce(t, key);
+                }
             }
         }
         return count;
@@ -180,6 +249,7 @@ public final class Expirer {
      * change and the call leaves the session without its call.
      */
     private void announce(Topology t, SessionKey key) {
+        ANNOUNCEMENTS.debug("announcing {}", key);
         GridMessage reply = localCommit.apply(new CommitRequest(t.id(), key, CommitKind.ANNOUNCE, 0,
                 SessionDelta.builder().build(), tombstoneSeconds, 0, null, 0));
         if (reply instanceof CommitReply c && c.status() == CommitStatus.OK && c.changes() != null) {

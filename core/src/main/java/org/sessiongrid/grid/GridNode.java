@@ -94,7 +94,7 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
                 config.machine(), config.maxHandlerThreads(), stats::dropped, stats::messageSent, stats::messageReceived);
         this.replicator = new Replicator(this::notifyChanged, transport::self, transport, installed, records,
                 config.replicationMode() == ReplicationMode.SYNC, config.remoteTimeout(), config.accessTimeGranularity(),
-                stats, () -> closed || rejoining.get() || refusesAsMinority(), this::catchUp);
+                stats, () -> closed || rejoining.get() || refusesAsMinority(), this::catchUp, config.tombstoneTimeout());
         this.coordinator = new TopologyCoordinator(this, config.nodeName(), config.clusterName(), config.numSegments(), config.numOwners(),
                 config.partitionPolicy() == PartitionPolicy.MINORITY_REFUSES_WRITES, stats, 3 * config.remoteTimeout());
         this.background = Executors.newCachedThreadPool(r -> {
@@ -120,7 +120,7 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
         // Grace for inherited sessions: access times reach backups up to one granularity late, plus
         // one expiry pass of slack.
         long grace = 2 * config.accessTimeGranularity() + EXPIRY_INTERVAL_MILLIS;
-        this.expirer = new Expirer(() -> closed || rejoining.get() || pausedNow() || refusesAsMinority() || frozenForMerge(), records, transport::self, installed::get, replicator::commit, this::expired, mutedNamespaces::contains, grace,
+        this.expirer = new Expirer(() -> closed || rejoining.get() || pausedNow() || refusesAsMinority() || frozenForMerge(), records, transport::self, installed::get, replicator::commit, this::expired, mutedNamespaces::contains, this::announceable, grace,
                 config.accessTimeGranularity(), config.tombstoneTimeout(), claimLease(config));
         transport.setHandler(new RequestHandler() {
             @Override
@@ -187,7 +187,34 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
         SessionListener l = listeners.get(r.key().namespace());
         if (l != null) {
             l.expired(r);
+        } else {
+            // Asked right before the announcement (announceable), and a listener is removed only after the
+            // pass in flight: this is a listener removed after waiting longer than LISTENER_REMOVAL_WAIT.
+            LOG.warn("Session {} expired with no listener for {} on this member: its sessionDestroyed listeners"
+                    + " are not called", r.key().id(), r.key().namespace());
         }
+    }
+
+    /** Whether an expiry of {@code namespace} can be told to its container on this member now. */
+    private boolean announceable(String namespace) {
+        SessionListener l = listeners.get(namespace);
+        return l != null && !mutedNamespaces.contains(namespace) && l.accepting();
+    }
+
+    /** How long removing a listener waits for an expiry pass in flight (that may be calling it). */
+    static final long LISTENER_REMOVAL_WAIT_MILLIS = 10_000;
+
+    /**
+     * Stops expiring {@code namespace} here and removes its listener once the expiry pass in flight, which
+     * may be about to call it, has finished: an expiry announced here is then called, not dropped.
+     */
+    void removeListener(String namespace) {
+        mutedNamespaces.add(namespace);
+        if (!expirer.awaitPass(LISTENER_REMOVAL_WAIT_MILLIS)) {
+            LOG.warn("The expiry pass did not finish within {} ms while the listener of {} was removed; an expiry it"
+                    + " announces now is not called", LISTENER_REMOVAL_WAIT_MILLIS, namespace);
+        }
+        listeners.remove(namespace);
     }
 
     AccessTimes accessTimes() {

@@ -196,8 +196,13 @@ final class GridSessionStore implements SessionStore {
         // One id across retries: an announcement recorded just before its primary failed is answered OK
         // again by the promoted one, instead of being taken for someone else's.
         long opId = ThreadLocalRandom.current().nextLong() | 1;
+        org.sessiongrid.expiry.Expirer.ANNOUNCEMENTS.debug("announcing {} (claimed here)", key);
+        // Longer than a commit's remoteTimeout: a primary waiting for a backup that died (until the view drops
+        // it, up to remoteTimeout) honours an announcement another backup took, and answers OK only then; a
+        // claimant that gave up before would leave the recorded announcement without its call.
         CommitReply reply = node.callPrimary(key,
-                tid -> new CommitRequest(tid, key, CommitKind.ANNOUNCE, 0, EMPTY, ttl, opId, null, 0), CommitReply.class);
+                tid -> new CommitRequest(tid, key, CommitKind.ANNOUNCE, 0, EMPTY, ttl, opId, null, 0), CommitReply.class,
+                2L * node.config().remoteTimeout());
         return reply.status() == GridMessage.CommitStatus.OK;
     }
 
@@ -245,8 +250,7 @@ final class GridSessionStore implements SessionStore {
     @Override
     public void setListener(SessionListener listener) {
         if (listener == null) {
-            node.mutedNamespaces().add(namespace);
-            node.listeners().remove(namespace);
+            node.removeListener(namespace);
         } else {
             node.listeners().put(namespace, listener);
             node.mutedNamespaces().remove(namespace);

@@ -38,4 +38,14 @@ public interface SessionListener {
      */
     default void changed(String id, long version) {
     }
+
+    /**
+     * Whether {@link #expired} can be honoured now (the webapp is running). Asked right before the grid
+     * records that an expiry is announced: while false, this member expires the namespace's sessions
+     * but leaves their announcements, and the listener calls, to a later pass or another primary,
+     * instead of recording a call that would go nowhere. Default: true.
+     */
+    default boolean accepting() {
+        return true;
+    }
 }

@@ -94,7 +94,8 @@ public interface SessionStore {
 
     /**
      * Records that the listeners of a session this member claimed ({@link #claimExpiry}) are being called
-     * now. Call it right before calling them.
+     * now. Call it right before calling them. Waits up to 3 x {@code remoteTimeout} for the primary's answer
+     * (a primary may wait remoteTimeout for a backup that died before it answers).
      *
      * @return true if this call recorded the announcement: call the listeners; false if the expiry was
      *         announced already (the claimant was presumed gone or its lease ran out, and the primary
@@ -144,7 +145,9 @@ public interface SessionStore {
      * any previous one; null removes it. Removing it also stops this member from expiring the
      * namespace's sessions (a webapp stopping on this node, the grid still running while it hands its
      * segments over): their expiry is left to a primary whose webapp can still be told, instead of
-     * happening here with nobody to call. Setting a listener again resumes it.
+     * happening here with nobody to call. Setting a listener again resumes it. Removing waits (at most
+     * 10 s) for an expiry call in flight to the listener being removed, so an adapter removes it while
+     * its webapp can still take that call, before it begins to stop.
      */
     void setListener(SessionListener listener);
 

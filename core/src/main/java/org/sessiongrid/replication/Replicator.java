@@ -56,6 +56,15 @@ import org.slf4j.LoggerFactory;
  * it asks for the whole record, which the primary sends and the backup takes as authoritative.</li>
  * <li><b>Order.</b> The primary holds the session's key lock from reading the current record until
  * every backup answered, so the changes of one session reach the backups in order.</li>
+ * <li><b>An end stands.</b> A backup whose copy says the session ended ({@link SessionRecord#isEnded}:
+ * invalidated, or its expiry announced) takes no other change of it, whatever its version: a primary
+ * whose copy missed the end (a stale copy promoted after a failure) would otherwise announce the expiry
+ * again (listeners twice) or bring the session back. The backup answers {@link CommitStatus#INVALIDATED};
+ * the primary adopts the end, calls nothing, and tells its caller the session is gone.</li>
+ * <li><b>An honoured announcement reaches every owner.</b> A backup that refused an announcement the
+ * primary honoured gets the announced copy again, under whatever topology is then current, until it
+ * takes it: a backup left with the unannounced copy would announce once more if it were promoted after
+ * the owners that hold the announced one died.</li>
  * </ul>
  */
 public final class Replicator {
@@ -76,6 +85,7 @@ public final class Replicator {
     private final long expirySlackMillis;
     private final java.util.function.BooleanSupplier stopped;
     private final java.util.function.LongConsumer catchUp;
+    private final int tombstoneSeconds;
 
     /** Delivers change notices: (session, new version, ids of members holding a copy). */
     @FunctionalInterface
@@ -93,7 +103,9 @@ public final class Replicator {
 
     public Replicator(ChangeNotifier notifier, Supplier<Member> self, ClusterTransport transport, InstalledTopology topology, RecordStore records,
                       boolean sync, long remoteTimeout, long expirySlackMillis, GridStats stats,
-                      java.util.function.BooleanSupplier stopped, java.util.function.LongConsumer catchUp) {
+                      java.util.function.BooleanSupplier stopped, java.util.function.LongConsumer catchUp,
+                      int tombstoneSeconds) {
+        this.tombstoneSeconds = tombstoneSeconds;
         this.stopped = stopped;
         this.catchUp = catchUp;
         this.expirySlackMillis = expirySlackMillis;
@@ -340,10 +352,14 @@ public final class Replicator {
         RecordChanges toBackups = next.changesSince(old == null ? 0 : old.version());
         if (sync) {
             long started = System.nanoTime();
-            int[] applied = {0};
+            // [0]: backups that took the change; [1]: backups whose copy says the session ended already
+            int[] applied = {0, 0};
             GridMessage failed = replicate(t, backups, toBackups, next, applied);
             if (failed == null && !backups.isEmpty()) {
                 stats.replicated(System.nanoTime() - started);
+            }
+            if (applied[1] > 0) {
+                return adoptEnd(t, backups, key, old, next, req.kind());
             }
             if (failed != null && req.kind() == CommitKind.ANNOUNCE && applied[0] > 0) {
                 // A backup recorded the announcement and cannot take it back, and a merge or a promotion
@@ -353,7 +369,7 @@ public final class Replicator {
                 // or transfer.
                 LOG.info("Expiry of session {} announced although {} of {} backups refused it ({}); its listeners run"
                         + " here", key, backups.size() - applied[0], backups.size(), failed);
-                replicateAsync(t, backups, RecordChanges.whole(next));
+                resendUntilTaken(t, backups, key, next);
                 failed = null;
             }
             if (failed != null) {
@@ -445,7 +461,8 @@ public final class Replicator {
 
     /**
      * Sends the change to every backup and waits; null when all applied, else the reply for the sender.
-     * {@code applied[0]} counts the backups that took it.
+     * {@code applied[0]} counts the backups that took it, {@code applied[1]} those whose copy says the
+     * session ended already.
      */
     private GridMessage replicate(Topology t, List<Member> backups, RecordChanges changes, SessionRecord next,
                                   int[] applied) {
@@ -467,6 +484,9 @@ public final class Replicator {
             if (r == null || (r instanceof ReplicateReply rr2 && rr2.applied())) {
                 applied[0]++;
                 continue;
+            }
+            if (r instanceof CommitReply cr && cr.status() == CommitStatus.INVALIDATED) {
+                applied[1]++;
             }
             if (failure == null) {
                 // A topology change is worth retrying; a backup that failed (refused the message, did not
@@ -555,7 +575,13 @@ public final class Replicator {
 
     private GridMessage apply(RecordChanges c) {
         boolean[] applied = {true};
+        long[] ended = {0};
         records.compute(c.key(), (k, local) -> {
+            if (local != null && local.isEnded() && local.version() != c.version()) {
+                // See "An end stands" above. The same version is the same change again (a resend).
+                ended[0] = local.version();
+                return local;
+            }
             if (c.baseVersion() == 0) {
                 // A whole record from the primary of our topology is authoritative; an older one
                 // (a late duplicate) changes nothing.
@@ -567,7 +593,72 @@ public final class Replicator {
             applied[0] = false;
             return local;
         });
+        if (ended[0] != 0) {
+            return new CommitReply(CommitStatus.INVALIDATED, ended[0], null);
+        }
         return new ReplicateReply(applied[0]);
+    }
+
+    /**
+     * A backup's copy says the session ended, which this primary's copy missed (it was promoted from a
+     * stale backup copy, or took a late write): the end stands. This member stores an end of its own
+     * (an expiry marked announced, so that nobody announces it again; otherwise a plain tombstone), sends
+     * it to the backups that took the change, and answers that the session is gone: an announcement is
+     * not called here, an update is not acknowledged.
+     */
+    private GridMessage adoptEnd(Topology t, List<Member> backups, SessionKey key, SessionRecord old,
+                                 SessionRecord next, CommitKind kind) {
+        SessionRecord base = old != null ? old : next;
+        SessionRecord end = base.isTombstone() ? base.announced(next.version())
+                : base.tombstone(next.version(), System.currentTimeMillis(), tombstoneSeconds);
+        records.put(end);
+        locks.releasedFor(key).signalAll();
+        replicateAsync(t, backups, RecordChanges.whole(end));
+        LOG.info("Session {} had ended already on a backup, which this primary's copy missed; {} refused, nothing"
+                + " called here", key, kind);
+        return new CommitReply(CommitStatus.INVALIDATED, end.version(), null);
+    }
+
+    /**
+     * Sends {@code record} whole to each of {@code backups} until it takes it: under the topology current at
+     * each attempt, while the backup is still a write owner of the record's segment, for at most
+     * {@link #resendWindowMillis()}. Retries after a refusal (a topology installed meanwhile, a merge's
+     * freeze) or a silence; a backup whose copy is newer or ended keeps its copy and counts as done.
+     */
+    private void resendUntilTaken(Topology t, List<Member> backups, SessionKey key, SessionRecord record) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(resendWindowMillis());
+        for (Member b : backups) {
+            resendTo(b, key, record, t.id(), deadline);
+        }
+    }
+
+    private void resendTo(Member b, SessionKey key, SessionRecord record, long topologyId, long deadline) {
+        transport.request(b, new ReplicateRequest(topologyId, RecordChanges.whole(record)), remoteTimeout)
+                .handle((r, e) -> {
+                    boolean done = r instanceof ReplicateReply
+                            || (r instanceof CommitReply cr && cr.status() == CommitStatus.INVALIDATED);
+                    if (done || transport.isClosed()) {
+                        return null;
+                    }
+                    Topology now = topology.get();
+                    if (System.nanoTime() - deadline > 0 || now == null
+                            || !now.writeOwners(records.segmentOf(key)).contains(b)) {
+                        LOG.info("Session {}: member {} did not take the announced copy ({}); it keeps the unannounced"
+                                + " one until a merge or a transfer replaces it", key, b,
+                                e != null ? e.toString() : r);
+                        return null;
+                    }
+                    CompletableFuture.delayedExecutor(RESEND_PAUSE_MILLIS, TimeUnit.MILLISECONDS)
+                            .execute(() -> resendTo(b, key, record, now.id(), deadline));
+                    return null;
+                });
+    }
+
+    private static final long RESEND_PAUSE_MILLIS = 250;
+
+    /** How long an honoured announcement is re-sent to a backup that refused it: a merge's freeze included. */
+    long resendWindowMillis() {
+        return Math.max(10_000, 4 * remoteTimeout);
     }
 
     /**

@@ -132,6 +132,15 @@ public final class SessionRecord {
     }
 
     /**
+     * True for a tombstone whose session's end was told to a container: an invalidation, or an announced
+     * expiry. Nothing may replace it by another ending (that would call the listeners again) or by a live
+     * copy (that would bring the session back).
+     */
+    public boolean isEnded() {
+        return isTombstone() && meta.lastOpId() != UNANNOUNCED;
+    }
+
+    /**
      * The token of the container claim that made this unannounced expiry tombstone, or null: not a
      * tombstone waiting for its announcement, or expired by the grid itself.
      */

@@ -29,7 +29,8 @@ import org.sessiongrid.wire.GridMessage.CommitStatus;
  * The primary's rule for an expiry a container claimed: left to the claimant while it is a member and
  * the claim is younger than the lease, announced here (listeners called once) when the claimant left the
  * topology or the lease ran out, never within the grace period of a new primary. One {@link Expirer}
- * pass at a time, on records whose claim time is set in the past, so no test waits for a clock.
+ * pass at a time, on records whose claim time is set in the past, so no test waits for a clock. Also
+ * the rule that an expiry is announced only where a listener can take the call.
  */
 class ClaimLeaseTest {
 
@@ -43,6 +44,8 @@ class ClaimLeaseTest {
     private final RecordStore records = new RecordStore(SEGMENTS);
     private final List<CommitKind> commits = new CopyOnWriteArrayList<>();
     private final List<SessionRecord> fired = new CopyOnWriteArrayList<>();
+    /** Whether the namespace's listener on the primary can take a call (its webapp is running). */
+    private volatile boolean listening = true;
 
     /**
      * Stands for the primary's commit path: EXPIRE and ANNOUNCE as the Replicator applies them (only
@@ -67,7 +70,7 @@ class ClaimLeaseTest {
     private Expirer expirerOfPrimaryOf(SessionKey key, long graceMillis) {
         Member primary = TOPOLOGY.primary(records.segmentOf(key));
         return new Expirer(() -> false, records, () -> primary, () -> TOPOLOGY, this::commit, fired::add,
-                ns -> false, graceMillis, 0, 600, LEASE);
+                ns -> false, ns -> listening, graceMillis, 0, 600, LEASE);
     }
 
     private SessionKey key(String id) {
@@ -163,5 +166,44 @@ class ClaimLeaseTest {
         assertEquals(List.of(CommitKind.EXPIRE, CommitKind.ANNOUNCE), commits, "with " + held + " held claims");
         assertEquals(1, fired.size());
         assertEquals(due, fired.get(0).key());
+    }
+
+    /**
+     * A webapp not running on the primary (starting, stopping, not deployed there): the session expires, but
+     * the announcement, which promises the call, waits for a pass where the listener can take it.
+     */
+    @Test
+    void anExpiryIsAnnouncedOnlyOnceAListenerCanTakeTheCall() {
+        SessionKey key = key("no-listener-yet");
+        long now = System.currentTimeMillis();
+        records.put(SessionRecord.create(key, 10, SessionDelta.builder().creationTime(now - 5_000)
+                .lastAccessedTime(now - 2_000).maxInactiveInterval(1).set("cart", new byte[] {7}).build(), 0));
+        Expirer expirer = expirerOfPrimaryOf(key, 0);
+        listening = false;
+        expirer.run();
+        expirer.run();
+        assertEquals(List.of(CommitKind.EXPIRE), commits, "expired, and not announced with nobody to call");
+        assertEquals(List.of(), fired);
+        assertTrue(records.get(key).isUnannouncedExpiry());
+
+        listening = true;
+        expirer.run();
+        assertEquals(List.of(CommitKind.EXPIRE, CommitKind.ANNOUNCE), commits);
+        assertEquals(1, fired.size(), "listener calls");
+        assertArrayEquals(new byte[] {7}, fired.get(0).attribute("cart"), "the listener gets the last contents");
+    }
+
+    /** An expiry no primary could announce for its tombstone's whole lifetime is forgotten, not kept forever. */
+    @Test
+    void anExpiryNobodyCouldAnnounceIsForgottenWithItsTombstone() {
+        SessionKey key = key("never-deployed-here");
+        SessionRecord live = SessionRecord.create(key, 10, SessionDelta.builder().maxInactiveInterval(60).build(), 0);
+        // Expired 601 s ago with a 600 s tombstone.
+        records.put(live.expiredTombstone(11, System.currentTimeMillis() - 601_000, 600));
+        listening = false;
+        expirerOfPrimaryOf(key, 0).run();
+        assertEquals(null, records.get(key), "the tombstone outlived its time");
+        assertEquals(List.of(), commits);
+        assertEquals(List.of(), fired);
     }
 }

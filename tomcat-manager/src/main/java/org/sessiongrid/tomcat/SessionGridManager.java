@@ -30,6 +30,7 @@ import org.sessiongrid.grid.SessionOwners;
 import org.sessiongrid.grid.SessionStore;
 import org.sessiongrid.placement.SegmentHash;
 import org.sessiongrid.session.SessionDelta;
+import org.sessiongrid.grid.SessionListener;
 import org.sessiongrid.session.SessionRecord;
 import org.sessiongrid.tomcat.config.ManagerSettings;
 import org.sessiongrid.topology.Phase;
@@ -199,7 +200,17 @@ public class SessionGridManager extends ManagerBase implements DistributedManage
         }
         grid = g;
         store = g.store(namespace);
-        store.setListener(this::expiredInGrid);
+        store.setListener(new SessionListener() {
+            @Override
+            public void expired(SessionRecord last) {
+                expiredInGrid(last);
+            }
+
+            @Override
+            public boolean accepting() {
+                return codec != null && getState().isAvailable();
+            }
+        });
         SessionGridValve.register(context);
         LOG.info("SessionGrid sessions for {} on member {} of cluster '{}' ({} members, lockingMode={})", namespace,
                 g.memberName(), resolved.grid().clusterName(), g.members().size(), lockingMode);
@@ -208,16 +219,17 @@ public class SessionGridManager extends ManagerBase implements DistributedManage
 
     @Override
     protected void stopInternal() throws LifecycleException {
-        setState(LifecycleState.STOPPING);
-        Context context = getContext();
-        SessionGridValve.unregister(context);
         SessionStore s = store;
         if (s != null) {
             // No listener: this member stops expiring the webapp's sessions (the grid may run on while it hands
             // its segments over), so they expire at a primary where the webapp still runs and its
             // sessionDestroyed listeners fire. Also leaves nothing of this webapp reachable from the shared grid.
+            // Before STOPPING: removing waits for an expiry call in flight, which needs this manager available.
             s.setListener(null);
         }
+        setState(LifecycleState.STOPPING);
+        Context context = getContext();
+        SessionGridValve.unregister(context);
         int expired = 0;
         for (Session session : findSessions()) {
             GridSession gs = (GridSession) session;

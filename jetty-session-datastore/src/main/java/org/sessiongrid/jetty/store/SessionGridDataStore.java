@@ -165,6 +165,11 @@ public class SessionGridDataStore extends AbstractSessionDataStore {
                 }
 
                 @Override
+                public boolean accepting() {
+                    return isStarted() && manager.isStarted();
+                }
+
+                @Override
                 public void changed(String id, long version) {
                     changedElsewhere(id, version);
                 }
@@ -845,6 +850,9 @@ public class SessionGridDataStore extends AbstractSessionDataStore {
     /** The grid expired a session whose primary is this member: fire Jetty's listeners here, once. */
     private void expiredByGrid(SessionRecord last) {
         if (!isStarted()) {
+            // The grid asks accepting() right before announcing; this is the store stopping in between.
+            LOG.warn("Session {} of {} expired while this store is stopping: its sessionDestroyed listeners are not"
+                    + " called", last.key().id(), namespace());
             return;
         }
         String id = last.key().id();
