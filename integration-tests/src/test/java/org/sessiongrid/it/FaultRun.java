@@ -103,7 +103,12 @@ final class FaultRun implements AutoCloseable {
         history.fact("merge conflicts (sum over members)", farm.sum(alive, "MergeConflicts"));
         history.fact("lost sessions reported by the grid", farm.sum(alive, "LostSessions"));
         history.fact("test duration", Duration.ofNanos(System.nanoTime() - started).toSeconds() + " s");
+        checker.lostCallWindow(farm.announcedRightBeforeAKill(LOST_CALL_WINDOW), farm.kills());
         CheckResult result = checker.check(history);
+        if (!checker.lostInWindow().isEmpty()) {
+            history.fact("listener calls lost with a node killed right after announcing (documented window)",
+                    String.join("; ", checker.lostInWindow()));
+        }
         if (checker.expiredOnBothSides() > 0) {
             history.fact("sessions expired once on each side of the split (serve-both-sides, as documented)",
                     checker.expiredOnBothSides());
@@ -117,6 +122,12 @@ final class FaultRun implements AutoCloseable {
                 + farm.nodes().get(0).log.getParent() + ")\n" + table);
         return result;
     }
+
+    /**
+     * How soon after its announcement a node must have been killed for a missing call to count as the
+     * documented window: the call follows the announcement within milliseconds.
+     */
+    static final Duration LOST_CALL_WINDOW = Duration.ofSeconds(1);
 
     /** Waits until every session left to time out has a sessionDestroyed event in some node's file. */
     private void awaitExpiries(Duration timeout) throws InterruptedException {

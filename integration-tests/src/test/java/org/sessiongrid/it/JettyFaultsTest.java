@@ -48,7 +48,7 @@ class JettyFaultsTest {
             Farm.Node coord = run.farm.coordinator();
             List<Farm.Node> two = run.farm.alive().stream().filter(n -> n != coord).toList();
             run.history.mark("kill -9 " + two.get(0).name + " and " + two.get(1).name);
-            two.forEach(n -> n.process().destroyForcibly());
+            two.forEach(Farm.Node::sigkill);
             for (Farm.Node n : two) {
                 n.kill();
             }

@@ -54,8 +54,8 @@ class TomcatFaultsTest {
             Farm.Node b = victims.get(1);
             run.history.mark("kill -9 " + a.name + " and " + b.name);
             // Both SIGKILLs before waiting for either: the same instant as far as the cluster can tell.
-            a.process().destroyForcibly();
-            b.process().destroyForcibly();
+            a.sigkill();
+            b.sigkill();
             a.kill();
             b.kill();
             run.farm.awaitMembers(run.farm.alive(), SETTLE);

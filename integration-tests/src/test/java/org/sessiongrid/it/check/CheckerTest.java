@@ -3,6 +3,8 @@ package org.sessiongrid.it.check;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Map;
+
 import org.junit.jupiter.api.Test;
 import org.sessiongrid.it.load.History;
 import org.sessiongrid.it.load.Op;
@@ -140,6 +142,27 @@ class CheckerTest {
         CheckResult r = new Checker().check(h);
         assertEquals(1, r.count(Violation.Type.DESTROYED_TWICE), r.table("destroyed"));
         assertEquals(1, r.count(Violation.Type.NEVER_DESTROYED), r.table("destroyed"));
+    }
+
+    /**
+     * A call lost because its node was killed right after announcing is the documented window: counted, not a
+     * violation, at most two per kill; a session without that evidence still is a violation.
+     */
+    @Test
+    void aCallLostWithANodeKilledRightAfterAnnouncingIsTheDocumentedWindowOnly() {
+        cleanHistory();
+        h.expectExpiry("lost-1");
+        h.expectExpiry("never-called");
+        h.expectExpiry("lost-2");
+        Checker c = new Checker().lostCallWindow(Map.of("lost-1", "n1 killed 4 ms after announcing",
+                "lost-2", "n1 killed 9 ms after announcing"), 1);
+        CheckResult r = c.check(h);
+        assertEquals(1, r.count(Violation.Type.NEVER_DESTROYED), r.table("window"));
+        assertEquals(2, c.lostInWindow().size(), "lost-1 and lost-2: " + c.lostInWindow());
+        assertTrue(r.violations().stream().anyMatch(v -> v.sessionId().equals("never-called")), r.table("window"));
+
+        CheckResult noKill = new Checker().lostCallWindow(Map.of("lost-1", "n1 killed 4 ms after announcing"), 0).check(h);
+        assertEquals(3, noKill.count(Violation.Type.NEVER_DESTROYED), "no kill, no excuse: " + noKill.table("window"));
     }
 
     @Test

@@ -52,6 +52,8 @@ public final class Farm implements AutoCloseable {
         public final Path events;
         volatile Process process;
         volatile boolean paused;
+        /** When this slot's JVMs got SIGKILL (epoch ms), for telling calls lost in the documented window. */
+        final List<Long> killedAt = new java.util.concurrent.CopyOnWriteArrayList<>();
 
         Node(int slot) {
             this.slot = slot;
@@ -79,10 +81,19 @@ public final class Farm implements AutoCloseable {
             return process.pid();
         }
 
+        /** Sends SIGKILL without waiting for the process to end (see {@link #kill}). */
+        public void sigkill() {
+            Process p = process;
+            if (p.isAlive()) {
+                killedAt.add(System.currentTimeMillis());
+                p.destroyForcibly(); // SIGKILL ends a SIGSTOPped process too
+            }
+        }
+
         /** kill -9: no shutdown hook, no graceful leave. */
         public void kill() throws InterruptedException {
             Process p = process;
-            p.destroyForcibly(); // SIGKILL ends a SIGSTOPped process too
+            sigkill();
             paused = false;
             if (!p.waitFor(30, TimeUnit.SECONDS)) {
                 throw new IllegalStateException(name + " (pid " + p.pid() + ") survived SIGKILL for 30 s");
@@ -244,6 +255,47 @@ public final class Farm implements AutoCloseable {
         return nodes.stream().map(n -> n.address + "[" + GRID_PORT + "]").collect(Collectors.joining(","));
     }
 
+    /**
+     * Sessions whose expiry a node began to announce (its {@code org.sessiongrid.expiry.announcements} DEBUG
+     * line) at most {@code window} before that node got SIGKILL: the one place where the grid documents that
+     * a listener call is lost (recorded, and the member died before making it). Had the announcement not
+     * been recorded, the session's primary would have announced and called it later.
+     */
+    public Map<String, String> announcedRightBeforeAKill(Duration window) throws IOException {
+        Map<String, String> out = new java.util.TreeMap<>();
+        java.time.LocalDate today = java.time.LocalDate.now();
+        java.time.ZoneId zone = java.time.ZoneId.systemDefault();
+        for (Node n : nodes) {
+            if (n.killedAt.isEmpty() || !Files.exists(n.log)) {
+                continue;
+            }
+            for (String line : Files.readAllLines(n.log)) {
+                java.util.regex.Matcher m = ANNOUNCED.matcher(line);
+                if (!m.find()) {
+                    continue;
+                }
+                long at = java.time.LocalTime.parse(m.group(1)).atDate(today).atZone(zone).toInstant().toEpochMilli();
+                if (at > System.currentTimeMillis()) {
+                    at -= Duration.ofDays(1).toMillis(); // logged before midnight
+                }
+                for (long k : n.killedAt) {
+                    if (k >= at && k - at <= window.toMillis()) {
+                        out.put(m.group(2), n.name + " killed " + (k - at) + " ms after it began to announce");
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** SIGKILLs sent so far to the farm's nodes. */
+    public int kills() {
+        return nodes.stream().mapToInt(n -> n.killedAt.size()).sum();
+    }
+
+    private static final java.util.regex.Pattern ANNOUNCED = java.util.regex.Pattern.compile(
+            "^(\\d\\d:\\d\\d:\\d\\d\\.\\d{3}) .*org\\.sessiongrid\\.expiry\\.announcements - announcing [^#]*#([^\\s:]+)");
+
     private void launch(Node n) throws IOException {
         List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", NetRig.ns(n.slot),
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -256,6 +308,9 @@ public final class Farm implements AutoCloseable {
                 "-Dsessiongrid.bindAddress=" + n.address, "-Dsessiongrid.bindPort=" + GRID_PORT,
                 "-Dsessiongrid.portRange=0", "-Dsessiongrid.initialHosts=" + initialHosts(),
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-Dorg.slf4j.simpleLogger.log.org.sessiongrid=info",
+                // A line per announced expiry: a node killed between one and its listener call is the
+                // documented lost-call window, which the checker tells from a call never made.
+                "-Dorg.slf4j.simpleLogger.log.org.sessiongrid.expiry.announcements=debug",
                 // How a starting node found (or did not find) the others: a handful of lines per start.
                 "-Dorg.slf4j.simpleLogger.log.org.jgroups.protocols.pbcast.GMS=debug",
                 "-Dorg.slf4j.simpleLogger.log.org.jgroups.protocols.TCPPING=debug",
