@@ -6,6 +6,7 @@ import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 
+import org.sessiongrid.expiry.Expirer;
 import org.sessiongrid.placement.Member;
 import org.sessiongrid.placement.SegmentHash;
 import org.sessiongrid.replication.LockTokens;
@@ -196,7 +197,7 @@ final class GridSessionStore implements SessionStore {
         // One id across retries: an announcement recorded just before its primary failed is answered OK
         // again by the promoted one, instead of being taken for someone else's.
         long opId = ThreadLocalRandom.current().nextLong() | 1;
-        org.sessiongrid.expiry.Expirer.ANNOUNCEMENTS.debug("announcing {} (claimed here)", key);
+        Expirer.ANNOUNCEMENTS.debug("announcing {} (claimed here)", key);
         // Longer than a commit's remoteTimeout: a primary waiting for a backup that died (until the view drops
         // it, up to remoteTimeout) honours an announcement another backup took, and answers OK only then; a
         // claimant that gave up before would leave the recorded announcement without its call.

@@ -225,20 +225,12 @@ class ClaimedExpiryTest {
             assertNotNull(a.store(NS).claimExpiry(id));
             SessionRecord unannounced = a.node().records().get(key);
             assertTrue(a.store(NS).announceExpiry(id), "the first announcement");
-            List<SessionGrid> backups = c.members.stream().filter(g -> g != a).toList();
-            for (SessionGrid b : backups) {
-                SessionRecord announced = b.node().records().get(key);
-                assertTrue(announced.isEnded(), b.memberName() + " holds the announced copy");
-                // As made under a later topology than the stale copy's next version.
-                b.node().records().put(announced.withMeta(announced.meta(), announced.version() + 5));
-            }
+            List<SessionGrid> backups = endedOnBackupsUnderALaterVersion(c, a, key);
             a.node().records().put(unannounced);
 
             assertFalse(a.store(NS).announceExpiry(id), "a second announcement would call the listeners twice");
             assertTrue(a.node().records().get(key).isEnded(), "the primary adopted the end");
-            for (SessionGrid b : backups) {
-                assertTrue(b.node().records().get(key).isEnded(), b.memberName() + " kept its ended copy");
-            }
+            assertStillEnded(backups, key);
         }
     }
 
@@ -251,21 +243,35 @@ class ClaimedExpiryTest {
             String id = sessionWithPrimary(a);
             SessionKey key = new SessionKey(NS, id);
             SessionRecord live = a.node().records().get(key);
-            a.store(NS).invalidate(id);
-            List<SessionGrid> backups = c.members.stream().filter(g -> g != a).toList();
-            for (SessionGrid b : backups) {
-                SessionRecord ended = b.node().records().get(key);
-                assertTrue(ended.isEnded(), b.memberName() + " holds the tombstone");
-                b.node().records().put(ended.withMeta(ended.meta(), ended.version() + 5));
-            }
+            assertTrue(a.store(NS).invalidate(id));
+            List<SessionGrid> backups = endedOnBackupsUnderALaterVersion(c, a, key);
             a.node().records().put(live);
 
             assertThrows(SessionGoneException.class, () -> a.store(NS).commit(id,
                     SessionDelta.builder().set("cart", new byte[] {9}).build(), live));
             assertTrue(a.node().records().get(key).isTombstone(), "the primary adopted the end");
-            for (SessionGrid b : backups) {
-                assertTrue(b.node().records().get(key).isEnded(), b.memberName() + " kept its tombstone");
-            }
+            assertStillEnded(backups, key);
+        }
+    }
+
+    /**
+     * The backups of {@code primary}, each of whose ended copy of {@code key} is re-versioned as if made under a
+     * later topology than the stale copy the test then gives the primary (whose next version would otherwise
+     * equal the backups' and pass for the same change).
+     */
+    private static List<SessionGrid> endedOnBackupsUnderALaterVersion(TestCluster c, SessionGrid primary, SessionKey key) {
+        List<SessionGrid> backups = c.members.stream().filter(g -> g != primary).toList();
+        for (SessionGrid b : backups) {
+            SessionRecord ended = b.node().records().get(key);
+            assertTrue(ended.isEnded(), b.memberName() + " holds the ended copy");
+            b.node().records().put(ended.withMeta(ended.meta(), ended.version() + 5));
+        }
+        return backups;
+    }
+
+    private static void assertStillEnded(List<SessionGrid> backups, SessionKey key) {
+        for (SessionGrid b : backups) {
+            assertTrue(b.node().records().get(key).isEnded(), b.memberName() + " kept its ended copy");
         }
     }
 }
