@@ -21,11 +21,13 @@ import org.sessiongrid.wire.GridMessage.CommitReply;
 import org.sessiongrid.wire.GridMessage.CommitRequest;
 import org.sessiongrid.wire.GridMessage.ReadReply;
 import org.sessiongrid.wire.GridMessage.ReadRequest;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** {@link SessionStore} of one namespace over a {@link GridNode}. */
 final class GridSessionStore implements SessionStore {
 
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(GridSessionStore.class);
+    private static final Logger LOG = LoggerFactory.getLogger(GridSessionStore.class);
 
     private final GridNode node;
     private final String namespace;

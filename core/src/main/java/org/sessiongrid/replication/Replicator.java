@@ -485,7 +485,7 @@ public final class Replicator {
                 applied[0]++;
                 continue;
             }
-            if (r instanceof CommitReply cr && cr.status() == CommitStatus.INVALIDATED) {
+            if (endedReply(r)) {
                 applied[1]++;
             }
             if (failure == null) {
@@ -599,6 +599,11 @@ public final class Replicator {
         return new ReplicateReply(applied[0]);
     }
 
+    /** A backup's answer that its copy says the session ended already (see "An end stands" above). */
+    private static boolean endedReply(GridMessage r) {
+        return r instanceof CommitReply cr && cr.status() == CommitStatus.INVALIDATED;
+    }
+
     /**
      * A backup's copy says the session ended, which this primary's copy missed (it was promoted from a
      * stale backup copy, or took a late write): the end stands. This member stores an end of its own
@@ -635,8 +640,7 @@ public final class Replicator {
     private void resendTo(Member b, SessionKey key, SessionRecord record, long topologyId, long deadline) {
         transport.request(b, new ReplicateRequest(topologyId, RecordChanges.whole(record)), remoteTimeout)
                 .handle((r, e) -> {
-                    boolean done = r instanceof ReplicateReply
-                            || (r instanceof CommitReply cr && cr.status() == CommitStatus.INVALIDATED);
+                    boolean done = r instanceof ReplicateReply || endedReply(r);
                     if (done || transport.isClosed()) {
                         return null;
                     }
