@@ -76,6 +76,29 @@ class ShippedStacksTest {
         assertFalse(protocols.contains("pbcast.STATE_TRANSFER") || protocols.contains("BARRIER"));
     }
 
+    /**
+     * FD_SOCK2 must listen where the transport does: on the wildcard it names itself by the host's name,
+     * which on many hosts resolves to the same loopback address for every member
+     * (the integration tests' {@code SocketFailureDetectionTest}).
+     */
+    @ParameterizedTest
+    @MethodSource("shippedStacks")
+    void failureDetectionSocketListensOnTheTransportsAddress(String stack) throws Exception {
+        Properties properties = requiredProperties();
+        properties.setProperty(StackLoader.BIND_ADDRESS, "127.0.0.2");
+        String xml = StackLoader.resolve(stack, properties);
+        List<ProtocolConfiguration> protocols = XmlConfigurator.getInstance(
+                new ByteArrayInputStream(xml.getBytes(StandardCharsets.UTF_8))).getProtocolStack();
+        java.util.Optional<ProtocolConfiguration> fd = protocols.stream()
+                .filter(p -> p.getProtocolName().equals("FD_SOCK2")).findFirst();
+        if (fd.isEmpty()) {
+            return; // test-loopback: heartbeats only
+        }
+        assertEquals(protocols.get(0).getProperties().get("bind_addr"), fd.get().getProperties().get("bind_addr"),
+                stack + ": FD_SOCK2's bind_addr differs from the transport's");
+        assertEquals("127.0.0.2", fd.get().getProperties().get("bind_addr"), stack);
+    }
+
     @ParameterizedTest
     @MethodSource("shippedStacks")
     void jgroupsAcceptsEveryProtocolAndAttribute(String stack) throws Exception {

@@ -314,6 +314,10 @@ public final class Farm implements AutoCloseable {
                 // How a starting node found (or did not find) the others: a handful of lines per start.
                 "-Dorg.slf4j.simpleLogger.log.org.jgroups.protocols.pbcast.GMS=debug",
                 "-Dorg.slf4j.simpleLogger.log.org.jgroups.protocols.TCPPING=debug",
+                // Who suspected whom, and why (a few lines per suspicion): views that change after a heal.
+                "-Dorg.slf4j.simpleLogger.log.org.jgroups.protocols.FD_SOCK2=debug",
+                "-Dorg.slf4j.simpleLogger.log.org.jgroups.protocols.FD_ALL3=debug",
+                "-Dorg.slf4j.simpleLogger.log.org.jgroups.protocols.VERIFY_SUSPECT2=debug",
                 "-Dorg.slf4j.simpleLogger.showDateTime=true",
                 "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS"));
         settings.forEach((k, v) -> cmd.add("-Dsessiongrid." + k + "=" + v));
