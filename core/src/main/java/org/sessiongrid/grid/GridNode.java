@@ -974,8 +974,23 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
      * sender, which already sees this member, should not have to retry for that.
      */
     private boolean inViewSoon(Member sender, long waitMillis) throws InterruptedException {
+        return viewSoon(() -> transport.isInView(sender), waitMillis);
+    }
+
+    /**
+     * True once {@code sender} is the first member of this member's view (its coordinator), waiting up to
+     * {@code waitMillis} for a lagging view, as {@link #inViewSoon}.
+     */
+    private boolean coordinatorSoon(Member sender, long waitMillis) throws InterruptedException {
+        return viewSoon(() -> {
+            List<Member> view = viewMembers();
+            return !view.isEmpty() && view.get(0).equals(sender);
+        }, waitMillis);
+    }
+
+    private boolean viewSoon(java.util.function.BooleanSupplier condition, long waitMillis) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
-        while (!transport.isInView(sender)) {
+        while (!condition.getAsBoolean()) {
             if (closed || System.nanoTime() - deadline > 0) {
                 return false;
             }
@@ -1014,6 +1029,16 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
                 LOG.debug("{} refused {} from {}: not in this member's view {}", self(), msg.getClass().getSimpleName(),
                         sender, viewMembers());
                 return Retry.notInView();
+            }
+            // Topologies only from this member's own coordinator: while views disagree (right after a heal, or
+            // a member the others excluded), two coordinators can each count this member as theirs, and
+            // installing both would mix two clusters' placements. A member left behind catches up from its
+            // coordinator (catchUp) or is merged.
+            if (msg instanceof TopologyUpdate u && !coordinatorSoon(sender, viewWait)) {
+                stats.dropped("sender-not-coordinator");
+                LOG.info("{} refused topology {} from {}: not the coordinator of this member's view {}", self(),
+                        u.topology().id(), sender, viewMembers());
+                return new Retry(0);
             }
             if ((msg instanceof CommitRequest || msg instanceof ReplicateRequest) && frozenForMerge()) {
                 return new Retry(mergeFence);
