@@ -105,21 +105,14 @@ class TomcatFaultsTest {
         return Long.getLong("faults.partitionHoldSeconds", 10);
     }
 
-    /*
-     * Both partition faults: tagged known-issue in the fifth session (KNOWN-ISSUES.md, "fifth session"): after a
-     * heal a member's JGroups view can stay apart from the others' (excluded right after the merge, not merged back
-     * within 90 s), in about 1 of 4 clean-clone CI runs; they run in -Pfault-matrix.
-     */
     /** Both sides serve during the split (the default policy); after the merge every session converges. */
     @Test
-    @Tag("known-issue")
     void partitionTwoAgainstThreeBothSidesServe() throws Exception {
         partition("fault 3: partition 2|3, both sides serve (serve-both-sides)", "serve-both-sides");
     }
 
     /** The minority answers errors during the split, never data the merge may discard. */
     @Test
-    @Tag("known-issue")
     void partitionTwoAgainstThreeMinorityRefusesWrites() throws Exception {
         partition("fault 3: partition 2|3, minority refuses writes", "minority-refuses-writes");
     }
