@@ -103,15 +103,23 @@ public final class RecordStore {
      * expired the session; if the side whose copy wins by version had not announced it yet, keeping its
      * copy as it is would make the merged primary call the listeners once more although the other side
      * did. The announced copy is re-versioned to the higher of the two, so no copy of the other side
-     * can outrank it.
+     * can outrank it. Likewise an end kept over a live copy of the same or a higher version takes the
+     * version above that copy's: a member that still holds the live copy (a stale owner, the source of
+     * a pull in the rebalance after the merge) must not be able to have it stored over the end, as
+     * {@link #putIfNewer} would for a higher version.
      */
     public static SessionRecord merged(SessionRecord a, SessionRecord b) {
         SessionRecord winner = better(a, b) ? a : b;
         SessionRecord loser = winner == a ? b : a;
+        SessionRecord kept = winner;
         if (winner.isUnannouncedExpiry() && loser.isTombstone() && !loser.isUnannouncedExpiry()) {
-            return loser.version() >= winner.version() ? loser : loser.withMeta(loser.meta(), winner.version());
+            kept = loser.version() >= winner.version() ? loser : loser.withMeta(loser.meta(), winner.version());
         }
-        return winner;
+        SessionRecord live = a.isTombstone() ? (b.isTombstone() ? null : b) : a;
+        if (kept.isTombstone() && live != null && live.version() >= kept.version()) {
+            kept = kept.withMeta(kept.meta(), live.version() + 1);
+        }
+        return kept;
     }
 
     /**

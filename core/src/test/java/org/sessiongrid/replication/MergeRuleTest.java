@@ -99,6 +99,28 @@ class MergeRuleTest {
         }
     }
 
+    /**
+     * A kept end outranks both copies it came from: a member that still holds either (a stale owner, a
+     * pull source in the rebalance after the merge) cannot have it stored over the end.
+     */
+    @Test
+    void noCopyTheMergeOverrodeCanBeStoredOverAKeptEnd() {
+        for (SessionRecord a : copies()) {
+            for (SessionRecord b : copies()) {
+                SessionRecord kept = RecordStore.merged(a, b);
+                if (!kept.isTombstone()) {
+                    continue;
+                }
+                for (SessionRecord input : List.of(a, b)) {
+                    RecordStore store = new RecordStore(16);
+                    store.put(kept);
+                    store.putIfNewer(input);
+                    assertEquals(kept, store.get(KEY), "kept " + kept + ", then " + input + " arrived");
+                }
+            }
+        }
+    }
+
     @Test
     void betweenLiveCopiesTheHigherVersionWins() {
         for (SessionRecord a : copies()) {
