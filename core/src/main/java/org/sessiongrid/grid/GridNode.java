@@ -20,6 +20,7 @@ import org.sessiongrid.expiry.AccessTimes;
 import org.sessiongrid.expiry.Expirer;
 import org.sessiongrid.metrics.GridStats;
 import org.sessiongrid.placement.Member;
+import org.sessiongrid.replication.MergeParticipant;
 import org.sessiongrid.replication.RecordStore;
 import org.sessiongrid.replication.Replicator;
 import org.sessiongrid.replication.SegmentPuller;
@@ -69,6 +70,7 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
     private final ClusterTransport transport;
     private final Replicator replicator;
     private final SegmentPuller puller;
+    private final MergeParticipant merge;
     private final TopologyCoordinator coordinator;
     private final ExecutorService background;
     private final ScheduledExecutorService scheduler;
@@ -105,6 +107,8 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
         });
         this.puller = new SegmentPuller(transport::self, transport, installed, records, config.stateTransferChunkSize(),
                 config.remoteTimeout(), stats, this::catchUp, background);
+        this.merge = new MergeParticipant(transport::self, transport::viewMembers, transport, installed, records,
+                config.stateTransferChunkSize(), config.remoteTimeout(), config.leaveTimeout());
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "sessiongrid-" + config.nodeName() + "-scheduler");
             t.setDaemon(true);
@@ -120,7 +124,7 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
         // Grace for inherited sessions: access times reach backups up to one granularity late, plus
         // one expiry pass of slack.
         long grace = 2 * config.accessTimeGranularity() + EXPIRY_INTERVAL_MILLIS;
-        this.expirer = new Expirer(() -> closed || rejoining.get() || pausedNow() || refusesAsMinority() || frozenForMerge(), records, transport::self, installed::get, replicator::commit, this::expired, mutedNamespaces::contains, this::announceable, grace,
+        this.expirer = new Expirer(() -> closed || rejoining.get() || pausedNow() || refusesAsMinority() || merge.frozen(), records, transport::self, installed::get, replicator::commit, this::expired, mutedNamespaces::contains, this::announceable, grace,
                 config.accessTimeGranularity(), config.tombstoneTimeout(), claimLease(config));
         transport.setHandler(new RequestHandler() {
             @Override
@@ -591,116 +595,7 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
 
     @Override
     public org.sessiongrid.topology.MergeOutcome pushForMerge(long mergeId, Topology target) {
-        Pushed own = pushRecords(mergeId, target);
-        long conflicts = own.conflicts();
-        List<Member> incomplete = new ArrayList<>();
-        if (!own.complete()) {
-            incomplete.add(self());
-        }
-        List<Member> others = new ArrayList<>(viewMembers());
-        others.remove(self());
-        Map<Member, GridMessage> replies = transport.requestAll(others, new GridMessage.MergePush(mergeId, target),
-                config.leaveTimeout());
-        for (Member m : others) {
-            // A member that answers anything else did not push everything (or did not get to push at all).
-            if (replies.get(m) instanceof GridMessage.MergeResult r) {
-                conflicts += r.conflicts();
-            } else {
-                incomplete.add(m);
-            }
-        }
-        return new org.sessiongrid.topology.MergeOutcome(conflicts, incomplete);
-    }
-
-    /** What one member's merge push did: conflicts found at the primaries, and whether every record got there. */
-    private record Pushed(long conflicts, boolean complete) {
-    }
-
-    /** The merged topology's id this member waits for before it takes changes again (0: none). */
-    private volatile long mergeFence;
-    private volatile long mergeFenceDeadline;
-
-    /**
-     * True between this member's merge push and its install of the merged topology. A change stored here
-     * in that window would be in none of the pushed copies, and the merged topology's primaries are the
-     * only ones that keep data: it would vanish. So changes wait (Retry) for the merged topology,
-     * at most leaveTimeout (a coordinator that died mid-merge is followed by another topology anyway).
-     */
-    private boolean frozenForMerge() {
-        long fence = mergeFence;
-        return fence != 0 && installed.id() < fence && System.nanoTime() - mergeFenceDeadline < 0;
-    }
-
-    /**
-     * Pushes every record held here to its primary under {@code target}. A primary that fails a chunk
-     * (it left, or refused) gets nothing more in this push: the coordinator learns the push was
-     * incomplete and merges again with the view as it is then, and the records stay here until then.
-     */
-    private Pushed pushRecords(long mergeId, Topology target) {
-        mergeFenceDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.leaveTimeout());
-        mergeFence = target.id();
-        // Changes that began before the fence are stored before the push reads the records.
-        installed.awaitChangesInProgress();
-        Member me = self();
-        long conflicts = 0;
-        Map<Member, String> failed = new HashMap<>();
-        Map<Member, Integer> unpushed = new HashMap<>();
-        for (int s = 0; s < target.numSegments(); s++) {
-            Member primary = target.primary(s);
-            if (primary == null || primary.equals(me)) {
-                continue;
-            }
-            List<SessionRecord> chunk = new ArrayList<>();
-            for (java.util.Iterator<SessionRecord> it = records.records(s).iterator(); it.hasNext(); ) {
-                chunk.add(it.next());
-                if (chunk.size() == config.stateTransferChunkSize() || !it.hasNext()) {
-                    if (failed.containsKey(primary)) {
-                        unpushed.merge(primary, chunk.size(), Integer::sum);
-                    } else {
-                        GridMessage r = pushChunk(primary, mergeId, chunk);
-                        if (r instanceof GridMessage.MergeResult m) {
-                            conflicts += m.conflicts();
-                        } else {
-                            failed.put(primary, String.valueOf(r));
-                            unpushed.merge(primary, chunk.size(), Integer::sum);
-                        }
-                    }
-                    chunk = new ArrayList<>();
-                }
-            }
-        }
-        failed.forEach((primary, why) -> LOG.warn("{}: merge push to {} failed ({}); {} records kept here for the next "
-                + "merge round", me, primary, why, unpushed.get(primary)));
-        return new Pushed(conflicts, failed.isEmpty());
-    }
-
-    /** The primary's answer to one chunk, or a {@link Failure} saying why there is none. */
-    private GridMessage pushChunk(Member primary, long mergeId, List<SessionRecord> chunk) {
-        try {
-            // The receiver may wait for its view to show this member (see handle): allow for it.
-            long timeout = config.leaveTimeout() / 2 + config.remoteTimeout();
-            return transport.request(primary, new GridMessage.MergeRecords(mergeId, chunk), timeout)
-                    .get(timeout + 1_000, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new Failure("interrupted");
-        } catch (ExecutionException | TimeoutException e) {
-            return new Failure(String.valueOf(e.getCause() == null ? e : e.getCause()));
-        }
-    }
-
-    /** Keys already counted as conflicts in the merge under way, so each session counts once. */
-    private final Map<SessionKey, Long> mergeConflictKeys = new ConcurrentHashMap<>();
-
-    private GridMessage mergeIn(GridMessage.MergeRecords m) {
-        mergeConflictKeys.values().removeIf(id -> id != m.mergeId());
-        long conflicts = 0;
-        for (SessionRecord r : m.records()) {
-            if (records.mergeIn(r) && mergeConflictKeys.putIfAbsent(r.key(), m.mergeId()) == null) {
-                conflicts++;
-            }
-        }
-        return new GridMessage.MergeResult(conflicts);
+        return merge.pushEverywhere(mergeId, target);
     }
 
     /**
@@ -1040,8 +935,8 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
                         u.topology().id(), sender, viewMembers());
                 return new Retry(0);
             }
-            if ((msg instanceof CommitRequest || msg instanceof ReplicateRequest) && frozenForMerge()) {
-                return new Retry(mergeFence);
+            if ((msg instanceof CommitRequest || msg instanceof ReplicateRequest) && merge.frozen()) {
+                return new Retry(merge.fence());
             }
             if (msg instanceof CommitRequest c) {
                 stats.commit(true);
@@ -1068,12 +963,12 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
                 }
                 return new Ack();
             } else if (msg instanceof GridMessage.MergePush p) {
-                Pushed pushed = pushRecords(p.mergeId(), p.target());
+                MergeParticipant.Pushed pushed = merge.push(p.mergeId(), p.target());
                 // Anything but a MergeResult tells the coordinator this member's push is incomplete.
                 return pushed.complete() ? new GridMessage.MergeResult(pushed.conflicts())
                         : new Failure("merge push incomplete: a primary of the merged topology did not take records");
             } else if (msg instanceof GridMessage.MergeRecords m) {
-                return mergeIn(m);
+                return merge.mergeIn(m);
             } else if (msg instanceof GridMessage.SegmentCounts c) {
                 coordinator.reportCounts(c.segments(), c.sessions());
                 return new Ack();
@@ -1196,8 +1091,8 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
 
     private GridMessage handleLocally(GridMessage request) {
         if (request instanceof CommitRequest c) {
-            if (frozenForMerge()) {
-                return new Retry(mergeFence);
+            if (merge.frozen()) {
+                return new Retry(merge.fence());
             }
             stats.commit(false);
             return replicator.commit(c, null);
