@@ -11,6 +11,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongFunction;
 
 import org.jgroups.JChannel;
@@ -883,7 +884,7 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
         }, waitMillis);
     }
 
-    private boolean viewSoon(java.util.function.BooleanSupplier condition, long waitMillis) throws InterruptedException {
+    private boolean viewSoon(BooleanSupplier condition, long waitMillis) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
         while (!condition.getAsBoolean()) {
             if (closed || System.nanoTime() - deadline > 0) {

@@ -9,6 +9,7 @@ import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import org.jgroups.JChannel;
 import org.jgroups.conf.ProtocolConfiguration;
@@ -89,7 +90,7 @@ class ShippedStacksTest {
         String xml = StackLoader.resolve(stack, properties);
         List<ProtocolConfiguration> protocols = XmlConfigurator.getInstance(
                 new ByteArrayInputStream(xml.getBytes(StandardCharsets.UTF_8))).getProtocolStack();
-        java.util.Optional<ProtocolConfiguration> fd = protocols.stream()
+        Optional<ProtocolConfiguration> fd = protocols.stream()
                 .filter(p -> p.getProtocolName().equals("FD_SOCK2")).findFirst();
         if (fd.isEmpty()) {
             return; // test-loopback: heartbeats only
