@@ -212,6 +212,11 @@ final class GridMetrics implements GridMetricsMXBean {
     }
 
     @Override
+    public long getLateCommits() {
+        return stats().lateCommits();
+    }
+
+    @Override
     public String sessionOwners(String sessionId) {
         if (sessionId == null || sessionId.isBlank()) {
             throw new IllegalArgumentException("sessionOwners needs a session id");

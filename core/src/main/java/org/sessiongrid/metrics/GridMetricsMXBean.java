@@ -100,6 +100,13 @@ public interface GridMetricsMXBean {
     long getRetries();
 
     /**
+     * Session changes made after the response was committed (the client had its answer before they
+     * were stored). On a round-robin farm the user's next request may miss such a change if it
+     * arrives before the request ends; a sticky farm never sees the difference.
+     */
+    long getLateCommits();
+
+    /**
      * Where a session lives under this member's topology: {@code "primary,backup1,backup2"} (empty when
      * this member has no topology). A JMX operation, so monitoring tools and webapps can show it. The
      * placement depends on the session id alone (a {@code .route} suffix is ignored), not on the webapp.

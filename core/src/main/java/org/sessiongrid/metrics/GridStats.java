@@ -23,6 +23,7 @@ public final class GridStats {
     private final LongAdder rebalancesCompleted = new LongAdder();
     private final LongAdder mergeConflicts = new LongAdder();
     private final LongAdder quarantined = new LongAdder();
+    private final LongAdder lateCommits = new LongAdder();
     private final LatencyHistogram replication = new LatencyHistogram();
     private final ConcurrentHashMap<String, LongAdder> dropped = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Tally> sent = new ConcurrentHashMap<>();
@@ -86,6 +87,18 @@ public final class GridStats {
 
     public long quarantinedAttributes() {
         return quarantined.sum();
+    }
+
+    /**
+     * Counts a session change an application made after its response was committed: stored at the
+     * request's end, after the client could already send its next request to another node.
+     */
+    public void lateCommit() {
+        lateCommits.increment();
+    }
+
+    public long lateCommits() {
+        return lateCommits.sum();
     }
 
     public void commit(boolean remote) {

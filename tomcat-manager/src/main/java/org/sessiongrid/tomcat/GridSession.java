@@ -4,6 +4,7 @@ import java.security.Principal;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -346,6 +347,22 @@ public class GridSession extends StandardSession {
             } else {
                 // Also picks up what concurrent requests on other nodes changed (merged by the primary).
                 refreshTo(result, codec, loader);
+            }
+        }
+    }
+
+    /**
+     * The commit of {@code p} ran before the request ended: the mutable attributes it read or set are
+     * compared again at the request's end, so a change the application makes in place after its
+     * response was committed is not lost.
+     */
+    void compareAgainLater(Pending p) {
+        for (Set<String> names : List.of(p.read(), p.written())) {
+            for (String name : names) {
+                Object v = attributes.get(name);
+                if (v != null && !AttributeCodec.isKnownImmutable(v)) {
+                    read.add(name);
+                }
             }
         }
     }

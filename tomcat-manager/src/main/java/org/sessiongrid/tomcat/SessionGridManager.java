@@ -6,15 +6,12 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
-import jakarta.servlet.http.HttpServletResponse;
-
 import org.apache.catalina.Context;
 import org.apache.catalina.DistributedManager;
 import org.apache.catalina.LifecycleException;
 import org.apache.catalina.LifecycleState;
 import org.apache.catalina.Session;
 import org.apache.catalina.connector.Request;
-import org.apache.catalina.connector.Response;
 import org.apache.catalina.session.ManagerBase;
 import org.apache.catalina.session.StandardSession;
 import org.sessiongrid.codec.AttributeCodec;
@@ -175,6 +172,11 @@ public class SessionGridManager extends ManagerBase implements DistributedManage
         try {
             resolved = settings.resolve(getJvmRoute(), System.getProperties());
         } catch (IllegalArgumentException e) {
+            throw new LifecycleException(where + " cannot start: " + e.getMessage());
+        }
+        try {
+            CommitGate.checkSupported();
+        } catch (IllegalStateException e) {
             throw new LifecycleException(where + " cannot start: " + e.getMessage());
         }
         namespace = context.getParent().getName() + (context.getPath().isEmpty() ? "/" : context.getPath());
@@ -523,83 +525,24 @@ public class SessionGridManager extends ManagerBase implements DistributedManage
     }
 
     /**
-     * Commits what the request changed, before the response completes. A commit that fails (grid
-     * unavailable, lock lost) turns a not yet committed response into a 503, so the client does not
-     * take an unsaved change for a saved one.
+     * Whether this request's changes reach the grid the way {@code lockingMode} and the request's
+     * session lock say: the lock this scope holds for {@code s}, if any.
      */
-    void endRequest(Request request, Response response, RequestScope scope, boolean async) {
-        List<GridSession> used = scope.sessions();
-        if (async) {
-            // The request may have used its session on another thread, where no scope was bound.
-            Session s = request.getSessionInternal(false);
-            if (s instanceof GridSession gs && gs.getManager() == this && !used.contains(gs)) {
-                used = new ArrayList<>(used);
-                used.add(gs);
-            }
-        }
-        try {
-            for (GridSession s : used) {
-                SessionGridManager m = (SessionGridManager) s.getManager();
-                if (m == null || !s.isValid()) {
-                    continue;
-                }
-                if (m == this && request.getContext() != null && request.getContext().getManager() == this) {
-                    rewriteRoute(request, response, s);
-                }
-                SessionLock lock = scope.lockManager == m && key(s.getIdInternal()).equals(scope.lockedKey)
-                        ? scope.lock : null;
-                ClassLoader old = Thread.currentThread().getContextClassLoader();
-                Thread.currentThread().setContextClassLoader(m.webappLoader);
-                try {
-                    m.commit(s, lock);
-                } catch (GridException e) {
-                    LOG.warn("Changes of session {} in {} were not saved: {}", s.getIdInternal(), m.namespace,
-                            e.getMessage());
-                    failResponse(response, HttpServletResponse.SC_SERVICE_UNAVAILABLE);
-                } catch (RuntimeException e) {
-                    LOG.error("Changes of session {} in {} were not saved", s.getIdInternal(), m.namespace, e);
-                    failResponse(response, HttpServletResponse.SC_INTERNAL_SERVER_ERROR);
-                } finally {
-                    Thread.currentThread().setContextClassLoader(old);
-                }
-            }
-        } finally {
-            releaseLock(scope);
-            for (GridSession s : scope.sessions()) {
-                s.requestsInFlight.decrementAndGet();
-            }
-        }
+    SessionLock lockFor(RequestScope scope, GridSession s) {
+        return scope.lockManager == this && key(s.getIdInternal()).equals(scope.lockedKey) ? scope.lock : null;
     }
 
-    /** Tells the client its change was not saved, if the response is still ours to change. */
-    private static void failResponse(Response response, int status) {
-        if (!response.isCommitted()) {
-            try {
-                response.sendError(status);
-            } catch (IOException | IllegalStateException ignored) {
-                // The client sees the connection end instead.
-            }
-        }
-    }
-
-    private static void releaseLock(RequestScope scope) {
-        SessionLock lock = scope.lock;
-        scope.lock = null;
-        if (lock != null) {
-            try {
-                lock.close();
-            } catch (GridException e) {
-                // The primary frees the lock of a holder that stays away (or died) by itself.
-                LOG.warn("Could not release the lock of session {}: {}", scope.lockedKey, e.getMessage());
-            }
-        }
-    }
-
-    /** With a jvmRoute, the id's route names the current primary, so a sticky balancer follows it. */
-    private void rewriteRoute(Request request, Response response, GridSession s) {
+    /**
+     * With a jvmRoute, the id's route names the session's current primary, so a sticky balancer
+     * follows it: whenever the id the client sent (or this copy's id) names another member, the copy
+     * takes the corrected id and the response sets the corrected cookie. Runs when the request's
+     * session is loaded, so the application's {@code getId()} and {@code encodeURL} already show the
+     * corrected id, and again at the commit point in case the primary moved meanwhile.
+     */
+    void correctRoute(Request request, GridSession s) {
         String jvmRoute = getJvmRoute();
         SessionStore st = store;
-        if (jvmRoute == null || jvmRoute.isEmpty() || st == null || response.isCommitted()) {
+        if (jvmRoute == null || jvmRoute.isEmpty() || st == null || request.getResponse().isCommitted()) {
             return;
         }
         String id = s.getIdInternal();
@@ -607,18 +550,19 @@ public class SessionGridManager extends ManagerBase implements DistributedManage
         if (primary == null) {
             return;
         }
-        int dot = id.indexOf('.');
-        String route = dot < 0 ? null : id.substring(dot + 1);
-        if (primary.equals(route)) {
-            return;
+        String key = key(id);
+        String routed = key + "." + primary;
+        if (!routed.equals(id)) {
+            synchronized (s.sync) {
+                // The grid key is the id without route: only the local copy and the cookie change.
+                s.setId(routed, false);
+            }
+            LOG.debug("Session {} now routes to its primary {}", routed, primary);
         }
-        String newId = key(id) + "." + primary;
-        synchronized (s.sync) {
-            // The grid key is the id without route: only the local copy and the cookie change.
-            s.setId(newId, false);
+        String requested = request.getRequestedSessionId();
+        if (requested != null && !requested.equals(routed) && key(requested).equals(key)) {
+            request.changeSessionId(routed);
         }
-        request.changeSessionId(newId);
-        LOG.debug("Session {} now routes to its primary {}", newId, primary);
     }
 
     /** Outside any request (Accessor, async completion on another thread): commit right away. */
@@ -627,51 +571,80 @@ public class SessionGridManager extends ManagerBase implements DistributedManage
             return;
         }
         try {
-            commit(s, null);
+            commit(s, null, CommitKind.WHOLE);
         } catch (GridException e) {
             LOG.warn("Changes of session {} in {} were not saved: {}", s.getIdInternal(), namespace, e.getMessage());
         }
     }
 
+    /** Where a commit stands in its request. */
+    enum CommitKind {
+        /** The request's only commit (its response is still open), or a commit outside any request. */
+        WHOLE,
+        /**
+         * At the response's commit point while the application still runs: the mutable attributes
+         * read so far are compared again at the request's end, since they may still change in place.
+         */
+        BEFORE_RESPONSE,
+        /** At the end of a request whose commit point has passed: only real changes are sent. */
+        LATE
+    }
+
     /**
      * Sends the session's changes since its last commit: nothing but a batched access-time update if
-     * nothing changed; otherwise only the attributes that were set, removed or changed in place.
+     * nothing changed (nothing at all for a {@link CommitKind#LATE} commit); otherwise only the
+     * attributes that were set, removed or changed in place.
+     *
+     * @return true if changes other than the access time were stored
      */
-    void commit(GridSession s, SessionLock lock) {
+    boolean commit(GridSession s, SessionLock lock, CommitKind kind) {
         SessionStore st = store;
         AttributeCodec c = codec;
         if (st == null || c == null) {
-            return;
+            return false;
         }
         synchronized (s.sync) {
             if (!s.isValid()) {
-                return;
+                return false;
             }
             GridSession.Pending p = s.takeChanges(c);
             String id = s.getIdInternal();
             try {
                 SessionRecord base = s.record();
+                boolean changed = base == null || !p.delta().isAccessOnly();
                 if (base == null) {
                     s.committed(p, st.create(id, p.delta()), c, webappLoader);
-                } else if (p.delta().isAccessOnly()) {
-                    st.touch(id, p.delta().lastAccessedTime());
+                } else if (!changed) {
+                    if (kind != CommitKind.LATE) {
+                        st.touch(id, p.delta().lastAccessedTime());
+                    }
                     s.committed(p, null, c, webappLoader);
                 } else {
                     s.committed(p, st.commit(id, p.delta(), base, lock), c, webappLoader);
                 }
+                if (kind == CommitKind.BEFORE_RESPONSE) {
+                    s.compareAgainLater(p);
+                }
+                return changed;
             } catch (SessionGoneException e) {
                 LOG.info("Changes of session {} in {} were dropped: the session was {} on another node", id, namespace,
                         e.invalidated() ? "invalidated" : "expired");
                 s.discard();
+                return false;
             } catch (SessionExistsException e) {
                 // Only a freshly minted id can collide, with odds of 2^-128: report it, do not hide it.
                 LOG.warn("New session {} in {} could not be stored: the id is already taken", id, namespace);
                 s.discard();
+                return false;
             } catch (RuntimeException e) {
                 s.forgetAfterFailedSave();
                 throw e;
             }
         }
+    }
+
+    ClassLoader webappLoader() {
+        return webappLoader;
     }
 
     // ---- status (JMX attributes of the Manager MBean) ---------------------------------------------

@@ -13,6 +13,7 @@ import org.apache.catalina.Container;
 import org.apache.catalina.Context;
 import org.apache.catalina.Manager;
 import org.apache.catalina.Pipeline;
+import org.apache.catalina.Session;
 import org.apache.catalina.Valve;
 import org.apache.catalina.connector.Request;
 import org.apache.catalina.connector.Response;
@@ -24,8 +25,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The request boundary of {@link SessionGridManager}: takes the session lock (lockingMode) before
- * the request, and commits the request's session changes after it, before Tomcat completes the
- * response.
+ * the request, loads the requested session (correcting its route), arms the response's
+ * {@link CommitGate} so that the request's session changes are stored before any byte of the
+ * response leaves, and ends the request ({@link RequestScope}).
  *
  * <p>It sits in the <em>Host</em> pipeline, not the Context's: authenticators live in the Context
  * pipeline and end some requests without calling the rest of it (FORM login's
@@ -103,15 +105,18 @@ public final class SessionGridValve extends ValveBase {
             } catch (SessionLockTimeoutException e) {
                 LOG.warn("Request {} refused with 503: {}", request.getDecodedRequestURI(), e.getMessage());
                 scope.finish();
-                response.sendError(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
+                refuse(response);
                 return;
             } catch (GridException e) {
                 LOG.warn("Request {} refused with 503: the session grid did not answer: {}",
                         request.getDecodedRequestURI(), e.getMessage());
                 scope.finish();
-                response.sendError(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
+                refuse(response);
                 return;
             }
+            RequestScope armed = scope;
+            scope.gate = CommitGate.of(response.getCoyoteResponse());
+            scope.gate.arm(() -> armed.commitBeforeResponse(request, response, true));
         }
         RequestScope previous = scope.bind();
         try {
@@ -122,11 +127,20 @@ public final class SessionGridValve extends ValveBase {
         } finally {
             RequestScope.restore(previous);
             if (request.isAsync()) {
-                deferToAsyncEnd(request, response, manager, scope);
+                deferToAsyncEnd(request, scope);
             } else if (scope.finish()) {
-                manager.endRequest(request, response, scope, false);
+                if (scope.gate.disarm()) {
+                    // The response is still open: the commit point is now, before Tomcat sends it.
+                    scope.commitBeforeResponse(request, response, false);
+                }
+                scope.end(request);
             }
         }
+    }
+
+    private static void refuse(Response response) throws IOException {
+        response.setHeader("Retry-After", "1");
+        response.sendError(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
     }
 
     /** When the last "refused with 503" line was logged (nanoTime), and how many were not logged since. */
@@ -148,7 +162,10 @@ public final class SessionGridValve extends ValveBase {
             return true;
         }
         try {
-            manager.findSession(id);
+            Session session = manager.findSession(id);
+            if (session instanceof GridSession s) {
+                manager.correctRoute(request, s);
+            }
             return true;
         } catch (GridException e) {
             long now = System.nanoTime();
@@ -160,14 +177,16 @@ public final class SessionGridValve extends ValveBase {
             } else {
                 refusalsNotLogged.incrementAndGet();
             }
-            response.sendError(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
+            refuse(response);
             return false;
         }
     }
 
-    /** Async requests commit when they complete (on whichever thread completes them). */
-    private static void deferToAsyncEnd(Request request, Response response, SessionGridManager manager,
-                                        RequestScope scope) {
+    /**
+     * Async requests pass their commit point when their response is committed (on whichever thread
+     * does it); their end, with the late changes and the lock's release, is their completion.
+     */
+    private static void deferToAsyncEnd(Request request, RequestScope scope) {
         if (scope.asyncListenerAdded) {
             return;
         }
@@ -176,7 +195,8 @@ public final class SessionGridValve extends ValveBase {
             @Override
             public void onComplete(AsyncEvent event) {
                 if (scope.finish()) {
-                    manager.endRequest(request, response, scope, true);
+                    scope.gate.disarm();
+                    scope.end(request);
                 }
             }
 

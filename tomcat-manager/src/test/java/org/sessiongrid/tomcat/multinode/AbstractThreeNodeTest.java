@@ -217,6 +217,55 @@ abstract class AbstractThreeNodeTest {
         }
     }
 
+    /**
+     * Every way an application commits its response before it returns (Content-Length reached, a flush,
+     * a body larger than the buffer, close, redirect, error page, forward, include, async completion on
+     * an application thread): round-robin users, one request after another, each on the next node,
+     * never read an older counter than their last answer, and no acknowledged increment is lost.
+     */
+    @Test
+    @Order(6)
+    void roundRobinUsersSeeTheirLastWriteHoweverTheResponseIsCommitted() throws Exception {
+        List<String> violations = java.util.Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger requests = new AtomicInteger();
+        for (String how : OUTPUTS) {
+            List<Future<?>> fs = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                WebUser u = new WebUser(how + i);
+                int user = i;
+                fs.add(pool.submit(() -> {
+                    for (int step = 1; step <= 6; step++) {
+                        Node n = cluster.nodes.get((user + step) % 3);
+                        // The servlet lingers after its answer: the next request arrives on another node
+                        // while the first one still runs.
+                        HttpResponse<String> r = u.get(n.url("/counter?linger=300&out=" + how));
+                        requests.incrementAndGet();
+                        String seen = r.headers().firstValue("X-Counter")
+                                .orElse("none (status " + r.statusCode() + ": " + r.body() + ")");
+                        if (!String.valueOf(step).equals(seen)) {
+                            violations.add(how + " user " + user + " step " + step + " on " + n.route + ": counter "
+                                    + seen);
+                        }
+                    }
+                    String attrs = u.get(cluster.nodes.get(user % 3).url("/attrs")).body();
+                    if (!attrs.startsWith("{counter=6}")) {
+                        violations.add(how + " user " + user + " lost an increment: " + attrs);
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : fs) {
+                f.get(120, TimeUnit.SECONDS);
+            }
+        }
+        assertTrue(violations.isEmpty(), violations.size() + " stale reads or lost updates in " + requests
+                + " requests: " + violations);
+    }
+
+    /** The servlet's ways of writing its answer ({@code ?out=}); see TestServlet#answerCounter. */
+    static final List<String> OUTPUTS = List.of("cl", "flush", "big", "close", "redirect", "error", "forward",
+            "include", "async");
+
     @Test
     @Order(7)
     void stickyUsersContinueTheirCountersAfterKillMinus9() throws Exception {

@@ -36,16 +36,31 @@ public class TestServlet extends HttpServlet {
         if (req.getServletPath() != null && !req.getServletPath().isEmpty()) {
             path = req.getServletPath() + (req.getPathInfo() == null ? "" : req.getPathInfo());
         }
+        if (req.getAttribute(jakarta.servlet.RequestDispatcher.INCLUDE_PATH_INFO) != null) {
+            path = (String) req.getAttribute(jakarta.servlet.RequestDispatcher.INCLUDE_PATH_INFO);
+        }
         resp.setContentType("text/plain");
         StringBuilder out = new StringBuilder();
         switch (path) {
             case "/counter", "/locked/counter" -> {
+                String how = req.getParameter("out");
+                if ("async".equals(how)) {
+                    asyncCounter(req);
+                    return;
+                }
                 HttpSession s = req.getSession(true);
-                Integer c = (Integer) s.getAttribute("counter");
-                c = c == null ? 1 : c + 1;
-                s.setAttribute("counter", c);
+                int c = increment(s);
                 hold(req);
+                if (how != null) {
+                    answerCounter(req, resp, how, c);
+                    linger(req);
+                    return;
+                }
                 out.append("counter=").append(c);
+            }
+            case "/id" -> {
+                HttpSession s = req.getSession(false);
+                out.append("id=").append(s == null ? null : s.getId());
             }
             case "/mutate" -> {
                 // Changed in place, never set again: replicated by hash comparison.
@@ -178,6 +193,126 @@ public class TestServlet extends HttpServlet {
         }
         out.append(" node=").append(System.getProperty("sg.node.route"));
         resp.getWriter().print(out);
+    }
+
+    private static int increment(HttpSession s) {
+        Integer c = (Integer) s.getAttribute("counter");
+        int next = c == null ? 1 : c + 1;
+        s.setAttribute("counter", next);
+        return next;
+    }
+
+    /**
+     * The counter's answer written the way real applications commit a response ({@code ?out=}): each
+     * commits it before the servlet returns, so the session's change must be stored by then.
+     * {@code X-Counter} carries the value where the body is not the servlet's (redirect, error page).
+     */
+    private static void answerCounter(HttpServletRequest req, HttpServletResponse resp, String how, int c)
+            throws IOException {
+        String line = "counter=" + c + " node=" + System.getProperty("sg.node.route");
+        byte[] body = line.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        resp.setHeader("X-Counter", String.valueOf(c));
+        switch (how) {
+            case "cl" -> {
+                // Content-Length reached: Tomcat sends the response at the last byte.
+                resp.setContentLength(body.length);
+                resp.getOutputStream().write(body);
+            }
+            case "flush" -> {
+                resp.getWriter().print(line);
+                resp.flushBuffer();
+                resp.getWriter().print(" flushed");
+            }
+            case "big" -> {
+                // 64 KiB: more than the response buffer, sent while the servlet is still writing.
+                StringBuilder b = new StringBuilder(line).append('\n');
+                while (b.length() < 64 * 1024) {
+                    b.append("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n");
+                }
+                resp.getWriter().print(b);
+            }
+            case "close" -> {
+                java.io.PrintWriter w = resp.getWriter();
+                w.print(line);
+                w.close();
+            }
+            case "redirect" -> resp.sendRedirect(req.getContextPath() + "/attrs?counter=" + c);
+            case "error" -> resp.sendError(409, line);
+            case "forward" -> {
+                try {
+                    req.getRequestDispatcher("/attrs").forward(req, resp);
+                } catch (jakarta.servlet.ServletException e) {
+                    throw new IOException(e);
+                }
+            }
+            case "include" -> {
+                try {
+                    req.getRequestDispatcher("/attrs").include(req, resp);
+                    resp.flushBuffer();
+                } catch (jakarta.servlet.ServletException e) {
+                    throw new IOException(e);
+                }
+            }
+            default -> resp.sendError(400, "unknown out=" + how);
+        }
+    }
+
+    /** The session changes and the answer is written and completed on a thread of the application's own. */
+    private static void asyncCounter(HttpServletRequest req) {
+        HttpSession s = req.getSession(true);
+        jakarta.servlet.AsyncContext ac = req.startAsync();
+        ac.addListener(new jakarta.servlet.AsyncListener() {
+            @Override
+            public void onComplete(jakarta.servlet.AsyncEvent event) {
+                linger(req); // the application's own clean-up, after the client has its answer
+            }
+
+            @Override
+            public void onTimeout(jakarta.servlet.AsyncEvent event) {
+            }
+
+            @Override
+            public void onError(jakarta.servlet.AsyncEvent event) {
+            }
+
+            @Override
+            public void onStartAsync(jakarta.servlet.AsyncEvent event) {
+            }
+        });
+        Thread t = new Thread(() -> {
+            try {
+                int c = increment(s);
+                HttpServletResponse r = (HttpServletResponse) ac.getResponse();
+                byte[] body = ("counter=" + c + " node=" + System.getProperty("sg.node.route"))
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                r.setHeader("X-Counter", String.valueOf(c));
+                r.setContentLength(body.length);
+                r.getOutputStream().write(body);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            } finally {
+                ac.complete();
+            }
+        }, "app-async-writer");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /**
+     * With {@code ?linger=MS} the application goes on working after its answer went out (logging,
+     * clean-up, a slow filter): the window in which a change stored only at the request's end is
+     * missing for the user's next request on another node.
+     */
+    private static void linger(HttpServletRequest req) {
+        String ms = req.getParameter("linger");
+        if (ms == null) {
+            return;
+        }
+        try {
+            Thread.sleep(Long.parseLong(ms));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** With ?hold=KEY the request waits (at most 30 s) for /release?key=KEY after changing its session. */
