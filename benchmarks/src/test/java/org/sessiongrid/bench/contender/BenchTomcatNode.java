@@ -89,7 +89,7 @@ public final class BenchTomcatNode {
             }
             default -> throw new IllegalArgumentException("unknown bench.manager " + manager);
         }
-        Tomcat.addServlet(ctx, "counter", new CounterServlet());
+        Tomcat.addServlet(ctx, "counter", new CounterServlet()).setAsyncSupported(true);
         ctx.addServletMappingDecoded("/*", "counter");
 
         File statusBase = new File(work, "bench");

@@ -24,6 +24,13 @@ import jakarta.servlet.http.HttpSession;
  * <li>{@code /status}: {@code key=value} lines from this member's SessionGrid MBean (members, topology,
  * rebalance, merge conflicts), which the rig uses to wait for the cluster instead of sleeping</li>
  * </ul>
+ *
+ * <p>Answers carry {@code Content-Length} and are sent the moment their last byte is written, as most
+ * frameworks send theirs (byte-array bodies, JSON writers, {@code ResponseEntity}): the session's
+ * change must be stored before that moment, not at the request's end. {@code ?out=} picks another way:
+ * {@code writer} (the writer, sent when the request ends), {@code flush} ({@code flushBuffer()} before
+ * the end), {@code big} (a 64 KiB body, larger than the buffer), {@code async} (written and completed
+ * by a thread of the application's own).
  */
 public class CounterServlet extends HttpServlet {
 
@@ -42,24 +49,24 @@ public class CounterServlet extends HttpServlet {
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         String op = req.getPathInfo() == null ? "" : req.getPathInfo();
         resp.setContentType("text/plain");
+        if ("/inc".equals(op) && "async".equals(req.getParameter("out"))) {
+            jakarta.servlet.AsyncContext ac = req.startAsync();
+            Thread t = new Thread(() -> {
+                try {
+                    answer((HttpServletResponse) ac.getResponse(), "cl", increment(req));
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                } finally {
+                    ac.complete();
+                }
+            }, "app-async-writer");
+            t.setDaemon(true);
+            t.start();
+            return;
+        }
         String answer;
         switch (op) {
-            case "/inc" -> {
-                HttpSession s = req.getSession(true);
-                if (s.isNew() && req.getParameter("timeout") != null) {
-                    s.setMaxInactiveInterval(Integer.parseInt(req.getParameter("timeout")));
-                }
-                Integer c = (Integer) s.getAttribute("counter");
-                int next = c == null ? 1 : c + 1;
-                s.setAttribute("counter", next);
-                if (req.getParameter("pad") != null) {
-                    // Random, so that no layer can shrink it by compression: the size is what is measured.
-                    byte[] payload = new byte[Integer.parseInt(req.getParameter("pad"))];
-                    java.util.concurrent.ThreadLocalRandom.current().nextBytes(payload);
-                    s.setAttribute("payload", payload);
-                }
-                answer = next + " " + strip(s.getId()) + " " + node();
-            }
+            case "/inc" -> answer = increment(req);
             case "/get" -> {
                 HttpSession s = req.getSession(false);
                 if (s == null) {
@@ -83,7 +90,51 @@ public class CounterServlet extends HttpServlet {
                 return;
             }
         }
-        resp.getWriter().print(answer);
+        answer(resp, "/inc".equals(op) ? req.getParameter("out") : null, answer);
+    }
+
+    /** counter += 1 in the session (see the class comment); the answer line. */
+    private static String increment(HttpServletRequest req) {
+        HttpSession s = req.getSession(true);
+        if (s.isNew() && req.getParameter("timeout") != null) {
+            s.setMaxInactiveInterval(Integer.parseInt(req.getParameter("timeout")));
+        }
+        Integer c = (Integer) s.getAttribute("counter");
+        int next = c == null ? 1 : c + 1;
+        s.setAttribute("counter", next);
+        if (req.getParameter("pad") != null) {
+            // Random, so that no layer can shrink it by compression: the size is what is measured.
+            byte[] payload = new byte[Integer.parseInt(req.getParameter("pad"))];
+            java.util.concurrent.ThreadLocalRandom.current().nextBytes(payload);
+            s.setAttribute("payload", payload);
+        }
+        return next + " " + strip(s.getId()) + " " + node();
+    }
+
+    /** Writes {@code answer} the way {@code out} says (null: with Content-Length). */
+    private static void answer(HttpServletResponse resp, String out, String answer) throws IOException {
+        String how = out == null ? "cl" : out;
+        switch (how) {
+            case "cl" -> {
+                byte[] body = answer.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                resp.setContentLength(body.length);
+                resp.getOutputStream().write(body);
+            }
+            case "writer" -> resp.getWriter().print(answer);
+            case "flush" -> {
+                resp.getWriter().print(answer);
+                resp.flushBuffer();
+            }
+            case "big" -> {
+                // The answer line first (the load client reads the first line), then padding past the buffer.
+                StringBuilder b = new StringBuilder(answer).append('\n');
+                while (b.length() < 64 * 1024) {
+                    b.append("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n");
+                }
+                resp.getWriter().print(b);
+            }
+            default -> resp.sendError(400, "unknown out=" + how);
+        }
     }
 
     private static String status() {

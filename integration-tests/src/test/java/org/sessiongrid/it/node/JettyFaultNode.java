@@ -40,7 +40,7 @@ public final class JettyFaultNode {
         server.addBean(store);
 
         ServletContextHandler ctx = new ServletContextHandler("/app", ServletContextHandler.SESSIONS);
-        ctx.addServlet(CounterServlet.class, "/*");
+        ctx.addServlet(CounterServlet.class, "/*").setAsyncSupported(true);
         ctx.addEventListener(new DestroyedListener());
         SessionCache cache = new SessionGridSessionCache(ctx.getSessionHandler());
         // The session must be saved before the response is committed, or the client sees 200 for a write

@@ -33,7 +33,7 @@ public final class TomcatFaultNode {
         ctx.setSessionTimeout(30);
         ctx.setManager(new SessionGridManager());
         ctx.addApplicationListener(DestroyedListener.class.getName());
-        Tomcat.addServlet(ctx, "counter", new CounterServlet());
+        Tomcat.addServlet(ctx, "counter", new CounterServlet()).setAsyncSupported(true);
         ctx.addServletMappingDecoded("/*", "counter");
         serve(tomcat, ctx, name);
     }

@@ -10,7 +10,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
+import java.util.List;
+
 import org.apache.catalina.LifecycleState;
+import org.sessiongrid.codec.AttributeCodec;
+import org.sessiongrid.codec.DeserializationPolicy;
 import org.sessiongrid.grid.GridConfig;
 import org.sessiongrid.grid.SessionGrid;
 import org.sessiongrid.session.SessionRecord;
@@ -109,9 +113,52 @@ class ManagerLimitsTest {
             // Refused before the webapp ran: no new session under another id, the user keeps its own.
             assertTrue(r.headers().firstValue("set-cookie").isEmpty(), "a refused request set a cookie: " + r.headers());
             assertEquals(id, u.sessionId);
+
+            // A new session cannot be stored either: however the servlet commits its answer, the commit
+            // point turns it into a 503 with Retry-After, without the cookie of the session nobody holds.
+            SessionGridManager m = (SessionGridManager) t.context.getManager();
+            int held = m.getActiveSessions();
+            for (String how : List.of("cl", "flush", "big", "close", "redirect", "error", "forward", "include",
+                    "async")) {
+                WebUser fresh = new WebUser("new-" + how);
+                HttpResponse<String> answer = fresh.get(t.url("/counter?out=" + how));
+                assertEquals(503, answer.statusCode(), how + ": " + answer.body());
+                assertEquals("1", answer.headers().firstValue("Retry-After").orElse(null), how + ": " + answer.headers());
+                assertNull(fresh.sessionId, how + ": a cookie for a session the grid does not hold");
+                assertTrue(answer.headers().firstValue("X-Counter").isEmpty(), how + ": the servlet's headers went out");
+                assertTrue(!answer.body().contains("counter="), how + ": the servlet's body went out: " + answer.body());
+            }
+            assertEquals(held, m.getActiveSessions(), "the copies of the refused sessions are dropped");
         } finally {
             p1.halt();
             p2.halt();
+        }
+    }
+
+    @Test
+    void changesAfterTheResponseWasCommittedAreStoredAtTheEndAndCounted() throws Exception {
+        SessionGrid peer = SessionGrid.start(GridConfig.builder("late").stack("test-loopback").nodeName("peer").build());
+        try (EmbeddedTomcat t = new EmbeddedTomcat("late", "<Manager className=\"org.sessiongrid.tomcat.SessionGridManager\""
+                + " clusterName=\"late\" stack=\"test-loopback\" nodeName=\"tomcat\"/>")) {
+            SessionGridManager m = (SessionGridManager) t.context.getManager();
+            AttributeCodec codec = new AttributeCodec(DeserializationPolicy.defaults());
+            WebUser u = new WebUser("late");
+            for (int round = 1; round <= 2; round++) {
+                long before = m.getGrid().metrics().getLateCommits();
+                assertEquals(200, u.get(t.url("/late")).statusCode());
+                // The request's end follows the client's answer: wait for it, with a deadline.
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (m.getGrid().metrics().getLateCommits() == before) {
+                    assertTrue(System.nanoTime() < deadline, "no late commit counted in round " + round);
+                    Thread.sleep(20);
+                }
+                SessionRecord r = peer.store("localhost/app").find(u.sessionId, null);
+                assertEquals(java.util.Set.of("early", "late", "box"), r.attributes().keySet());
+                int[] box = (int[]) codec.decode("box", r.attributes().get("box").value(), getClass().getClassLoader());
+                assertEquals(round, box[0], "the change in place after the commit point is stored");
+            }
+        } finally {
+            peer.halt();
         }
     }
 

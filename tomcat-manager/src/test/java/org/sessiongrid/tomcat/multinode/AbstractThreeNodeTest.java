@@ -262,6 +262,41 @@ abstract class AbstractThreeNodeTest {
                 + " requests: " + violations);
     }
 
+    /**
+     * Every node, given a cookie whose route names a member that is not the session's primary, answers
+     * with the corrected cookie, every time (not only the first time it sees the session), and the
+     * page already sees the corrected id.
+     */
+    @Test
+    @Order(6)
+    void everyNodeCorrectsARouteThatNamesANonPrimaryEveryTime() throws Exception {
+        WebUser owner = new WebUser("routed");
+        assertEquals(1, counter(owner.get(a.url("/counter"))));
+        assertRoutesCorrected(owner.sessionId, cluster.nodes);
+    }
+
+    /** For each node, three times: a cookie routed to each non-primary member is answered with the primary's. */
+    private void assertRoutesCorrected(String sessionId, List<Node> nodes) throws Exception {
+        String key = sessionId.substring(0, sessionId.indexOf('.'));
+        WebUser probe = new WebUser("probe");
+        String owners = body(probe, nodes.get(0).url("/owners?id=" + key));
+        String primary = owners.substring("owners=".length(), owners.indexOf(','));
+        List<String> wrong = cluster.nodes.stream().map(n -> n.route).filter(r -> !r.equals(primary)).toList();
+        for (int round = 0; round < 3; round++) {
+            for (Node n : nodes) {
+                for (String route : wrong) {
+                    WebUser u = new WebUser("misrouted");
+                    u.sessionId = key + "." + route;
+                    HttpResponse<String> r = u.get(n.url("/id"));
+                    assertEquals(key + "." + primary, u.sessionId, "round " + round + " on " + n.route + ", cookie routed to "
+                            + route + ": " + r.headers().allValues("Set-Cookie"));
+                    assertTrue(r.body().startsWith("id=" + key + "." + primary + " "), "getId() on " + n.route + ": "
+                            + r.body());
+                }
+            }
+        }
+    }
+
     /** The servlet's ways of writing its answer ({@code ?out=}); see TestServlet#answerCounter. */
     static final List<String> OUTPUTS = List.of("cl", "flush", "big", "close", "redirect", "error", "forward",
             "include", "async");
@@ -298,6 +333,10 @@ abstract class AbstractThreeNodeTest {
             assertNotEquals(b.route, u.route(), u + " still routes to the dead node");
             assertNotNull(cluster.node(u.route()), u.toString());
         }
+        // After the failover and its rebalance, a cookie still naming the dead node (or any other
+        // non-primary) is corrected by every live node.
+        cluster.awaitStableTopology();
+        assertRoutesCorrected(onVictim.get(0).sessionId.replaceFirst("\\.[^.]+$", "." + b.route), cluster.alive());
     }
 
     /** Each round, every user sends one request where a sticky balancer would: the node its route names. */

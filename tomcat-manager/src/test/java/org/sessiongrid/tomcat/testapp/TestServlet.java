@@ -58,6 +58,21 @@ public class TestServlet extends HttpServlet {
                 }
                 out.append("counter=").append(c);
             }
+            case "/late" -> {
+                // Changes after the response was committed: stored at the request's end.
+                HttpSession s = req.getSession(true);
+                s.setAttribute("early", "1");
+                int[] box = (int[]) s.getAttribute("box");
+                if (box == null) {
+                    box = new int[1];
+                    s.setAttribute("box", box);
+                }
+                resp.getWriter().print("early node=" + System.getProperty("sg.node.route"));
+                resp.flushBuffer();
+                s.setAttribute("late", "1");
+                box[0]++;
+                return;
+            }
             case "/id" -> {
                 HttpSession s = req.getSession(false);
                 out.append("id=").append(s == null ? null : s.getId());
@@ -183,6 +198,7 @@ public class TestServlet extends HttpServlet {
                 HOLDS.computeIfAbsent(req.getParameter("key"), k -> new CountDownLatch(1)).countDown();
                 out.append("released");
             }
+            case "/owners" -> out.append("owners=").append(sessionOwners(req.getContextPath(), req.getParameter("id")));
             case "/stats" -> out.append("active=").append(managerAttribute(req.getContextPath(), "activeSessions"))
                     .append(" stable=").append(managerAttribute(req.getContextPath(), "topologyStable"))
                     .append(" topology=").append(managerAttribute(req.getContextPath(), "topologyId"));
@@ -327,6 +343,19 @@ public class TestServlet extends HttpServlet {
             latch.await(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The Manager MBean's getSessionOwners operation: "primary,backup1,backup2". */
+    private static Object sessionOwners(String contextPath, String id) {
+        try {
+            MBeanServer mbs = ManagementFactory.getPlatformMBeanServer();
+            for (ObjectName n : mbs.queryNames(new ObjectName("*:type=Manager,context=" + contextPath + ",*"), null)) {
+                return mbs.invoke(n, "getSessionOwners", new Object[] {id}, new String[] {String.class.getName()});
+            }
+            return "none";
+        } catch (Exception e) {
+            return e.toString();
         }
     }
 
