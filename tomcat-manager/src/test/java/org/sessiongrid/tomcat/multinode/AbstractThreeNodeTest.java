@@ -390,6 +390,35 @@ abstract class AbstractThreeNodeTest {
         }
     }
 
+    /**
+     * The killed node rejoins and takes its share again: cookies still naming whatever member served
+     * the session before are corrected to the primary of the new topology, on every node.
+     */
+    @Test
+    @Order(9)
+    void afterARejoinEveryNodeCorrectsRoutesToTheNewPrimaries() throws Exception {
+        assertTrue(!b.alive(), "runs after the kill test");
+        List<WebUser> users = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            WebUser u = new WebUser("before-rejoin" + i);
+            assertEquals(1, counter(u.get(cluster.alive().get(i % 2).url("/counter"))));
+            users.add(u);
+        }
+        cluster.restart(b);
+        WebUser probe = new WebUser("probe");
+        WebUser moved = null;
+        for (WebUser u : users) {
+            String key = u.sessionId.substring(0, u.sessionId.indexOf('.'));
+            if (body(probe, a.url("/owners?id=" + key)).startsWith("owners=" + b.route + ",")) {
+                moved = u;
+                break;
+            }
+        }
+        assertNotNull(moved, "the rejoined node is primary of none of 16 sessions");
+        // The user's cookie still names the member that served it before the rejoin.
+        assertRoutesCorrected(moved.sessionId, cluster.alive());
+    }
+
     /** Event lines of every node (the killed one's included) starting with {@code prefix}. */
     private List<String> events(String prefix) {
         List<String> out = new ArrayList<>();

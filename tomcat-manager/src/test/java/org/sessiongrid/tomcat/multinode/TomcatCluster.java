@@ -43,6 +43,8 @@ final class TomcatCluster implements AutoCloseable {
         final Path log;
         final Path events;
         Process process;
+        /** Length of the log when the current process was launched (a restarted node appends to it). */
+        long logStart;
 
         Node(String route, int httpPort, int gridPort) {
             this.route = route;
@@ -83,6 +85,11 @@ final class TomcatCluster implements AutoCloseable {
     final List<Node> nodes = new ArrayList<>();
     private final Path work;
     private final Line line;
+    /** How the nodes were launched, for {@link #restart}. */
+    private Path webapp;
+    private String hosts;
+    private String clusterName;
+    private Map<String, String> extraProps;
     private final Thread reaper = new Thread(this::destroyAll, "tomcat-cluster-reaper");
 
     private TomcatCluster(Line line, Path work) {
@@ -111,6 +118,10 @@ final class TomcatCluster implements AutoCloseable {
             for (Node n : c.nodes) {
                 hosts.append(hosts.length() == 0 ? "" : ",").append("127.0.0.1[").append(n.gridPort).append(']');
             }
+            c.webapp = webapp;
+            c.hosts = hosts.toString();
+            c.clusterName = name;
+            c.extraProps = extraProps;
             for (Node n : c.nodes) {
                 c.launch(n, webapp, hosts.toString(), name, extraProps);
             }
@@ -123,6 +134,16 @@ final class TomcatCluster implements AutoCloseable {
             c.close();
             throw e;
         }
+    }
+
+    /** Starts a stopped or killed node again (same route and ports) and waits until the topology settles. */
+    void restart(Node n) throws Exception {
+        if (n.alive()) {
+            throw new IllegalStateException(n.route + " is running");
+        }
+        launch(n, webapp, hosts, clusterName, extraProps);
+        awaitReady(n);
+        awaitStableTopology();
     }
 
     private void launch(Node n, Path webapp, String hosts, String clusterName, Map<String, String> extraProps)
@@ -144,6 +165,7 @@ final class TomcatCluster implements AutoCloseable {
         cmd.add("org.sessiongrid.tomcat.testapp.TomcatNode");
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(n.log.toFile()));
+        n.logStart = Files.exists(n.log) ? Files.size(n.log) : 0;
         n.process = pb.start();
     }
 
@@ -151,6 +173,7 @@ final class TomcatCluster implements AutoCloseable {
         long deadline = System.nanoTime() + 90_000_000_000L;
         while (System.nanoTime() < deadline) {
             String out = Files.exists(n.log) ? Files.readString(n.log) : "";
+            out = out.substring((int) Math.min(n.logStart, out.length())); // this launch's lines only
             if (out.contains("READY " + n.route)) {
                 return;
             }
