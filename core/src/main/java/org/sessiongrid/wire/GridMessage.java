@@ -97,7 +97,7 @@ public sealed interface GridMessage {
 
     // ---- session data ----
 
-    /** What a commit does to the record. */
+    /** What a commit does to the record. Wire codes: {@link WireTypes#COMMIT_KINDS}. */
     enum CommitKind {
         CREATE, UPDATE, INVALIDATE,
         /** Replace by a tombstone if (still) expired; only a primary sends this, to itself. */
@@ -118,7 +118,7 @@ public sealed interface GridMessage {
          * tombstone naming the claim's {@code lockToken} (whatever the record's expiry time: the
          * container judged it). The claimant then owes the listener calls and announces before making
          * them; the primary announces instead once the claimant left the topology or the claim's lease
-         * ran out. Appended last, so that the other kinds keep their wire codes.
+         * ran out.
          */
         CLAIM
     }
@@ -133,7 +133,7 @@ public sealed interface GridMessage {
                          int tombstoneSeconds, long opId, String lockToken, long lockWaitMillis) implements GridMessage {
     }
 
-    /** Outcome of a commit at the primary. */
+    /** Outcome of a commit at the primary. Wire codes: {@link WireTypes#COMMIT_STATUSES}. */
     enum CommitStatus {
         OK, MISSING, INVALIDATED, EXISTS,
         /** LOCK: another holder kept the lock for the whole wait. */
@@ -155,7 +155,7 @@ public sealed interface GridMessage {
     record ReadRequest(long topologyId, SessionKey key, long knownVersion) implements GridMessage {
     }
 
-    /** Outcome of a read. */
+    /** Outcome of a read. Wire codes: {@link WireTypes#READ_STATUSES}. */
     enum ReadStatus { NOT_MODIFIED, CHANGES, MISSING, INVALIDATED }
 
     /** The primary's answer to a read: nothing new, or the changes since the known version. */
