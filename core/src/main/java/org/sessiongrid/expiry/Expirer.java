@@ -8,8 +8,8 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 import org.sessiongrid.placement.Member;
-import org.sessiongrid.replication.LockTokens;
-import org.sessiongrid.replication.RecordStore;
+import org.sessiongrid.session.LockTokens;
+import org.sessiongrid.store.RecordStore;
 import org.sessiongrid.session.SessionDelta;
 import org.sessiongrid.session.SessionKey;
 import org.sessiongrid.session.SessionRecord;

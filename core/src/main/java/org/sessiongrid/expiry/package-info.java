@@ -1,5 +1,5 @@
 /**
- * Session expiry: the time-ordered index every owner keeps of the records it holds, the batched
- * access times that feed it, and the task by which only a segment's primary expires a session.
+ * Session expiry: the batched access times that feed the store's expiry index, and the task by
+ * which only a segment's primary expires a session.
  */
 package org.sessiongrid.expiry;

@@ -22,7 +22,7 @@ import org.sessiongrid.expiry.Expirer;
 import org.sessiongrid.metrics.GridStats;
 import org.sessiongrid.placement.Member;
 import org.sessiongrid.replication.MergeParticipant;
-import org.sessiongrid.replication.RecordStore;
+import org.sessiongrid.store.RecordStore;
 import org.sessiongrid.replication.Replicator;
 import org.sessiongrid.replication.SegmentPuller;
 import org.sessiongrid.session.SessionKey;

@@ -9,7 +9,7 @@ import java.util.function.Supplier;
 import org.sessiongrid.expiry.Expirer;
 import org.sessiongrid.placement.Member;
 import org.sessiongrid.placement.SegmentHash;
-import org.sessiongrid.replication.LockTokens;
+import org.sessiongrid.session.LockTokens;
 import org.sessiongrid.session.RecordChanges;
 import org.sessiongrid.session.SessionDelta;
 import org.sessiongrid.session.SessionKey;

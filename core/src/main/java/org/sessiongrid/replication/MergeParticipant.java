@@ -13,6 +13,7 @@ import java.util.function.Supplier;
 import org.sessiongrid.placement.Member;
 import org.sessiongrid.session.SessionKey;
 import org.sessiongrid.session.SessionRecord;
+import org.sessiongrid.store.RecordStore;
 import org.sessiongrid.topology.InstalledTopology;
 import org.sessiongrid.topology.MergeOutcome;
 import org.sessiongrid.topology.Topology;

@@ -12,9 +12,11 @@ import java.util.function.Supplier;
 
 import org.sessiongrid.metrics.GridStats;
 import org.sessiongrid.placement.Member;
+import org.sessiongrid.session.LockTokens;
 import org.sessiongrid.session.RecordChanges;
 import org.sessiongrid.session.SessionKey;
 import org.sessiongrid.session.SessionRecord;
+import org.sessiongrid.store.RecordStore;
 import org.sessiongrid.topology.InstalledTopology;
 import org.sessiongrid.topology.Topology;
 import org.sessiongrid.transport.ClusterTransport;

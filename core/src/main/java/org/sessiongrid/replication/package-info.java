@@ -1,5 +1,6 @@
 /**
- * Holding and replicating session records: the local record store, the primary's ordered write
- * path to the backups, the backups' version checks, and the segment transfer of a rebalance.
+ * Replicating session records: the primary's ordered write path to the backups, the pure commit
+ * decision, the backups' version checks, the merge after a partition and the segment transfer of a
+ * rebalance.
  */
 package org.sessiongrid.replication;

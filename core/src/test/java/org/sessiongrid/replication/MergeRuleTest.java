@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.sessiongrid.session.SessionDelta;
 import org.sessiongrid.session.SessionKey;
 import org.sessiongrid.session.SessionRecord;
+import org.sessiongrid.store.RecordStore;
 
 /**
  * The merge rule after a partition, over every pair of copies one session can have on the two sides

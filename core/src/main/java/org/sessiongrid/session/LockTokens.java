@@ -1,4 +1,4 @@
-package org.sessiongrid.replication;
+package org.sessiongrid.session;
 
 import java.util.concurrent.ThreadLocalRandom;
 

@@ -1,11 +1,10 @@
-package org.sessiongrid.replication;
+package org.sessiongrid.store;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiFunction;
 
-import org.sessiongrid.expiry.ExpiryIndex;
 import org.sessiongrid.placement.SegmentHash;
 import org.sessiongrid.session.SessionKey;
 import org.sessiongrid.session.SessionRecord;

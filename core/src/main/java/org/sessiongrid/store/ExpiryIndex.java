@@ -1,4 +1,4 @@
-package org.sessiongrid.expiry;
+package org.sessiongrid.store;
 
 import java.util.ArrayList;
 import java.util.List;
