@@ -102,6 +102,13 @@ class TomcatDistributionIT {
             assertEquals("t1", j.get("node"));
         }
         assertTrue(cookie.endsWith(".t1"), "the session id names its primary, the Tomcat that made it: " + cookie);
+        // Round-robin, one request after another: the sample answers with Content-Length, so each
+        // change must be stored before Tomcat sends the answer (the drop-in jar's commit point).
+        for (int i = 4; i <= 9; i++) {
+            int node = i % 2;
+            Map<?, ?> rr = (Map<?, ?>) Json.parse(post(http[node], cookie).body());
+            assertEquals((long) i, rr.get("counter"), "round-robin step " + i + " on t" + (node + 1) + ": " + rr);
+        }
 
         Process t1 = processes.get(0);
         t1.destroyForcibly(); // kill -9
@@ -109,7 +116,7 @@ class TomcatDistributionIT {
 
         HttpResponse<String> r = post(http[1], cookie);
         Map<?, ?> j = (Map<?, ?>) Json.parse(r.body());
-        assertEquals(4L, j.get("counter"), "the counter after t1's death: " + r.body());
+        assertEquals(10L, j.get("counter"), "the counter after t1's death: " + r.body());
         assertEquals("t2", j.get("node"));
         // The route follows the new primary: the response re-sets the cookie with t2's route.
         String reset = r.headers().firstValue("Set-Cookie").orElse("");

@@ -47,7 +47,10 @@ public class CounterServlet extends HttpServlet {
         out.put("isNew", s.isNew());
         resp.setContentType("application/json");
         resp.setHeader("Cache-Control", "no-store");
-        resp.getWriter().print(Json.write(out));
+        // With Content-Length, as JSON writers answer: Tomcat sends it at its last byte.
+        byte[] body = Json.write(out).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        resp.setContentLength(body.length);
+        resp.getOutputStream().write(body);
     }
 
     /** The node's name: the demo sets sg.node.name; a plain Tomcat falls back to jvmRoute's property. */

@@ -135,6 +135,17 @@ public final class Checker {
             Long failStart = null;
             long lastAckEnd = 0;
             for (Op op : e.getValue()) {
+                if (!op.ok() && op.kind() == Op.Kind.READ) {
+                    // The load client retries a final read for a bounded time and records its last try: a
+                    // node that still cannot answer has not shown that its copy converged.
+                    failures.merge(op.outcome(), 1, Integer::sum);
+                    if (session != null) {
+                        violations.add(new Violation(Violation.Type.FINAL_READ_FAILED, user, session, op.node(),
+                                op.start(), "final read on " + op.node() + " failed (" + op.outcome() + " "
+                                        + op.status() + ") after its retries; acknowledged counter " + acked));
+                    }
+                    continue;
+                }
                 if (!op.ok()) {
                     failures.merge(op.outcome(), 1, Integer::sum);
                     if (failStart == null) {

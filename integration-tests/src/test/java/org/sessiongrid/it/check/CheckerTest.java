@@ -58,6 +58,19 @@ class CheckerTest {
     }
 
     @Test
+    void aFinalReadThatStillFailsAfterItsRetriesIsAViolation() {
+        cleanHistory();
+        inc(3, 1, "C", null);
+        inc(3, 2, "C", "C");
+        op(3, Kind.READ, "n1", Outcome.OK, 2, "C", "C");
+        op(3, Kind.READ, "n2", Outcome.HTTP_ERROR, -1, null, "C"); // 503 until the retries gave up
+        op(3, Kind.READ, "n3", Outcome.IO_ERROR, -1, null, "C"); // timed out
+        CheckResult r = new Checker().check(h);
+        assertEquals(2, r.count(Violation.Type.FINAL_READ_FAILED), r.table("failed reads"));
+        assertTrue(!r.passed());
+    }
+
+    @Test
     void expiryOnEachSideOfAServeBothSidesSplitIsCountedNotAViolationButNothingMore() {
         cleanHistory();
         h.expectExpiry("Y");

@@ -20,7 +20,9 @@ public record Violation(Type type, int user, String sessionId, String node, long
         /** A session left to time out never saw sessionDestroyed. */
         NEVER_DESTROYED,
         /** Some user could not be served for longer than the test allows. */
-        OUTAGE_TOO_LONG
+        OUTAGE_TOO_LONG,
+        /** A final read still failed (error status, timeout) after its retries: the copies cannot be shown to converge. */
+        FINAL_READ_FAILED
     }
 
     @Override

@@ -338,21 +338,39 @@ public final class LoadClient implements AutoCloseable {
 
     /**
      * After the load: one READ of every regular user's current session on every given node. The checker
-     * requires each to show the user's last acknowledged counter (every copy converged).
+     * requires each to show the user's last acknowledged counter (every copy converged). A read that fails
+     * (error status, timeout) is tried again until {@link #FINAL_READ_RETRIES} after the first failure of
+     * this pass; the last try is what is recorded, so a node that never answers is a violation.
      */
     public void readEverywhere(List<Target> nodes) throws InterruptedException {
+        long deadline = 0;
         for (User u : users) {
             if (u.expiry || u.cookie == null) {
                 continue;
             }
             for (Target t : nodes) {
-                readOn(u, t);
+                Op op = readOn(u, t);
+                while (!op.ok()) {
+                    if (deadline == 0) {
+                        deadline = System.nanoTime() + FINAL_READ_RETRIES.toNanos();
+                    }
+                    if (System.nanoTime() > deadline) {
+                        break;
+                    }
+                    Thread.sleep(200);
+                    op = readOn(u, t);
+                }
+                history.add(op);
+                u.seq++;
             }
         }
     }
 
-    private void readOn(User u, Target t) throws InterruptedException {
-        long seq = u.seq++;
+    /** How long the final reads of one pass may keep failing before the failure stands. */
+    static final Duration FINAL_READ_RETRIES = Duration.ofSeconds(30);
+
+    private Op readOn(User u, Target t) throws InterruptedException {
+        long seq = u.seq;
         String sent = strip(u.cookie);
         long start = history.now();
         Op op;
@@ -373,7 +391,7 @@ public final class LoadClient implements AutoCloseable {
         } catch (IOException e) {
             op = new Op(u.id, seq, Op.Kind.READ, t.name(), Op.Outcome.IO_ERROR, 0, -1, null, sent, start, history.now());
         }
-        history.add(op);
+        return op;
     }
 
     static String strip(String cookie) {
