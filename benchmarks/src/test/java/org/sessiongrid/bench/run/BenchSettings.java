@@ -47,9 +47,9 @@ public record BenchSettings(String name, int nodes, int users, long warmupMillis
     }
 
     /**
-     * Seconds per contender: scenario (a) for everyone, (c) for SessionGrid, the failover, memory, rebalance and
-     * scale parts with small counts for SessionGrid on Tomcat only; enough to prove every contender starts,
-     * serves and is judged, and that the report is written.
+     * Seconds per contender: scenario (a) for everyone, (c) for SessionGrid, the failover, memory and scale parts
+     * with small counts for SessionGrid on Tomcat only (no rebalance: see {@link #defaultParts()}); enough to
+     * prove every contender starts, serves and is judged, and that the report is written.
      */
     public static BenchSettings smoke() {
         return new BenchSettings("smoke", 3, 16, 500, 1_500, List.of(Scenario.STICKY_WRITES, Scenario.ROUND_ROBIN_WRITES),
