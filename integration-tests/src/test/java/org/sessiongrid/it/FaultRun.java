@@ -85,6 +85,38 @@ final class FaultRun implements AutoCloseable {
         history.fact("the grid's loss counters are not asserted", why);
     }
 
+    /**
+     * Reports what a fault cost the users between {@code from} and {@code to} (history times): the longest
+     * stall of any user (from an answer, or the window's start, to that user's next successful answer), and
+     * the p99 latency of the requests that nodes outside {@code affected} served in the window. These are
+     * the figures a bound on stalls is judged by; they are facts in the report, not assertions.
+     */
+    void reportStalls(String fault, java.util.Collection<String> affected, long from, long to) {
+        List<Op> window = history.ops().stream().filter(o -> o.start() >= from && o.start() <= to).toList();
+        long[] unaffected = window.stream().filter(o -> !affected.contains(o.node())).mapToLong(Op::latency).sorted()
+                .toArray();
+        long p99 = unaffected.length == 0 ? -1 : unaffected[(int) Math.ceil(unaffected.length * 0.99) - 1];
+        long longest = 0;
+        int longestUser = -1;
+        Map<Integer, List<Op>> byUser = new java.util.HashMap<>();
+        window.forEach(o -> byUser.computeIfAbsent(o.user(), k -> new ArrayList<>()).add(o));
+        for (Map.Entry<Integer, List<Op>> e : byUser.entrySet()) {
+            long since = from;
+            for (Op o : e.getValue()) {
+                if (o.ok()) {
+                    if (o.end() - since > longest) {
+                        longest = o.end() - since;
+                        longestUser = e.getKey();
+                    }
+                    since = o.end();
+                }
+            }
+        }
+        history.fact(fault + ": longest stall of any user", longest + " ms (user " + longestUser + ")");
+        history.fact(fault + ": p99 of requests on unaffected nodes", (p99 < 0 ? "none served" : p99 + " ms")
+                + " over " + unaffected.length + " requests");
+    }
+
     /** Waits until the load has completed {@code more} further successful requests (the farm serves). */
     void awaitProgress(int more, Duration timeout) throws InterruptedException {
         long target = okCount() + more;

@@ -43,13 +43,16 @@ class TomcatFaultsTest {
             // A member that is not the coordinator first; the coordinator goes in the double kill below.
             List<Farm.Node> victims = run.farm.alive().stream().filter(n -> n != run.farm.coordinator()).toList();
             Farm.Node first = victims.get(0);
+            long killed = run.history.now();
             run.history.mark("kill -9 " + first.name);
             first.kill();
             run.farm.awaitMembers(run.farm.alive(), SETTLE);
             run.history.mark(first.name + " gone, rebalanced");
+            run.reportStalls("kill of " + first.name, List.of(first.name), killed, run.history.now());
             run.awaitProgress(1500, SETTLE);
             Farm.Node a = run.farm.coordinator();
             Farm.Node b = run.farm.alive().stream().filter(n -> n != a).findFirst().orElseThrow();
+            long killedTwo = run.history.now();
             run.history.mark("kill -9 " + a.name + " and " + b.name);
             // Both SIGKILLs before waiting for either: the same instant as far as the cluster can tell.
             a.sigkill();
@@ -58,6 +61,8 @@ class TomcatFaultsTest {
             b.kill();
             run.farm.awaitMembers(run.farm.alive(), SETTLE);
             run.history.mark(a.name + ", " + b.name + " gone, rebalanced");
+            run.reportStalls("kill of " + a.name + " and " + b.name, List.of(a.name, b.name), killedTwo,
+                    run.history.now());
             run.awaitProgress(1500, SETTLE);
             run.finish(new Checker());
         }
@@ -76,11 +81,13 @@ class TomcatFaultsTest {
             Farm.Node coordinator = run.farm.coordinator();
             Farm.Node victim = run.farm.alive().stream().filter(n -> n != coordinator).findFirst().orElseThrow();
             List<Farm.Node> others = run.farm.alive().stream().filter(n -> n != victim).toList();
+            long stopped = run.history.now();
             run.history.mark("SIGSTOP " + victim.name);
             victim.pause();
             // Frozen longer than failureDetectionTimeout: the others expel it (and rebalance without it).
             run.farm.awaitMembers(others, SETTLE);
             run.history.mark(victim.name + " expelled");
+            run.reportStalls("SIGSTOP of " + victim.name, List.of(victim.name), stopped, run.history.now());
             run.awaitProgress(1000, SETTLE);
             run.history.mark("SIGCONT " + victim.name);
             long resumed = run.history.now();
@@ -143,6 +150,7 @@ class TomcatFaultsTest {
             run.farm.awaitMembers(run.farm.alive(), Duration.ofSeconds(150));
             long merged = run.history.now();
             run.history.mark("merged");
+            run.reportStalls("partition", minorityNames, cut, heal);
             long minorityOk = run.okOn(minorityNames, split, heal);
             long majorityOk = run.okOn(majorityNames, split, heal);
             long minorityIncsOk = run.history.ops().stream().filter(o -> o.ok() && o.kind() == org.sessiongrid.it.load.Op.Kind.INC
