@@ -54,6 +54,7 @@ public class GridSession extends StandardSession {
     private final transient AtomicBoolean authChanged = new AtomicBoolean();
     private transient volatile boolean expiredByGrid;
     private transient volatile boolean loading;
+    private transient volatile boolean dropped;
     /** Requests (through the Host valve) using this copy right now; they commit it when they end. */
     final transient AtomicInteger requestsInFlight = new AtomicInteger();
 
@@ -375,7 +376,13 @@ public class GridSession extends StandardSession {
      * node's map, so the next request loads the stored session; a request still holding it ends with it.
      */
     void forgetAfterFailedSave() {
+        dropped = true;
         gridManager().remove(this, false);
+    }
+
+    /** True once a save failed: nothing of this copy reaches the grid any more (see forgetAfterFailedSave). */
+    boolean dropped() {
+        return dropped;
     }
 
     /** After the id moved in the grid (login): the record under the new id. */

@@ -105,14 +105,26 @@ final class RequestScope {
         return true;
     }
 
-    /**
-     * The commit point. {@code atGate}: Tomcat is committing the response right now (its status and
-     * headers may still be replaced, its body not); otherwise the response is still open and a
-     * failure becomes an ordinary {@code sendError}.
-     */
-    void commitBeforeResponse(Request request, Response response, boolean atGate) {
+    /** Where the commit point is reached. */
+    enum Point {
+        /**
+         * {@link CommitGate}: Tomcat is committing the response right now, the application may still
+         * be running; status and headers may still be replaced, the body not.
+         */
+        GATE,
+        /** The end of the pipeline, the response still open: a failure becomes an ordinary sendError. */
+        PIPELINE_END,
+        /**
+         * An async request completed before its response was committed (Tomcat 10.1 completes the
+         * response after the listeners): like the gate, but the application is done.
+         */
+        ASYNC_COMPLETE
+    }
+
+    /** The commit point (see the class comment), reached at {@code point}. */
+    void commitBeforeResponse(Request request, Response response, Point point) {
         committedBeforeResponse = true;
-        SessionGridManager.CommitKind kind = atGate ? SessionGridManager.CommitKind.BEFORE_RESPONSE
+        SessionGridManager.CommitKind kind = point == Point.GATE ? SessionGridManager.CommitKind.BEFORE_RESPONSE
                 : SessionGridManager.CommitKind.WHOLE;
         for (GridSession s : used(request)) {
             SessionGridManager m = (SessionGridManager) s.getManager();
@@ -124,7 +136,7 @@ final class RequestScope {
             }
             if (store(m, s, kind) == Outcome.FAILED) {
                 failed = true;
-                refuse(response, atGate);
+                refuse(response, point != Point.PIPELINE_END);
             }
         }
     }
@@ -210,16 +222,16 @@ final class RequestScope {
 
     /**
      * Tells the client its change was not saved: a 503 with {@code Retry-After} in place of the
-     * application's answer. At the gate the status and headers (the new session's cookie among them)
-     * are replaced just before Tomcat writes them, and {@code Content-Length: 0} makes Tomcat drop the
+     * application's answer. While Tomcat commits the response, its status and headers (the new
+     * session's cookie among them) are replaced just before Tomcat writes them, and {@code Content-Length: 0} makes Tomcat drop the
      * application's body; 503 also closes the connection.
      */
-    private static void refuse(Response response, boolean atGate) {
+    private static void refuse(Response response, boolean committing) {
         org.apache.coyote.Response coyote = response.getCoyoteResponse();
         if (coyote.isCommitted()) {
             return; // a late commit: the client has its answer; the failure is logged
         }
-        if (atGate) {
+        if (committing) {
             coyote.reset();
             coyote.setStatus(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
             coyote.setHeader("Retry-After", "1");

@@ -604,7 +604,7 @@ public class SessionGridManager extends ManagerBase implements DistributedManage
             return false;
         }
         synchronized (s.sync) {
-            if (!s.isValid()) {
+            if (!s.isValid() || s.dropped()) {
                 return false;
             }
             GridSession.Pending p = s.takeChanges(c);

@@ -116,7 +116,7 @@ public final class SessionGridValve extends ValveBase {
             }
             RequestScope armed = scope;
             scope.gate = CommitGate.of(response.getCoyoteResponse());
-            scope.gate.arm(() -> armed.commitBeforeResponse(request, response, true));
+            scope.gate.arm(() -> armed.commitBeforeResponse(request, response, RequestScope.Point.GATE));
         }
         RequestScope previous = scope.bind();
         try {
@@ -127,11 +127,11 @@ public final class SessionGridValve extends ValveBase {
         } finally {
             RequestScope.restore(previous);
             if (request.isAsync()) {
-                deferToAsyncEnd(request, scope);
+                deferToAsyncEnd(request, response, scope);
             } else if (scope.finish()) {
                 if (scope.gate.disarm()) {
                     // The response is still open: the commit point is now, before Tomcat sends it.
-                    scope.commitBeforeResponse(request, response, false);
+                    scope.commitBeforeResponse(request, response, RequestScope.Point.PIPELINE_END);
                 }
                 scope.end(request);
             }
@@ -186,7 +186,7 @@ public final class SessionGridValve extends ValveBase {
      * Async requests pass their commit point when their response is committed (on whichever thread
      * does it); their end, with the late changes and the lock's release, is their completion.
      */
-    private static void deferToAsyncEnd(Request request, RequestScope scope) {
+    private static void deferToAsyncEnd(Request request, Response response, RequestScope scope) {
         if (scope.asyncListenerAdded) {
             return;
         }
@@ -195,7 +195,10 @@ public final class SessionGridValve extends ValveBase {
             @Override
             public void onComplete(AsyncEvent event) {
                 if (scope.finish()) {
-                    scope.gate.disarm();
+                    if (scope.gate.disarm()) {
+                        // The response is not committed yet: Tomcat 10.1 completes it after this call.
+                        scope.commitBeforeResponse(request, response, RequestScope.Point.ASYNC_COMPLETE);
+                    }
                     scope.end(request);
                 }
             }

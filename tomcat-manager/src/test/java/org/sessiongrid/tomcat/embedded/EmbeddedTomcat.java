@@ -33,6 +33,16 @@ final class EmbeddedTomcat implements AutoCloseable {
         tomcat.start();
     }
 
+    /** True on Tomcat 11 (Servlet 6.1, {@code HttpSession.Accessor}); the embedded tests also run on 10.1. */
+    static boolean servlet61() {
+        try {
+            Class.forName("jakarta.servlet.http.HttpSession$Accessor");
+            return true;
+        } catch (ClassNotFoundException e) {
+            return false;
+        }
+    }
+
     String url(String path) {
         return url("/app", path);
     }
