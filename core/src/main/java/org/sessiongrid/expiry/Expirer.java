@@ -2,20 +2,23 @@ package org.sessiongrid.expiry;
 
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 import org.sessiongrid.placement.Member;
 import org.sessiongrid.session.LockTokens;
 import org.sessiongrid.store.RecordStore;
-import org.sessiongrid.session.SessionDelta;
 import org.sessiongrid.session.SessionKey;
 import org.sessiongrid.session.SessionRecord;
 import org.sessiongrid.topology.Topology;
 import org.sessiongrid.wire.GridMessage;
-import org.sessiongrid.wire.GridMessage.CommitKind;
 import org.sessiongrid.wire.GridMessage.CommitReply;
 import org.sessiongrid.wire.GridMessage.CommitRequest;
 import org.sessiongrid.wire.GridMessage.CommitStatus;
@@ -64,43 +67,122 @@ public final class Expirer {
     private final Consumer<SessionRecord> expired;
     private final long graceMillis;
     private final long slackMillis;
-    private final java.util.function.BooleanSupplier stopped;
+    private final BooleanSupplier stopped;
     private final int tombstoneSeconds;
     private final long claimLeaseMillis;
     private final long[] primarySince;
 
-    private final java.util.function.Predicate<String> mutedNamespace;
-    private final java.util.function.Predicate<String> announceable;
-    private final java.util.concurrent.locks.ReentrantLock pass = new java.util.concurrent.locks.ReentrantLock();
+    private final Predicate<String> mutedNamespace;
+    private final Predicate<String> announceable;
+    private final ReentrantLock pass = new ReentrantLock();
+
+    private Expirer(Builder b) {
+        this.self = Objects.requireNonNull(b.self, "self");
+        this.topology = Objects.requireNonNull(b.topology, "topology");
+        this.records = Objects.requireNonNull(b.records, "records");
+        this.localCommit = Objects.requireNonNull(b.localCommit, "localCommit");
+        this.stopped = b.stopped;
+        this.expired = b.expired;
+        this.mutedNamespace = b.mutedNamespace;
+        this.announceable = b.announceable;
+        this.graceMillis = b.graceMillis;
+        this.slackMillis = b.slackMillis;
+        this.tombstoneSeconds = b.tombstoneSeconds;
+        this.claimLeaseMillis = b.claimLeaseMillis;
+        this.primarySince = new long[records.numSegments()];
+    }
 
     /**
-     * @param stopped          true while this member must not expire anything: stopped, or on the
-     *                         refusing side of a partition (the majority expires; a minority that also
-     *                         did would fire the listeners twice)
-     * @param claimLeaseMillis how long a container's claimed expiry stays its claimant's to announce
-     *                         while the claimant is still a member (see the class description)
-     * @param mutedNamespace   namespaces not expired here at all (their webapp stopped on this member)
-     * @param announceable     namespaces whose listener here can take an expiry call now
+     * Starts an expirer of the records in {@code records} whose segment {@code self} is primary of under
+     * {@code topology}, committing expiries and announcements through {@code localCommit} (this member's
+     * own commit path as primary). Every setting not given keeps its default (see {@link Builder}).
      */
-    public Expirer(java.util.function.BooleanSupplier stopped, RecordStore records, Supplier<Member> self,
-                   Supplier<Topology> topology,
-                   Function<CommitRequest, GridMessage> localCommit, Consumer<SessionRecord> expired,
-                   java.util.function.Predicate<String> mutedNamespace,
-                   java.util.function.Predicate<String> announceable, long graceMillis,
-                   long slackMillis, int tombstoneSeconds, long claimLeaseMillis) {
-        this.announceable = announceable;
-        this.claimLeaseMillis = claimLeaseMillis;
-        this.mutedNamespace = mutedNamespace;
-        this.slackMillis = slackMillis;
-        this.stopped = stopped;
-        this.records = records;
-        this.self = self;
-        this.topology = topology;
-        this.localCommit = localCommit;
-        this.expired = expired;
-        this.graceMillis = graceMillis;
-        this.tombstoneSeconds = tombstoneSeconds;
-        this.primarySince = new long[records.numSegments()];
+    public static Builder builder(Supplier<Member> self, Supplier<Topology> topology, RecordStore records,
+                                  Function<CommitRequest, GridMessage> localCommit) {
+        return new Builder(self, topology, records, localCommit);
+    }
+
+    /** The settings and hooks of an {@link Expirer}, by name. Not thread-safe; build once. */
+    public static final class Builder {
+        private final Supplier<Member> self;
+        private final Supplier<Topology> topology;
+        private final RecordStore records;
+        private final Function<CommitRequest, GridMessage> localCommit;
+        private BooleanSupplier stopped = () -> false;
+        private Consumer<SessionRecord> expired = r -> { };
+        private Predicate<String> mutedNamespace = ns -> false;
+        private Predicate<String> announceable = ns -> true;
+        private long graceMillis;
+        private long slackMillis;
+        private int tombstoneSeconds = 600;
+        private long claimLeaseMillis;
+
+        private Builder(Supplier<Member> self, Supplier<Topology> topology, RecordStore records,
+                        Function<CommitRequest, GridMessage> localCommit) {
+            this.self = self;
+            this.topology = topology;
+            this.records = records;
+            this.localCommit = localCommit;
+        }
+
+        /**
+         * True while this member must not expire anything: stopped, or on the refusing side of a
+         * partition (the majority expires; a minority that also did would fire the listeners twice).
+         * Default: never.
+         */
+        public Builder stoppedWhen(BooleanSupplier stopped) {
+            this.stopped = Objects.requireNonNull(stopped);
+            return this;
+        }
+
+        /** Called with the expired record, once per expiry in the cluster (default: nothing). */
+        public Builder onExpired(Consumer<SessionRecord> expired) {
+            this.expired = Objects.requireNonNull(expired);
+            return this;
+        }
+
+        /** Namespaces not expired here at all: their webapp stopped on this member (default: none). */
+        public Builder mutedWhen(Predicate<String> mutedNamespace) {
+            this.mutedNamespace = Objects.requireNonNull(mutedNamespace);
+            return this;
+        }
+
+        /** Namespaces whose listener here can take an expiry call now (default: all). */
+        public Builder announceableWhen(Predicate<String> announceable) {
+            this.announceable = Objects.requireNonNull(announceable);
+            return this;
+        }
+
+        /** How long a new primary leaves what it inherited alone (default 0). */
+        public Builder graceMillis(long millis) {
+            this.graceMillis = millis;
+            return this;
+        }
+
+        /** How late access times may arrive: a session is due one slack after its expiry time (default 0). */
+        public Builder slackMillis(long millis) {
+            this.slackMillis = millis;
+            return this;
+        }
+
+        /** How long an expiry's tombstone is kept (default 600 s, as the setting {@code tombstoneTimeout}). */
+        public Builder tombstoneSeconds(int seconds) {
+            this.tombstoneSeconds = seconds;
+            return this;
+        }
+
+        /**
+         * How long a container's claimed expiry stays its claimant's to announce while the claimant is
+         * still a member (see the class description; default 0).
+         */
+        public Builder claimLeaseMillis(long millis) {
+            this.claimLeaseMillis = millis;
+            return this;
+        }
+
+        public Expirer build() {
+            return new Expirer(this);
+        }
     }
 
     /** Notes the segments this member became primary of with {@code t}. */
@@ -126,7 +208,7 @@ public final class Expirer {
      */
     public boolean awaitPass(long timeoutMillis) {
         try {
-            if (pass.tryLock(timeoutMillis, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            if (pass.tryLock(timeoutMillis, TimeUnit.MILLISECONDS)) {
                 pass.unlock();
                 return true;
             }
@@ -218,8 +300,7 @@ public final class Expirer {
             if (!primary || inGrace(segment, now)) {
                 continue;
             }
-            GridMessage reply = localCommit.apply(new CommitRequest(t.id(), key, CommitKind.EXPIRE, 0,
-                    SessionDelta.builder().build(), tombstoneSeconds, 0, null, 0));
+            GridMessage reply = localCommit.apply(CommitRequest.expire(t.id(), key, tombstoneSeconds));
             if (reply instanceof CommitReply c && c.status() == CommitStatus.OK) {
                 count++;
                 // Asked again right before: the webapp may have begun stopping since the batch was chosen.
@@ -250,8 +331,7 @@ public final class Expirer {
      */
     private void announce(Topology t, SessionKey key) {
         ANNOUNCEMENTS.debug("announcing {}", key);
-        GridMessage reply = localCommit.apply(new CommitRequest(t.id(), key, CommitKind.ANNOUNCE, 0,
-                SessionDelta.builder().build(), tombstoneSeconds, 0, null, 0));
+        GridMessage reply = localCommit.apply(CommitRequest.announce(t.id(), key, tombstoneSeconds, 0));
         if (reply instanceof CommitReply c && c.status() == CommitStatus.OK && c.changes() != null) {
             try {
                 expired.accept(c.changes().applyTo(null));

@@ -95,9 +95,16 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
         WireCodec codec = new WireCodec(config.maxRecordBytes());
         this.transport = new ClusterTransport(channel, codec, config.nodeName(), config.site(), config.rack(),
                 config.machine(), config.maxHandlerThreads(), stats::dropped, stats::messageSent, stats::messageReceived);
-        this.replicator = new Replicator(this::notifyChanged, transport::self, transport, installed, records,
-                config.replicationMode() == ReplicationMode.SYNC, config.remoteTimeout(), config.accessTimeGranularity(),
-                stats, () -> closed || rejoining.get() || refusesAsMinority(), this::catchUp, config.tombstoneTimeout());
+        this.replicator = Replicator.builder(transport, installed, records)
+                .synchronous(config.replicationMode() == ReplicationMode.SYNC)
+                .remoteTimeoutMillis(config.remoteTimeout())
+                .expirySlackMillis(config.accessTimeGranularity())
+                .tombstoneSeconds(config.tombstoneTimeout())
+                .stats(stats)
+                .refusesWritesWhen(() -> closed || rejoining.get() || refusesAsMinority())
+                .catchUp(this::catchUp)
+                .onChange(this::notifyChanged)
+                .build();
         this.coordinator = new TopologyCoordinator(this, config.nodeName(), config.clusterName(), config.numSegments(), config.numOwners(),
                 config.partitionPolicy() == PartitionPolicy.MINORITY_REFUSES_WRITES, stats, 3 * config.remoteTimeout());
         this.background = Executors.newCachedThreadPool(r -> {
@@ -125,8 +132,16 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
         // Grace for inherited sessions: access times reach backups up to one granularity late, plus
         // one expiry pass of slack.
         long grace = 2 * config.accessTimeGranularity() + EXPIRY_INTERVAL_MILLIS;
-        this.expirer = new Expirer(() -> closed || rejoining.get() || pausedNow() || refusesAsMinority() || merge.frozen(), records, transport::self, installed::get, replicator::commit, this::expired, mutedNamespaces::contains, this::announceable, grace,
-                config.accessTimeGranularity(), config.tombstoneTimeout(), claimLease(config));
+        this.expirer = Expirer.builder(transport::self, installed::get, records, replicator::commit)
+                .stoppedWhen(() -> closed || rejoining.get() || pausedNow() || refusesAsMinority() || merge.frozen())
+                .onExpired(this::expired)
+                .mutedWhen(mutedNamespaces::contains)
+                .announceableWhen(this::announceable)
+                .graceMillis(grace)
+                .slackMillis(config.accessTimeGranularity())
+                .tombstoneSeconds(config.tombstoneTimeout())
+                .claimLeaseMillis(claimLease(config))
+                .build();
         transport.setHandler(new RequestHandler() {
             @Override
             public GridMessage handle(Member sender, GridMessage request) {

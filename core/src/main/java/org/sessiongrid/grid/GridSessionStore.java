@@ -16,7 +16,6 @@ import org.sessiongrid.session.SessionKey;
 import org.sessiongrid.session.SessionRecord;
 import org.sessiongrid.topology.Topology;
 import org.sessiongrid.wire.GridMessage;
-import org.sessiongrid.wire.GridMessage.CommitKind;
 import org.sessiongrid.wire.GridMessage.CommitReply;
 import org.sessiongrid.wire.GridMessage.CommitRequest;
 import org.sessiongrid.wire.GridMessage.ReadReply;
@@ -101,7 +100,7 @@ final class GridSessionStore implements SessionStore {
         SessionDelta delta = b.build();
         checkSizes(key, delta);
         CommitReply reply = node.callPrimary(key,
-                tid -> new CommitRequest(tid, key, CommitKind.CREATE, 0, delta, 0, opId, null, 0), CommitReply.class);
+                tid -> CommitRequest.create(tid, key, delta, opId), CommitReply.class);
         return switch (reply.status()) {
             case OK -> reply.changes() != null ? reply.changes().applyTo(null)
                     : SessionRecord.create(key, reply.version(), delta, opId);
@@ -153,7 +152,7 @@ final class GridSessionStore implements SessionStore {
         long opId = ThreadLocalRandom.current().nextLong() | 1;
         String token = lock == null ? null : ((GridSessionLock) lock).token;
         CommitReply reply = node.callPrimary(key,
-                tid -> new CommitRequest(tid, key, CommitKind.UPDATE, baseVersion, delta, 0, opId, token, 0),
+                tid -> CommitRequest.update(tid, key, baseVersion, delta, opId, token),
                 CommitReply.class);
         return switch (reply.status()) {
             case OK -> {
@@ -175,7 +174,7 @@ final class GridSessionStore implements SessionStore {
         SessionKey key = key(id);
         int ttl = node.config().tombstoneTimeout();
         CommitReply reply = node.callPrimary(key,
-                tid -> new CommitRequest(tid, key, CommitKind.INVALIDATE, 0, EMPTY, ttl, 0, null, 0), CommitReply.class);
+                tid -> CommitRequest.invalidate(tid, key, ttl), CommitReply.class);
         return reply.status() == GridMessage.CommitStatus.OK;
     }
 
@@ -188,7 +187,7 @@ final class GridSessionStore implements SessionStore {
         // the promoted primary is recognised as this one instead of found already ended.
         String token = LockTokens.newToken(node.self().id());
         CommitReply reply = node.callPrimary(key,
-                tid -> new CommitRequest(tid, key, CommitKind.CLAIM, 0, EMPTY, ttl, 0, token, 0), CommitReply.class);
+                tid -> CommitRequest.claim(tid, key, ttl, token), CommitReply.class);
         return reply.status() == GridMessage.CommitStatus.OK ? reply.changes().applyTo(null) : null;
     }
 
@@ -204,7 +203,7 @@ final class GridSessionStore implements SessionStore {
         // it, up to remoteTimeout) honours an announcement another backup took, and answers OK only then; a
         // claimant that gave up before would leave the recorded announcement without its call.
         CommitReply reply = node.callPrimary(key,
-                tid -> new CommitRequest(tid, key, CommitKind.ANNOUNCE, 0, EMPTY, ttl, opId, null, 0), CommitReply.class,
+                tid -> CommitRequest.announce(tid, key, ttl, opId), CommitReply.class,
                 2L * node.config().remoteTimeout());
         return reply.status() == GridMessage.CommitStatus.OK;
     }
@@ -266,8 +265,7 @@ final class GridSessionStore implements SessionStore {
         String token = LockTokens.newToken(node.self().id());
         CommitReply reply;
         try {
-            reply = node.callPrimary(key, tid -> new CommitRequest(tid, key, CommitKind.LOCK, 0,
-                    EMPTY, 0, 0, token, timeoutMillis), CommitReply.class, timeoutMillis);
+            reply = node.callPrimary(key, tid -> CommitRequest.lock(tid, key, token, timeoutMillis), CommitReply.class, timeoutMillis);
         } catch (RuntimeException e) {
             // The lock may have been taken all the same (a primary that failed after its backups stored it): a
             // lock nobody holds would make every later request of the session wait lockTimeout and fail.
@@ -313,7 +311,7 @@ final class GridSessionStore implements SessionStore {
     }
 
     private void unlock(SessionKey key, String token) {
-        node.callPrimary(key, tid -> new CommitRequest(tid, key, CommitKind.UNLOCK, 0, EMPTY, 0, 0, token, 0),
+        node.callPrimary(key, tid -> CommitRequest.unlock(tid, key, token),
                 CommitReply.class);
     }
 
@@ -326,8 +324,6 @@ final class GridSessionStore implements SessionStore {
                     e.getMessage());
         }
     }
-
-    private static final SessionDelta EMPTY = SessionDelta.builder().build();
 
     @Override
     public List<SessionRecord> listSessions() {

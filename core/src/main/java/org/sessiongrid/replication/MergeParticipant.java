@@ -17,7 +17,7 @@ import org.sessiongrid.store.RecordStore;
 import org.sessiongrid.topology.InstalledTopology;
 import org.sessiongrid.topology.MergeOutcome;
 import org.sessiongrid.topology.Topology;
-import org.sessiongrid.transport.ClusterTransport;
+import org.sessiongrid.transport.Messenger;
 import org.sessiongrid.wire.GridMessage;
 import org.sessiongrid.wire.GridMessage.Failure;
 import org.slf4j.Logger;
@@ -40,7 +40,7 @@ public final class MergeParticipant {
 
     private final Supplier<Member> self;
     private final Supplier<List<Member>> view;
-    private final ClusterTransport transport;
+    private final Messenger transport;
     private final InstalledTopology installed;
     private final RecordStore records;
     private final int chunkSize;
@@ -62,7 +62,7 @@ public final class MergeParticipant {
      * @param view         this member's view, in view order
      * @param leaveTimeout bounds the fence and the wait for the other members' pushes
      */
-    public MergeParticipant(Supplier<Member> self, Supplier<List<Member>> view, ClusterTransport transport,
+    public MergeParticipant(Supplier<Member> self, Supplier<List<Member>> view, Messenger transport,
                             InstalledTopology installed, RecordStore records, int chunkSize, long remoteTimeout,
                             long leaveTimeout) {
         this.self = self;

@@ -1,14 +1,20 @@
 package org.sessiongrid.replication;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Supplier;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongConsumer;
 
 import org.sessiongrid.metrics.GridStats;
 import org.sessiongrid.placement.Member;
@@ -19,8 +25,8 @@ import org.sessiongrid.session.SessionRecord;
 import org.sessiongrid.store.RecordStore;
 import org.sessiongrid.topology.InstalledTopology;
 import org.sessiongrid.topology.Topology;
-import org.sessiongrid.transport.ClusterTransport;
 import org.sessiongrid.transport.MemberGoneException;
+import org.sessiongrid.transport.Messenger;
 import org.sessiongrid.wire.GridMessage;
 import org.sessiongrid.wire.GridMessage.CommitKind;
 import org.sessiongrid.wire.GridMessage.CommitReply;
@@ -42,7 +48,9 @@ import org.slf4j.LoggerFactory;
  * The data path of one member: commits and reads at a segment's primary, replication to the
  * backups, and the source side of a segment transfer.
  *
- * <p>Rules that make it safe, each relied on by a test:
+ * <p>What a commit does to the record is decided by {@link CommitDecision}, a pure function; this class
+ * fences, locks, replicates and stores. Rules that make it safe, each checked by a test of
+ * {@code ReplicatorTest} (through a {@link Messenger} the test controls):
  * <ul>
  * <li><b>Fencing.</b> Every request names the topology its sender planned it under. A member on a
  * newer topology answers {@link Retry}; a member on an older one first waits briefly to catch up.
@@ -76,8 +84,7 @@ public final class Replicator {
     /** How long a member behind the sender's topology waits to catch up before answering retry. */
     private static final long FENCE_WAIT_MILLIS = 2_000;
 
-    private final Supplier<Member> self;
-    private final ClusterTransport transport;
+    private final Messenger messenger;
     private final InstalledTopology topology;
     private final RecordStore records;
     private final KeyLocks locks = new KeyLocks(4096);
@@ -85,9 +92,10 @@ public final class Replicator {
     private final long remoteTimeout;
     private final GridStats stats;
     private final long expirySlackMillis;
-    private final java.util.function.BooleanSupplier stopped;
-    private final java.util.function.LongConsumer catchUp;
+    private final BooleanSupplier stopped;
+    private final LongConsumer catchUp;
     private final int tombstoneSeconds;
+    private final ChangeNotifier notifier;
 
     /** Delivers change notices: (session, new version, ids of members holding a copy). */
     @FunctionalInterface
@@ -95,30 +103,111 @@ public final class Replicator {
         void changed(SessionKey key, long version, List<String> memberIds);
     }
 
-    private final ChangeNotifier notifier;
     /**
      * Members (by id) that read or committed a session through this primary since its last change:
      * they hold a copy and are told when it goes stale. Cleared on every change and on removal.
      */
-    private final java.util.concurrent.ConcurrentHashMap<SessionKey, java.util.Set<String>> copyHolders =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    private final ConcurrentHashMap<SessionKey, Set<String>> copyHolders = new ConcurrentHashMap<>();
 
-    public Replicator(ChangeNotifier notifier, Supplier<Member> self, ClusterTransport transport, InstalledTopology topology, RecordStore records,
-                      boolean sync, long remoteTimeout, long expirySlackMillis, GridStats stats,
-                      java.util.function.BooleanSupplier stopped, java.util.function.LongConsumer catchUp,
-                      int tombstoneSeconds) {
-        this.tombstoneSeconds = tombstoneSeconds;
-        this.stopped = stopped;
-        this.catchUp = catchUp;
-        this.expirySlackMillis = expirySlackMillis;
-        this.notifier = notifier;
-        this.self = self;
-        this.transport = transport;
-        this.topology = topology;
-        this.records = records;
-        this.sync = sync;
-        this.remoteTimeout = remoteTimeout;
-        this.stats = stats;
+    private Replicator(Builder b) {
+        this.messenger = Objects.requireNonNull(b.messenger, "messenger");
+        this.topology = Objects.requireNonNull(b.topology, "topology");
+        this.records = Objects.requireNonNull(b.records, "records");
+        this.sync = b.synchronous;
+        this.remoteTimeout = b.remoteTimeoutMillis;
+        this.expirySlackMillis = b.expirySlackMillis;
+        this.tombstoneSeconds = b.tombstoneSeconds;
+        this.stats = b.stats;
+        this.stopped = b.refusesWrites;
+        this.catchUp = b.catchUp;
+        this.notifier = b.notifier;
+    }
+
+    /**
+     * Starts a replicator over {@code records}, talking to the other members through {@code messenger}
+     * under the topology {@code topology} holds. Every setting not given keeps its default (see
+     * {@link Builder}).
+     */
+    public static Builder builder(Messenger messenger, InstalledTopology topology, RecordStore records) {
+        return new Builder(messenger, topology, records);
+    }
+
+    /**
+     * The settings and hooks of a {@link Replicator}, by name; unset ones default to the grid's defaults.
+     * Not thread-safe; build once.
+     */
+    public static final class Builder {
+        private final Messenger messenger;
+        private final InstalledTopology topology;
+        private final RecordStore records;
+        private boolean synchronous = true;
+        private long remoteTimeoutMillis = 15_000;
+        private long expirySlackMillis = 1_000;
+        private int tombstoneSeconds = 600;
+        private GridStats stats = new GridStats();
+        private BooleanSupplier refusesWrites = () -> false;
+        private LongConsumer catchUp = id -> { };
+        private ChangeNotifier notifier = (key, version, members) -> { };
+
+        private Builder(Messenger messenger, InstalledTopology topology, RecordStore records) {
+            this.messenger = messenger;
+            this.topology = topology;
+            this.records = records;
+        }
+
+        /** True (default): a commit is acknowledged once every backup applied it; false: sent after. */
+        public Builder synchronous(boolean synchronous) {
+            this.synchronous = synchronous;
+            return this;
+        }
+
+        /** How long a backup may take to answer (default 15 s, as the setting {@code remoteTimeout}). */
+        public Builder remoteTimeoutMillis(long millis) {
+            this.remoteTimeoutMillis = millis;
+            return this;
+        }
+
+        /** How late access times may reach the primary; an expiry waits that much longer (default 1 s, as the setting {@code accessTimeGranularity}). */
+        public Builder expirySlackMillis(long millis) {
+            this.expirySlackMillis = millis;
+            return this;
+        }
+
+        /** How long the end this primary adopts from a backup is kept (default 600 s, as the setting {@code tombstoneTimeout}). */
+        public Builder tombstoneSeconds(int seconds) {
+            this.tombstoneSeconds = seconds;
+            return this;
+        }
+
+        public Builder stats(GridStats stats) {
+            this.stats = Objects.requireNonNull(stats);
+            return this;
+        }
+
+        /**
+         * True while this member must acknowledge nothing but an announcement its backups took: stopped,
+         * rejoining, or on the refusing side of a partition (default: never).
+         */
+        public Builder refusesWritesWhen(BooleanSupplier refusesWrites) {
+            this.refusesWrites = Objects.requireNonNull(refusesWrites);
+            return this;
+        }
+
+        /** Asked to fetch a topology a sender named that this member has not installed (default: nothing). */
+        public Builder catchUp(LongConsumer catchUp) {
+            this.catchUp = Objects.requireNonNull(catchUp);
+            return this;
+        }
+
+        /** Told which members hold a copy a commit made stale (default: nobody). */
+        public Builder onChange(ChangeNotifier notifier) {
+            this.notifier = Objects.requireNonNull(notifier);
+            return this;
+        }
+
+        public Replicator build() {
+            return new Replicator(this);
+        }
     }
 
     public RecordStore records() {
@@ -185,7 +274,7 @@ public final class Replicator {
                 long lockWaitNanos;
                 try {
                     Topology t = topology.get();
-                    if (!self.get().equals(t.primary(segment))) {
+                    if (!messenger.self().equals(t.primary(segment))) {
                         return new Retry(t.id());
                     }
                     SessionRecord old = records.get(key);
@@ -219,7 +308,7 @@ public final class Replicator {
 
     /** Forgets copy holders of sessions whose segment this member is no longer primary of. */
     public void forgetHoldersElsewhere(Topology t) {
-        Member me = self.get();
+        Member me = messenger.self();
         copyHolders.keySet().removeIf(k -> !me.equals(t.primary(records.segmentOf(k))));
     }
 
@@ -230,119 +319,38 @@ public final class Replicator {
 
     /** Notifies the holders of stale copies; the committer (if remote) holds the new one. */
     private void afterChange(SessionKey key, long version, String senderId, boolean live) {
-        java.util.Set<String> holders = copyHolders.remove(key);
+        Set<String> holders = copyHolders.remove(key);
         List<String> stale = new ArrayList<>();
         if (holders != null) {
             holders.stream().filter(h -> !h.equals(senderId)).forEach(stale::add);
         }
         if (senderId != null) {
             // A change made elsewhere also makes this member's own container copy stale.
-            stale.add(self.get().id());
+            stale.add(messenger.self().id());
         }
         if (!stale.isEmpty()) {
             notifier.changed(key, version, stale);
         }
         if (live && senderId != null) {
-            copyHolders.computeIfAbsent(key, k -> java.util.concurrent.ConcurrentHashMap.newKeySet()).add(senderId);
+            copyHolders.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet()).add(senderId);
         }
     }
 
     /** True if someone other than {@code token} holds the lock and its member is still in the view. */
     private boolean heldByOther(SessionRecord r, String token) {
         String owner = r.meta().lockOwner();
-        return owner != null && !owner.equals(token) && transport.isInView(LockTokens.memberId(owner));
+        return owner != null && !owner.equals(token) && messenger.isInView(LockTokens.memberId(owner));
     }
 
     private GridMessage commitLocked(CommitRequest req, Topology t, int segment, SessionRecord old) {
         SessionKey key = req.key();
-        long version = SessionRecord.nextVersion(old == null ? 0 : old.version(), t.id());
-        SessionRecord next;
-        boolean releases = false;
-        switch (req.kind()) {
-            case CREATE -> {
-                if (old != null && !old.isTombstone() && req.opId() != 0 && old.meta().lastOpId() == req.opId()) {
-                    // This very create, applied before a failover and retried: the record it made.
-                    return new CommitReply(CommitStatus.OK, old.version(), RecordChanges.whole(old));
-                }
-                if (old != null) {
-                    return new CommitReply(old.isTombstone() ? CommitStatus.INVALIDATED : CommitStatus.EXISTS,
-                            old.version(), null);
-                }
-                next = SessionRecord.create(key, version, req.delta(), req.opId());
-            }
-            case UPDATE -> {
-                GridMessage gone = goneOrNull(old);
-                if (gone != null) {
-                    return gone;
-                }
-                if (req.opId() != 0 && old.meta().lastOpId() == req.opId()) {
-                    // A retry of a commit that was applied before a failover: do not apply it twice.
-                    return new CommitReply(CommitStatus.OK, old.version(), old.changesSince(req.baseVersion()));
-                }
-                if (req.lockToken() != null && !req.lockToken().equals(old.meta().lockOwner())) {
-                    return new CommitReply(CommitStatus.LOCK_LOST, old.version(), null);
-                }
-                next = old.apply(req.delta(), version, req.opId());
-            }
-            case INVALIDATE, EXPIRE -> {
-                GridMessage gone = goneOrNull(old);
-                if (gone != null) {
-                    return gone;
-                }
-                long now = System.currentTimeMillis();
-                // Access times reach the primary up to one granularity late: wait that much longer, so
-                // that a session used through another member is never expired early.
-                if (req.kind() == CommitKind.EXPIRE && old.meta().expiryTime() > now - expirySlackMillis) {
-                    return new CommitReply(CommitStatus.NOT_EXPIRED, old.version(), null);
-                }
-                next = req.kind() == CommitKind.EXPIRE ? old.expiredTombstone(version, now, req.tombstoneSeconds())
-                        : old.tombstone(version, now, req.tombstoneSeconds());
-                releases = true;
-            }
-            case CLAIM -> {
-                if (old != null && old.claimToken() != null && old.claimToken().equals(req.lockToken())) {
-                    // This very claim, applied before a failover and retried: it stands, its claimant
-                    // still owes the call.
-                    return new CommitReply(CommitStatus.OK, old.version(), RecordChanges.whole(old));
-                }
-                GridMessage gone = goneOrNull(old);
-                if (gone != null) {
-                    return gone;
-                }
-                next = old.claimedTombstone(version, System.currentTimeMillis(), req.tombstoneSeconds(),
-                        req.lockToken());
-                releases = true;
-            }
-            case ANNOUNCE -> {
-                if (old != null && req.opId() != 0 && old.isTombstone() && old.meta().lastOpId() == req.opId()) {
-                    // This very announcement, recorded before a failover and retried: its caller still calls.
-                    return new CommitReply(CommitStatus.OK, old.version(), null);
-                }
-                if (old == null || !old.isUnannouncedExpiry()) {
-                    // Announced already (by another primary or the claimant): nothing to call.
-                    return new CommitReply(CommitStatus.INVALIDATED, old == null ? 0 : old.version(), null);
-                }
-                next = old.announced(version, req.opId());
-            }
-            case LOCK -> {
-                GridMessage gone = goneOrNull(old);
-                if (gone != null) {
-                    return gone;
-                }
-                if (req.lockToken().equals(old.meta().lockOwner())) {
-                    return new CommitReply(CommitStatus.OK, old.version(), null);
-                }
-                next = old.withMeta(old.meta().withLock(req.lockToken(), old.meta().lastOpId()), version);
-            }
-            case UNLOCK -> {
-                if (old == null || old.isTombstone() || !req.lockToken().equals(old.meta().lockOwner())) {
-                    return new CommitReply(CommitStatus.OK, old == null ? 0 : old.version(), null);
-                }
-                next = old.withMeta(old.meta().withLock(null, old.meta().lastOpId()), version);
-                releases = true;
-            }
-            default -> throw new IllegalStateException("unknown commit kind " + req.kind());
+        CommitDecision decision = CommitDecision.decide(req, old, t.id(), System.currentTimeMillis(),
+                expirySlackMillis);
+        if (decision instanceof CommitDecision.Answer answer) {
+            return answer.reply();
         }
+        CommitDecision.Store store = (CommitDecision.Store) decision;
+        SessionRecord next = store.next();
         List<Member> backups = backupsAllInView(t, segment);
         if (backups == null) {
             // An owner of this topology that this member's view does not show: either it died (the
@@ -388,25 +396,10 @@ public final class Replicator {
             records.put(next);
             replicateAsync(t, backups, toBackups);
         }
-        if (releases) {
+        if (store.releasesLock()) {
             locks.releasedFor(key).signalAll();
         }
-        RecordChanges forSender = switch (req.kind()) {
-            case UPDATE -> req.baseVersion() != old.version() ? next.changesSince(req.baseVersion()) : null;
-            case EXPIRE, ANNOUNCE, CLAIM -> RecordChanges.whole(old);
-            default -> null;
-        };
-        return new CommitReply(CommitStatus.OK, next.version(), forSender);
-    }
-
-    private static GridMessage goneOrNull(SessionRecord old) {
-        if (old == null) {
-            return new CommitReply(CommitStatus.MISSING, 0, null);
-        }
-        if (old.isTombstone()) {
-            return new CommitReply(CommitStatus.INVALIDATED, old.version(), null);
-        }
-        return null;
+        return store.reply();
     }
 
     /**
@@ -416,8 +409,8 @@ public final class Replicator {
      */
     public void touch(GridMessage.TouchBatch batch) {
         Topology t = topology.get();
-        Member me = self.get();
-        java.util.Map<Member, List<GridMessage.Touch>> forward = new java.util.HashMap<>();
+        Member me = messenger.self();
+        Map<Member, List<GridMessage.Touch>> forward = new HashMap<>();
         for (GridMessage.Touch touch : batch.touches()) {
             SessionRecord r = records.compute(touch.key(), (k, old) -> old == null || old.isTombstone()
                     || old.meta().lastAccessedTime() >= touch.accessTime() ? old
@@ -432,16 +425,16 @@ public final class Replicator {
                 }
             }
         }
-        forward.forEach((b, touches) -> transport.request(b, new GridMessage.TouchBatch(touches, true), remoteTimeout));
+        forward.forEach((b, touches) -> messenger.request(b, new GridMessage.TouchBatch(touches, true), remoteTimeout));
     }
 
     /** The write owners other than this member, or null if any of them is missing from the view. */
     private List<Member> backupsAllInView(Topology t, int segment) {
         List<Member> out = new ArrayList<>(3);
-        Member me = self.get();
+        Member me = messenger.self();
         for (Member m : t.writeOwners(segment)) {
             if (!m.equals(me)) {
-                if (!transport.isInView(m)) {
+                if (!messenger.isInView(m)) {
                     return null;
                 }
                 out.add(m);
@@ -452,9 +445,9 @@ public final class Replicator {
 
     private List<Member> liveBackups(Topology t, int segment) {
         List<Member> out = new ArrayList<>(3);
-        Member me = self.get();
+        Member me = messenger.self();
         for (Member m : t.writeOwners(segment)) {
-            if (!m.equals(me) && transport.isInView(m)) {
+            if (!m.equals(me) && messenger.isInView(m)) {
                 out.add(m);
             }
         }
@@ -471,7 +464,7 @@ public final class Replicator {
         if (backups.isEmpty()) {
             return null;
         }
-        List<CompletableFuture<GridMessage>> futures = transport.requestEach(backups,
+        List<CompletableFuture<GridMessage>> futures = messenger.requestEach(backups,
                 new ReplicateRequest(t.id(), changes), remoteTimeout);
         GridMessage failure = null;
         for (int i = 0; i < backups.size(); i++) {
@@ -480,7 +473,7 @@ public final class Replicator {
                 // The backup's copy is not at our base version (it missed a change, or holds one that
                 // was never acknowledged): give it the whole record, which it takes as authoritative.
                 stats.fullRecordResend();
-                r = await(transport.request(backups.get(i), new ReplicateRequest(t.id(), RecordChanges.whole(next)),
+                r = await(messenger.request(backups.get(i), new ReplicateRequest(t.id(), RecordChanges.whole(next)),
                         remoteTimeout), backups.get(i));
             }
             if (r == null || (r instanceof ReplicateReply rr2 && rr2.applied())) {
@@ -519,7 +512,7 @@ public final class Replicator {
                 // This member's own channel closing (a stop or crash) also fails the request: then the
                 // backup is as good as reached (the commit path refuses everything but an announcement the
                 // backups took, which is honoured rather than left recorded and never made).
-                return transport.isClosed() ? null : new Retry(topology.id());
+                return messenger.isClosed() ? null : new Retry(topology.id());
             }
             return new Failure(from + ": " + e.getCause());
         } catch (TimeoutException e) {
@@ -529,12 +522,12 @@ public final class Replicator {
 
     private void replicateAsync(Topology t, List<Member> backups, RecordChanges changes) {
         for (Member b : backups) {
-            transport.request(b, new ReplicateRequest(t.id(), changes), remoteTimeout).thenAccept(r -> {
+            messenger.request(b, new ReplicateRequest(t.id(), changes), remoteTimeout).thenAccept(r -> {
                 if (r instanceof ReplicateReply rr && !rr.applied()) {
                     SessionRecord now = records.get(changes.key());
                     if (now != null) {
                         stats.fullRecordResend();
-                        transport.request(b, new ReplicateRequest(t.id(), RecordChanges.whole(now)), remoteTimeout);
+                        messenger.request(b, new ReplicateRequest(t.id(), RecordChanges.whole(now)), remoteTimeout);
                     }
                 }
             });
@@ -640,10 +633,10 @@ public final class Replicator {
     }
 
     private void resendTo(Member b, SessionKey key, SessionRecord record, long topologyId, long deadline) {
-        transport.request(b, new ReplicateRequest(topologyId, RecordChanges.whole(record)), remoteTimeout)
+        messenger.request(b, new ReplicateRequest(topologyId, RecordChanges.whole(record)), remoteTimeout)
                 .handle((r, e) -> {
                     boolean done = r instanceof ReplicateReply || endedReply(r);
-                    if (done || transport.isClosed()) {
+                    if (done || messenger.isClosed()) {
                         return null;
                     }
                     Topology now = topology.get();
@@ -678,7 +671,7 @@ public final class Replicator {
             return refused;
         }
         Topology t = topology.get();
-        if (!self.get().equals(t.primary(records.segmentOf(req.key())))) {
+        if (!messenger.self().equals(t.primary(records.segmentOf(req.key())))) {
             return new Retry(t.id());
         }
         SessionRecord r = records.get(req.key());
@@ -689,7 +682,7 @@ public final class Replicator {
             return new ReadReply(ReadStatus.INVALIDATED, null);
         }
         if (senderId != null) {
-            copyHolders.computeIfAbsent(req.key(), k -> java.util.concurrent.ConcurrentHashMap.newKeySet()).add(senderId);
+            copyHolders.computeIfAbsent(req.key(), k -> ConcurrentHashMap.newKeySet()).add(senderId);
         }
         if (r.version() == req.knownVersion()) {
             return new ReadReply(ReadStatus.NOT_MODIFIED, null);

@@ -16,7 +16,7 @@ import org.sessiongrid.session.SessionRecord;
 import org.sessiongrid.store.RecordStore;
 import org.sessiongrid.topology.InstalledTopology;
 import org.sessiongrid.topology.Topology;
-import org.sessiongrid.transport.ClusterTransport;
+import org.sessiongrid.transport.Messenger;
 import org.sessiongrid.wire.GridMessage;
 import org.sessiongrid.wire.GridMessage.Retry;
 import org.sessiongrid.wire.GridMessage.StateChunk;
@@ -44,7 +44,7 @@ public final class SegmentPuller {
     static final int PARALLEL_PULLS = 4;
 
     private final Supplier<Member> self;
-    private final ClusterTransport transport;
+    private final Messenger transport;
     private final InstalledTopology topology;
     private final RecordStore records;
     private final int chunkSize;
@@ -60,7 +60,7 @@ public final class SegmentPuller {
      *                does not: the update may have been lost, so this member asks for it
      * @param lanes   runs the pulls beside the caller's (blocking tasks: not a fork/join pool)
      */
-    public SegmentPuller(Supplier<Member> self, ClusterTransport transport, InstalledTopology topology,
+    public SegmentPuller(Supplier<Member> self, Messenger transport, InstalledTopology topology,
                          RecordStore records, int chunkSize, long remoteTimeout, GridStats stats,
                          java.util.function.LongConsumer catchUp, Executor lanes) {
         this.catchUp = catchUp;

@@ -57,7 +57,7 @@ import org.slf4j.LoggerFactory;
  * and site tags travel inside the address ({@link ExtendedUUID}), so every node derives the same
  * {@code Member} from a view without asking anyone.
  */
-public final class ClusterTransport implements AutoCloseable {
+public final class ClusterTransport implements Messenger, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ClusterTransport.class);
     private static final String KEY_NAME = "sg.name";
@@ -218,6 +218,7 @@ public final class ClusterTransport implements AutoCloseable {
     }
 
     /** This member; known once {@link #connect} began (the address exists before the first view). */
+    @Override
     public Member self() {
         Member s = self;
         if (s == null && channel.getAddress() != null) {
@@ -242,6 +243,7 @@ public final class ClusterTransport implements AutoCloseable {
         return out;
     }
 
+    @Override
     public boolean isInView(Member m) {
         return addresses.containsKey(m.id());
     }
@@ -274,11 +276,13 @@ public final class ClusterTransport implements AutoCloseable {
     }
 
     /** True if the member with this {@link Member#id()} is in the view. */
+    @Override
     public boolean isInView(String memberId) {
         return addresses.containsKey(memberId);
     }
 
     /** True once this member's channel is closed or disconnected (it stopped or crashed). */
+    @Override
     public boolean isClosed() {
         return channel.isClosed() || !channel.isConnected();
     }
@@ -372,6 +376,7 @@ public final class ClusterTransport implements AutoCloseable {
      * {@link MemberGoneException} if the target is not in the view or leaves before answering, with a
      * {@link java.util.concurrent.TimeoutException} after {@code timeoutMillis}.
      */
+    @Override
     public CompletableFuture<GridMessage> request(Member target, GridMessage request, long timeoutMillis) {
         return send(target, typeOf(request), codec.encode(request), timeoutMillis);
     }
@@ -380,6 +385,7 @@ public final class ClusterTransport implements AutoCloseable {
      * Sends one request to each target, encoding it once (a primary's change goes to every backup),
      * and returns one future per target in the same order.
      */
+    @Override
     public List<CompletableFuture<GridMessage>> requestEach(List<Member> targets, GridMessage request,
                                                             long timeoutMillis) {
         byte[] bytes = codec.encode(request);
@@ -440,6 +446,7 @@ public final class ClusterTransport implements AutoCloseable {
      * Sends a request to every given member (except this one) and waits for all replies, members
      * that leave meanwhile, or the timeout; returns the replies received.
      */
+    @Override
     public Map<Member, GridMessage> requestAll(Collection<Member> targets, GridMessage request, long timeoutMillis) {
         List<Address> dests = new ArrayList<>();
         for (Member m : targets) {

@@ -131,6 +131,53 @@ public sealed interface GridMessage {
      */
     record CommitRequest(long topologyId, SessionKey key, CommitKind kind, long baseVersion, SessionDelta delta,
                          int tombstoneSeconds, long opId, String lockToken, long lockWaitMillis) implements GridMessage {
+
+        /** Kinds that carry no attribute changes send this delta. */
+        private static final SessionDelta NO_CHANGES = SessionDelta.builder().build();
+
+        /** Creates the session with {@code delta}; {@code opId} (0: none) makes a retried create idempotent. */
+        public static CommitRequest create(long topologyId, SessionKey key, SessionDelta delta, long opId) {
+            return new CommitRequest(topologyId, key, CommitKind.CREATE, 0, delta, 0, opId, null, 0);
+        }
+
+        /**
+         * Applies {@code delta} to the session, whose copy at the sender is at {@code baseVersion}; with a
+         * {@code lockToken} (null: none) only while that token still holds the session's lock.
+         */
+        public static CommitRequest update(long topologyId, SessionKey key, long baseVersion, SessionDelta delta,
+                                           long opId, String lockToken) {
+            return new CommitRequest(topologyId, key, CommitKind.UPDATE, baseVersion, delta, 0, opId, lockToken, 0);
+        }
+
+        /** Ends the session; its tombstone is kept {@code tombstoneSeconds}. */
+        public static CommitRequest invalidate(long topologyId, SessionKey key, int tombstoneSeconds) {
+            return new CommitRequest(topologyId, key, CommitKind.INVALIDATE, 0, NO_CHANGES, tombstoneSeconds, 0, null, 0);
+        }
+
+        /** Expires the session if it is (still) due; only a primary sends this, to itself. */
+        public static CommitRequest expire(long topologyId, SessionKey key, int tombstoneSeconds) {
+            return new CommitRequest(topologyId, key, CommitKind.EXPIRE, 0, NO_CHANGES, tombstoneSeconds, 0, null, 0);
+        }
+
+        /** A container claims the session's expiry under {@code claimToken} (see {@link CommitKind#CLAIM}). */
+        public static CommitRequest claim(long topologyId, SessionKey key, int tombstoneSeconds, String claimToken) {
+            return new CommitRequest(topologyId, key, CommitKind.CLAIM, 0, NO_CHANGES, tombstoneSeconds, 0, claimToken, 0);
+        }
+
+        /** Records that the expiry's listeners are about to be called (see {@link CommitKind#ANNOUNCE}). */
+        public static CommitRequest announce(long topologyId, SessionKey key, int tombstoneSeconds, long opId) {
+            return new CommitRequest(topologyId, key, CommitKind.ANNOUNCE, 0, NO_CHANGES, tombstoneSeconds, opId, null, 0);
+        }
+
+        /** Takes the session's lock for {@code lockToken}, waiting up to {@code waitMillis} for another holder. */
+        public static CommitRequest lock(long topologyId, SessionKey key, String lockToken, long waitMillis) {
+            return new CommitRequest(topologyId, key, CommitKind.LOCK, 0, NO_CHANGES, 0, 0, lockToken, waitMillis);
+        }
+
+        /** Releases the session's lock if {@code lockToken} holds it. */
+        public static CommitRequest unlock(long topologyId, SessionKey key, String lockToken) {
+            return new CommitRequest(topologyId, key, CommitKind.UNLOCK, 0, NO_CHANGES, 0, 0, lockToken, 0);
+        }
     }
 
     /** Outcome of a commit at the primary. Wire codes: {@link WireTypes#COMMIT_STATUSES}. */

@@ -69,8 +69,13 @@ class ClaimLeaseTest {
     /** The expirer of the session's primary; the other member of {@link #TOPOLOGY} is the claimant. */
     private Expirer expirerOfPrimaryOf(SessionKey key, long graceMillis) {
         Member primary = TOPOLOGY.primary(records.segmentOf(key));
-        return new Expirer(() -> false, records, () -> primary, () -> TOPOLOGY, this::commit, fired::add,
-                ns -> false, ns -> listening, graceMillis, 0, 600, LEASE);
+        return Expirer.builder(() -> primary, () -> TOPOLOGY, records, this::commit)
+                .onExpired(fired::add)
+                .announceableWhen(ns -> listening)
+                .graceMillis(graceMillis)
+                .tombstoneSeconds(600)
+                .claimLeaseMillis(LEASE)
+                .build();
     }
 
     private SessionKey key(String id) {

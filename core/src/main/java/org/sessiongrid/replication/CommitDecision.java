@@ -1,0 +1,164 @@
+package org.sessiongrid.replication;
+
+import org.sessiongrid.session.RecordChanges;
+import org.sessiongrid.session.SessionRecord;
+import org.sessiongrid.wire.GridMessage.CommitKind;
+import org.sessiongrid.wire.GridMessage.CommitReply;
+import org.sessiongrid.wire.GridMessage.CommitRequest;
+import org.sessiongrid.wire.GridMessage.CommitStatus;
+
+/**
+ * What a primary does with one commit, given the record it holds: answer at once and change nothing
+ * ({@link Answer}), or store a new record once the backups took it ({@link Store}). A pure function of
+ * the request, the current record and the clock; the {@link Replicator} supplies those under the
+ * session's key lock and does the replicating and storing.
+ *
+ * <p>The rules, by {@link CommitKind}:
+ * <ul>
+ * <li>Every kind: the new version is {@link SessionRecord#nextVersion} of the current one under the
+ * topology, so a primary of a newer topology dominates.</li>
+ * <li>{@code CREATE}: refused if any record exists ({@code EXISTS}, or {@code INVALIDATED} over a
+ * tombstone), except the same create retried (same op id), which is answered with what it made.</li>
+ * <li>{@code UPDATE}: {@code MISSING} / {@code INVALIDATED} when there is no live record; a retry of an
+ * applied update (same op id) is answered OK without applying it twice; a lock token that no longer
+ * holds the lock is {@code LOCK_LOST}.</li>
+ * <li>{@code INVALIDATE} / {@code EXPIRE}: end the live record (an expiry only once it is due, one
+ * access-time slack after its expiry time: {@code NOT_EXPIRED} otherwise); release a lock waiter.</li>
+ * <li>{@code CLAIM}: end the live record as an unannounced expiry naming the claim; the same claim
+ * retried stands.</li>
+ * <li>{@code ANNOUNCE}: turn an unannounced expiry into an announced one; anything else was announced
+ * already ({@code INVALIDATED}: nothing to call); the same announcement retried (same op id) is OK.</li>
+ * <li>{@code LOCK} / {@code UNLOCK}: take or release the lock for the token; the caller decides first
+ * whether another live holder makes a lock wait.</li>
+ * </ul>
+ */
+public sealed interface CommitDecision {
+
+    /** Answer {@code reply}; nothing is stored or replicated. */
+    record Answer(CommitReply reply) implements CommitDecision {
+    }
+
+    /**
+     * Replicate and store {@code next}; once stored, answer {@link #reply()}.
+     *
+     * @param releasesLock the change ends the session or its lock: lock waiters on the key re-check
+     * @param forSender    the changes the sender's copy needs besides its own delta (null: none)
+     */
+    record Store(SessionRecord next, boolean releasesLock, RecordChanges forSender) implements CommitDecision {
+
+        /** The answer once {@link #next} is stored. */
+        public CommitReply reply() {
+            return new CommitReply(CommitStatus.OK, next.version(), forSender);
+        }
+    }
+
+    /**
+     * The decision on {@code req} at a primary of topology {@code topologyId} holding {@code old}.
+     *
+     * @param old               the record held now (null: none)
+     * @param nowMillis         the time an end is stamped with and expiry is judged at
+     * @param expirySlackMillis how late access times may reach the primary: an expiry waits that much
+     *                          longer
+     */
+    static CommitDecision decide(CommitRequest req, SessionRecord old, long topologyId, long nowMillis,
+                                 long expirySlackMillis) {
+        long version = SessionRecord.nextVersion(old == null ? 0 : old.version(), topologyId);
+        return switch (req.kind()) {
+            case CREATE -> {
+                if (old != null && !old.isTombstone() && req.opId() != 0 && old.meta().lastOpId() == req.opId()) {
+                    // This very create, applied before a failover and retried: the record it made.
+                    yield answer(CommitStatus.OK, old.version(), RecordChanges.whole(old));
+                }
+                if (old != null) {
+                    yield answer(old.isTombstone() ? CommitStatus.INVALIDATED : CommitStatus.EXISTS, old.version(), null);
+                }
+                yield new Store(SessionRecord.create(req.key(), version, req.delta(), req.opId()), false, null);
+            }
+            case UPDATE -> {
+                if (gone(old)) {
+                    yield goneAnswer(old);
+                }
+                if (req.opId() != 0 && old.meta().lastOpId() == req.opId()) {
+                    // A retry of a commit that was applied before a failover: do not apply it twice.
+                    yield answer(CommitStatus.OK, old.version(), old.changesSince(req.baseVersion()));
+                }
+                if (req.lockToken() != null && !req.lockToken().equals(old.meta().lockOwner())) {
+                    yield answer(CommitStatus.LOCK_LOST, old.version(), null);
+                }
+                SessionRecord next = old.apply(req.delta(), version, req.opId());
+                yield new Store(next, false, req.baseVersion() != old.version() ? next.changesSince(req.baseVersion())
+                        : null);
+            }
+            case INVALIDATE -> {
+                if (gone(old)) {
+                    yield goneAnswer(old);
+                }
+                yield new Store(old.tombstone(version, nowMillis, req.tombstoneSeconds()), true, null);
+            }
+            case EXPIRE -> {
+                if (gone(old)) {
+                    yield goneAnswer(old);
+                }
+                // Access times reach the primary up to one granularity late: wait that much longer, so
+                // that a session used through another member is never expired early.
+                if (old.meta().expiryTime() > nowMillis - expirySlackMillis) {
+                    yield answer(CommitStatus.NOT_EXPIRED, old.version(), null);
+                }
+                yield new Store(old.expiredTombstone(version, nowMillis, req.tombstoneSeconds()), true,
+                        RecordChanges.whole(old));
+            }
+            case CLAIM -> {
+                if (old != null && old.claimToken() != null && old.claimToken().equals(req.lockToken())) {
+                    // This very claim, applied before a failover and retried: it stands, its claimant
+                    // still owes the call.
+                    yield answer(CommitStatus.OK, old.version(), RecordChanges.whole(old));
+                }
+                if (gone(old)) {
+                    yield goneAnswer(old);
+                }
+                yield new Store(old.claimedTombstone(version, nowMillis, req.tombstoneSeconds(), req.lockToken()), true,
+                        RecordChanges.whole(old));
+            }
+            case ANNOUNCE -> {
+                if (old != null && req.opId() != 0 && old.isTombstone() && old.meta().lastOpId() == req.opId()) {
+                    // This very announcement, recorded before a failover and retried: its caller still calls.
+                    yield answer(CommitStatus.OK, old.version(), null);
+                }
+                if (old == null || !old.isUnannouncedExpiry()) {
+                    // Announced already (by another primary or the claimant): nothing to call.
+                    yield answer(CommitStatus.INVALIDATED, old == null ? 0 : old.version(), null);
+                }
+                yield new Store(old.announced(version, req.opId()), false, RecordChanges.whole(old));
+            }
+            case LOCK -> {
+                if (gone(old)) {
+                    yield goneAnswer(old);
+                }
+                if (req.lockToken().equals(old.meta().lockOwner())) {
+                    yield answer(CommitStatus.OK, old.version(), null);
+                }
+                yield new Store(old.withMeta(old.meta().withLock(req.lockToken(), old.meta().lastOpId()), version), false,
+                        null);
+            }
+            case UNLOCK -> {
+                if (old == null || old.isTombstone() || !req.lockToken().equals(old.meta().lockOwner())) {
+                    yield answer(CommitStatus.OK, old == null ? 0 : old.version(), null);
+                }
+                yield new Store(old.withMeta(old.meta().withLock(null, old.meta().lastOpId()), version), true, null);
+            }
+        };
+    }
+
+    /** True if the kinds that need a live record find none. */
+    private static boolean gone(SessionRecord old) {
+        return old == null || old.isTombstone();
+    }
+
+    private static Answer goneAnswer(SessionRecord old) {
+        return old == null ? answer(CommitStatus.MISSING, 0, null) : answer(CommitStatus.INVALIDATED, old.version(), null);
+    }
+
+    private static Answer answer(CommitStatus status, long version, RecordChanges changes) {
+        return new Answer(new CommitReply(status, version, changes));
+    }
+}

@@ -1,0 +1,174 @@
+package org.sessiongrid.replication;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+
+import org.junit.jupiter.api.Test;
+import org.sessiongrid.session.RecordChanges;
+import org.sessiongrid.session.SessionDelta;
+import org.sessiongrid.session.SessionKey;
+import org.sessiongrid.session.SessionRecord;
+import org.sessiongrid.wire.GridMessage.CommitReply;
+import org.sessiongrid.wire.GridMessage.CommitRequest;
+import org.sessiongrid.wire.GridMessage.CommitStatus;
+
+/** {@link CommitDecision#decide}, kind by kind: no cluster, no clock, no locks. */
+class CommitDecisionTest {
+
+    static final long T = 3;
+    static final long NOW = 1_000_000_000L;
+    static final SessionKey KEY = new SessionKey("ns", "s1");
+
+    private static SessionDelta set(String name, String value) {
+        return SessionDelta.builder().set(name, value.getBytes(StandardCharsets.UTF_8)).build();
+    }
+
+    /** A live record at {@code version}, last used at NOW - idleMillis, expiring after 60 s idle. */
+    private static SessionRecord live(long version, long idleMillis) {
+        return SessionRecord.create(KEY, version, SessionDelta.builder().creationTime(NOW - idleMillis)
+                .lastAccessedTime(NOW - idleMillis).maxInactiveInterval(60).set("n", new byte[] {1}).build(), 7);
+    }
+
+    private static CommitDecision decide(CommitRequest req, SessionRecord old) {
+        return CommitDecision.decide(req, old, T, NOW, 1_000);
+    }
+
+    private static CommitReply answer(CommitRequest req, SessionRecord old) {
+        return assertInstanceOf(CommitDecision.Answer.class, decide(req, old)).reply();
+    }
+
+    private static CommitDecision.Store store(CommitRequest req, SessionRecord old) {
+        return assertInstanceOf(CommitDecision.Store.class, decide(req, old));
+    }
+
+    @Test
+    void versionsAreAtLeastTheTopologyIdShifted() {
+        assertEquals(T << 32, store(CommitRequest.create(T, KEY, set("n", "0"), 0), null).next().version());
+        assertEquals((T << 32) + 5, store(CommitRequest.update(T, KEY, (T << 32) + 4, set("n", "1"), 0, null),
+                live((T << 32) + 4, 0)).next().version());
+        assertEquals(T << 32, store(CommitRequest.update(T, KEY, 9, set("n", "1"), 0, null), live(9, 0)).next().version());
+    }
+
+    @Test
+    void createStoresANewRecordAndRefusesAnExistingOne() {
+        CommitDecision.Store s = store(CommitRequest.create(T, KEY, set("n", "0"), 11), null);
+        assertArrayEquals("0".getBytes(StandardCharsets.UTF_8), s.next().attribute("n"));
+        assertEquals(new CommitReply(CommitStatus.OK, T << 32, null), s.reply());
+        assertFalse(s.releasesLock());
+
+        assertEquals(CommitStatus.EXISTS, answer(CommitRequest.create(T, KEY, set("n", "0"), 12), live(4, 0)).status());
+        SessionRecord ended = live(4, 0).tombstone(5, NOW, 600);
+        assertEquals(new CommitReply(CommitStatus.INVALIDATED, 5, null),
+                answer(CommitRequest.create(T, KEY, set("n", "0"), 12), ended));
+    }
+
+    @Test
+    void aRetriedCreateIsAnsweredWithTheRecordItMade() {
+        SessionRecord made = live(4, 0); // op id 7
+        CommitReply r = answer(CommitRequest.create(T, KEY, set("n", "0"), 7), made);
+        assertEquals(CommitStatus.OK, r.status());
+        assertEquals(RecordChanges.whole(made), r.changes());
+    }
+
+    @Test
+    void updateAppliesTheDeltaAndSendsBackWhatTheSenderMissed() {
+        SessionRecord old = live(4, 0).apply(set("m", "x"), 5);
+        CommitDecision.Store upToDate = store(CommitRequest.update(T, KEY, 5, set("n", "2"), 0, null), old);
+        assertNull(upToDate.forSender(), "the sender's copy plus its delta is the new record");
+        CommitDecision.Store behind = store(CommitRequest.update(T, KEY, 4, set("n", "2"), 0, null), old);
+        assertEquals(4, behind.forSender().baseVersion());
+        assertTrue(behind.forSender().changed().containsKey("m"), "the change the sender missed");
+        assertFalse(behind.releasesLock());
+    }
+
+    @Test
+    void updateOfAMissingOrEndedSessionChangesNothing() {
+        assertEquals(new CommitReply(CommitStatus.MISSING, 0, null),
+                answer(CommitRequest.update(T, KEY, 4, set("n", "1"), 0, null), null));
+        assertEquals(new CommitReply(CommitStatus.INVALIDATED, 5, null),
+                answer(CommitRequest.update(T, KEY, 4, set("n", "1"), 0, null), live(4, 0).tombstone(5, NOW, 600)));
+    }
+
+    @Test
+    void aRetriedUpdateIsNotAppliedTwice() {
+        SessionRecord applied = live(4, 0).apply(set("n", "1"), 5, 99);
+        CommitReply r = answer(CommitRequest.update(T, KEY, 4, set("n", "1"), 99, null), applied);
+        assertEquals(CommitStatus.OK, r.status());
+        assertEquals(5, r.version());
+    }
+
+    @Test
+    void anUpdateUnderALockItNoLongerHoldsIsLockLost() {
+        SessionRecord locked = live(4, 0).withMeta(live(4, 0).meta().withLock("b/1", 7), 5);
+        assertEquals(CommitStatus.LOCK_LOST,
+                answer(CommitRequest.update(T, KEY, 5, set("n", "1"), 0, "a/2"), locked).status());
+        assertEquals(CommitStatus.OK,
+                store(CommitRequest.update(T, KEY, 5, set("n", "1"), 0, "b/1"), locked).reply().status());
+    }
+
+    @Test
+    void invalidateEndsTheSessionAndReleasesWaiters() {
+        CommitDecision.Store s = store(CommitRequest.invalidate(T, KEY, 600), live(4, 0));
+        assertTrue(s.next().isTombstone());
+        assertFalse(s.next().isUnannouncedExpiry());
+        assertTrue(s.releasesLock());
+        assertNull(s.forSender());
+    }
+
+    @Test
+    void expiryWaitsOneSlackPastTheExpiryTime() {
+        // Expires 60 s after its last access; the slack is 1 s.
+        assertEquals(CommitStatus.NOT_EXPIRED, answer(CommitRequest.expire(T, KEY, 600), live(4, 60_500)).status());
+        CommitDecision.Store s = store(CommitRequest.expire(T, KEY, 600), live(4, 61_500));
+        assertTrue(s.next().isUnannouncedExpiry(), "expired, not announced yet");
+        assertEquals(RecordChanges.whole(live(4, 61_500)), s.forSender(), "the caller gets what expired");
+        assertTrue(s.releasesLock());
+    }
+
+    @Test
+    void aClaimEndsTheSessionAsAnExpiryNamingTheClaimAndStandsWhenRetried() {
+        CommitDecision.Store s = store(CommitRequest.claim(T, KEY, 600, "c/9"), live(4, 0));
+        assertEquals("c/9", s.next().claimToken());
+        assertTrue(s.releasesLock());
+        CommitReply again = answer(CommitRequest.claim(T, KEY, 600, "c/9"), s.next());
+        assertEquals(CommitStatus.OK, again.status());
+        assertEquals(CommitStatus.INVALIDATED, answer(CommitRequest.claim(T, KEY, 600, "d/1"), s.next()).status());
+    }
+
+    @Test
+    void anAnnouncementTurnsAnUnannouncedExpiryIntoAnAnnouncedOneOnce() {
+        SessionRecord expired = live(4, 70_000).expiredTombstone(5, NOW, 600);
+        CommitDecision.Store s = store(CommitRequest.announce(T, KEY, 600, 42), expired);
+        assertTrue(s.next().isTombstone());
+        assertFalse(s.next().isUnannouncedExpiry());
+        assertEquals(RecordChanges.whole(expired), s.forSender());
+        assertFalse(s.releasesLock());
+        assertEquals(new CommitReply(CommitStatus.OK, s.next().version(), null),
+                answer(CommitRequest.announce(T, KEY, 600, 42), s.next()), "the same announcement retried");
+        assertEquals(CommitStatus.INVALIDATED, answer(CommitRequest.announce(T, KEY, 600, 43), s.next()).status(),
+                "announced already: nothing to call");
+        assertEquals(new CommitReply(CommitStatus.INVALIDATED, 0, null),
+                answer(CommitRequest.announce(T, KEY, 600, 0), null));
+    }
+
+    @Test
+    void lockTakesAndUnlockReleases() {
+        CommitDecision.Store locked = store(CommitRequest.lock(T, KEY, "a/1", 100), live(4, 0));
+        assertEquals("a/1", locked.next().meta().lockOwner());
+        assertFalse(locked.releasesLock());
+        assertEquals(new CommitReply(CommitStatus.OK, locked.next().version(), null),
+                answer(CommitRequest.lock(T, KEY, "a/1", 100), locked.next()), "held already by the same token");
+        assertEquals(CommitStatus.OK, answer(CommitRequest.unlock(T, KEY, "b/1"), locked.next()).status(),
+                "another token's unlock changes nothing");
+        CommitDecision.Store unlocked = store(CommitRequest.unlock(T, KEY, "a/1"), locked.next());
+        assertNull(unlocked.next().meta().lockOwner());
+        assertTrue(unlocked.releasesLock());
+        assertEquals(CommitStatus.MISSING, answer(CommitRequest.lock(T, KEY, "a/1", 100), null).status());
+    }
+}

@@ -1,0 +1,269 @@
+package org.sessiongrid.replication;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.sessiongrid.placement.Member;
+import org.sessiongrid.session.RecordChanges;
+import org.sessiongrid.session.SessionDelta;
+import org.sessiongrid.session.SessionKey;
+import org.sessiongrid.session.SessionRecord;
+import org.sessiongrid.topology.Topology;
+import org.sessiongrid.wire.GridMessage;
+import org.sessiongrid.wire.GridMessage.CommitReply;
+import org.sessiongrid.wire.GridMessage.CommitRequest;
+import org.sessiongrid.wire.GridMessage.CommitStatus;
+import org.sessiongrid.wire.GridMessage.ReplicateReply;
+import org.sessiongrid.wire.GridMessage.ReplicateRequest;
+import org.sessiongrid.wire.GridMessage.Retry;
+
+/**
+ * One test per rule in {@link Replicator}'s description, against three members whose replicators talk
+ * through a {@link ControlledCluster}: A is the primary of the session, B and C its backups.
+ */
+class ReplicatorTest {
+
+    static final Member A = new Member("a", "a");
+    static final Member B = new Member("b", "b");
+    static final Member C = new Member("c", "c");
+    static final long T = 5;
+
+    private final ControlledCluster cluster = new ControlledCluster(A, B, C);
+    private final Topology topology = cluster.topology(T);
+    private final SessionKey key;
+    private final ControlledCluster.Node a = cluster.node(A);
+    private final ControlledCluster.Node b = cluster.node(B);
+    private final ControlledCluster.Node c = cluster.node(C);
+
+    ReplicatorTest() {
+        cluster.installEverywhere(topology);
+        key = cluster.keyWithPrimary(topology, A);
+    }
+
+    @AfterEach
+    void close() {
+        cluster.close();
+    }
+
+    private static SessionDelta set(String name, String value) {
+        return SessionDelta.builder().set(name, value.getBytes(StandardCharsets.UTF_8)).build();
+    }
+
+    private CommitReply create() {
+        CommitReply r = (CommitReply) a.replicator.commit(CommitRequest.create(T, key, set("n", "0"), 0));
+        assertEquals(CommitStatus.OK, r.status());
+        return r;
+    }
+
+    private GridMessage update(long topologyId, long base, String value) {
+        return a.replicator.commit(CommitRequest.update(topologyId, key, base, set("n", value), 0, null));
+    }
+
+    private static <T> T await(CompletableFuture<T> f) throws Exception {
+        return f.get(10, TimeUnit.SECONDS);
+    }
+
+    private static void eventually(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < deadline, what);
+            Thread.sleep(20);
+        }
+    }
+
+    // ---- Fencing ----
+
+    @Test
+    void fencingRefusesARequestPlannedUnderAnOlderTopology() {
+        cluster.installEverywhere(cluster.topology(T + 1));
+        GridMessage reply = a.replicator.commit(CommitRequest.create(T, key, set("n", "0"), 0));
+        assertEquals(new Retry(T + 1), reply);
+        assertNull(a.records.get(key));
+        assertTrue(cluster.sent.isEmpty(), "nothing is sent for a refused request");
+    }
+
+    @Test
+    void fencingWaitsBrieflyForANewerTopologyThenWorksUnderIt() throws Exception {
+        CompletableFuture<GridMessage> reply = CompletableFuture.supplyAsync(
+                () -> a.replicator.commit(CommitRequest.create(T + 1, key, set("n", "0"), 0)));
+        Thread.sleep(200);
+        assertFalse(reply.isDone(), "a member behind the sender waits for its topology");
+        cluster.installEverywhere(cluster.topology(T + 1));
+        assertEquals(CommitStatus.OK, ((CommitReply) await(reply)).status());
+        assertTrue(a.catchUps.isEmpty());
+    }
+
+    @Test
+    void fencingAnswersRetryAndCatchesUpWhenTheNewerTopologyDoesNotCome() {
+        GridMessage reply = a.replicator.commit(CommitRequest.create(T + 2, key, set("n", "0"), 0));
+        assertEquals(new Retry(T), reply);
+        assertEquals(List.of(T + 2), a.catchUps);
+        assertNull(a.records.get(key));
+    }
+
+    @Test
+    void fencingLeavesAWriteToThePrimaryOnly() {
+        GridMessage reply = b.replicator.commit(CommitRequest.create(T, key, set("n", "0"), 0), A.id());
+        assertEquals(new Retry(T), reply);
+        assertNull(b.records.get(key));
+    }
+
+    // ---- Commit only what is replicated ----
+
+    @Test
+    void aCommitIsStoredAndAcknowledgedOnlyOnceEveryBackupApplied() throws Exception {
+        long v1 = create().version();
+        cluster.hold(ControlledCluster.from(A, C, ReplicateRequest.class));
+        CompletableFuture<GridMessage> reply = CompletableFuture.supplyAsync(() -> update(T, v1, "1"));
+        ControlledCluster.Call held = cluster.nextHeld();
+        eventually("B applies the change", () -> b.records.get(key).version() > v1);
+        assertFalse(reply.isDone(), "no acknowledgement while a backup has not answered");
+        assertEquals(v1, a.records.get(key).version(), "the primary stores the change only after its backups");
+        held.deliver();
+        CommitReply r = (CommitReply) await(reply);
+        assertEquals(CommitStatus.OK, r.status());
+        assertEquals(r.version(), a.records.get(key).version());
+        assertEquals(a.records.get(key), c.records.get(key));
+    }
+
+    @Test
+    void aBackupsRefusalKeepsThePrimarysRecordAndAnswersRetry() {
+        long v1 = create().version();
+        cluster.answer(ControlledCluster.from(A, C, ReplicateRequest.class), 1, call -> new Retry(T + 1));
+        GridMessage reply = update(T, v1, "1");
+        assertEquals(new Retry(T + 1), reply);
+        assertEquals(v1, a.records.get(key).version(), "the primary keeps its old record");
+        assertTrue(b.records.get(key).version() > v1, "B applied a version the next write replaces");
+        CommitReply next = (CommitReply) update(T, v1, "2");
+        assertEquals(CommitStatus.OK, next.status());
+        assertEquals(a.records.get(key), b.records.get(key), "the next write replaces B's unacknowledged version");
+    }
+
+    @Test
+    void aWriteOwnerMissingFromTheViewMeansNothingIsApplied() {
+        long v1 = create().version();
+        a.view = Set.of(A, B);
+        int sentBefore = cluster.sent.size();
+        assertEquals(new Retry(T), update(T, v1, "1"));
+        assertEquals(sentBefore, cluster.sent.size(), "nothing is sent");
+        assertEquals(v1, a.records.get(key).version());
+    }
+
+    // ---- Versions ----
+
+    @Test
+    void aPrimaryMakesVersionsAtLeastItsTopologyIdShifted() {
+        long v1 = create().version();
+        assertEquals(T << 32, v1);
+        long v2 = ((CommitReply) update(T, v1, "1")).version();
+        assertEquals(v1 + 1, v2);
+        cluster.installEverywhere(cluster.topology(T + 1));
+        long v3 = ((CommitReply) update(T + 1, v2, "2")).version();
+        assertEquals((T + 1) << 32, v3, "a primary of a newer topology dominates every version of an older one");
+    }
+
+    @Test
+    void aBackupAppliesAChangeOnlyOntoItsBaseVersionAndOtherwiseTakesTheWholeRecord() {
+        long v1 = create().version();
+        SessionRecord stale = c.records.get(key);
+        update(T, v1, "1");
+        c.records.put(stale); // C missed version v1 + 1
+        long v3 = ((CommitReply) update(T, v1 + 1, "2")).version();
+        List<ReplicateRequest> toC = cluster.sentTo(C, ReplicateRequest.class);
+        ReplicateRequest partial = toC.get(toC.size() - 2);
+        ReplicateRequest whole = toC.get(toC.size() - 1);
+        assertEquals(v1 + 1, partial.changes().baseVersion());
+        assertEquals(0, whole.changes().baseVersion(), "the primary resends the whole record");
+        assertEquals(1, a.stats.fullRecordResends());
+        assertEquals(v3, c.records.get(key).version());
+        assertEquals(a.records.get(key), c.records.get(key));
+
+        // A whole record is authoritative; a change onto another base is refused.
+        assertEquals(new ReplicateReply(false), c.replicator.replicate(new ReplicateRequest(T,
+                a.records.get(key).apply(set("n", "x"), v3 + 2, 0).changesSince(v3 + 1)), true));
+        assertEquals(v3, c.records.get(key).version());
+    }
+
+    // ---- Order ----
+
+    @Test
+    void oneSessionsChangesReachTheBackupsInThePrimarysOrder() throws Exception {
+        long v1 = create().version();
+        cluster.hold(ControlledCluster.from(A, B, ReplicateRequest.class));
+        CompletableFuture<GridMessage> first = CompletableFuture.supplyAsync(() -> update(T, v1, "1"));
+        ControlledCluster.Call firstToB = cluster.nextHeld();
+        CompletableFuture<GridMessage> second = CompletableFuture.supplyAsync(() -> update(T, v1, "2"));
+        assertNull(cluster.heldWithin(300), "the second change waits for the key lock until the first is answered");
+        firstToB.deliver();
+        assertEquals(CommitStatus.OK, ((CommitReply) await(first)).status());
+        ControlledCluster.Call secondToB = cluster.nextHeld();
+        assertEquals(((CommitReply) await(first)).version(),
+                ((ReplicateRequest) secondToB.request).changes().baseVersion(), "the second builds on the first");
+        secondToB.deliver();
+        CommitReply r = (CommitReply) await(second);
+        assertEquals(v1 + 2, r.version());
+        assertEquals(a.records.get(key), b.records.get(key));
+        assertEquals(a.records.get(key), c.records.get(key));
+    }
+
+    // ---- An end stands ----
+
+    @Test
+    void aBackupWhoseCopyEndedRefusesAnyOtherChangeAndThePrimaryAdoptsTheEnd() throws Exception {
+        long v1 = create().version();
+        SessionRecord ended = c.records.get(key).tombstone(v1 + 5, System.currentTimeMillis(), 600);
+        c.records.put(ended); // C's copy says the session ended; A's copy missed it
+        assertEquals(new CommitReply(CommitStatus.INVALIDATED, v1 + 5, null), c.replicator.replicate(
+                new ReplicateRequest(T, a.records.get(key).apply(set("n", "x"), v1 + 9, 0).changesSince(0)), true));
+
+        GridMessage reply = update(T, v1, "1");
+        assertEquals(CommitStatus.INVALIDATED, ((CommitReply) reply).status(), "the update is not acknowledged");
+        assertTrue(a.records.get(key).isTombstone(), "the primary adopts the end");
+        assertEquals(ended, c.records.get(key), "the backup keeps its end");
+        eventually("B gets the end too", () -> b.records.get(key).isTombstone());
+    }
+
+    // ---- An honoured announcement reaches every owner ----
+
+    @Test
+    void anAnnouncementABackupTookIsHonouredAndResentToTheBackupThatRefused() throws Exception {
+        long longAgo = System.currentTimeMillis() - 600_000;
+        a.replicator.commit(CommitRequest.create(T, key, SessionDelta.builder().creationTime(longAgo)
+                .lastAccessedTime(longAgo).maxInactiveInterval(1).build(), 0));
+        CommitReply expired = (CommitReply) a.replicator.commit(CommitRequest.expire(T, key, 600));
+        assertEquals(CommitStatus.OK, expired.status());
+        assertTrue(c.records.get(key).isUnannouncedExpiry());
+
+        cluster.answer(ControlledCluster.from(A, C, ReplicateRequest.class), 2, call -> new Retry(T));
+        CommitReply announced = (CommitReply) a.replicator.commit(CommitRequest.announce(T, key, 600, 0));
+        assertEquals(CommitStatus.OK, announced.status(), "B recorded it: refusing now would leave the call to nobody");
+        assertFalse(a.records.get(key).isUnannouncedExpiry());
+        assertFalse(b.records.get(key).isUnannouncedExpiry());
+        eventually("C gets the announced copy once it takes it", () -> !c.records.get(key).isUnannouncedExpiry());
+        assertEquals(a.records.get(key), c.records.get(key));
+        assertTrue(cluster.sentTo(C, ReplicateRequest.class).stream().map(ReplicateRequest::changes)
+                .filter(ch -> ch.baseVersion() == 0).map(RecordChanges::version).count() >= 2, "resent whole");
+    }
+
+    @Test
+    void anAnnouncementNoBackupTookIsRefused() {
+        long longAgo = System.currentTimeMillis() - 600_000;
+        a.replicator.commit(CommitRequest.create(T, key, SessionDelta.builder().creationTime(longAgo)
+                .lastAccessedTime(longAgo).maxInactiveInterval(1).build(), 0));
+        a.replicator.commit(CommitRequest.expire(T, key, 600));
+        cluster.answer(c2 -> c2.request instanceof ReplicateRequest, 2, call -> new Retry(T + 1));
+        assertInstanceOf(Retry.class, a.replicator.commit(CommitRequest.announce(T, key, 600, 0)));
+        assertTrue(a.records.get(key).isUnannouncedExpiry(), "left for a later pass");
+    }
+}
