@@ -103,9 +103,10 @@ public final class BenchReport {
         row(md, "load", o.settings().nodes() + " nodes, " + o.settings().users() + " users (one thread each, no think "
                 + "time), warm-up " + o.settings().warmupMillis() + " ms, measured " + o.settings().measureMillis()
                 + " ms per scenario; a write increments a counter and replaces a random payload of the session's size; "
-                + "after each scenario every user's session is read on every node ("
-                + o.settings().convergenceGraceMillis() + " ms after the load stopped) and the checker judges the "
-                + "whole history");
+                + "after each scenario every user's session is read on every node (at once for SessionGrid, whose "
+                + "writes are acknowledged by every owner; " + o.settings().convergenceGraceMillis()
+                + " ms after the load stopped for the asynchronous contenders) and the checker judges the whole "
+                + "history");
         md.append('\n');
     }
 

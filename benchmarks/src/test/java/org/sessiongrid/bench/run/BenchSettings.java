@@ -26,9 +26,10 @@ import org.sessiongrid.bench.contender.Contender;
  * @param scaleSizes member counts of the in-JVM scale run
  * @param scaleWrites writes measured per member count
  * @param nodeHeap -Xmx of every contender node
- * @param convergenceGraceMillis the convergence reads on every node start this long after the load stopped:
- *        Tomcat's managers replicate asynchronously, and a read a few milliseconds after the last acknowledged
- *        write would count as lost what is only late; a copy later than that is reported as lost
+ * @param convergenceGraceMillis for the asynchronous contenders, the convergence reads on every node start
+ *        this long after the load stopped: Tomcat's managers replicate asynchronously, and a read a few
+ *        milliseconds after the last acknowledged write would count as lost what is only late; a copy later
+ *        than that is reported as lost. SessionGrid's reads start at once.
  */
 public record BenchSettings(String name, int nodes, int users, long warmupMillis, long measureMillis,
                             List<Scenario> scenarios, List<Scenario> everyContenderScenarios, Set<Contender> failoverContenders, long failoverObserveMillis,
