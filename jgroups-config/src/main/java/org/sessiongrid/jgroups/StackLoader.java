@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Properties;
 import org.jgroups.JChannel;
 import org.jgroups.conf.ProtocolStackConfigurator;
+import org.jgroups.protocols.TP;
+import org.jgroups.stack.ProtocolStack;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,6 +67,14 @@ import org.slf4j.LoggerFactory;
  * Times are in milliseconds (JGroups also accepts {@code 10s}). FD_SOCK2 listens on the transport's
  * actual port plus {@value #FD_SOCK_OFFSET} and up to 3 ports above it (7900..7903 for a node on
  * 7800); firewalls must let the grid's hosts reach it.
+ *
+ * <h2>Cluster secret and protected mode</h2>
+ * {@link #newChannel(String, Properties, ChannelSecurity)} adds what no stack file holds: with a
+ * cluster secret, the protocol {@link SEAL} directly above the transport (every message sealed with
+ * AES-256-GCM under a key derived from the secret and the cluster name, replays refused); without
+ * one, in protected mode, the check that the channel listens on loopback addresses only (or uses
+ * mutual TLS). The grid always creates its channel that way; the two-argument
+ * {@link #newChannel(String, Properties)} builds the stack exactly as the file says.
  *
  * <h2>JGroups' own system properties win</h2>
  * JGroups reads some system properties itself and lets them override the XML: {@code jgroups.bind_addr},
@@ -235,6 +245,54 @@ public final class StackLoader {
         } catch (Exception e) {
             throw new StackConfigurationException(resolved.description() + ": " + explain(e), e);
         }
+    }
+
+    /**
+     * Creates an unconnected channel on a stack, protected as {@code security} says: with a cluster
+     * secret, {@link SEAL} is inserted directly above the transport, so every message the channel
+     * sends or receives (discovery included) is sealed; without one, in protected mode, the channel
+     * must listen on loopback addresses only (or use mutual TLS).
+     *
+     * @param stack     as for {@link #resolve(String, Properties)}
+     * @param overrides as for {@link #resolve(String, Properties)}
+     * @param security  how to protect the channel
+     * @return a new channel, not connected; the caller closes it. With a secret, its stack holds one
+     *         {@link SEAL} (find it with {@code getProtocolStack().findProtocol(SEAL.class)} to count drops)
+     * @throws StackConfigurationException as for {@link #newChannel(String, Properties)}; in protected
+     *         mode without a secret, if the transport or FD_SOCK2 would listen on a non-loopback
+     *         address (the message names the settings to add); if a secret is too short
+     */
+    public static JChannel newChannel(String stack, Properties overrides, ChannelSecurity security)
+            throws StackConfigurationException {
+        JChannel channel = newChannel(stack, overrides);
+        try {
+            if (security.isSealed()) {
+                TP transport = channel.getProtocolStack().getTransport();
+                SEAL seal = new SEAL(SealKeys.derive(security.clusterName(), security.secrets()), System::currentTimeMillis);
+                seal.selfTest();
+                seal.setProtocolStack(channel.getProtocolStack());
+                channel.getProtocolStack().insertProtocol(seal, ProtocolStack.Position.ABOVE, transport.getClass());
+                LOG.debug("Channel of cluster {} seals its messages with the cluster secret", security.clusterName());
+            } else if (security.checksAddresses()) {
+                ProtectedMode.check(channel, describe(stack));
+            }
+            return channel;
+        } catch (StackConfigurationException e) {
+            channel.close();
+            throw e;
+        } catch (IllegalArgumentException e) {
+            channel.close();
+            throw new StackConfigurationException(e.getMessage(), e);
+        } catch (Exception e) {
+            channel.close();
+            throw new StackConfigurationException("could not add the cluster secret's protocol to " + describe(stack)
+                    + ": " + explain(e), e);
+        }
+    }
+
+    private static String describe(String stack) {
+        String s = stack == null ? "" : stack.trim();
+        return SHIPPED_STACKS.contains(s.toLowerCase(java.util.Locale.ROOT)) ? "stack '" + s + "'" : "stack " + s;
     }
 
     /**
