@@ -40,7 +40,18 @@ public final class GridConfig {
     public static final List<String> SETTINGS = List.of("clusterName", "stack", "nodeName", "site", "rack", "machine",
             "numOwners", "numSegments", "replicationMode", "remoteTimeout", "failureDetectionTimeout",
             "tombstoneTimeout", "joinTimeout", "leaveTimeout", "maxRecordBytes", "stateTransferChunkSize",
-            "maxHandlerThreads", "partitionPolicy", "deserializationFilter", "accessTimeGranularity");
+            "maxHandlerThreads", "partitionPolicy", "deserializationFilter", "accessTimeGranularity",
+            "clusterSecret", "clusterSecretFile", "security");
+
+    /**
+     * What protects member-to-member messages ({@code security} setting): {@link #PROTECTED} (the
+     * default) seals every message with the cluster secret when one is set, and without one lets the
+     * member listen on loopback addresses only (or use the tls stack); {@link #NONE} allows a member
+     * without a secret on any address, for labs.
+     */
+    public enum Security {
+        PROTECTED, NONE
+    }
 
     private final String clusterName;
     private final String stack;
@@ -62,8 +73,11 @@ public final class GridConfig {
     private final PartitionPolicy partitionPolicy;
     private final String deserializationFilter;
     private final long accessTimeGranularity;
+    private final List<String> clusterSecrets;
+    private final String clusterSecretFile;
+    private final Security security;
 
-    private GridConfig(Builder b) {
+    private GridConfig(Builder b, List<String> clusterSecrets) {
         this.clusterName = b.clusterName;
         this.stack = b.stack;
         this.stackProperties = new Properties();
@@ -85,6 +99,9 @@ public final class GridConfig {
         this.partitionPolicy = b.partitionPolicy;
         this.deserializationFilter = b.deserializationFilter;
         this.accessTimeGranularity = b.accessTimeGranularity;
+        this.clusterSecrets = List.copyOf(clusterSecrets);
+        this.clusterSecretFile = b.clusterSecretFile;
+        this.security = b.security;
     }
 
     public static Builder builder(String clusterName) {
@@ -185,6 +202,30 @@ public final class GridConfig {
         return accessTimeGranularity;
     }
 
+    /**
+     * The cluster's secrets, from {@code clusterSecret} or the lines of {@code clusterSecretFile}: the
+     * first seals what this member sends, every one opens what it receives. Empty without a secret.
+     * Package-private: the secret leaves the grid only into the channel.
+     */
+    List<String> clusterSecrets() {
+        return clusterSecrets;
+    }
+
+    /** True if every message between members is sealed with the cluster secret. */
+    public boolean isSealed() {
+        return !clusterSecrets.isEmpty();
+    }
+
+    /** The file the secrets were read from, or null. */
+    public String clusterSecretFile() {
+        return clusterSecretFile;
+    }
+
+    /** The {@code security} setting. */
+    public Security security() {
+        return security;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof GridConfig c && c.clusterName.equals(clusterName) && c.stack.equals(stack)
@@ -195,7 +236,8 @@ public final class GridConfig {
                 && c.joinTimeout == joinTimeout && c.leaveTimeout == leaveTimeout && c.maxRecordBytes == maxRecordBytes
                 && c.stateTransferChunkSize == stateTransferChunkSize && c.maxHandlerThreads == maxHandlerThreads
                 && c.partitionPolicy == partitionPolicy && Objects.equals(c.deserializationFilter, deserializationFilter)
-                && c.accessTimeGranularity == accessTimeGranularity;
+                && c.accessTimeGranularity == accessTimeGranularity && c.clusterSecrets.equals(clusterSecrets)
+                && Objects.equals(c.clusterSecretFile, clusterSecretFile) && c.security == security;
     }
 
     @Override
@@ -207,7 +249,8 @@ public final class GridConfig {
     public String toString() {
         return "GridConfig[clusterName=" + clusterName + ", stack=" + stack + ", nodeName=" + nodeName + ", numOwners="
                 + numOwners + ", numSegments=" + numSegments + ", replicationMode=" + replicationMode.name().toLowerCase(Locale.ROOT)
-                + ", remoteTimeout=" + remoteTimeout + "ms]";
+                + ", remoteTimeout=" + remoteTimeout + "ms, security=" + (isSealed() ? "cluster secret"
+                : security.name().toLowerCase(Locale.ROOT)) + "]";
     }
 
     /** Collects settings; {@link #build()} checks them together. Not thread-safe. */
@@ -232,6 +275,9 @@ public final class GridConfig {
         private PartitionPolicy partitionPolicy = PartitionPolicy.SERVE_BOTH_SIDES;
         private String deserializationFilter;
         private long accessTimeGranularity = 1_000;
+        private String clusterSecret;
+        private String clusterSecretFile;
+        private Security security = Security.PROTECTED;
 
         private static String defaultNodeName() {
             // "pid@host" -> "host-pid": unique per process on a host, readable in logs.
@@ -351,6 +397,32 @@ public final class GridConfig {
         }
 
         /**
+         * The cluster secret: every message between members is sealed with a key derived from it
+         * (AES-GCM, see docs/design.md "Security"); members without it can neither join, read nor write.
+         * At least 16 characters, the same on every member. To rotate it, use {@link #clusterSecretFile}.
+         */
+        public Builder clusterSecret(String v) {
+            this.clusterSecret = v == null || v.isEmpty() ? null : v;
+            return this;
+        }
+
+        /**
+         * A file holding the cluster secret (UTF-8, one secret per line; blank lines and lines starting
+         * with '#' are skipped). The first secret seals, every one opens: list the new secret second on
+         * every member, then first, then drop the old one (docs/configuration.md, "Cluster secret").
+         */
+        public Builder clusterSecretFile(String path) {
+            this.clusterSecretFile = path == null || path.isBlank() ? null : path;
+            return this;
+        }
+
+        /** {@code protected} (the default) or {@code none}; see {@link Security}. */
+        public Builder security(Security v) {
+            this.security = Objects.requireNonNull(v, "security");
+            return this;
+        }
+
+        /**
          * Sets a setting by its documented name from its text form, as a container adapter reads it
          * from {@code context.xml} or Jetty properties.
          *
@@ -383,6 +455,10 @@ public final class GridConfig {
                 case "partitionPolicy" -> partitionPolicy(PartitionPolicy.parse(v));
                 case "deserializationFilter" -> deserializationFilter(v);
                 case "accessTimeGranularity" -> accessTimeGranularity(parseLong(name, v));
+                // Trimmed like a line of clusterSecretFile, so both forms of one secret give one key.
+                case "clusterSecret" -> clusterSecret(v);
+                case "clusterSecretFile" -> clusterSecretFile(v);
+                case "security" -> security(parseEnum(name, v, Security.class));
                 default -> {
                     if (name.startsWith(PREFIX)) {
                         stackProperty(name, v);
@@ -429,7 +505,31 @@ public final class GridConfig {
             check(maxHandlerThreads >= 8, "maxHandlerThreads", maxHandlerThreads, "at least 8");
             check(accessTimeGranularity >= 10 && accessTimeGranularity <= 60_000, "accessTimeGranularity",
                     accessTimeGranularity, "10 to 60000 milliseconds");
-            return new GridConfig(this);
+            return new GridConfig(this, secrets());
+        }
+
+        private List<String> secrets() {
+            if (clusterSecret != null && clusterSecretFile != null) {
+                throw new IllegalArgumentException("SessionGrid settings clusterSecret and clusterSecretFile are both set:"
+                        + " set one of them");
+            }
+            List<String> secrets = clusterSecretFile != null ? ClusterSecretFile.read(clusterSecretFile)
+                    : clusterSecret != null ? List.of(clusterSecret) : List.of();
+            for (String secret : secrets) {
+                if (secret.length() < 16) {
+                    throw new IllegalArgumentException("SessionGrid setting " + (clusterSecretFile != null
+                            ? "clusterSecretFile (" + clusterSecretFile + ")" : "clusterSecret")
+                            + " holds a secret shorter than 16 characters: use a long random one, e.g. the output"
+                            + " of 'openssl rand -base64 32'");
+                }
+            }
+            if (!secrets.isEmpty() && security == Security.NONE) {
+                throw new IllegalArgumentException("SessionGrid settings security=none and "
+                        + (clusterSecretFile != null ? "clusterSecretFile" : "clusterSecret")
+                        + " contradict each other: remove security=none to seal messages with the secret,"
+                        + " or remove the secret");
+            }
+            return secrets;
         }
 
         private static void check(boolean ok, String name, long value, String accepted) {

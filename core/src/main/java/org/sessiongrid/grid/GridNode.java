@@ -16,6 +16,8 @@ import java.util.function.LongFunction;
 
 import org.jgroups.JChannel;
 import org.jgroups.View;
+import org.sessiongrid.jgroups.ChannelSecurity;
+import org.sessiongrid.jgroups.SEAL;
 import org.sessiongrid.jgroups.StackLoader;
 import org.sessiongrid.expiry.AccessTimes;
 import org.sessiongrid.expiry.Expirer;
@@ -87,9 +89,13 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
         this.records = new RecordStore(config.numSegments());
         JChannel channel;
         try {
-            channel = StackLoader.newChannel(config.stack(), config.stackProperties());
+            channel = StackLoader.newChannel(config.stack(), config.stackProperties(), channelSecurity(config));
         } catch (Exception e) {
             throw new GridStartException("SessionGrid cluster '" + config.clusterName() + "': " + e.getMessage(), e);
+        }
+        SEAL seal = channel.getProtocolStack().findProtocol(SEAL.class);
+        if (seal != null) {
+            seal.onDrop(stats::dropped);
         }
         this.pauseThresholdNanos = failureDetectionNanos(channel);
         WireCodec codec = new WireCodec(config.maxRecordBytes());
@@ -386,6 +392,15 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
      * requests until then.
      */
     private final long pauseThresholdNanos;
+
+    /** The cluster secret seals every message; without one, protected mode unless security=none. */
+    private static ChannelSecurity channelSecurity(GridConfig config) {
+        if (config.isSealed()) {
+            return ChannelSecurity.sealed(config.clusterName(), config.clusterSecrets());
+        }
+        return config.security() == GridConfig.Security.NONE ? ChannelSecurity.none()
+                : ChannelSecurity.protectedMode(config.clusterName());
+    }
 
     /**
      * The failure-detection timeout the channel's stack really uses (its failure-detection protocol's),

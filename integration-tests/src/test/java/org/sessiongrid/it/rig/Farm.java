@@ -296,6 +296,22 @@ public final class Farm implements AutoCloseable {
     private static final java.util.regex.Pattern ANNOUNCED = java.util.regex.Pattern.compile(
             "^(\\d\\d:\\d\\d:\\d\\d\\.\\d{3}) .*org\\.sessiongrid\\.expiry\\.announcements - announcing [^#]*#([^\\s:]+)");
 
+    /**
+     * The farm's cluster secret, random per farm, in a file only this user reads: the nodes listen on
+     * namespace addresses (10.x), where a member without a secret refuses to start (protected mode), and
+     * the fault matrix runs the grid as a production farm would, every message sealed.
+     */
+    private Path clusterSecretFile() throws IOException {
+        Path file = work.resolve("cluster-secret").toAbsolutePath();
+        if (!java.nio.file.Files.exists(file)) {
+            byte[] secret = new byte[32];
+            new java.security.SecureRandom().nextBytes(secret);
+            java.nio.file.Files.writeString(file, java.util.Base64.getEncoder().encodeToString(secret) + "\n");
+            java.nio.file.Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        }
+        return file;
+    }
+
     private void launch(Node n) throws IOException {
         List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", NetRig.ns(n.slot),
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -307,6 +323,7 @@ public final class Farm implements AutoCloseable {
                 "-Dsessiongrid.clusterName=faults", "-Dsessiongrid.stack=tcp", "-Dsessiongrid.nodeName=" + n.name,
                 "-Dsessiongrid.bindAddress=" + n.address, "-Dsessiongrid.bindPort=" + GRID_PORT,
                 "-Dsessiongrid.portRange=0", "-Dsessiongrid.initialHosts=" + initialHosts(),
+                "-Dsessiongrid.clusterSecretFile=" + clusterSecretFile(),
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-Dorg.slf4j.simpleLogger.log.org.sessiongrid=info",
                 // A line per announced expiry: a node killed between one and its listener call is the
                 // documented lost-call window, which the checker tells from a call never made.
