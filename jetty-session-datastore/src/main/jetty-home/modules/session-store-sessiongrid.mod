@@ -55,6 +55,12 @@ jetty.webapp.addHiddenClasses+=,${jetty.base.uri}/lib/sessiongrid/
 #sessiongrid.bindPort=7800
 #sessiongrid.portRange=0
 #sessiongrid.initialHosts=10.0.0.1[7800],10.0.0.2[7800]
+## Cluster secret (required unless every member listens on loopback): a file holding it (one secret
+## per line, the first seals, every one opens; e.g. the output of: openssl rand -base64 32), or the
+## secret itself. security=none runs without one on any address (labs only).
+#sessiongrid.clusterSecretFile=/etc/sessiongrid/secret
+#sessiongrid.clusterSecret=
+#sessiongrid.security=protected
 ## Member name; also Jetty's worker name unless jetty.sessionIdManager.workerName is set. Default host-pid.
 #sessiongrid.nodeName=
 ## Other settings (defaults in the SessionGrid documentation):
