@@ -105,6 +105,30 @@ class TomcatFaultsTest {
         }
     }
 
+    /**
+     * The short rolling restart: 3 nodes, each stopped gracefully (SIGTERM: it hands its share over) and
+     * started again under load, the next one only once the farm has settled. The full matrix restarts 5.
+     */
+    @Test
+    void rollingRestartOfThreeNodes() throws Exception {
+        try (FaultRun run = FaultRun.start("fault 4 (short): rolling restart of 3 nodes", Farm.Kind.TOMCAT, 3, Map.of(),
+                LoadClient.Mode.STICKY, LoadClient.Settings.defaults())) {
+            run.load.start();
+            run.awaitProgress(1000, SETTLE);
+            for (Farm.Node n : List.copyOf(run.farm.nodes())) {
+                long stopped = run.history.now();
+                run.history.mark("stop " + n.name + " (SIGTERM), start again");
+                n.stop();
+                n.restart();
+                run.farm.awaitMembers(run.farm.alive(), SETTLE);
+                run.history.mark(n.name + " back, rebalanced");
+                run.reportStalls("restart of " + n.name, List.of(n.name), stopped, run.history.now());
+                run.awaitProgress(500, SETTLE);
+            }
+            run.finish(new Checker());
+        }
+    }
+
     static long holdSeconds() {
         return Long.getLong("faults.partitionHoldSeconds", 10);
     }
