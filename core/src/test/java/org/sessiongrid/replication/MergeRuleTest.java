@@ -122,6 +122,24 @@ class MergeRuleTest {
         }
     }
 
+    /**
+     * Two sides that each changed the session once from the same version end at the same version; the
+     * copy of the side the user used last wins, whichever side pushes. The other rules' fixtures all have
+     * one access time, so this is the test of the rule's last step.
+     */
+    @Test
+    void betweenLiveCopiesOfTheSameVersionTheLaterAccessWinsWhicheverSidePushes() {
+        for (long v : new long[] {11, (5L << 32) + 1}) {
+            SessionRecord earlier = SessionRecord.create(KEY, v, SessionDelta.builder().maxInactiveInterval(60)
+                    .lastAccessedTime(NOW - 5_000).set("side", new byte[] {'L'}).build());
+            SessionRecord later = SessionRecord.create(KEY, v, SessionDelta.builder().maxInactiveInterval(60)
+                    .lastAccessedTime(NOW).set("side", new byte[] {'R'}).build());
+            assertTrue(RecordStore.better(later, earlier) && !RecordStore.better(earlier, later));
+            assertEquals(later, RecordStore.merged(earlier, later), "pushed by the side used first");
+            assertEquals(later, RecordStore.merged(later, earlier), "pushed by the side used last");
+        }
+    }
+
     @Test
     void betweenLiveCopiesTheHigherVersionWins() {
         for (SessionRecord a : copies()) {
