@@ -9,8 +9,6 @@ import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.session.DefaultSessionCache;
 import org.eclipse.jetty.session.ManagedSession;
-import org.eclipse.jetty.server.Context;
-import org.eclipse.jetty.server.handler.ContextHandler;
 import org.eclipse.jetty.session.SessionManager;
 import org.eclipse.jetty.util.thread.AutoLock;
 import org.sessiongrid.grid.GridUnavailableException;
@@ -33,10 +31,11 @@ import org.slf4j.LoggerFactory;
  * Jetty's plain {@code DefaultSessionCache} a node may serve its older copy after another node
  * changed the session, so use this cache (or {@code NullSessionCache}) with a non-sticky balancer.
  *
- * <p>With {@link SessionGridLockingHandler} in front, the sessions a request uses are saved when
- * its response is first written, before it is committed ({@link #saveBeforeCommit}), so that a
- * failed save answers 503 instead of Jetty's 200; the copy whose save failed is then dropped when
- * its last request leaves, never saved later.
+ * <p>A changed session is saved when Jetty commits the response ({@code flushOnResponseCommit}, on by
+ * default and required by the store), before any byte of it leaves ({@link #commit}); a save that
+ * fails there makes {@link SessionGridLockingHandler} answer 503 instead of Jetty's 200, and the copy
+ * whose save failed is dropped when its last request leaves. A change made after the response was
+ * committed is saved when the request ends, counted ({@code LateCommits}) and logged at DEBUG.
  */
 public class SessionGridSessionCache extends DefaultSessionCache {
 
@@ -93,6 +92,7 @@ public class SessionGridSessionCache extends DefaultSessionCache {
         if (!(getSessionDataStore() instanceof SessionGridDataStore store)) {
             return super.get(id);
         }
+        store.requireLockingHandler();
         // lockingMode: the lock first, so that the copy is checked (and loaded) under it.
         store.lockForRequest(id);
         ManagedSession s = doGet(id);
@@ -113,7 +113,6 @@ public class SessionGridSessionCache extends DefaultSessionCache {
         }
         if (found != null) {
             keepIfArrivedInTime(found);
-            registerSave(found);
         }
         return found;
     }
@@ -141,56 +140,25 @@ public class SessionGridSessionCache extends DefaultSessionCache {
         }
     }
 
-    /** A new session of the request this thread handles: saved before its response is committed. */
-    @Override
-    public void add(String id, ManagedSession session) throws Exception {
-        super.add(id, session);
-        registerSave(session);
-    }
-
     /**
-     * Registers {@code session} with the request scope of {@link SessionGridLockingHandler} (if it is
-     * in front), so that it is saved before the response is committed, in this context.
+     * Jetty's save right before the response is committed ({@code flushOnResponseCommit}): a changed
+     * session reaches the grid before any byte of the response leaves, whichever way the response
+     * gets committed. A failed save is not only logged, as Jetty would: it is reported to
+     * {@link SessionGridLockingHandler}, which sends a 503 in place of the response, and the copy is
+     * abandoned: never saved afterwards (not the failed change, nor a new session whose cookie the
+     * client never gets) and dropped when its last request leaves.
      */
-    private void registerSave(ManagedSession session) {
-        SessionGridLockingHandler.LockScope scope = SessionGridLockingHandler.current();
-        if (scope == null || !(getSessionDataStore() instanceof SessionGridDataStore)) {
+    @Override
+    public void commit(ManagedSession session) throws Exception {
+        if (session == null || !(getSessionDataStore() instanceof SessionGridDataStore)) {
+            super.commit(session);
             return;
         }
-        Context context = ContextHandler.getCurrentContext();
-        scope.saveBeforeCommit(session, () -> {
-            if (context == null) {
-                saveBeforeCommit(session);
-                return;
-            }
-            Exception[] failure = new Exception[1];
-            context.run(() -> {
-                try {
-                    saveBeforeCommit(session);
-                } catch (Exception e) {
-                    failure[0] = e;
-                }
-            });
-            if (failure[0] != null) {
-                throw failure[0];
-            }
-        });
-    }
-
-    /**
-     * Saves {@code session} now if Jetty would save it when the response is committed (valid, changed,
-     * {@code flushOnResponseCommit}), but lets a failure through instead of logging it: called by
-     * {@link SessionGridLockingHandler} before the response is committed, so that the client gets a
-     * 503 rather than a 200 for a change (or a new session) the grid does not hold. A copy whose save
-     * failed is abandoned: it is never saved afterwards and is dropped when its last request leaves.
-     *
-     * @throws Exception the store's failure (the response becomes a 503)
-     */
-    public void saveBeforeCommit(ManagedSession session) throws Exception {
         try (AutoLock ignored = session.lock()) {
             if (abandoned.contains(session)) {
-                throw new IllegalStateException("an earlier save of session " + session.getId()
+                SessionGridLockingHandler.commitFailed("an earlier save of session " + session.getId()
                         + " by a concurrent request failed; its copy is dropped");
+                return;
             }
             if (!session.isValid() || !session.getSessionData().isDirty() || !isFlushOnResponseCommit()) {
                 return;
@@ -200,20 +168,20 @@ public class SessionGridSessionCache extends DefaultSessionCache {
                 getSessionDataStore().store(session.getId(), session.getSessionData());
             } catch (Exception e) {
                 abandoned.add(session);
-                throw e;
+                SessionGridLockingHandler.commitFailed(reason(e));
             } finally {
                 session.onSessionActivation();
             }
         }
     }
 
-    /** Jetty's save at response commit, skipped for a copy whose save failed ({@link #saveBeforeCommit}). */
-    @Override
-    public void commit(ManagedSession session) throws Exception {
-        if (session != null && abandoned.contains(session)) {
-            return;
+    /** The innermost message: Jetty wraps the store's exceptions in its own. */
+    private static String reason(Throwable failure) {
+        Throwable t = failure;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
         }
-        super.commit(session);
+        return t == failure ? String.valueOf(failure.getMessage()) : failure.getMessage() + ": " + t.getMessage();
     }
 
     /**
@@ -223,7 +191,7 @@ public class SessionGridSessionCache extends DefaultSessionCache {
     @Override
     public void release(ManagedSession session) throws Exception {
         if (session == null || !abandoned.contains(session)) {
-            super.release(session);
+            releaseCountingLateChange(session);
             return;
         }
         try (AutoLock ignored = session.lock()) {
@@ -235,6 +203,31 @@ public class SessionGridSessionCache extends DefaultSessionCache {
                 doDelete(session.getId());
                 LOG.debug("Dropped session {} after its save failed; the next request loads what the grid holds",
                         session.getId());
+            }
+        }
+    }
+
+    /**
+     * Jetty's release, which saves the session when its last request leaves. A change still unsaved
+     * then was made after the response that would have saved it was committed ({@link #commit} saves
+     * every change before that): the client had its answer before the change was stored, so a request
+     * it sent meanwhile to another node did not see it. Counted and logged, then saved as always.
+     */
+    private void releaseCountingLateChange(ManagedSession session) throws Exception {
+        if (session == null || !(getSessionDataStore() instanceof SessionGridDataStore store)) {
+            super.release(session);
+            return;
+        }
+        // One hold of the session's (reentrant) lock for the check and Jetty's release that saves.
+        try (AutoLock ignored = session.lock()) {
+            boolean late = session.getRequests() == 1 && session.isValid() && session.getSessionData().isDirty()
+                    && isFlushOnResponseCommit();
+            super.release(session);
+            if (late) {
+                store.lateCommit();
+                LOG.debug("Session {} of {} changed after its response was committed: saved at the end of the"
+                        + " request (counted in LateCommits); a request the client sent meanwhile to another node did"
+                        + " not see the change", session.getId(), store.namespace());
             }
         }
     }

@@ -1,18 +1,13 @@
 package org.sessiongrid.jetty.lock;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Handler;
-import org.eclipse.jetty.server.HttpStream;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
@@ -20,40 +15,37 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Holds each request's session lock (setting {@code lockingMode} other than {@code none}) from the
- * moment Jetty looks the session up until after the session was written back: install it once per
+ * The request scope every SessionGrid store needs in front of its context: install it once per
  * server, in front of the contexts ({@code server.insertHandler(new SessionGridLockingHandler())};
- * the jetty-home module does it). It does nothing unless a SessionGrid store of this JVM has a
- * {@code lockingMode}.
+ * the jetty-home module does it). A store refuses to start unless this handler is an ancestor of its
+ * context's session handler in the server's handler tree.
  *
- * <p>How: this handler opens a {@link LockScope} for the request on the handling thread; the
- * SessionGrid session cache, asked by Jetty's session handler for the requested session on that
- * same thread, takes the session's cluster-wide lock into the scope before it loads or checks the
- * copy. The scope is closed by an {@link HttpStream} wrapper that this handler adds <em>before</em>
- * the session handler adds its own, so it runs after Jetty's session completion (the write-back)
- * when the response completes.
+ * <p><b>Locking.</b> With {@code lockingMode} other than {@code none}, each request holds its
+ * session's cluster-wide lock from the moment Jetty looks the session up until after the session was
+ * written back: this handler opens a {@link LockScope} for the request on the handling thread; the
+ * SessionGrid session cache, asked by Jetty's session handler for the requested session on that same
+ * thread, takes the lock into the scope before it loads or checks the copy. The scope is closed by a
+ * {@link CommitGuard}, the stream wrapper this handler adds <em>before</em> the session handler adds
+ * its own, so it runs after Jetty's session completion (the write-back) when the response completes.
+ * A request whose lock stays taken for {@code lockTimeout} is answered 503 with {@code Retry-After}
+ * and never reaches the application: running it without its session would make a new session and
+ * lose the user's.
  *
- * <p>A request whose lock stays taken for {@code lockTimeout} is answered 503 with
- * {@code Retry-After} and never reaches the application: running it without its session would
- * make a new session and lose the user's.
+ * <p><b>A session the grid cannot produce.</b> The same holds without a lockingMode: a request whose
+ * session the grid cannot produce (no owner of it answered within {@code remoteTimeout}, e.g. while a
+ * killed node's sessions fail over) is answered 503 with {@code Retry-After} before it reaches the
+ * application, instead of running with no session and making a new, empty one under the user's id.
  *
- * <p>The same holds without a lockingMode: a request whose session the grid cannot produce (no
- * owner of it answered within {@code remoteTimeout}, e.g. while a killed node's sessions fail
- * over) is answered 503 with {@code Retry-After} before it reaches the application, instead of
- * running with no session and making a new, empty one under the user's id. So the scope is opened
- * whenever a SessionGrid store runs in this JVM. (Without this handler, the SessionGrid session
- * cache still refuses to make a new session under the id of one it could not load, so the
- * request fails with 503 when it asks for its session.)
- *
- * <p><b>Saving before the response is committed.</b> Jetty's own flush ({@code flushOnResponseCommit})
- * runs while the response's headers are being sent and only logs a failed save ("Unable to commit
- * Session"), so the client got 200, and for a new session a cookie, for a session the grid does not
- * hold (IT5). This handler passes the application a response whose first write saves the request's
- * dirty sessions first (the same save, a moment earlier, for sessions of a
- * {@code SessionGridSessionCache} with {@code flushOnResponseCommit}); if that save fails, the
- * application's status, headers (the new session's cookie too) and output are replaced by a 503 with
- * {@code Retry-After}, and the session copy is dropped so that neither the failed change nor a new
- * session the client never learnt of is saved later.
+ * <p><b>Saving before the response is committed.</b> Jetty's session handler saves a changed session
+ * right before the response's status line and headers are sent ({@code flushOnResponseCommit}, which a
+ * SessionGrid store requires), whichever way the response gets committed, so another node serving the
+ * user's next request reads the change. Jetty only logs a save that fails there ("Unable to commit
+ * Session"), and the client got 200, for a new session with a cookie, for a session the grid does not
+ * hold (IT5). The SessionGrid session cache reports the failure to this handler instead
+ * ({@link #commitFailed}), whose {@link CommitGuard} (the innermost wrapper of the request's stream)
+ * then sends a 503 with {@code Retry-After} in place of the application's status, headers and body;
+ * the session copy is dropped so that neither the failed change nor a new session the client never
+ * learnt of is saved later.
  */
 public class SessionGridLockingHandler extends Handler.Wrapper {
 
@@ -99,24 +91,13 @@ public class SessionGridLockingHandler extends Handler.Wrapper {
             return next.handle(request, response, callback);
         }
         LockScope scope = new LockScope(request.getHttpURI().getDecodedPath());
-        // Added before any session handler adds its own wrapper, so ours is the inner one and its
-        // completion runs after the session was written back.
-        request.addHttpStreamWrapper(stream -> new HttpStream.Wrapper(stream) {
-            @Override
-            public void succeeded() {
-                scope.close();
-                super.succeeded();
-            }
-
-            @Override
-            public void failed(Throwable x) {
-                scope.close();
-                super.failed(x);
-            }
-        });
+        CommitGuard.forgetFailedSave();
+        // Added before any session handler adds its own wrapper, so ours is the inner one: a send
+        // reaches it after the session was saved for it, and its completion after the write-back.
+        request.addHttpStreamWrapper(stream -> new CommitGuard(stream, scope));
         CURRENT.set(scope);
         try {
-            return next.handle(request, new SavingResponse(request, response, scope), callback);
+            return next.handle(request, response, callback);
         } catch (SessionUnavailable refused) {
             LOG.warn("{} answered 503: {}", request.getHttpURI().getPath(), refused.getMessage());
             if (response.isCommitted()) {
@@ -139,7 +120,6 @@ public class SessionGridLockingHandler extends Handler.Wrapper {
         private final String path;
         private final long arrivedAt = System.currentTimeMillis();
         private final List<Runnable> releases = new ArrayList<>();
-        private final Map<Object, SessionSave> saves = new IdentityHashMap<>();
         private String failure;
         private boolean closed;
 
@@ -171,14 +151,6 @@ public class SessionGridLockingHandler extends Handler.Wrapper {
         }
 
         /**
-         * Registers the save of a session this request uses, to run before its response is
-         * committed. Registering the same {@code session} again keeps the first registration.
-         */
-        public synchronized void saveBeforeCommit(Object session, SessionSave save) {
-            saves.putIfAbsent(session, save);
-        }
-
-        /**
          * Records that a session change of this request could not reach the grid (e.g. an
          * invalidation): its response, unless already committed, becomes a 503.
          */
@@ -188,18 +160,9 @@ public class SessionGridLockingHandler extends Handler.Wrapper {
             }
         }
 
-        /** Runs the registered saves; the first that fails ends it. */
-        void saveSessions() throws Exception {
-            List<SessionSave> toRun;
-            synchronized (this) {
-                if (failure != null) {
-                    throw new IllegalStateException(failure);
-                }
-                toRun = List.copyOf(saves.values());
-            }
-            for (SessionSave save : toRun) {
-                save.save();
-            }
+        /** Why this request's session changes could not reach the grid, or null. */
+        synchronized String failure() {
+            return failure;
         }
 
         void close() {
@@ -223,78 +186,13 @@ public class SessionGridLockingHandler extends Handler.Wrapper {
         }
     }
 
-    /** The save of one session of a request, run before its response is committed. */
-    @FunctionalInterface
-    public interface SessionSave {
-        /**
-         * Saves the session if it changed.
-         *
-         * @throws Exception if it could not be saved: the response becomes a 503
-         */
-        void save() throws Exception;
-    }
-
     /**
-     * The response the application writes to: its first write (the moment Jetty commits the
-     * response) saves the request's sessions first, and turns a failed save into a 503.
+     * Records that the save of a session failed while the response of the request this thread is
+     * sending was being committed: that response becomes a 503 (called by the SessionGrid session
+     * cache from Jetty's save at commit, right before the send reaches the {@link CommitGuard}).
      */
-    private static final class SavingResponse extends Response.Wrapper {
-        private final LockScope scope;
-        /** 0: not saved yet; 1: saved (writes pass through); 2: save failed, 503 sent (writes dropped). */
-        private volatile int state;
-
-        SavingResponse(Request request, Response wrapped, LockScope scope) {
-            super(request, wrapped);
-            this.scope = scope;
-        }
-
-        @Override
-        public void write(boolean last, ByteBuffer content, Callback callback) {
-            if (state == 0) {
-                // Jetty writes a response from one thread at a time, so no lock is needed here.
-                if (isCommitted()) {
-                    state = 1; // committed by a path that does not write (nothing to do but pass on)
-                } else {
-                    try {
-                        scope.saveSessions();
-                        state = 1;
-                    } catch (Exception | SessionUnavailable e) {
-                        state = 2;
-                        answerUnavailable(e, callback);
-                        return;
-                    }
-                }
-            }
-            if (state == 2) {
-                // The application's output after the 503 it does not know of: dropped on purpose.
-                callback.succeeded();
-                return;
-            }
-            super.write(last, content, callback);
-        }
-
-        private void answerUnavailable(Throwable failure, Callback callback) {
-            String reason = reason(failure);
-            LOG.warn("{} answered 503: its session could not be saved before the response: {}",
-                    getRequest().getHttpURI().getPath(), reason);
-            Response out = getWrapped();
-            out.reset(); // status, headers and the new session's cookie: the client must not get them
-            out.setStatus(HttpStatus.SERVICE_UNAVAILABLE_503);
-            out.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
-            out.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
-            out.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain;charset=utf-8");
-            byte[] body = ("session not saved, try again: " + reason + "\n").getBytes(StandardCharsets.UTF_8);
-            out.write(true, ByteBuffer.wrap(body), callback);
-        }
-
-        /** The innermost message: Jetty wraps the store's exceptions in its own. */
-        private static String reason(Throwable failure) {
-            Throwable t = failure;
-            while (t.getCause() != null && t.getCause() != t) {
-                t = t.getCause();
-            }
-            return t == failure ? String.valueOf(failure.getMessage()) : failure.getMessage() + ": " + t.getMessage();
-        }
+    public static void commitFailed(String reason) {
+        CommitGuard.saveFailed(reason);
     }
 
     /**
@@ -316,6 +214,30 @@ public class SessionGridLockingHandler extends Handler.Wrapper {
         @Override
         public int getCode() {
             return HttpStatus.SERVICE_UNAVAILABLE_503;
+        }
+
+        @Override
+        public String getReason() {
+            return getMessage();
+        }
+    }
+
+    /**
+     * A request reached a SessionGrid store's context without this handler in front (its place could
+     * not be checked when the store started): answered 500 with the problem and the fix, instead of
+     * serving a session that another node may have changed. An Error for the same reason as
+     * {@link SessionUnavailable}; no stack trace: the message says it all.
+     */
+    public static final class HandlerMissing extends Error implements HttpException {
+        private static final long serialVersionUID = 1L;
+
+        public HandlerMissing(String message) {
+            super(message, null, false, false);
+        }
+
+        @Override
+        public int getCode() {
+            return HttpStatus.INTERNAL_SERVER_ERROR_500;
         }
 
         @Override

@@ -10,6 +10,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.eclipse.jetty.session.AbstractSessionDataStore;
 import org.eclipse.jetty.session.DefaultSessionCache;
@@ -21,8 +22,6 @@ import org.eclipse.jetty.session.SessionManager;
 import org.eclipse.jetty.session.UnreadableSessionDataException;
 import org.eclipse.jetty.session.UnwriteableSessionDataException;
 import org.eclipse.jetty.util.thread.AutoLock;
-import org.eclipse.jetty.server.Handler;
-import org.eclipse.jetty.server.Server;
 import org.sessiongrid.grid.GridConfig;
 import org.sessiongrid.grid.GridUnavailableException;
 import org.sessiongrid.grid.LockingMode;
@@ -35,9 +34,11 @@ import org.sessiongrid.grid.SessionGoneException;
 import org.sessiongrid.grid.SessionGrid;
 import org.sessiongrid.grid.SessionStore;
 import org.sessiongrid.jetty.config.StoreSettings;
+import org.sessiongrid.jetty.lock.HandlerPlacement;
 import org.sessiongrid.jetty.lock.SessionGridLockingHandler;
 import org.sessiongrid.jetty.mapping.AttributeSerializer;
 import org.sessiongrid.jetty.mapping.JettyMetadata;
+import org.sessiongrid.jetty.route.PrimaryRoutes;
 import org.sessiongrid.session.Attribute;
 import org.sessiongrid.session.SessionDelta;
 import org.sessiongrid.session.SessionRecord;
@@ -121,6 +122,13 @@ public class SessionGridDataStore extends AbstractSessionDataStore {
     private volatile LockingMode lockingMode = LockingMode.NONE;
     private volatile long lockTimeout;
 
+    /** What this store tells a SessionGridSessionIdManager about routes, while started. */
+    private volatile PrimaryRoutes routes;
+
+    /** Why SessionGridLockingHandler's place could not be checked at start, or null if it was. */
+    private volatile String unverifiedPlacement;
+    private final AtomicBoolean reportedMissingHandler = new AtomicBoolean();
+
     /**
      * Session locks held by requests on this node (lockingMode): at most one per session, because
      * a second locking request for it waits for the lock at the primary before Jetty hands it the
@@ -147,8 +155,12 @@ public class SessionGridDataStore extends AbstractSessionDataStore {
     protected void doStart() throws Exception {
         super.doStart();
         StoreSettings.Resolved resolved = settings.resolve(workerName(), System.getProperties());
+        String what = "SessionGrid store of context " + namespace();
+        StartChecks.requireSaveAtCommit(manager, what);
+        unverifiedPlacement = StartChecks.requireLockingHandler(manager, what) ? null
+                : HandlerPlacement.problem(HandlerPlacement.Verdict.NOT_IN_TREE, null, null, what);
         if (!resolved.lockingMode().isNone()) {
-            checkLockingHandler(resolved.lockingMode());
+            StartChecks.requireLockingCache(manager, resolved.lockingMode());
         }
         lockingMode = resolved.lockingMode();
         lockTimeout = resolved.lockTimeout();
@@ -183,6 +195,8 @@ public class SessionGridDataStore extends AbstractSessionDataStore {
         if (!lockingMode.isNone()) {
             SessionGridLockingHandler.lockingStore(1);
         }
+        routes = PrimaryRoutes.offer(manager.getSessionIdManager(), () -> isStarted() ? sessions : null,
+                g.memberName(), workerName(), namespace());
         LOG.info("SessionGrid store for {} started on member {} of cluster {} ({} members)", namespace(),
                 g.memberName(), config.clusterName(), g.members().size());
     }
@@ -193,28 +207,30 @@ public class SessionGridDataStore extends AbstractSessionDataStore {
     }
 
     /**
-     * lockingMode needs {@link SessionGridLockingHandler} in front of the contexts: without it the
-     * setting would silently do nothing, so refuse to start instead.
+     * Fails a request that did not come through {@link SessionGridLockingHandler}, when its place
+     * could not be checked at start (the context was not in the server's handler tree then): called
+     * by the SessionGrid cache when a request looks its session up.
+     *
+     * @throws SessionGridLockingHandler.HandlerMissing answered 500, naming the problem and the fix
      */
-    private void checkLockingHandler(LockingMode mode) {
-        if (!(manager.getSessionCache() instanceof org.sessiongrid.jetty.cache.SessionGridSessionCache)) {
-            throw new IllegalStateException("SessionGrid setting lockingMode=\"" + mode + "\" needs the session cache"
-                    + " org.sessiongrid.jetty.cache.SessionGridSessionCache (it takes the lock before it loads the"
-                    + " session), but this context uses " + (manager.getSessionCache() == null ? "none"
-                    : manager.getSessionCache().getClass().getName()) + ": register a SessionGridSessionCacheFactory"
-                    + " (and no session-cache-* module), or remove lockingMode");
+    public void requireLockingHandler() {
+        String problem = unverifiedPlacement;
+        if (problem != null && SessionGridLockingHandler.current() == null) {
+            if (reportedMissingHandler.compareAndSet(false, true)) {
+                LOG.error("Requests to {} fail: {}", namespace(), problem);
+            }
+            throw new SessionGridLockingHandler.HandlerMissing(problem);
         }
-        Server server = manager instanceof Handler h ? h.getServer() : null;
-        if (server == null) {
-            LOG.warn("Cannot check that SessionGridLockingHandler is installed for lockingMode={} (session manager {}"
-                    + " is not in a server's handler tree); requests are not locked without it", mode, manager);
-            return;
-        }
-        if (server.getDescendant(SessionGridLockingHandler.class) == null) {
-            throw new IllegalStateException("SessionGrid setting lockingMode=\"" + mode + "\" needs the handler"
-                    + " org.sessiongrid.jetty.lock.SessionGridLockingHandler in front of the contexts: call"
-                    + " server.insertHandler(new SessionGridLockingHandler()) (the jetty-home module"
-                    + " session-store-sessiongrid installs it), or remove lockingMode");
+    }
+
+    /**
+     * Counts a session change made after its response was committed, saved at the end of the request
+     * ({@code LateCommits} of the grid member).
+     */
+    public void lateCommit() {
+        SessionGrid g = grid;
+        if (g != null) {
+            g.stats().lateCommit();
         }
     }
 
@@ -241,6 +257,10 @@ public class SessionGridDataStore extends AbstractSessionDataStore {
 
     @Override
     protected void doStop() throws Exception {
+        if (routes != null) {
+            routes.withdraw(manager.getSessionIdManager());
+            routes = null;
+        }
         SessionGrid g = grid;
         grid = null;
         if (g != null) {

@@ -1,5 +1,6 @@
 package org.sessiongrid.jetty.cluster;
 
+import org.eclipse.jetty.ee11.servlet.ErrorPageErrorHandler;
 import org.eclipse.jetty.ee11.servlet.ServletContextHandler;
 import org.eclipse.jetty.server.Handler;
 import org.sessiongrid.jetty.store.SessionGridDataStoreFactory;
@@ -13,7 +14,10 @@ final class Ee11Context {
     static Handler create(String path, ClassLoader webapp, SessionGridDataStoreFactory store) throws Exception {
         ServletContextHandler ctx = new ServletContextHandler(path, ServletContextHandler.SESSIONS);
         ctx.setClassLoader(webapp);
-        ctx.addServlet(SessionServlet.class, "/*");
+        ctx.addServlet(SessionServlet.class, "/*").setAsyncSupported(true);
+        ErrorPageErrorHandler errors = new ErrorPageErrorHandler();
+        errors.addErrorPage(409, "/show");
+        ctx.setErrorHandler(errors);
         ctx.addEventListener(new SessionServlet.Destroyed());
         ctx.getSessionHandler().setSessionCache(JettyNode.cache(path, ctx.getSessionHandler(), store));
         return ctx;

@@ -66,6 +66,7 @@ final class Farm implements AutoCloseable {
                     "-Dsessiongrid.failureDetectionTimeout=3000", "-Dsessiongrid.remoteTimeout=10000",
                     "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
                     "-Dorg.slf4j.simpleLogger.log.org.sessiongrid=info",
+                    "-Dorg.slf4j.simpleLogger.log.org.sessiongrid.jetty.cache.SessionGridSessionCache=debug",
                     "-Dorg.slf4j.simpleLogger.showDateTime=true",
                     "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS"));
             if (webappClasses != null) {
@@ -84,7 +85,25 @@ final class Farm implements AutoCloseable {
                 return tail(n.log).contains("READY " + n.name);
             });
         }
+        // Under load, nodes may first form clusters of their own and merge a little later: the tests
+        // start once every node's latest view has them all.
+        for (Node n : nodes) {
+            awaitTrue("node " + n.name + " in a view of " + nodes.size() + " members (see " + n.log + ")",
+                    START_TIMEOUT, () -> latestViewSize(n.log) == nodes.size());
+        }
         return this;
+    }
+
+    /** The member count of the latest grid view a node logged ("View 2 of cluster c: 3 members [...]"), or 0. */
+    private static int latestViewSize(Path log) {
+        try (Stream<String> lines = Files.lines(log)) {
+            return lines.filter(l -> l.contains(" View ") && l.contains(" members ["))
+                    .map(l -> l.substring(0, l.indexOf(" members [")))
+                    .map(l -> Integer.parseInt(l.substring(l.lastIndexOf(' ') + 1)))
+                    .reduce((first, last) -> last).orElse(0);
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return 0;
+        }
     }
 
     Node node(int i) {
@@ -102,8 +121,17 @@ final class Farm implements AutoCloseable {
         p.waitFor();
     }
 
-    /** A GET on node {@code i}; {@code cookie} is updated from Set-Cookie. */
+    /** A GET on node {@code i} that must answer 200; {@code cookie} is updated from Set-Cookie. */
     String get(int i, String path, Client client) throws IOException, InterruptedException {
+        HttpResponse<String> r = send(i, path, client);
+        if (r.statusCode() != 200) {
+            throw new IOException("GET " + path + " on " + nodes.get(i).name + " answered " + r.statusCode());
+        }
+        return r.body();
+    }
+
+    /** A GET on node {@code i}, any status, redirects not followed; {@code cookie} is updated from Set-Cookie. */
+    HttpResponse<String> send(int i, String path, Client client) throws IOException, InterruptedException {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + nodes.get(i).httpPort + path))
                 .timeout(Duration.ofSeconds(30));
         String cookie = client.cookie;
@@ -111,15 +139,15 @@ final class Farm implements AutoCloseable {
             b.header("Cookie", "JSESSIONID=" + cookie);
         }
         HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        r.headers().allValues("Set-Cookie").forEach(c -> {
-            if (c.startsWith("JSESSIONID=")) {
-                client.cookie = c.substring("JSESSIONID=".length(), c.indexOf(';') > 0 ? c.indexOf(';') : c.length());
-            }
-        });
-        if (r.statusCode() != 200) {
-            throw new IOException("GET " + path + " on " + nodes.get(i).name + " answered " + r.statusCode());
-        }
-        return r.body();
+        sessionCookie(r).ifPresent(c -> client.cookie = c);
+        return r;
+    }
+
+    /** The value of the JSESSIONID cookie a response sets, if it sets one. */
+    static java.util.Optional<String> sessionCookie(HttpResponse<?> r) {
+        return r.headers().allValues("Set-Cookie").stream().filter(c -> c.startsWith("JSESSIONID="))
+                .map(c -> c.substring("JSESSIONID=".length(), c.indexOf(';') > 0 ? c.indexOf(';') : c.length()))
+                .reduce((first, last) -> last);
     }
 
     /** One browser: its session cookie. */

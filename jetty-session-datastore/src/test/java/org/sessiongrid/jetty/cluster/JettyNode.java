@@ -16,14 +16,15 @@ import org.eclipse.jetty.server.handler.ContextHandler;
 import org.eclipse.jetty.server.handler.ContextHandlerCollection;
 import org.eclipse.jetty.session.AbstractSessionManager;
 import org.eclipse.jetty.session.DefaultSessionCache;
-import org.eclipse.jetty.session.DefaultSessionIdManager;
 import org.eclipse.jetty.session.HouseKeeper;
+import org.eclipse.jetty.session.ManagedSession;
 import org.eclipse.jetty.session.NullSessionCache;
 import org.eclipse.jetty.session.SessionCache;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
 import org.sessiongrid.jetty.cache.SessionGridSessionCache;
 import org.sessiongrid.jetty.lock.SessionGridLockingHandler;
+import org.sessiongrid.jetty.route.SessionGridSessionIdManager;
 import org.sessiongrid.jetty.store.SessionGridDataStore;
 import org.sessiongrid.jetty.store.SessionGridDataStoreFactory;
 
@@ -48,7 +49,10 @@ public final class JettyNode {
 
     /**
      * {@code /diag/cached?path=/app&id=COOKIE}: whether this node's cache of that context holds the
-     * session ("yes"/"no"), and whether this member is its primary ({@code /diag/primary?...}).
+     * session ("yes"/"no"), whether a request here is using that copy ({@code /diag/inuse?...}), and whether
+     * this member is its primary ({@code /diag/primary?...}), which member this member takes for its
+     * primary ({@code /diag/owner?...}); {@code /diag/late}: this member's
+     * {@code LateCommits}.
      * Observes what a test cannot see through the webapp: the cache itself.
      */
     static final class DiagnosticsContext extends ContextHandler {
@@ -58,12 +62,25 @@ public final class JettyNode {
                 @Override
                 public boolean handle(Request request, Response response, Callback callback) {
                     Fields q = Request.extractQueryParameters(request);
+                    if (Request.getPathInContext(request).equals("/late")) {
+                        SessionGridDataStore any = (SessionGridDataStore) CACHES.get("/app").getSessionDataStore();
+                        Content.Sink.write(response, true, String.valueOf(any.grid().metrics().getLateCommits()),
+                                callback);
+                        return true;
+                    }
                     SessionCache cache = CACHES.get(q.getValue("path"));
                     String cookie = q.getValue("id");
                     String id = cookie.contains(".") ? cookie.substring(0, cookie.indexOf('.')) : cookie;
                     String answer;
-                    if (Request.getPathInContext(request).equals("/cached")) {
+                    String what = Request.getPathInContext(request);
+                    if (what.equals("/cached")) {
                         answer = ((DefaultSessionCache) cache).doGet(id) != null ? "yes" : "no";
+                    } else if (what.equals("/inuse")) {
+                        ManagedSession s = cache instanceof DefaultSessionCache c ? c.doGet(id) : null;
+                        answer = s != null && s.getRequests() > 0 ? "yes" : "no";
+                    } else if (what.equals("/owner")) {
+                        SessionGridDataStore store = (SessionGridDataStore) cache.getSessionDataStore();
+                        answer = String.valueOf(store.grid().store(store.namespace()).owners(id).primary());
                     } else {
                         SessionGridDataStore store = (SessionGridDataStore) cache.getSessionDataStore();
                         answer = store.grid().store(store.namespace()).isLocalPrimary(id) ? "yes" : "no";
@@ -89,7 +106,7 @@ public final class JettyNode {
         connector.setPort(http);
         server.addConnector(connector);
 
-        DefaultSessionIdManager ids = new DefaultSessionIdManager(server);
+        SessionGridSessionIdManager ids = new SessionGridSessionIdManager(server);
         ids.setWorkerName(name);
         HouseKeeper keeper = new HouseKeeper();
         keeper.setIntervalSec(scavenge);

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.util.Collections;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import jakarta.servlet.RequestDispatcher;
+import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -11,11 +13,18 @@ import jakarta.servlet.http.HttpSession;
 import jakarta.servlet.http.HttpSessionEvent;
 import jakarta.servlet.http.HttpSessionListener;
 
+import org.eclipse.jetty.server.Session;
+
 /**
  * The test webapp of every clustered scenario. One servlet, operations by path:
  * <ul>
  * <li>{@code /init}: new session, {@code count=0}; {@code ?maxInactive=S} sets its timeout</li>
- * <li>{@code /inc}: {@code count += 1} and answers the new value (creates the session if needed)</li>
+ * <li>{@code /inc}: {@code count += 1} and answers the new value (creates the session if needed);
+ * {@code ?out=STYLE} picks how the answer is written ({@link Answers}), {@code &linger=MS} keeps the
+ * request running that long after the answer was written</li>
+ * <li>{@code /show}: the counter (also the error page of the {@code error} style); {@code /late}: the
+ * attribute {@code late}</li>
+ * <li>{@code /whoami}: the session id with its route, as Jetty puts it in the cookie and URLs</li>
  * <li>{@code /get}: answers {@code count}, or {@code none} without a session</li>
  * <li>{@code /set?name=N}: sets attribute N to "v"; {@code /names}: the attribute names</li>
  * <li>{@code /invalidate}</li>
@@ -40,8 +49,10 @@ public class SessionServlet extends HttpServlet {
     }
 
     @Override
-    protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        String op = req.getPathInfo() == null ? "" : req.getPathInfo();
+    protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException, ServletException {
+        // An included servlet sees the including request's path; the included one is an attribute.
+        Object included = req.getAttribute(RequestDispatcher.INCLUDE_PATH_INFO);
+        String op = included != null ? included.toString() : req.getPathInfo() == null ? "" : req.getPathInfo();
         resp.setContentType("text/plain");
         String answer;
         switch (op) {
@@ -55,11 +66,31 @@ public class SessionServlet extends HttpServlet {
                 answer = "0";
             }
             case "/inc" -> {
-                HttpSession s = req.getSession(true);
-                Integer c = (Integer) s.getAttribute("count");
-                int next = c == null ? 1 : c + 1;
-                s.setAttribute("count", next);
-                answer = String.valueOf(next);
+                String out = req.getParameter("out");
+                Answers.inc(out == null ? "plain" : out, req, resp);
+                String linger = req.getParameter("linger");
+                if (linger != null && !req.isAsyncStarted()) {
+                    try {
+                        // The application's work after its answer (a log line, an audit record): the
+                        // request ends this much later than the client can read the answer.
+                        Thread.sleep(Long.parseLong(linger));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                return;
+            }
+            case "/show" -> {
+                Answers.show(req, resp);
+                return;
+            }
+            case "/late" -> {
+                HttpSession s = req.getSession(false);
+                answer = s == null ? "none" : String.valueOf(s.getAttribute("late"));
+            }
+            case "/whoami" -> {
+                HttpSession s = req.getSession(false);
+                answer = s instanceof Session.API api ? api.getSession().getExtendedId() : "none";
             }
             case "/get" -> {
                 HttpSession s = req.getSession(false);

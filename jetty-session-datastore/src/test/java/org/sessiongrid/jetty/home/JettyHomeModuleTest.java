@@ -31,7 +31,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The jetty-home module as a user installs it: the jetty-home distribution from Maven Central,
  * {@code start.jar --add-modules=session-store-sessiongrid}, a small war-less webapp deployed on two
- * such servers (ee10), and a session that survives the stop of the node that created it.
+ * such servers (ee10), and a session that survives the stop of the node that created it. The servers
+ * start, so the module put SessionGridLockingHandler in front of the deployed context (a store refuses
+ * to start otherwise), and its session ids route to their primaries.
  */
 class JettyHomeModuleTest {
 
@@ -84,12 +86,23 @@ class JettyHomeModuleTest {
         for (int port : httpPorts) {
             awaitServing(port);
         }
+        for (Path base : bases) {
+            awaitTwoMembers(base.resolve("server.log"));
+        }
 
         assertEquals("1", get(httpPorts[0], "/counter/inc"));
         assertEquals("2", get(httpPorts[0], "/counter/inc"));
         String worker = cookie.substring(cookie.indexOf('.') + 1);
         assertNotEquals("node0", worker, "the worker name must default to the unique grid member name");
         assertEquals("hidden", get(httpPorts[0], "/counter/hidden"), "SessionGrid classes must be hidden from webapps");
+        // The module puts SessionGridSessionIdManager in place (routes follow each session's primary);
+        // a store whose id manager is Jetty's says so when it starts.
+        for (Path base : bases) {
+            String log = Files.readString(base.resolve("server.log"));
+            assertTrue(log.contains("SessionGrid store for"), "the store did not start: " + log);
+            assertTrue(!log.contains("carry the worker name of the node that served the request"),
+                    "the module left Jetty's id manager in place: " + log);
+        }
 
         // Graceful stop (SIGTERM): Jetty stops, the grid member hands its sessions over and leaves.
         Process first = processes.get(0);
@@ -234,6 +247,20 @@ class JettyHomeModuleTest {
             }
             if (System.nanoTime() - deadline > 0) {
                 throw new AssertionError("server on port " + port + " did not serve /counter within 90 s");
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    /**
+     * Waits until the node's grid has both members: on a loaded machine the two may first form a
+     * cluster each and merge a little later.
+     */
+    private static void awaitTwoMembers(Path log) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!Files.readString(log).lines().anyMatch(l -> l.contains("View ") && l.contains(": 2 members"))) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("the grid did not reach 2 members within 60 s; see " + log);
             }
             Thread.sleep(200);
         }

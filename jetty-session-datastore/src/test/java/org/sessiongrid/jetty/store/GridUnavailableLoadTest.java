@@ -126,11 +126,6 @@ class GridUnavailableLoadTest {
             s.setAttribute("n", next);
             resp.setContentType("text/plain");
             resp.getWriter().print(next);
-            if (req.getParameter("flush") != null) {
-                // The application commits the response itself, in the middle of the request.
-                resp.flushBuffer();
-                resp.getWriter().print(" (flushed)");
-            }
         }
     }
 
@@ -141,7 +136,7 @@ class GridUnavailableLoadTest {
     private final HttpClient http = HttpClient.newHttpClient();
     private String cookie;
 
-    private void start(boolean lockingHandler) throws Exception {
+    private void start() throws Exception {
         server = new Server();
         ServerConnector connector = new ServerConnector(server);
         connector.setHost("127.0.0.1");
@@ -161,9 +156,7 @@ class GridUnavailableLoadTest {
         cache.setSessionDataStore(store);
         ctx.getSessionHandler().setSessionCache(cache);
         ctx.getSessionHandler().setMaxInactiveInterval(1800);
-        // Save before the response is sent, as the module README recommends.
-        cache.setFlushOnResponseCommit(true);
-        server.setHandler(lockingHandler ? new SessionGridLockingHandler(ctx) : ctx);
+        server.setHandler(new SessionGridLockingHandler(ctx));
         server.start();
     }
 
@@ -203,20 +196,10 @@ class GridUnavailableLoadTest {
         return (Integer) new AttributeSerializer(null).decode("n", r.attribute("n"));
     }
 
-    /** With the handler in front (the recommended setup): 503 before the application runs. */
+    /** 503 before the application runs. */
     @Test
-    void withTheHandlerALoadTheGridCannotAnswerIsA503AndTheStoredSessionStays() throws Exception {
-        loadFailsOnce(true);
-    }
-
-    /** Without it: the cache refuses the new session the application asks for under the user's id (503). */
-    @Test
-    void withoutTheHandlerALoadTheGridCannotAnswerIsA503AndTheStoredSessionStays() throws Exception {
-        loadFailsOnce(false);
-    }
-
-    private void loadFailsOnce(boolean lockingHandler) throws Exception {
-        start(lockingHandler);
+    void aLoadTheGridCannotAnswerIsA503AndTheStoredSessionStays() throws Exception {
+        start();
         for (int i = 1; i <= 3; i++) {
             HttpResponse<String> r = inc();
             assertEquals(200, r.statusCode());
@@ -235,9 +218,7 @@ class GridUnavailableLoadTest {
         HttpResponse<String> failed = inc();
         assertEquals(503, failed.statusCode(), "a load the grid could not answer must fail the request, got "
                 + failed.statusCode() + " " + failed.body());
-        if (lockingHandler) {
-            assertEquals(runsBefore, servlet.runs.get(), "the application ran without the user's session");
-        }
+        assertEquals(runsBefore, servlet.runs.get(), "the application ran without the user's session");
         assertEquals(1, servlet.newSessions.get(), "a new session was made for the user (only the first request may)");
         assertEquals(id, sessionId(), "the user was given another session id");
         assertEquals(3, storedCounter(), "the stored session was replaced");
@@ -259,7 +240,7 @@ class GridUnavailableLoadTest {
 
     @Test
     void aNewSessionNeverOverwritesAStoredOneUnderTheSameId() throws Exception {
-        start(false);
+        start();
         assertEquals("1", inc().body());
         assertEquals("2", inc().body());
         String id = sessionId();
@@ -280,58 +261,13 @@ class GridUnavailableLoadTest {
         assertEquals("3", inc().body());
     }
 
-    // ------------------------------------------------------------ saving before the response commits
-
-    /**
-     * IT5: the first save of a new session failed while Jetty committed the response, Jetty logged it
-     * and answered 200 with a cookie for a session the grid did not hold. With the handler in front
-     * the save runs before the commit: the client gets a 503 and no cookie, nothing is stored later,
-     * and the next request starts a session that works.
-     */
-    @Test
-    void aNewSessionWhoseFirstSaveFailsIsA503WithoutCookie() throws Exception {
-        firstSaveFailsOnce("");
-    }
-
-    /** The same when the application commits the response itself (flushBuffer) in mid-request. */
-    @Test
-    void aNewSessionWhoseFirstSaveFailsWhenTheApplicationFlushesIsA503() throws Exception {
-        firstSaveFailsOnce("?flush=1");
-    }
-
-    private void firstSaveFailsOnce(String query) throws Exception {
-        start(true);
-        store.failNewOnly = true;
-        store.failSaves.set(1);
-        HttpResponse<String> failed = inc(query);
-        assertEquals(503, failed.statusCode(), "a failed first save must fail the request, got "
-                + failed.statusCode() + " " + failed.body());
-        assertEquals("1", failed.headers().firstValue("Retry-After").orElse(null));
-        assertTrue(failed.headers().allValues("Set-Cookie").stream().noneMatch(c -> c.startsWith("JSESSIONID")),
-                "the client got a cookie for a session the grid does not hold: " + failed.headers().map());
-        assertTrue(failed.body().contains("not saved"), failed.body());
-        assertEquals(1, store.failedSaves.size());
-        String lost = store.failedSaves.get(0);
-        awaitGone(lost);
-        assertEquals(null, store.grid().store(store.namespace()).find(lost, null),
-                "the session whose first save failed was saved after the 503");
-
-        HttpResponse<String> next = inc(query);
-        assertEquals(200, next.statusCode(), next.body());
-        assertTrue(next.body().startsWith("1"), next.body());
-        assertNotNull(cookie, "the next request must get a session");
-        assertEquals(1, storedCounter());
-        assertEquals(200, inc(query).statusCode());
-        assertEquals(2, storedCounter());
-    }
-
     /**
      * A change to an existing session whose save fails: 503, the stored counter stays, the failed
      * change is not saved later (the copy is dropped), and the next request continues the stored one.
      */
     @Test
     void aChangeWhoseSaveFailsIsA503AndIsNeverSavedLater() throws Exception {
-        start(true);
+        start();
         assertEquals("1", inc().body());
         assertEquals("2", inc().body());
         String id = sessionId();
@@ -363,7 +299,7 @@ class GridUnavailableLoadTest {
      */
     @Test
     void aSessionThatExpiresWhileTheGridProducesItIsKeptForARequestThatArrivedInTime() throws Exception {
-        start(true);
+        start();
         assertEquals("1", inc("?timeout=2").body());
         String id = sessionId();
         awaitIdle(id);
@@ -384,7 +320,7 @@ class GridUnavailableLoadTest {
      */
     @Test
     void anInvalidationTheGridCannotDoIsA503AndTheSessionStays() throws Exception {
-        start(true);
+        start();
         assertEquals("1", inc().body());
         assertEquals("2", inc().body());
         String id = sessionId();
@@ -406,7 +342,7 @@ class GridUnavailableLoadTest {
      */
     @Test
     void aRequestLongerThanTheTimeoutLeavesOtherNodesALiveSession() throws Exception {
-        start(true);
+        start();
         assertEquals("1", inc("?timeout=2").body());
         String id = sessionId();
         assertEquals("2", inc("?work=2500").body());

@@ -1,0 +1,2 @@
+/** Session id routes that follow each session's primary, for sticky balancers. */
+package org.sessiongrid.jetty.route;

@@ -1,0 +1,133 @@
+package org.sessiongrid.jetty.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.time.Duration;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The commit point and the route on three servers of one EE in separate JVMs: a request's session
+ * change is in the grid before any byte of its response leaves, however the response gets committed
+ * ({@link Answers}), so round-robin users never read an older counter and never lose an increment; a
+ * change after the commit is saved at the end and counted; and the route in the session cookie
+ * follows the session's primary on every node, every time, also after the primary died.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+abstract class AbstractCommitPointTest {
+
+    static final int NODES = 3;
+    private final String ee;
+    Farm farm;
+
+    AbstractCommitPointTest(String ee) {
+        this.ee = ee;
+    }
+
+    @BeforeAll
+    void startFarm() throws Exception {
+        farm = new Farm(ee).start(NODES, 60, 60, null);
+    }
+
+    @AfterAll
+    void stopFarm() {
+        if (farm != null) {
+            farm.close();
+        }
+    }
+
+    /** Every cache a farm may use: the coherent one, Jetty's non-sticky recipe, and no cache. */
+    @ParameterizedTest
+    @ValueSource(strings = {"/app", "/evict", "/null"})
+    @Order(1)
+    void roundRobinUsersSeeEveryIncrementWhateverWayTheResponseIsCommitted(String context) throws Exception {
+        RoundRobinCheck.Result r = RoundRobinCheck.run(farm, context, 6, 2);
+        assertTrue(r.staleReads().isEmpty() && r.lostUpdates().isEmpty(), r.summary());
+        assertEquals(6 * 2 * Answers.STYLES.length, r.requests());
+    }
+
+    /**
+     * A change made after the response was committed (the {@code late} style sets an attribute
+     * after its Content-Length answer) is still saved, when the request ends: counted in the member's
+     * LateCommits and logged at DEBUG; another node then reads it.
+     */
+    @Test
+    @Order(2)
+    void aChangeAfterTheResponseWasCommittedIsSavedAtTheEndCountedAndLogged() throws Exception {
+        long before = lateCommits(0);
+        Farm.Client user = new Farm.Client();
+        assertEquals("1", farm.get(0, "/app/inc?out=late", user));
+        Farm.awaitTrue(farm.node(0).name() + " to count the late change", Duration.ofSeconds(10),
+                () -> lateCommits(0) > before);
+        assertEquals(before + 1, lateCommits(0));
+        assertEquals("1", farm.get(1, "/app/late", user), "the late change must be saved");
+        String id = RouteCheck.idOf(user.cookie);
+        Farm.awaitTrue("the DEBUG line of the late change", Duration.ofSeconds(10), () -> {
+            try {
+                return Files.readString(farm.node(0).log()).lines().anyMatch(l -> l.contains("DEBUG")
+                        && l.contains("Session " + id) && l.contains("changed after its response was committed"));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        // The other ways of answering change nothing after their commit: nothing counted for them.
+        long after = lateCommits(0);
+        assertEquals("2", farm.get(0, "/app/inc?out=cl", user));
+        assertEquals("2", farm.get(1, "/app/get", user));
+        assertEquals(after, lateCommits(0));
+    }
+
+    private long lateCommits(int node) {
+        try {
+            return Long.parseLong(farm.get(node, "/diag/late", new Farm.Client()));
+        } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * A new session's id routes to the node that made it, its primary (ids are picked so); a request
+     * whose cookie routes elsewhere is corrected on every node, every time, and the page sees the
+     * corrected id.
+     */
+    @Test
+    @Order(3)
+    void everyNodeCorrectsARouteNamingANonPrimaryEveryTime() throws Exception {
+        Farm.Client user = new Farm.Client();
+        assertEquals("1", farm.get(0, "/app/inc", user));
+        String id = RouteCheck.idOf(user.cookie);
+        String primary = RouteCheck.primaryOf(farm, id);
+        assertEquals(farm.node(0).name(), primary, "a new session's primary is the node that made it");
+        assertEquals(id + "." + primary, user.cookie);
+        RouteCheck.everyNodeCorrectsTheRoute(farm, id, primary, 3);
+        assertEquals("1", farm.get(2, "/app/get", user));
+    }
+
+    /** After the primary's node dies, every live node routes the session to its new primary. */
+    @Test
+    @Order(4)
+    void afterThePrimaryDiesEveryNodeRoutesToTheNewPrimary() throws Exception {
+        Farm.Client user = new Farm.Client();
+        assertEquals("1", farm.get(1, "/app/inc", user));
+        String id = RouteCheck.idOf(user.cookie);
+        assertEquals(farm.node(1).name(), RouteCheck.primaryOf(farm, id));
+        farm.crash(1);
+        String primary = RouteCheck.primaryOf(farm, id);
+        RouteCheck.everyNodeCorrectsTheRoute(farm, id, primary, 3);
+        assertEquals("2", farm.get(0, "/app/inc", user));
+        assertEquals(id + "." + primary, user.cookie);
+    }
+}

@@ -1,0 +1,188 @@
+package org.sessiongrid.jetty.lock;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.UUID;
+
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import org.eclipse.jetty.ee11.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee11.servlet.ServletHolder;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.ContextHandlerCollection;
+import org.eclipse.jetty.session.DefaultSessionIdManager;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.sessiongrid.jetty.cache.SessionGridSessionCache;
+import org.sessiongrid.jetty.store.SessionGridDataStoreFactory;
+
+/**
+ * A SessionGrid store refuses to start when {@link SessionGridLockingHandler} is not in front of its
+ * context's session handler (missing, or wrapping something else), or when its cache would save
+ * sessions only after the response was sent ({@code flushOnResponseCommit=false}): the message names
+ * the problem and the fix. Without the check such a server served requests whose failed saves were
+ * answered 200 and whose sessions another node could read without the request's change.
+ */
+class HandlerPlacementTest {
+
+    /** Counts in the session. */
+    static final class Counter extends HttpServlet {
+        @Override
+        protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+            Integer n = (Integer) req.getSession(true).getAttribute("n");
+            req.getSession().setAttribute("n", n == null ? 1 : n + 1);
+            resp.getWriter().print(n == null ? 1 : n + 1);
+        }
+    }
+
+    private Server server;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @AfterEach
+    void stop() throws Exception {
+        if (server != null) {
+            server.stop();
+        }
+    }
+
+    private ServletContextHandler context(String path, SessionGridDataStoreFactory grid) throws Exception {
+        ServletContextHandler ctx = new ServletContextHandler(path, ServletContextHandler.SESSIONS);
+        ctx.addServlet(new ServletHolder(new Counter()), "/inc");
+        SessionGridSessionCache cache = new SessionGridSessionCache(ctx.getSessionHandler());
+        cache.setSessionDataStore(grid.getSessionDataStore(ctx.getSessionHandler()));
+        ctx.getSessionHandler().setSessionCache(cache);
+        return ctx;
+    }
+
+    /** A server whose handler tree {@code tree} builds from the /app context and a /other context. */
+    private void start(Tree tree) throws Exception {
+        SessionGridDataStoreFactory grid = newServer();
+        ServletContextHandler app = context("/app", grid);
+        server.setHandler(tree.build(app, context("/other", grid)));
+        server.start();
+    }
+
+    private SessionGridDataStoreFactory newServer() {
+        server = new Server();
+        ServerConnector connector = new ServerConnector(server);
+        connector.setHost("127.0.0.1");
+        connector.setPort(0);
+        server.addConnector(connector);
+        DefaultSessionIdManager ids = new DefaultSessionIdManager(server);
+        ids.setWorkerName("n1");
+        server.addBean(ids, true);
+        SessionGridDataStoreFactory grid = new SessionGridDataStoreFactory();
+        grid.setClusterName("placement-" + UUID.randomUUID());
+        grid.setStack("test-loopback");
+        return grid;
+    }
+
+    private HttpResponse<String> get(String path, String cookie) {
+        int port = ((ServerConnector) server.getConnectors()[0]).getLocalPort();
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path));
+        if (cookie != null) {
+            b.header("Cookie", cookie);
+        }
+        try {
+            return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @FunctionalInterface
+    interface Tree {
+        Handler build(ServletContextHandler app, ServletContextHandler other) throws Exception;
+    }
+
+    private String startFailure(Tree tree) {
+        Exception e = assertThrows(Exception.class, () -> start(tree), "the server started");
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof IllegalStateException && t.getMessage().contains("SessionGrid store of context")) {
+                return t.getMessage();
+            }
+        }
+        throw new AssertionError("no SessionGrid start check in " + e, e);
+    }
+
+    @Test
+    void aServerWithoutTheHandlerDoesNotStart() {
+        String message = startFailure((app, other) -> new ContextHandlerCollection(app, other));
+        assertTrue(message.contains("needs org.sessiongrid.jetty.lock.SessionGridLockingHandler in front of its"
+                + " session handler"), message);
+        assertTrue(message.contains("The server has none"), message);
+        assertTrue(message.contains("server.insertHandler(new SessionGridLockingHandler())"), message);
+        assertTrue(message.contains("jetty-home module session-store-sessiongrid"), message);
+    }
+
+    @Test
+    void aHandlerInFrontOfAnotherContextOnlyDoesNotDo() {
+        String message = startFailure((app, other) -> new Handler.Sequence(app, new SessionGridLockingHandler(other)));
+        assertTrue(message.contains("_app needs"), message);
+        assertTrue(message.contains("The server's SessionGridLockingHandler is inside Sequence, not in front of this"
+                + " context's session handler"), message);
+        assertTrue(message.contains("server.insertHandler(new SessionGridLockingHandler())"), message);
+    }
+
+    @Test
+    void aHandlerBehindTheSessionHandlerDoesNotDo() {
+        String message = startFailure((app, other) -> {
+            app.getServletHandler().insertHandler(new SessionGridLockingHandler());
+            return new ContextHandlerCollection(app);
+        });
+        assertTrue(message.contains("_app needs"), message);
+        assertTrue(message.contains("The server's SessionGridLockingHandler is behind the session handler"), message);
+    }
+
+    @Test
+    void aCacheThatSavesAfterTheResponseDoesNotStart() {
+        String message = startFailure((app, other) -> {
+            app.getSessionHandler().getSessionCache().setFlushOnResponseCommit(false);
+            return new SessionGridLockingHandler(new ContextHandlerCollection(app, other));
+        });
+        assertTrue(message.contains("flushOnResponseCommit=false"), message);
+        assertTrue(message.contains("Fix: set flushOnResponseCommit to true"), message);
+    }
+
+    /** In front of the contexts, or in front of the session handler inside one: starts and serves. */
+    @Test
+    void theHandlerInFrontOfTheContextsOrOfTheSessionHandlerServes() throws Exception {
+        start((app, other) -> {
+            other.insertHandler(new SessionGridLockingHandler());
+            return new Handler.Sequence(new SessionGridLockingHandler(app), other);
+        });
+        assertEquals("1", get("/app/inc", null).body());
+        assertEquals("1", get("/other/inc", null).body());
+    }
+
+    /**
+     * A context started before it is in the server's tree cannot be checked at start: then every
+     * request that brings a session id is checked, and one that did not come through the handler fails
+     * (500) with the same message instead of being served.
+     */
+    @Test
+    void aContextCheckedOnlyAtItsRequestsFailsThemWithoutTheHandler() throws Exception {
+        ServletContextHandler app = context("/app", newServer());
+        app.setServer(server);
+        app.start();
+        server.setHandler(app);
+        server.start();
+        HttpResponse<String> first = get("/app/inc", null);
+        String cookie = first.headers().firstValue("Set-Cookie").orElseThrow().split(";", 2)[0];
+        HttpResponse<String> next = get("/app/inc", cookie);
+        assertEquals(500, next.statusCode(), next.body());
+        assertTrue(next.body().contains("needs org.sessiongrid.jetty.lock.SessionGridLockingHandler in front of its"
+                + " session handler"), next.body());
+    }
+}
