@@ -6,7 +6,7 @@ import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.session.DefaultSessionIdManager;
+import org.sessiongrid.jetty.route.SessionGridSessionIdManager;
 import org.eclipse.jetty.session.SessionCache;
 import org.sessiongrid.demo.webapp.CounterServlet;
 import org.sessiongrid.demo.webapp.GridStatusServlet;
@@ -41,7 +41,7 @@ public final class JettyDemoNode {
 
         // The worker name ends every session cookie (".n1"): the balancer's sticky route. The store
         // names the grid member after it.
-        DefaultSessionIdManager ids = new DefaultSessionIdManager(server);
+        SessionGridSessionIdManager ids = new SessionGridSessionIdManager(server); // routes name the primary
         ids.setWorkerName(name);
         server.addBean(ids, true);
 

@@ -3,7 +3,7 @@ package org.sessiongrid.it.node;
 import org.eclipse.jetty.ee11.servlet.ServletContextHandler;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.session.DefaultSessionIdManager;
+import org.sessiongrid.jetty.route.SessionGridSessionIdManager;
 import org.eclipse.jetty.session.HouseKeeper;
 import org.eclipse.jetty.session.SessionCache;
 import org.sessiongrid.jetty.cache.SessionGridSessionCache;
@@ -28,7 +28,7 @@ public final class JettyFaultNode {
         connector.setPort(Integer.getInteger("fault.httpPort"));
         server.addConnector(connector);
 
-        DefaultSessionIdManager ids = new DefaultSessionIdManager(server);
+        SessionGridSessionIdManager ids = new SessionGridSessionIdManager(server); // routes name the primary
         ids.setWorkerName(name);
         HouseKeeper keeper = new HouseKeeper();
         keeper.setIntervalSec(1); // short timeouts of the expiry users are checked within a second
