@@ -483,6 +483,9 @@ public final class GridConfig {
             return this;
         }
 
+        private Builder() {
+        }
+
         public GridConfig build() {
             if (clusterName == null || clusterName.isBlank()) {
                 throw invalid("clusterName", String.valueOf(clusterName), "a non-empty name shared by the cluster's members");

@@ -16,6 +16,7 @@ import org.sessiongrid.metrics.GridMetricsMXBean;
 import org.sessiongrid.metrics.GridStats;
 import org.sessiongrid.placement.Member;
 import org.sessiongrid.session.SessionRecord;
+import org.sessiongrid.topology.Phase;
 import org.sessiongrid.topology.Topology;
 
 /**
@@ -189,7 +190,21 @@ public final class SessionGrid implements AutoCloseable {
         return t == null ? 0 : t.id();
     }
 
-    /** The installed topology, for status pages and tests. */
+    /**
+     * True when no rebalance is running and every member of the view owns its share: sessions are where
+     * they will stay until the next membership change. False before this member joined.
+     */
+    public boolean isStable() {
+        Topology t = node.topology();
+        return t != null && t.phase() == Phase.NONE && t.readTable().members().size() == members().size();
+    }
+
+    /**
+     * The installed topology (null before joining), for core's own tests, benchmarks and diagnostics on
+     * the class path. Not part of the module's API: {@link Topology} lies in a package the module does
+     * not export; adapters use {@link #topologyId()}, {@link #isStable()} and {@link SessionStore#owners}.
+     */
+    @SuppressWarnings("exports")
     public Topology topology() {
         return node.topology();
     }

@@ -2,6 +2,7 @@ package org.sessiongrid.grid;
 
 import java.util.function.Supplier;
 
+import org.sessiongrid.placement.SegmentHash;
 import org.sessiongrid.session.SessionDelta;
 import org.sessiongrid.session.SessionRecord;
 
@@ -20,6 +21,17 @@ public interface SessionStore {
 
     /** The namespace, e.g. {@code localhost/shop}. */
     String namespace();
+
+    /**
+     * The id the grid knows a session by: {@code id} without its route suffix (everything from the first
+     * {@code '.'}), so {@code abc.node1} and {@code abc.node2} name one session.
+     *
+     * @param id a session id as the container presents it
+     * @return the id without route; the same string when it has none
+     */
+    static String keyOf(String id) {
+        return SegmentHash.stripRoute(id);
+    }
 
     /**
      * Stores a new session. {@code initial} should carry the creation time, timeout and first

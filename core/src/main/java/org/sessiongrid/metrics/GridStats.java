@@ -25,6 +25,10 @@ public final class GridStats {
     private final LongAdder quarantined = new LongAdder();
     private final LongAdder lateCommits = new LongAdder();
     private final LatencyHistogram replication = new LatencyHistogram();
+
+    /** Every counter at zero. */
+    public GridStats() {
+    }
     private final ConcurrentHashMap<String, LongAdder> dropped = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Tally> sent = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Tally> received = new ConcurrentHashMap<>();

@@ -13,6 +13,9 @@ public final class LatencyHistogram {
     private static final int MAGNITUDES = 40;
     private final AtomicLongArray counts = new AtomicLongArray(MAGNITUDES * SUB);
 
+    LatencyHistogram() {
+    }
+
     private static int bucket(long micros) {
         if (micros < SUB) {
             return (int) Math.max(0, micros);

@@ -144,6 +144,9 @@ public final class SessionDelta {
             return this;
         }
 
+        private Builder() {
+        }
+
         public SessionDelta build() {
             return new SessionDelta(this);
         }

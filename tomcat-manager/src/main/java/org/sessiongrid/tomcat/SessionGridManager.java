@@ -25,13 +25,10 @@ import org.sessiongrid.grid.SessionGrid;
 import org.sessiongrid.grid.SessionLock;
 import org.sessiongrid.grid.SessionOwners;
 import org.sessiongrid.grid.SessionStore;
-import org.sessiongrid.placement.SegmentHash;
 import org.sessiongrid.session.SessionDelta;
 import org.sessiongrid.grid.SessionListener;
 import org.sessiongrid.session.SessionRecord;
 import org.sessiongrid.tomcat.config.ManagerSettings;
-import org.sessiongrid.topology.Phase;
-import org.sessiongrid.topology.Topology;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -295,7 +292,7 @@ public class SessionGridManager extends ManagerBase implements DistributedManage
     }
 
     static String key(String id) {
-        return SegmentHash.stripRoute(id);
+        return SessionStore.keyOf(id);
     }
 
     @Override
@@ -667,8 +664,7 @@ public class SessionGridManager extends ManagerBase implements DistributedManage
      */
     public boolean isTopologyStable() {
         SessionGrid g = grid;
-        Topology t = g == null ? null : g.topology();
-        return t != null && t.phase() == Phase.NONE && t.readTable().members().size() == g.members().size();
+        return g != null && g.isStable();
     }
 
     /**

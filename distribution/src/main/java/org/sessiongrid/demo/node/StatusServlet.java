@@ -13,7 +13,6 @@ import org.sessiongrid.demo.Json;
 import org.sessiongrid.grid.SessionGrid;
 import org.sessiongrid.grid.SessionOwners;
 import org.sessiongrid.metrics.GridMetricsMXBean;
-import org.sessiongrid.topology.Topology;
 
 /**
  * This node's grid figures as JSON (the same figures as the JMX MBean), and with {@code ?session=ID}
@@ -46,14 +45,13 @@ final class StatusServlet extends HttpServlet {
             out.put("state", "no grid (the webapp is not started)");
         } else {
             GridMetricsMXBean m = g.metrics();
-            Topology t = g.topology();
             out.put("state", "member");
             out.put("member", m.getMemberName());
             out.put("members", m.getMembers());
             out.put("coordinator", m.isCoordinator());
             out.put("viewId", m.getViewId());
             out.put("topologyId", m.getTopologyId());
-            out.put("numSegments", t == null ? 0 : t.numSegments());
+            out.put("numSegments", g.topologyId() == 0 ? 0 : g.config().numSegments());
             out.put("primarySegments", m.getPrimarySegments());
             out.put("backupSegments", m.getBackupSegments());
             out.put("primarySessions", m.getPrimarySessions());
