@@ -283,8 +283,8 @@ public class SessionGridSessionCache extends DefaultSessionCache {
         LOG.warn("Session {} could not be produced by the grid; the request fails instead of running without it: {}",
                 id, cause.getMessage());
         if (SessionGridLockingHandler.current() != null) {
-            throw new SessionGridLockingHandler.SessionUnavailable("session " + id + " could not be read from the"
-                    + " grid: " + cause.getMessage());
+            throw SessionGridLockingHandler.refusal(new SessionGridLockingHandler.SessionUnavailable("session " + id
+                    + " could not be read from the grid: " + cause.getMessage()));
         }
         UNAVAILABLE.set(id);
         return cause;

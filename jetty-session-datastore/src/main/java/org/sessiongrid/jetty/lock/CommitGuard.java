@@ -73,6 +73,13 @@ final class CommitGuard extends HttpStream.Wrapper {
                 return;
             }
             state = 1;
+            if (response.getStatus() == HttpStatus.SERVICE_UNAVAILABLE_503 && scope.wasRefused()
+                    && !response.getHttpFields().contains(HttpHeader.RETRY_AFTER)) {
+                // Jetty's servlet layer wrote the 503 of a refused session: say when to come back.
+                response = new MetaData.Response(response.getStatus(), response.getReason(), response.getHttpVersion(),
+                        HttpFields.build(response.getHttpFields()).put(HttpHeader.RETRY_AFTER, "1"),
+                        response.getContentLength(), response.getTrailersSupplier());
+            }
         }
         super.send(request, response, last, content, callback);
     }

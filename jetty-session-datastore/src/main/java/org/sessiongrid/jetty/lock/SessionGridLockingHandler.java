@@ -121,6 +121,7 @@ public class SessionGridLockingHandler extends Handler.Wrapper {
         private final long arrivedAt = System.currentTimeMillis();
         private final List<Runnable> releases = new ArrayList<>();
         private String failure;
+        private boolean refused;
         private boolean closed;
 
         LockScope(String path) {
@@ -163,6 +164,18 @@ public class SessionGridLockingHandler extends Handler.Wrapper {
         /** Why this request's session changes could not reach the grid, or null. */
         synchronized String failure() {
             return failure;
+        }
+
+        /**
+         * Records that this request was refused its session ({@link SessionUnavailable}): wherever
+         * Jetty turns the refusal into its 503, the response carries {@code Retry-After}.
+         */
+        synchronized void refused() {
+            refused = true;
+        }
+
+        synchronized boolean wasRefused() {
+            return refused;
         }
 
         void close() {
@@ -244,6 +257,18 @@ public class SessionGridLockingHandler extends Handler.Wrapper {
         public String getReason() {
             return getMessage();
         }
+    }
+
+    /**
+     * Marks the current request as refused its session and returns {@code refusal} to be thrown: its
+     * 503, whether this handler or Jetty's servlet layer writes it, then says {@code Retry-After}.
+     */
+    public static <E extends SessionUnavailable> E refusal(E refusal) {
+        LockScope scope = CURRENT.get();
+        if (scope != null) {
+            scope.refused();
+        }
+        return refusal;
     }
 
     /** The request's session lock could not be taken ({@link SessionUnavailable}, answered 503). */

@@ -1004,12 +1004,14 @@ public class SessionGridDataStore extends AbstractSessionDataStore {
         } catch (SessionGoneException e) {
             return; // nothing to lock: Jetty finds no session and may make a new one
         } catch (SessionLockTimeoutException e) {
-            throw new SessionGridLockingHandler.LockRefused("session " + id + " of " + namespace() + " stayed locked"
-                    + " by other requests for lockTimeout=" + lockTimeout + " ms (lockingMode=" + lockingMode
-                    + "); raise lockTimeout if requests of one user legitimately take longer");
+            throw SessionGridLockingHandler.refusal(new SessionGridLockingHandler.LockRefused("session " + id + " of "
+                    + namespace() + " stayed locked by other requests for lockTimeout=" + lockTimeout
+                    + " ms (lockingMode=" + lockingMode + "); raise lockTimeout if requests of one user legitimately"
+                    + " take longer"));
         } catch (RuntimeException e) {
-            throw new SessionGridLockingHandler.LockRefused("the lock of session " + id + " of " + namespace()
-                    + " could not be taken (lockingMode=" + lockingMode + "): " + e.getMessage());
+            throw SessionGridLockingHandler.refusal(new SessionGridLockingHandler.LockRefused("the lock of session "
+                    + id + " of " + namespace() + " could not be taken (lockingMode=" + lockingMode + "): "
+                    + e.getMessage()));
         }
         held.put(id, lock);
         Runnable release = () -> {

@@ -63,7 +63,7 @@ final class Farm implements AutoCloseable {
                     "-Dsessiongrid.clusterName=" + cluster, "-Dsessiongrid.stack=tcp",
                     "-Dsessiongrid.bindAddress=127.0.0.1", "-Dsessiongrid.bindPort=" + gridPorts[i],
                     "-Dsessiongrid.portRange=0", "-Dsessiongrid.initialHosts=" + initialHosts,
-                    "-Dsessiongrid.failureDetectionTimeout=3000", "-Dsessiongrid.remoteTimeout=10000",
+                    "-Dsessiongrid.failureDetectionTimeout=3000", "-Dsessiongrid.remoteTimeout=" + REMOTE_TIMEOUT_MILLIS,
                     "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
                     "-Dorg.slf4j.simpleLogger.log.org.sessiongrid=info",
                     "-Dorg.slf4j.simpleLogger.log.org.sessiongrid.jetty.cache.SessionGridSessionCache=debug",
@@ -153,6 +153,25 @@ final class Farm implements AutoCloseable {
     /** One browser: its session cookie. */
     static final class Client {
         volatile String cookie;
+    }
+
+    /** The nodes' remoteTimeout: a claimant announces an expiry its primary left after 3 x this. */
+    static final long REMOTE_TIMEOUT_MILLIS = 10_000;
+
+    /**
+     * "Exactly once" holds over time: watches {@code count} for {@code quiet} and fails at the first
+     * moment it differs from {@code expected} (a late second call), naming {@code what}.
+     */
+    static void assertStays(String what, Duration quiet, java.util.function.IntSupplier count, int expected)
+            throws InterruptedException {
+        long end = System.nanoTime() + quiet.toNanos();
+        do {
+            int now = count.getAsInt();
+            if (now != expected) {
+                throw new AssertionError(what + ": " + now + " instead of " + expected);
+            }
+            Thread.sleep(100);
+        } while (System.nanoTime() - end < 0);
     }
 
     static void awaitTrue(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {

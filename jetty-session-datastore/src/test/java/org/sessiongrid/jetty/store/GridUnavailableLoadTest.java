@@ -231,9 +231,14 @@ class GridUnavailableLoadTest {
     }
 
     /** The client has its answer before Jetty ends the request (flushOnResponseCommit): wait for the end. */
-    private void awaitIdle(String id) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 5000;
-        while (cache.doGet(id) != null && cache.doGet(id).getRequests() > 0 && System.currentTimeMillis() < deadline) {
+    /** Waits until no request uses the cached copy of {@code id}; fails after 5 s. */
+    private void awaitIdle(String id) throws Exception {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+        while (cache.doGet(id) != null && cache.doGet(id).getRequests() > 0) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("session " + id + " still in use by " + cache.doGet(id).getRequests()
+                        + " requests after 5 s");
+            }
             Thread.sleep(10);
         }
     }

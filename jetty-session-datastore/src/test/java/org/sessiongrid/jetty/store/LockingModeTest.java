@@ -100,6 +100,10 @@ class LockingModeTest {
     private volatile String cookie;
 
     private void start(String lockingMode) throws Exception {
+        start(lockingMode, 20_000);
+    }
+
+    private void start(String lockingMode, long lockTimeoutMillis) throws Exception {
         server = new Server();
         ServerConnector connector = new ServerConnector(server);
         connector.setHost("127.0.0.1");
@@ -114,7 +118,7 @@ class LockingModeTest {
         settings.set("clusterName", "locking-" + UUID.randomUUID());
         settings.set("stack", "test-loopback");
         settings.set("lockingMode", lockingMode);
-        settings.set("lockTimeout", "20000");
+        settings.set("lockTimeout", String.valueOf(lockTimeoutMillis));
         SessionGridSessionCache cache = new SessionGridSessionCache(ctx.getSessionHandler());
         store = new SessionGridDataStore(settings, ctx.getSessionHandler());
         cache.setSessionDataStore(store);
@@ -186,6 +190,22 @@ class LockingModeTest {
         assertTrue(servlet.events.indexOf("enter b") > servlet.events.indexOf("exit a"),
                 "b entered while a held the lock: " + servlet.events);
         assertEquals(2, stored());
+    }
+
+    @Test
+    void aRequestThatCannotGetTheLockInTimeIsRefusedWith503BeforeTheApplicationRuns() throws Exception {
+        start("all", 300);
+        assertEquals("0", get("/peek").body());
+        CompletableFuture<HttpResponse<String>> a = send("/hold?gate=a");
+        awaitEntered("a");
+        // The session's lock is held by a: b waits lockTimeout, then is refused without running.
+        HttpResponse<String> br = get("/hold?gate=b");
+        assertEquals(503, br.statusCode(), "got " + br.statusCode() + " " + br.body());
+        assertEquals("1", br.headers().firstValue("Retry-After").orElse(null), br.headers().toString());
+        assertTrue(!servlet.events.contains("enter b"), "the refused request reached the servlet: " + servlet.events);
+        servlet.gate("a").countDown();
+        assertEquals("1", a.get(30, TimeUnit.SECONDS).body());
+        assertEquals(1, stored(), "the refused request changed the session");
     }
 
     @Test
