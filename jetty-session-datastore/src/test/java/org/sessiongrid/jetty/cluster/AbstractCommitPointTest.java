@@ -130,4 +130,33 @@ abstract class AbstractCommitPointTest {
         assertEquals("2", farm.get(0, "/app/inc", user));
         assertEquals(id + "." + primary, user.cookie);
     }
+
+    /**
+     * The dead node rejoins and takes its share again: a session it is primary of once more has its
+     * cookie, still naming the member that served it meanwhile, corrected on every node.
+     */
+    @Test
+    @Order(5)
+    void afterARejoinEveryNodeRoutesToTheRejoinedPrimary() throws Exception {
+        java.util.List<Farm.Client> users = new java.util.ArrayList<>();
+        for (int u = 0; u < 16; u++) {
+            Farm.Client c = new Farm.Client();
+            assertEquals("1", farm.get(u % 2 == 0 ? 0 : 2, "/app/inc", c));
+            users.add(c);
+        }
+        farm.restart(1);
+        String rejoined = farm.node(1).name();
+        Farm.Client moved = null;
+        for (Farm.Client c : users) {
+            if (RouteCheck.primaryOf(farm, RouteCheck.idOf(c.cookie)).equals(rejoined)) {
+                moved = c;
+                break;
+            }
+        }
+        org.junit.jupiter.api.Assertions.assertNotNull(moved, "the rejoined node is primary of none of 16 sessions");
+        String id = RouteCheck.idOf(moved.cookie);
+        RouteCheck.everyNodeCorrectsTheRoute(farm, id, rejoined, 3);
+        assertEquals("1", farm.get(1, "/app/get", moved));
+        assertEquals(id + "." + rejoined, moved.cookie);
+    }
 }

@@ -37,6 +37,9 @@ final class Farm implements AutoCloseable {
     record Node(String name, int httpPort, int gridPort, Process process, Path log) {
     }
 
+    /** The command line of each node, to start it again. */
+    private final List<List<String>> commands = new ArrayList<>();
+
     Farm(String ee) {
         this.ee = ee;
         Runtime.getRuntime().addShutdownHook(killer);
@@ -76,6 +79,7 @@ final class Farm implements AutoCloseable {
             Path log = logs.resolve(name + "-" + cluster.substring(5, 13) + ".log");
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
             nodes.add(new Node(name, httpPort, gridPorts[i], p, log));
+            commands.add(cmd);
         }
         for (Node n : nodes) {
             awaitTrue("node " + n.name + " serving (see " + n.log + ")", START_TIMEOUT, () -> {
@@ -112,6 +116,43 @@ final class Farm implements AutoCloseable {
 
     List<Node> nodes() {
         return nodes;
+    }
+
+    /**
+     * Starts a crashed node again (same name and ports, a log of its own) and waits until it serves and
+     * every live node reports one settled topology.
+     */
+    void restart(int i) throws Exception {
+        Node old = nodes.get(i);
+        if (old.process.isAlive()) {
+            throw new IllegalStateException(old.name + " is running");
+        }
+        Path log = old.log.resolveSibling(old.log.getFileName().toString().replace(".log", "-restarted.log"));
+        Process p = new ProcessBuilder(commands.get(i)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Node n = new Node(old.name, old.httpPort, old.gridPort, p, log);
+        nodes.set(i, n);
+        awaitTrue("node " + n.name + " serving again (see " + log + ")", START_TIMEOUT, () -> {
+            if (!n.process.isAlive()) {
+                throw new IllegalStateException("node " + n.name + " exited: " + tail(log));
+            }
+            return tail(log).contains("READY " + n.name);
+        });
+        awaitTrue("one settled topology on every live node", START_TIMEOUT, () -> {
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            for (int k = 0; k < nodes.size(); k++) {
+                if (nodes.get(k).process.isAlive()) {
+                    try {
+                        seen.add(get(k, "/diag/stable", new Client()));
+                    } catch (IOException e) {
+                        return false;
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return false;
+                    }
+                }
+            }
+            return seen.size() == 1 && seen.iterator().next().endsWith(" true");
+        });
     }
 
     /** kill -9: no shutdown hook, no graceful leave. */

@@ -62,6 +62,13 @@ public final class JettyNode {
                 @Override
                 public boolean handle(Request request, Response response, Callback callback) {
                     Fields q = Request.extractQueryParameters(request);
+                    if (Request.getPathInContext(request).equals("/stable")) {
+                        // The grid's topology, and whether it is settled (no rebalance, every member placed).
+                        SessionGridDataStore any = (SessionGridDataStore) CACHES.get("/app").getSessionDataStore();
+                        Content.Sink.write(response, true, any.grid().topologyId() + " " + any.grid().isStable(),
+                                callback);
+                        return true;
+                    }
                     if (Request.getPathInContext(request).equals("/late")) {
                         SessionGridDataStore any = (SessionGridDataStore) CACHES.get("/app").getSessionDataStore();
                         Content.Sink.write(response, true, String.valueOf(any.grid().metrics().getLateCommits()),
