@@ -29,7 +29,6 @@ import org.sessiongrid.session.SessionDelta;
 import org.sessiongrid.session.SessionKey;
 import org.sessiongrid.session.SessionRecord;
 import org.sessiongrid.wire.GridMessage;
-import org.sessiongrid.wire.GridMessage.CommitKind;
 import org.sessiongrid.wire.GridMessage.CommitRequest;
 import org.sessiongrid.wire.GridMessage.ReadRequest;
 import org.sessiongrid.wire.MalformedMessageException;
@@ -75,9 +74,9 @@ class MalformedMessageTest {
             // Payloads by the reason A must count them under. The commits name a real session whose
             // primary is A, with the current topology id: decoded, they would overwrite "user".
             String victim = ids.get(0);
-            GridMessage evilCommit = new CommitRequest(a.topologyId(), new SessionKey(NS, victim), CommitKind.UPDATE,
-                    before.get("A/" + victim).version(), SessionDelta.builder().set("user", utf8("mallory")).build(), 0,
-                    42, null, 0);
+            GridMessage evilCommit = CommitRequest.update(a.topologyId(), new SessionKey(NS, victim),
+                    before.get("A/" + victim).version(), SessionDelta.builder().set("user", utf8("mallory")).build(), 42,
+                    null);
             byte[] commit = codec.encode(evilCommit);
             byte[] read = codec.encode(new ReadRequest(a.topologyId(), new SessionKey(NS, victim), 0));
             Map<byte[], String> payloads = new LinkedHashMap<>();
@@ -91,8 +90,8 @@ class MalformedMessageTest {
             byte[] unknownType = read.clone();
             unknownType[3] = (byte) 0xee;
             payloads.put(unknownType, "unknown_type");
-            payloads.put(codec.encode(new CommitRequest(a.topologyId(), new SessionKey(NS, victim), CommitKind.UPDATE,
-                    0, SessionDelta.builder().set("user", new byte[MAX_RECORD_BYTES + 1]).build(), 0, 43, null, 0)),
+            payloads.put(codec.encode(CommitRequest.update(a.topologyId(), new SessionKey(NS, victim), 0,
+                    SessionDelta.builder().set("user", new byte[MAX_RECORD_BYTES + 1]).build(), 43, null)),
                     "oversized");
             byte[] badUtf8 = codec.encode(new ReadRequest(a.topologyId(), new SessionKey(NS, "\u00e9"), 0));
             badUtf8[badUtf8.length - 9] = (byte) 0xff; // the id's second (continuation) byte

@@ -9,7 +9,6 @@ import org.junit.jupiter.api.Test;
 import org.sessiongrid.session.SessionDelta;
 import org.sessiongrid.session.SessionKey;
 import org.sessiongrid.session.SessionRecord;
-import org.sessiongrid.wire.GridMessage.CommitKind;
 import org.sessiongrid.wire.GridMessage.CommitReply;
 import org.sessiongrid.wire.GridMessage.CommitRequest;
 import org.sessiongrid.wire.GridMessage.CommitStatus;
@@ -24,8 +23,7 @@ import org.sessiongrid.wire.GridMessage.CommitStatus;
 class RetriedCommitTest {
 
     private static CommitRequest create(long topologyId, SessionKey key, long opId) {
-        return new CommitRequest(topologyId, key, CommitKind.CREATE, 0,
-                SessionDelta.builder().set("counter", new byte[] {1}).build(), 0, opId, null, 0);
+        return CommitRequest.create(topologyId, key, SessionDelta.builder().set("counter", new byte[] {1}).build(), opId);
     }
 
     @Test
