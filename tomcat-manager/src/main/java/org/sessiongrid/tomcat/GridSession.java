@@ -53,7 +53,11 @@ public class GridSession extends StandardSession {
     private final transient AtomicBoolean timeoutChanged = new AtomicBoolean();
     private final transient AtomicBoolean authChanged = new AtomicBoolean();
     private transient volatile boolean expiredByGrid;
-    private transient volatile boolean loading;
+    /**
+     * The thread filling this copy from a record (load, refresh), or null. Only that thread's changes
+     * are the grid's own and not recorded; another request changing the copy meanwhile is recorded.
+     */
+    private transient volatile Thread loading;
     private transient volatile boolean dropped;
     /** Requests (through the Host valve) using this copy right now; they commit it when they end. */
     final transient AtomicInteger requestsInFlight = new AtomicInteger();
@@ -106,7 +110,7 @@ public class GridSession extends StandardSession {
         boolean had = name != null && attributes.containsKey(name);
         super.removeAttributeInternal(name, notify);
         // During expire() isValid is already false: those removals are not changes to replicate.
-        if (had && isValid && !loading) {
+        if (had && isValid && !loadingHere()) {
             written.remove(name);
             removed.add(name);
         }
@@ -115,7 +119,7 @@ public class GridSession extends StandardSession {
     @Override
     public void setMaxInactiveInterval(int interval) {
         super.setMaxInactiveInterval(interval);
-        if (!loading) {
+        if (!loadingHere()) {
             timeoutChanged.set(true);
         }
     }
@@ -123,7 +127,7 @@ public class GridSession extends StandardSession {
     @Override
     public void setPrincipal(Principal principal) {
         super.setPrincipal(principal);
-        if (!loading) {
+        if (!loadingHere()) {
             authChanged.set(true);
         }
     }
@@ -131,9 +135,14 @@ public class GridSession extends StandardSession {
     @Override
     public void setAuthType(String authType) {
         super.setAuthType(authType);
-        if (!loading) {
+        if (!loadingHere()) {
             authChanged.set(true);
         }
+    }
+
+    /** True while this thread fills the copy from a record (its changes are not the application's). */
+    private boolean loadingHere() {
+        return loading == Thread.currentThread();
     }
 
     /** Valid until invalidated, expired by the grid, or found gone; never expired by local idle time. */
@@ -180,7 +189,7 @@ public class GridSession extends StandardSession {
 
     /** Fills this (new, empty) copy from a record without firing any listener. */
     void load(SessionRecord r, String sessionId, AttributeCodec codec, ClassLoader loader) {
-        loading = true;
+        loading = Thread.currentThread();
         try {
             SessionMeta m = r.meta();
             this.id = sessionId;
@@ -196,7 +205,7 @@ public class GridSession extends StandardSession {
             }
             this.record = r;
         } finally {
-            loading = false;
+            loading = null;
         }
     }
 
@@ -210,7 +219,7 @@ public class GridSession extends StandardSession {
         if (current == old) {
             return;
         }
-        loading = true;
+        loading = Thread.currentThread();
         try {
             for (Map.Entry<String, Attribute> e : current.attributes().entrySet()) {
                 String name = e.getKey();
@@ -245,7 +254,7 @@ public class GridSession extends StandardSession {
             this.isNew = false;
             this.record = current;
         } finally {
-            loading = false;
+            loading = null;
         }
     }
 
@@ -335,7 +344,7 @@ public class GridSession extends StandardSession {
             b.creationTime(creationTime);
         }
         b.lastAccessedTime(thisAccessedTime);
-        return new Pending(b.build(), newHashes, w, rd, rm, tc, ac);
+        return new Pending(b.build(), newHashes, w, rd);
     }
 
     /** The commit of {@code p} succeeded with {@code result} (null: only an access-time touch). */
@@ -432,13 +441,10 @@ public class GridSession extends StandardSession {
      *
      * @param delta      what travels to the primary
      * @param newHashes  hashes of the attributes in {@code delta}
-     * @param written    names set since the previous commit (restored if the commit fails)
-     * @param read       mutable attributes read since the previous commit
-     * @param removed    names removed since the previous commit
-     * @param timeoutChanged whether maxInactiveInterval changed
-     * @param authChanged    whether principal or auth type changed
+     * @param written    names set since the previous commit (compared again at the request's end when the
+     *                   commit ran before it, see {@link #compareAgainLater})
+     * @param read       mutable attributes read since the previous commit (likewise)
      */
-    record Pending(SessionDelta delta, Map<String, Long> newHashes, Set<String> written, Set<String> read,
-                   Set<String> removed, boolean timeoutChanged, boolean authChanged) {
+    record Pending(SessionDelta delta, Map<String, Long> newHashes, Set<String> written, Set<String> read) {
     }
 }
