@@ -55,6 +55,8 @@ class BenchmarkSmokeTest {
                 assertEquals(0, f.lostUpdates(), c + " " + e.getKey().id() + " lost updates");
                 assertEquals(0, f.lostSessions(), c + " " + e.getKey().id() + " lost sessions");
                 assertEquals(0, f.violations(), c + " " + e.getKey().id() + " violations");
+                assertTrue(f.farmCpuMicrosPerRequest() > 0 && f.clientCpuMicrosPerRequest() > 0,
+                        c + " " + e.getKey().id() + ": farm and client CPU per request not measured: " + f);
             }
         }
         ContenderResult sg = o.contenders().stream().filter(r -> r.contender() == Contender.SESSIONGRID_TOMCAT)

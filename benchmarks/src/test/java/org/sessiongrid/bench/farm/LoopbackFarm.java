@@ -74,6 +74,25 @@ public final class LoopbackFarm implements AutoCloseable {
         return contender;
     }
 
+    /** CPU time, in nanoseconds, that the farm's live node processes have used so far (-1 if unknown). */
+    public long cpuNanos() {
+        long sum = 0;
+        for (Node n : nodes) {
+            long cpu = cpuNanos(n.process().pid());
+            if (cpu < 0 && n.process().isAlive()) {
+                return -1;
+            }
+            sum += Math.max(0, cpu);
+        }
+        return sum;
+    }
+
+    /** CPU time a process has used so far (its threads', as the kernel counts them), or -1. */
+    public static long cpuNanos(long pid) {
+        return ProcessHandle.of(pid).flatMap(h -> h.info().totalCpuDuration()).map(java.time.Duration::toNanos)
+                .orElse(-1L);
+    }
+
     public String address(int slot) {
         return subnet + "." + slot;
     }

@@ -22,13 +22,28 @@ import org.sessiongrid.it.load.Op;
  * @param lostSessions sessions that disappeared or changed id without the user invalidating them
  * @param violations every violation the checker found
  * @param served successful requests of the whole run (warm-up and convergence reads included)
+ * @param farmCpuMicrosPerRequest CPU time of every process of the farm (its nodes, and a central store such
+ *        as redis-server) in the window, divided by the window's successful requests; -1 if not measured.
+ *        On one machine the nodes share the cores; in a real farm each has its own, and the farm's capacity
+ *        is its cores divided by this figure, so it is the figure that carries over
+ * @param clientCpuMicrosPerRequest the load client's own CPU (this JVM) per successful request; -1 if not
+ *        measured
  */
 public record LoadFigures(double throughput, double p50Millis, double p99Millis, double p999Millis, long requests,
                           long errors, long staleReads, long lostUpdates, long lostSessions, long violations,
-                          long served) {
+                          long served, double farmCpuMicrosPerRequest, double clientCpuMicrosPerRequest) {
 
     /** Figures of the ops that started at or after {@code from} and ended by {@code to} (history time). */
     public static LoadFigures of(History h, long from, long to, CheckResult check) {
+        return of(h, from, to, check, -1, -1);
+    }
+
+    /**
+     * As {@link #of(History, long, long, CheckResult)}, with the CPU nanoseconds the farm and the client
+     * spent in the window (-1: not measured).
+     */
+    public static LoadFigures of(History h, long from, long to, CheckResult check, long farmCpuNanos,
+                                 long clientCpuNanos) {
         List<Long> latencies = new ArrayList<>();
         long requests = 0;
         long errors = 0;
@@ -50,7 +65,11 @@ public record LoadFigures(double throughput, double p50Millis, double p99Millis,
         return new LoadFigures(ok / seconds, percentile(latencies, 0.50), percentile(latencies, 0.99),
                 percentile(latencies, 0.999), requests, errors, check.count(Violation.Type.STALE_READ),
                 check.lostIncrements(), check.count(Violation.Type.SESSION_LOST), check.violations().size(),
-                check.requests() - check.failed());
+                check.requests() - check.failed(), perRequest(farmCpuNanos, ok), perRequest(clientCpuNanos, ok));
+    }
+
+    private static double perRequest(long cpuNanos, long ok) {
+        return cpuNanos < 0 || ok == 0 ? -1 : cpuNanos / 1000.0 / ok;
     }
 
     static double percentile(List<Long> sorted, double p) {

@@ -141,9 +141,14 @@ public final class BenchReport {
 
     private static void scenario(StringBuilder md, Scenario s, List<ContenderResult> rs) {
         md.append("## ").append(s.title()).append("\n\n");
-        md.append("| contender | req/s | ratio to SessionGrid | p50 ms | p99 ms | p99.9 ms | requests | errors | "
-                + "stale reads | lost updates | lost sessions | checker |\n");
-        md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+        md.append("Farm CPU per request is the CPU time of every process of the farm (its nodes, and redis-server "
+                + "for Redisson) over the measured window divided by the requests answered: in a real farm each node "
+                + "has its own cores, so it is the figure that says how many requests a farm of a given size serves. "
+                + "Client CPU is the load client's own (this JVM, the checker's bookkeeping included).\n\n");
+        md.append("| contender | req/s | ratio to SessionGrid | farm CPU µs/req | ratio to SessionGrid | client CPU "
+                + "µs/req | p50 ms | p99 ms | p99.9 ms | requests | errors | stale reads | lost updates | lost sessions "
+                + "| checker |\n");
+        md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
         Optional<LoadFigures> ref = figure(rs, REFERENCE, s);
         for (ContenderResult r : rs) {
             LoadFigures f = r.scenarios().get(s);
@@ -151,11 +156,17 @@ public final class BenchReport {
             if (f == null) {
                 md.append(r.notRun() != null ? "not run: " + r.notRun()
                         : r.problems().containsKey(s.id()) ? "failed: " + r.problems().get(s.id()) : "not run in this profile")
-                        .append(" | | | | | | | | | | |\n");
+                        .append(" | | | | | | | | | | | | | |\n");
                 continue;
             }
             String ratio = ref.isPresent() && ref.get().throughput() > 0 ? fmt(f.throughput() / ref.get().throughput()) + "×" : "–";
-            md.append(fmt(f.throughput())).append(" | ").append(ratio).append(" | ").append(fmt(f.p50Millis()))
+            String cpuRatio = ref.isPresent() && ref.get().farmCpuMicrosPerRequest() > 0 && f.farmCpuMicrosPerRequest() >= 0
+                    ? fmt(f.farmCpuMicrosPerRequest() / ref.get().farmCpuMicrosPerRequest()) + "×" : "–";
+            md.append(fmt(f.throughput())).append(" | ").append(ratio).append(" | ")
+                    .append(f.farmCpuMicrosPerRequest() < 0 ? "–" : fmt(f.farmCpuMicrosPerRequest())).append(" | ")
+                    .append(cpuRatio).append(" | ")
+                    .append(f.clientCpuMicrosPerRequest() < 0 ? "–" : fmt(f.clientCpuMicrosPerRequest())).append(" | ")
+                    .append(fmt(f.p50Millis()))
                     .append(" | ").append(fmt(f.p99Millis())).append(" | ").append(fmt(f.p999Millis())).append(" | ")
                     .append(f.requests()).append(" | ").append(f.errors()).append(" | ").append(f.staleReads())
                     .append(" | ").append(f.lostUpdates()).append(" | ").append(f.lostSessions()).append(" | ")

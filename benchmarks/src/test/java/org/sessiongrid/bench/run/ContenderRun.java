@@ -72,7 +72,7 @@ public final class ContenderRun {
                     continue;
                 }
                 try {
-                    LoadFigures f = load(farm, s);
+                    LoadFigures f = load(farm, s, redis);
                     result.scenarios().put(s, f);
                     LOG.info("{} {}: {}", c, s.id(), f);
                 } catch (Exception e) {
@@ -110,20 +110,36 @@ public final class ContenderRun {
         return new LoadClient(h, mode, s, farm::targets);
     }
 
-    LoadFigures load(LoopbackFarm farm, Scenario s) throws InterruptedException {
+    LoadFigures load(LoopbackFarm farm, Scenario s, RedisServer redis) throws InterruptedException {
         History h = new History();
         LoadClient load = client(h, s.mode(), settings.users(), farm).workload(s.readRate(), s.payloadBytes());
         load.start();
         long from = h.now() + settings.warmupMillis();
         long to = from + settings.measureMillis();
-        // A fixed-length measurement: the wait is the measurement window itself.
-        Thread.sleep(to - h.now());
+        // Fixed-length phases: the waits are the warm-up and the measurement window themselves.
+        Thread.sleep(Math.max(0, from - h.now()));
+        long farm0 = farmCpuNanos(farm, redis);
+        long client0 = LoopbackFarm.cpuNanos(ProcessHandle.current().pid());
+        Thread.sleep(Math.max(0, to - h.now()));
+        long farm1 = farmCpuNanos(farm, redis);
+        long client1 = LoopbackFarm.cpuNanos(ProcessHandle.current().pid());
         load.close();
         awaitConvergenceGrace(farm);
         load.readEverywhere(farm.targets());
         CheckResult check = new Checker().checkExpiry(false).check(h);
         logViolations(farm.contender() + " " + s.id(), check);
-        return LoadFigures.of(h, from, to, check);
+        return LoadFigures.of(h, from, to, check, farm0 < 0 || farm1 < 0 ? -1 : farm1 - farm0,
+                client0 < 0 || client1 < 0 ? -1 : client1 - client0);
+    }
+
+    /** The farm's CPU so far: its nodes, and the central store it uses, if any. */
+    private static long farmCpuNanos(LoopbackFarm farm, RedisServer redis) {
+        long nodes = farm.cpuNanos();
+        if (redis == null || nodes < 0) {
+            return nodes;
+        }
+        long store = LoopbackFarm.cpuNanos(redis.pid());
+        return store < 0 ? -1 : nodes + store;
     }
 
     FailoverFigures failover(LoopbackFarm farm) throws InterruptedException {
