@@ -48,8 +48,12 @@ import org.jgroups.util.Util;
  */
 public final class SEAL extends Protocol {
 
-    /** Bytes 0 and 1 of every sealed message ("SG"): tells a sealed message from a plain one. */
-    static final short FORMAT = 0x5347;
+    /**
+     * Bytes 0 and 1 of every sealed message: tells a sealed message from a plain one. Not "SG", which
+     * starts every grid message (WireCodec): a plain grid request from a host without the secret
+     * would have been counted as sealed with another secret.
+     */
+    static final short FORMAT = (short) 0xC5EA;
     /** format(2) key id(4) incarnation(16) counter(8) clock(8). */
     static final int HEADER_LENGTH = 2 + 4 + 16 + 8 + 8;
     private static final int TAG_BITS = 128;

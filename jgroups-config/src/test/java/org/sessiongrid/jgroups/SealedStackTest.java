@@ -49,6 +49,53 @@ class SealedStackTest {
     }
 
     /**
+     * The udp stack: multicast sealed once reaches every member, and a member's own multicasts, which
+     * the kernel loops back to its socket after JGroups delivered them locally, are not taken for
+     * replays (nothing is counted as dropped).
+     */
+    @Test
+    void udpMembersWithTheSecretFormAClusterWithoutFalseDrops() throws Exception {
+        String cluster = TestClusters.uniqueClusterName("sealed-udp");
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        Properties udp = new Properties();
+        udp.setProperty(StackLoader.BIND_ADDRESS, TestClusters.LOOPBACK);
+        udp.setProperty(StackLoader.MCAST_ADDRESS, "239.9." + random.nextInt(1, 255) + "." + random.nextInt(1, 255));
+        udp.setProperty(StackLoader.MCAST_PORT, Integer.toString(random.nextInt(20_000, 30_000)));
+        udp.setProperty(StackLoader.IP_TTL, "0");
+        List<JChannel> channels = new ArrayList<>();
+        java.util.concurrent.atomic.AtomicInteger received = new java.util.concurrent.atomic.AtomicInteger();
+        try {
+            for (int i = 0; i < 2; i++) {
+                JChannel c = StackLoader.newChannel(StackLoader.STACK_UDP, udp,
+                        ChannelSecurity.sealed(cluster, List.of(SECRET))).name("U" + i);
+                c.setReceiver(new Receiver() {
+                    @Override
+                    public void receive(org.jgroups.Message msg) {
+                        received.incrementAndGet();
+                    }
+                });
+                channels.add(c);
+                c.connect(cluster);
+            }
+            Util.waitUntilAllChannelsHaveSameView(TestClusters.VIEW_TIMEOUT_MILLIS, TestClusters.POLL_MILLIS, channels);
+            for (int i = 0; i < 50; i++) {
+                channels.get(i % 2).send(null, new byte[] {(byte) i});
+            }
+            long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+            while (received.get() < 100 && System.nanoTime() < until) {
+                Thread.sleep(20);
+            }
+            assertEquals(100, received.get(), "each multicast delivered once to each of the 2 members");
+            for (JChannel c : channels) {
+                SEAL seal = c.getProtocolStack().findProtocol(SEAL.class);
+                assertEquals(Map.of(), seal.dropped(), c.getName() + "'s drops");
+            }
+        } finally {
+            TestClusters.closeNewestFirst(channels);
+        }
+    }
+
+    /**
      * Members without the secret, or with another one, discover the cluster through its seed and ask
      * to join; they never appear in a view of the cluster's members, and those count their messages.
      */
