@@ -1,7 +1,6 @@
 package org.sessiongrid.grid;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -114,9 +113,15 @@ class TlsGridTest {
             // says why.
             handshake(memberB, ports[0]);
             for (Path refused : List.of(intruder, expired)) {
-                SSLException e = assertInstanceOf(SSLException.class,
-                        assertThrows(IOException.class, () -> handshake(refused, ports[0])));
-                assertEquals(true, String.valueOf(e.getMessage()).contains("certificate"), e.toString());
+                // Every attempt is refused. The member answers with an alert naming the certificate
+                // (bad_certificate), which the client reads unless it was still writing its last
+                // handshake flight when the member closed (then "Broken pipe"): try a few times.
+                List<IOException> refusals = new java.util.ArrayList<>();
+                for (int attempt = 0; attempt < 5; attempt++) {
+                    refusals.add(assertThrows(IOException.class, () -> handshake(refused, ports[0])));
+                }
+                assertEquals(true, refusals.stream().anyMatch(e -> e instanceof SSLException
+                        && String.valueOf(e.getMessage()).contains("certificate")), refusals.toString());
             }
             X509TrustManager farm = trustManager();
             farm.checkClientTrusted(chain(memberB), "EC");
