@@ -1,10 +1,13 @@
 package org.sessiongrid.jetty.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.time.Duration;
 
@@ -23,7 +26,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * change is in the grid before any byte of its response leaves, however the response gets committed
  * ({@link Answers}), so round-robin users never read an older counter and never lose an increment; a
  * change after the commit is saved at the end and counted; and the route in the session cookie
- * follows the session's primary on every node, every time, also after the primary died.
+ * follows the session's primary on every node, every time, also after the primary died. A FORM login
+ * on one node holds on the others, and the pre-login id is dead everywhere.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -116,9 +120,55 @@ abstract class AbstractCommitPointTest {
         assertEquals("1", farm.get(2, "/app/get", user));
     }
 
-    /** After the primary's node dies, every live node routes the session to its new primary. */
+    /**
+     * FORM login on one node holds on the others: Jetty's FormAuthenticator rotates the session id at
+     * {@code j_security_check} and keeps the authentication in the session, and the very next request,
+     * on another node, finds the user there. The pre-login id (session fixation) has no session on any
+     * node. The Jetty counterpart of Tomcat's {@code formLoginOnOneNodeIsAuthenticatedOnAnother}.
+     */
     @Test
     @Order(4)
+    void formLoginOnOneNodeIsAuthenticatedOnTheOthers() throws Exception {
+        Farm.Client user = new Farm.Client();
+        HttpResponse<String> r = farm.send(0, "/secure/user", user);
+        assertEquals(302, r.statusCode(), "a protected page sends to the login page: " + r.body());
+        assertTrue(locationPath(r).endsWith("/secure/login"), r.headers().toString());
+        String before = user.cookie;
+        assertNotNull(before, "the redirect to the login page starts a session (it keeps the page asked for)");
+        assertEquals("login-page session=yes", farm.get(0, "/secure/login", user));
+
+        r = farm.post(0, "/secure/j_security_check", "j_username=alice&j_password=secret", user);
+        assertTrue(r.statusCode() == 302 || r.statusCode() == 303, "redirect after login, got " + r.statusCode());
+        assertTrue(locationPath(r).endsWith("/secure/user"), r.headers().toString());
+        assertNotEquals(RouteCheck.idOf(before), RouteCheck.idOf(user.cookie), "the session id rotates at login");
+
+        // Round-robin: the redirect's target goes to the next node, right after the login's answer.
+        for (int n = 1; n < NODES; n++) {
+            r = farm.send(n, "/secure/user", user);
+            assertEquals(200, r.statusCode(), "authenticated on " + farm.node(n).name() + ": " + r.body());
+            assertEquals("user=alice", r.body());
+        }
+
+        for (int n = 0; n < NODES; n++) {
+            // A fresh client each time: a protected page makes the fixation client a new session of its own.
+            Farm.Client fixation = new Farm.Client();
+            fixation.cookie = before;
+            assertEquals("login-page session=none", farm.get(n, "/secure/login", fixation),
+                    "the pre-login id is dead on " + farm.node(n).name());
+            r = farm.send(n, "/secure/user", fixation);
+            assertEquals(302, r.statusCode(), "the pre-login id is not authenticated on " + farm.node(n).name()
+                    + ": " + r.body());
+        }
+    }
+
+    /** A redirect's target without the {@code ;jsessionid=} Jetty adds to it while the session is new. */
+    private static String locationPath(HttpResponse<String> r) {
+        return r.headers().firstValue("Location").orElse("").split(";")[0];
+    }
+
+    /** After the primary's node dies, every live node routes the session to its new primary. */
+    @Test
+    @Order(5)
     void afterThePrimaryDiesEveryNodeRoutesToTheNewPrimary() throws Exception {
         Farm.Client user = new Farm.Client();
         assertEquals("1", farm.get(1, "/app/inc", user));
@@ -136,7 +186,7 @@ abstract class AbstractCommitPointTest {
      * cookie, still naming the member that served it meanwhile, corrected on every node.
      */
     @Test
-    @Order(5)
+    @Order(6)
     void afterARejoinEveryNodeRoutesToTheRejoinedPrimary() throws Exception {
         java.util.List<Farm.Client> users = new java.util.ArrayList<>();
         for (int u = 0; u < 16; u++) {

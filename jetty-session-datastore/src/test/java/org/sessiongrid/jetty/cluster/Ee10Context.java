@@ -2,10 +2,12 @@ package org.sessiongrid.jetty.cluster;
 
 import org.eclipse.jetty.ee10.servlet.ErrorPageErrorHandler;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.security.ConstraintMapping;
+import org.eclipse.jetty.ee10.servlet.security.ConstraintSecurityHandler;
 import org.eclipse.jetty.server.Handler;
 import org.sessiongrid.jetty.store.SessionGridDataStoreFactory;
 
-/** The test webapp as an ee10 servlet context. */
+/** The test webapp as an ee10 servlet context; {@code /secure} is FORM-protected ({@link JettyNode#formLogin}). */
 final class Ee10Context {
 
     private Ee10Context() {
@@ -20,6 +22,15 @@ final class Ee10Context {
         ctx.setErrorHandler(errors);
         ctx.addEventListener(new SessionServlet.Destroyed());
         ctx.getSessionHandler().setSessionCache(JettyNode.cache(path, ctx.getSessionHandler(), store));
+        if (path.equals("/secure")) {
+            ConstraintSecurityHandler security = new ConstraintSecurityHandler();
+            ConstraintMapping everything = new ConstraintMapping();
+            everything.setPathSpec("/*");
+            everything.setConstraint(JettyNode.USER_ROLE);
+            security.addConstraintMapping(everything);
+            JettyNode.formLogin(security);
+            ctx.setSecurityHandler(security);
+        }
         return ctx;
     }
 }

@@ -173,8 +173,22 @@ final class Farm implements AutoCloseable {
 
     /** A GET on node {@code i}, any status, redirects not followed; {@code cookie} is updated from Set-Cookie. */
     HttpResponse<String> send(int i, String path, Client client) throws IOException, InterruptedException {
+        return send(i, path, client, null);
+    }
+
+    /** A form POST ({@code a=1&b=2}) on node {@code i}, otherwise like {@link #send(int, String, Client)}. */
+    HttpResponse<String> post(int i, String path, String form, Client client) throws IOException, InterruptedException {
+        return send(i, path, client, form);
+    }
+
+    private HttpResponse<String> send(int i, String path, Client client, String form)
+            throws IOException, InterruptedException {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + nodes.get(i).httpPort + path))
                 .timeout(Duration.ofSeconds(30));
+        if (form != null) {
+            b.header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.ofString(form));
+        }
         String cookie = client.cookie;
         if (cookie != null) {
             b.header("Cookie", "JSESSIONID=" + cookie);

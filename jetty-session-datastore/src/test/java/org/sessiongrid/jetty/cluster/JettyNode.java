@@ -7,6 +7,11 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.security.Constraint;
+import org.eclipse.jetty.security.HashLoginService;
+import org.eclipse.jetty.security.SecurityHandler;
+import org.eclipse.jetty.security.UserStore;
+import org.eclipse.jetty.security.authentication.FormAuthenticator;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -22,6 +27,7 @@ import org.eclipse.jetty.session.NullSessionCache;
 import org.eclipse.jetty.session.SessionCache;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
+import org.eclipse.jetty.util.security.Password;
 import org.sessiongrid.jetty.cache.SessionGridSessionCache;
 import org.sessiongrid.jetty.lock.SessionGridLockingHandler;
 import org.sessiongrid.jetty.route.SessionGridSessionIdManager;
@@ -33,7 +39,8 @@ import org.sessiongrid.jetty.store.SessionGridDataStoreFactory;
  * session cache a farm may use, all with the SessionGrid store:
  * {@code /app} (SessionGridSessionCache: cached and coherent), {@code /evict} (Jetty's
  * DefaultSessionCache with EVICT_ON_SESSION_EXIT, Jetty's non-sticky recipe) and {@code /null}
- * (NullSessionCache). Grid settings come as {@code sessiongrid.*} system properties.
+ * (NullSessionCache); {@code /secure}, like {@code /app} behind a FORM login ({@link #formLogin}).
+ * Grid settings come as {@code sessiongrid.*} system properties.
  *
  * <p>System properties: {@code node.ee} (ee10|ee11), {@code node.name}, {@code node.http},
  * {@code node.scavenge} (seconds, 0 = off), {@code node.grace} (seconds), {@code node.webappClasses}
@@ -133,7 +140,7 @@ public final class JettyNode {
         locking.setSetting("lockTimeout", "20000");
 
         ContextHandlerCollection contexts = new ContextHandlerCollection();
-        for (String path : new String[] {"/app", "/evict", "/null"}) {
+        for (String path : new String[] {"/app", "/evict", "/null", "/secure"}) {
             contexts.addHandler(context(ee, path, webapp, store));
         }
         contexts.addHandler(context(ee, "/locked", webapp, locking));
@@ -156,6 +163,24 @@ public final class JettyNode {
             throws Exception {
         // Each EE in its own class: a server JVM has only its own EE's classes.
         return ee.equals("ee10") ? Ee10Context.create(path, webapp, store) : Ee11Context.create(path, webapp, store);
+    }
+
+    /** What {@code /secure} asks of every request: an authenticated user in role {@code user}. */
+    static final Constraint USER_ROLE = Constraint.from("user");
+
+    /**
+     * FORM login on a security handler: login page {@code /login}, error page {@code /login-error}
+     * (redirected to, not dispatched), one user {@code alice}/{@code secret} in role {@code user}.
+     * Jetty's FormAuthenticator keeps the login in the session, so another node knows the user only
+     * through the session store.
+     */
+    static void formLogin(SecurityHandler security) {
+        UserStore users = new UserStore();
+        users.addUser("alice", new Password("secret"), new String[] {"user"});
+        HashLoginService login = new HashLoginService("sessiongrid");
+        login.setUserStore(users);
+        security.setLoginService(login);
+        security.setAuthenticator(new FormAuthenticator("/login", "/login-error", false));
     }
 
     /** Per-context registration: an explicit cache needs its store set too (Jetty asks the factory only without one). */

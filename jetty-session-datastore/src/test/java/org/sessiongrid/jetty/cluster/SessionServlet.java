@@ -30,6 +30,9 @@ import org.eclipse.jetty.server.Session;
  * <li>{@code /invalidate}</li>
  * <li>{@code /setobj?value=V} and {@code /getobj}: an object of a class only the webapp's loader sees</li>
  * <li>{@code /destroyed}: how many sessions this node's {@code sessionDestroyed} saw</li>
+ * <li>{@code /login} and {@code /login-error}: the FORM login and error pages of {@code /secure} (the login
+ * page tells whether the request has a session, without making one); {@code /user}: the authenticated
+ * user, {@code user=NAME}</li>
  * </ul>
  */
 public class SessionServlet extends HttpServlet {
@@ -130,6 +133,9 @@ public class SessionServlet extends HttpServlet {
                         == Thread.currentThread().getContextClassLoader() ? "webapp" : "other");
             }
             case "/destroyed" -> answer = String.valueOf(DESTROYED.get());
+            case "/login" -> answer = "login-page session=" + (req.getSession(false) == null ? "none" : "yes");
+            case "/login-error" -> answer = "login-error";
+            case "/user" -> answer = "user=" + req.getRemoteUser();
             default -> {
                 resp.sendError(404);
                 return;
