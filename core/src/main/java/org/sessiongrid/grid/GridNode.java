@@ -29,6 +29,7 @@ import org.sessiongrid.replication.Replicator;
 import org.sessiongrid.replication.SegmentPuller;
 import org.sessiongrid.session.SessionKey;
 import org.sessiongrid.session.SessionRecord;
+import org.sessiongrid.threads.MemberThreads;
 import org.sessiongrid.topology.CoordinatorContext;
 import org.sessiongrid.topology.InstalledTopology;
 import org.sessiongrid.topology.JoinDecision;
@@ -113,28 +114,13 @@ final class GridNode implements CoordinatorContext, AutoCloseable {
                 .build();
         this.coordinator = new TopologyCoordinator(this, config.nodeName(), config.clusterName(), config.numSegments(), config.numOwners(),
                 config.partitionPolicy() == PartitionPolicy.MINORITY_REFUSES_WRITES, stats, 3 * config.remoteTimeout());
-        this.background = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "sessiongrid-" + config.nodeName() + "-transfer");
-            t.setDaemon(true);
-            t.setContextClassLoader(GridNode.class.getClassLoader());
-            return t;
-        });
+        this.background = Executors.newCachedThreadPool(MemberThreads.named(config.nodeName(), "transfer"));
         this.puller = new SegmentPuller(transport::self, transport, installed, records, config.stateTransferChunkSize(),
                 config.remoteTimeout(), stats, this::catchUp, background);
         this.merge = new MergeParticipant(transport::self, transport::viewMembers, transport, installed, records,
                 config.stateTransferChunkSize(), config.remoteTimeout(), config.leaveTimeout());
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "sessiongrid-" + config.nodeName() + "-scheduler");
-            t.setDaemon(true);
-            t.setContextClassLoader(GridNode.class.getClassLoader());
-            return t;
-        });
-        this.ticker = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "sessiongrid-" + config.nodeName() + "-pause-detector");
-            t.setDaemon(true);
-            t.setContextClassLoader(GridNode.class.getClassLoader());
-            return t;
-        });
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(MemberThreads.named(config.nodeName(), "scheduler"));
+        this.ticker = Executors.newSingleThreadScheduledExecutor(MemberThreads.named(config.nodeName(), "pause-detector"));
         // Grace for inherited sessions: access times reach backups up to one granularity late, plus
         // one expiry pass of slack.
         long grace = 2 * config.accessTimeGranularity() + EXPIRY_INTERVAL_MILLIS;

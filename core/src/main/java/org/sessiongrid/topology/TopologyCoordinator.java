@@ -18,6 +18,7 @@ import org.sessiongrid.metrics.GridStats;
 import org.sessiongrid.placement.Member;
 import org.sessiongrid.placement.OwnerTable;
 import org.sessiongrid.placement.Placement;
+import org.sessiongrid.threads.MemberThreads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -83,12 +84,7 @@ public final class TopologyCoordinator implements AutoCloseable {
         this.clusterName = clusterName;
         this.numSegments = numSegments;
         this.numOwners = numOwners;
-        this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "sessiongrid-" + nodeName + "-coordinator");
-            t.setDaemon(true);
-            t.setContextClassLoader(TopologyCoordinator.class.getClassLoader());
-            return t;
-        });
+        this.thread = Executors.newSingleThreadScheduledExecutor(MemberThreads.named(nodeName, "coordinator"));
         long check = Math.max(50, stallMillis / 4);
         thread.scheduleWithFixedDelay(() -> {
             try {

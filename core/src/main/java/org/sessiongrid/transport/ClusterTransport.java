@@ -12,7 +12,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 import org.jgroups.Address;
@@ -29,6 +28,7 @@ import org.jgroups.util.ExtendedUUID;
 import org.jgroups.util.Rsp;
 import org.jgroups.util.RspList;
 import org.sessiongrid.placement.Member;
+import org.sessiongrid.threads.MemberThreads;
 import org.sessiongrid.wire.GridMessage;
 import org.sessiongrid.wire.MalformedMessageException;
 import org.sessiongrid.wire.WireCodec;
@@ -143,14 +143,8 @@ public final class ClusterTransport implements Messenger, AutoCloseable {
             putTag(a, KEY_MACHINE, machine);
             return a;
         });
-        AtomicInteger threads = new AtomicInteger();
-        this.executor = new ThreadPoolExecutor(4, maxHandlers, 60, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
-            Thread t = new Thread(r, "sessiongrid-" + name + "-handler-" + threads.incrementAndGet());
-            t.setDaemon(true);
-            // Not the submitter's (possibly a webapp's) loader: the grid outlives webapp reloads.
-            t.setContextClassLoader(ClusterTransport.class.getClassLoader());
-            return t;
-        });
+        this.executor = new ThreadPoolExecutor(4, maxHandlers, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
+                MemberThreads.numbered(name, "handler"));
         this.dispatcher = new MessageDispatcher(channel).asyncDispatching(true);
         dispatcher.setRequestHandler(new org.jgroups.blocks.RequestHandler() {
             @Override
