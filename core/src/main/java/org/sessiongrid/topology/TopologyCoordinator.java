@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -61,6 +62,9 @@ public final class TopologyCoordinator implements AutoCloseable {
     private final boolean minorityRefuses;
     private final long stallMillis;
 
+    /** Answers callers wait on and the coordinator thread has not given yet; failed on {@link #close}. */
+    private final Set<CompletableFuture<?>> unanswered = ConcurrentHashMap.newKeySet();
+
     // ---- confined to the coordinator thread ----
     private boolean active;
     private Topology topology;
@@ -95,18 +99,45 @@ public final class TopologyCoordinator implements AutoCloseable {
         }, check, check, TimeUnit.MILLISECONDS);
     }
 
+    /** A task whose outcome nobody waits for (a view, a count report, a rebalance to try). */
     private void run(Runnable task) {
+        run(task, null);
+    }
+
+    /**
+     * Runs {@code task} on the coordinator thread. {@code answer}, when given, is what a caller waits on:
+     * it fails with the task's exception, or when the coordinator is closed before the task ran, so
+     * that no join, leave or confirmation waits for an answer that cannot come.
+     */
+    private void run(Runnable task, CompletableFuture<?> answer) {
+        if (answer != null) {
+            unanswered.add(answer);
+            answer.whenComplete((r, e) -> unanswered.remove(answer));
+        }
         try {
             thread.execute(() -> {
                 try {
                     task.run();
-                } catch (RuntimeException e) {
+                } catch (RuntimeException | Error e) {
+                    if (answer != null) {
+                        answer.completeExceptionally(e);
+                    }
+                    if (e instanceof Error error) {
+                        throw error;
+                    }
                     LOG.error("Coordinator task failed", e);
                 }
             });
         } catch (RejectedExecutionException e) {
             LOG.debug("Coordinator closed; event ignored");
+            if (answer != null) {
+                answer.completeExceptionally(closed());
+            }
         }
+    }
+
+    private static IllegalStateException closed() {
+        return new IllegalStateException("the coordinator of this member is closed");
     }
 
     /**
@@ -126,14 +157,14 @@ public final class TopologyCoordinator implements AutoCloseable {
     /** A member asks to join. */
     public CompletableFuture<JoinDecision> join(Member m, int memberSegments, int memberOwners) {
         CompletableFuture<JoinDecision> f = new CompletableFuture<>();
-        run(() -> f.complete(handleJoin(m, memberSegments, memberOwners)));
+        run(() -> f.complete(handleJoin(m, memberSegments, memberOwners)), f);
         return f;
     }
 
     /** A member asks to leave gracefully; completes when its segments are owned by others. */
     public CompletableFuture<Void> leave(Member m) {
         CompletableFuture<Void> f = new CompletableFuture<>();
-        run(() -> handleLeave(m, f));
+        run(() -> handleLeave(m, f), f);
         return f;
     }
 
@@ -165,14 +196,14 @@ public final class TopologyCoordinator implements AutoCloseable {
                 }
             }
             f.complete(n);
-        });
+        }, f);
         return f.get(10, java.util.concurrent.TimeUnit.SECONDS);
     }
 
     /** A member holds every segment it gains under topology {@code topologyId}. */
     public CompletableFuture<Boolean> confirm(Member m, long topologyId) {
         CompletableFuture<Boolean> f = new CompletableFuture<>();
-        run(() -> f.complete(handleConfirm(m, topologyId)));
+        run(() -> f.complete(handleConfirm(m, topologyId)), f);
         return f;
     }
 
@@ -576,12 +607,13 @@ public final class TopologyCoordinator implements AutoCloseable {
     /** The topology this coordinator last installed (for tests and status), or null. */
     public Topology lastInstalled() throws Exception {
         CompletableFuture<Topology> f = new CompletableFuture<>();
-        run(() -> f.complete(topology));
+        run(() -> f.complete(topology), f);
         return f.get(10, java.util.concurrent.TimeUnit.SECONDS);
     }
 
     @Override
     public void close() {
         thread.shutdownNow();
+        unanswered.forEach(f -> f.completeExceptionally(closed()));
     }
 }
