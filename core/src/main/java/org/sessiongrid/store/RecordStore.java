@@ -177,16 +177,20 @@ public final class RecordStore {
         return out;
     }
 
-    /** Forgets a segment this node no longer owns. Returns the number of records dropped. */
+    /**
+     * Forgets a segment this node no longer owns. Returns the number of records dropped. Each record
+     * leaves the map and the expiry index in one step, as every other change does: a write racing the
+     * drop is either dropped with its index entry or kept with it.
+     */
     public int dropSegment(int segment) {
-        int n = 0;
+        int[] n = {0};
         for (SessionKey k : segments[segment].keySet()) {
-            if (segments[segment].remove(k) != null) {
-                expiry.remove(k);
-                n++;
-            }
+            segments[segment].computeIfPresent(k, (key, old) -> {
+                n[0]++;
+                return indexed(key, null);
+            });
         }
-        return n;
+        return n[0];
     }
 
     public int size(int segment) {
