@@ -3,6 +3,9 @@ package org.sessiongrid.grid;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 
 import java.lang.management.ManagementFactory;
@@ -30,8 +33,17 @@ import org.sessiongrid.topology.Topology;
  */
 public final class SessionGrid implements AutoCloseable {
 
-    /** Shared grids by cluster name; guarded by the class lock. */
-    private static final Map<String, SessionGrid> SHARED = new HashMap<>();
+    /**
+     * Shared grids by cluster name, each from the moment its first {@link #acquire} begins to start it;
+     * guarded by the class lock, which is held only to look an entry up or change it, never during a
+     * start: the join may take up to {@code joinTimeout}, and other clusters' acquires and releases must
+     * not wait for it.
+     */
+    private static final Map<String, Shared> SHARED = new HashMap<>();
+
+    /** A shared grid, started or starting, and the settings it was acquired with. */
+    private record Shared(GridConfig config, CompletableFuture<SessionGrid> grid) {
+    }
 
     private final GridNode node;
     private final boolean shared;
@@ -105,23 +117,60 @@ public final class SessionGrid implements AutoCloseable {
      * @throws IllegalStateException if that cluster already runs here with other settings
      */
     public static SessionGrid acquire(GridConfig config) {
-        synchronized (SessionGrid.class) {
-            SessionGrid g = SHARED.get(config.clusterName());
-            if (g != null) {
-                if (!g.config().equals(config)) {
+        while (true) {
+            Shared entry;
+            boolean starter = false;
+            synchronized (SessionGrid.class) {
+                entry = SHARED.get(config.clusterName());
+                if (entry != null && !entry.config().equals(config)) {
                     throw new IllegalStateException("SessionGrid cluster '" + config.clusterName()
-                            + "' already runs in this JVM with other settings (" + g.config() + " vs " + config
+                            + "' already runs in this JVM with other settings (" + entry.config() + " vs " + config
                             + "): give every webapp of one cluster the same settings, or use another clusterName");
                 }
-                g.references++;
-                return g;
+                if (entry == null) {
+                    entry = new Shared(config, new CompletableFuture<>());
+                    SHARED.put(config.clusterName(), entry);
+                    starter = true;
+                }
             }
-            GridNode node = new GridNode(config);
+            if (starter) {
+                startShared(entry);
+            }
+            SessionGrid g;
+            try {
+                g = entry.grid().join();
+            } catch (CompletionException | CancellationException e) {
+                continue; // its starter failed (and threw to its own caller): start it here
+            }
+            synchronized (SessionGrid.class) {
+                if (SHARED.get(config.clusterName()) == entry) {
+                    g.references++;
+                    return g;
+                }
+            }
+            // Released by its last other user between its start and here: start another.
+        }
+    }
+
+    private static void startShared(Shared entry) {
+        try {
+            GridNode node = new GridNode(entry.config());
             node.start();
-            g = new SessionGrid(node, true);
-            g.references = 1;
-            SHARED.put(config.clusterName(), g);
-            return g;
+            entry.grid().complete(new SessionGrid(node, true));
+        } catch (RuntimeException | Error e) {
+            synchronized (SessionGrid.class) {
+                SHARED.remove(entry.config().clusterName(), entry);
+            }
+            entry.grid().completeExceptionally(e);
+            throw e;
+        }
+    }
+
+    /** Removes this grid from {@link #SHARED}; the caller holds the class lock. */
+    private void unshare() {
+        Shared entry = SHARED.get(config().clusterName());
+        if (entry != null && entry.grid().getNow(null) == this) {
+            SHARED.remove(config().clusterName());
         }
     }
 
@@ -132,7 +181,7 @@ public final class SessionGrid implements AutoCloseable {
                 if (--references > 0) {
                     return;
                 }
-                SHARED.remove(config().clusterName(), this);
+                unshare();
             }
         }
         unregister();
@@ -152,7 +201,7 @@ public final class SessionGrid implements AutoCloseable {
     public void halt() {
         if (shared) {
             synchronized (SessionGrid.class) {
-                SHARED.remove(config().clusterName(), this);
+                unshare();
             }
         }
         unregister();
