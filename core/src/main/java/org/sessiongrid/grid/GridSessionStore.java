@@ -114,8 +114,7 @@ final class GridSessionStore implements SessionStore {
         SessionKey key = key(id);
         int segment = node.records().segmentOf(key);
         if (node.isLocalPrimary(segment)) {
-            node.checkNotMinority(key);
-            node.checkNotPaused(key);
+            node.checkServing(key);
             // The fast path: this member orders the session's writes, so its copy is current.
             node.stats().read(false);
             SessionRecord r = node.records().get(key);
@@ -251,12 +250,7 @@ final class GridSessionStore implements SessionStore {
 
     @Override
     public void setListener(SessionListener listener) {
-        if (listener == null) {
-            node.removeListener(namespace);
-        } else {
-            node.listeners().put(namespace, listener);
-            node.mutedNamespaces().remove(namespace);
-        }
+        node.listeners().set(namespace, listener);
     }
 
     @Override
