@@ -1,5 +1,6 @@
 package org.sessiongrid.grid;
 
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 
@@ -17,7 +18,11 @@ import org.slf4j.LoggerFactory;
  * primary forgets), the drop of segments this member no longer keeps, the start of a rebalance's pull.
  *
  * <p>Topologies come from four threads (a joining thread, the coordinator's own, a transport handler
- * with a coordinator's update, a catch-up).
+ * with a coordinator's update, a catch-up), so every install and its follow-up run under this installer's
+ * lock, in topology order: a late follow-up of an older topology would otherwise drop a segment that a
+ * newer one, already installed, gives back to this member, with the writes made under it. The lock is
+ * not a thread of its own because callers need the install done before they answer (the coordinator
+ * counts a member's answer as installed).
  */
 final class TopologyInstaller {
 
@@ -28,6 +33,8 @@ final class TopologyInstaller {
     private final Supplier<Member> self;
     private final BiConsumer<Topology, Topology> noteInstalled;
     private final BiConsumer<Topology, Member> pull;
+    /** Held for an install and its follow-up. */
+    private final ReentrantLock lock = new ReentrantLock();
 
     /**
      * @param noteInstalled told (previous, installed) of every install, before segments are dropped
@@ -51,27 +58,32 @@ final class TopologyInstaller {
         if (t == null) {
             return false;
         }
-        Topology previous = installed.get();
-        if (!installed.install(t)) {
-            return false;
-        }
-        noteInstalled.accept(previous, t);
-        Member me = self.get();
-        LOG.debug("{} installed topology {} ({})", me, t.id(), t.phase());
-        if (t.phase() == Phase.NONE) {
-            int dropped = 0;
-            for (int s = 0; s < t.numSegments(); s++) {
-                if (!t.keeps(me, s) && records.size(s) > 0) {
-                    dropped += records.dropSegment(s);
+        lock.lock();
+        try {
+            Topology previous = installed.get();
+            if (!installed.install(t)) {
+                return false;
+            }
+            noteInstalled.accept(previous, t);
+            Member me = self.get();
+            LOG.debug("{} installed topology {} ({})", me, t.id(), t.phase());
+            if (t.phase() == Phase.NONE) {
+                int dropped = 0;
+                for (int s = 0; s < t.numSegments(); s++) {
+                    if (!t.keeps(me, s) && records.size(s) > 0) {
+                        dropped += records.dropSegment(s);
+                    }
                 }
+                if (dropped > 0) {
+                    LOG.debug("{} dropped {} records of segments it no longer owns", me, dropped);
+                }
+            } else if (t.phase() == Phase.READ_OLD_WRITE_ALL && t.members().contains(me)) {
+                pull.accept(t, decidedBy);
             }
-            if (dropped > 0) {
-                LOG.debug("{} dropped {} records of segments it no longer owns", me, dropped);
-            }
-        } else if (t.phase() == Phase.READ_OLD_WRITE_ALL && t.members().contains(me)) {
-            pull.accept(t, decidedBy);
+            return true;
+        } finally {
+            lock.unlock();
         }
-        return true;
     }
 
     /** Forgets the installed topology and every record, for a member that must rejoin without data. */
