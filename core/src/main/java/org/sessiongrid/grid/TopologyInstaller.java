@@ -33,7 +33,7 @@ final class TopologyInstaller {
     private final Supplier<Member> self;
     private final BiConsumer<Topology, Topology> noteInstalled;
     private final BiConsumer<Topology, Member> pull;
-    /** Held for an install and its follow-up. */
+    /** Held for an install and its follow-up, and for {@link #forgetAll}. */
     private final ReentrantLock lock = new ReentrantLock();
 
     /**
@@ -86,11 +86,23 @@ final class TopologyInstaller {
         }
     }
 
-    /** Forgets the installed topology and every record, for a member that must rejoin without data. */
+    /**
+     * Forgets the installed topology and every record, for a member that must rejoin without data. Changes
+     * in progress under the forgotten topology end first, as an install waits for them: one landing after
+     * the drop would leave a possibly stale copy behind.
+     */
     void forgetAll() {
-        installed.clear();
-        for (int s = 0; s < records.numSegments(); s++) {
-            records.dropSegment(s);
+        lock.lock();
+        try {
+            installed.clear();
+            // Changes that entered before the clear store their record before the drop; later ones are
+            // refused, as no topology is installed.
+            installed.awaitChangesInProgress();
+            for (int s = 0; s < records.numSegments(); s++) {
+                records.dropSegment(s);
+            }
+        } finally {
+            lock.unlock();
         }
     }
 }

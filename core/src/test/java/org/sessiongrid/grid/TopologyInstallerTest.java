@@ -75,6 +75,29 @@ class TopologyInstallerTest {
                 "a write made under topology 3, which keeps the segment here, was dropped by topology 2's follow-up");
     }
 
+    @Test
+    void forgettingEverythingWaitsForTheChangesInProgress() throws Exception {
+        InstalledTopology installed = new InstalledTopology();
+        RecordStore records = new RecordStore(1);
+        TopologyInstaller installer = new TopologyInstaller(installed, records, () -> A, (previous, t) -> { },
+                (t, decidedBy) -> { });
+        Topology t = topology(1, A);
+        installer.install(t, A);
+        records.put(record("before"));
+
+        // A backup applying its primary's change under topology 1 is inside the change when the pause is found.
+        assertTrue(installed.enterChange(t.id()));
+        CompletableFuture<Void> forgetting = CompletableFuture.runAsync(installer::forgetAll);
+        Thread.sleep(300);
+        records.put(record("in-progress"));
+        installed.exitChange();
+        forgetting.get(5, TimeUnit.SECONDS);
+
+        assertEquals(0, installed.id());
+        assertEquals(0, records.size(), "a change in progress when the member forgot everything was left behind");
+        assertTrue(!installed.enterChange(t.id()), "no change of the forgotten topology begins afterwards");
+    }
+
     private static void await(CountDownLatch latch) {
         try {
             latch.await(10, TimeUnit.SECONDS);
