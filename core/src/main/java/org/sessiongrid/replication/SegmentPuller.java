@@ -127,7 +127,7 @@ public final class SegmentPuller {
                 return false;
             }
             if (System.nanoTime() - nextReport > 0) {
-                // A pull that neither fails nor ends (seen once in the fault matrix, with nothing logged).
+                // A pull that neither fails nor ends would otherwise stall its rebalance without a word.
                 LOG.warn("Pull of segment {} under topology {} has taken {} ms: {} chunks received, {} failed or retried"
                         + " attempts, at key {}", segment, t.id(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
                         chunks, attempt, after);

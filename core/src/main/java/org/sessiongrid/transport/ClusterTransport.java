@@ -358,9 +358,9 @@ public final class ClusterTransport implements Messenger, AutoCloseable {
             // The channel closed while the handler ran (shutdown): the requester sees this member leave.
             LOG.debug("Reply not sent: {}", e.getMessage());
         } catch (RuntimeException e) {
-            // JGroups itself can fail a send while a view or merge is being installed (seen: an NPE in
-            // UNICAST3 during a merge storm of 128 members). The requester times out and retries; the
-            // handler thread must survive it.
+            // JGroups itself can fail a send while a view or merge is being installed (UNICAST3 can throw
+            // a NullPointerException when many merges come at once). The requester times out and retries;
+            // the handler thread must survive it.
             LOG.warn("Reply {} to {} not sent: {}", reply.getClass().getSimpleName(), requester, e.toString());
         }
     }

@@ -24,8 +24,8 @@ import org.sessiongrid.session.SessionRecord;
 /**
  * A container's expiry claim ({@link SessionStore#claimExpiry}): the claimant owes the listener calls and
  * announces before making them; the grid calls {@link SessionListener#expired} itself, once, only for a
- * claim whose claimant died before announcing (the fault matrix's Jetty fault 1: a scavenger's node
- * killed between its claims and its listener calls).
+ * claim whose claimant died before announcing (a Jetty scavenger's node killed between its claims and its
+ * listener calls).
  */
 class ClaimedExpiryTest {
 
@@ -166,8 +166,8 @@ class ClaimedExpiryTest {
     }
 
     /**
-     * An announcement that one backup took and another refused (frozen for a merge, seen in the partition
-     * fault) is honoured: the backup cannot take it back, and a merge keeps its announced copy over the
+     * An announcement that one backup took and another refused (frozen for a merge after a partition) is
+     * honoured: the backup cannot take it back, and a merge keeps its announced copy over the
      * primary's, so refusing would leave the listener call to nobody.
      */
     @Test
@@ -201,9 +201,8 @@ class ClaimedExpiryTest {
             assertTrue(frozen.node().records().get(key).isUnannouncedExpiry(), "the frozen backup took nothing");
 
             // The refusing backup gets the announced copy once it takes changes again: left with the unannounced
-            // one, it would announce (and call) once more if it were promoted after the other two died. The
-            // fault matrix's fault 1 did that: a backup refused on a topology change, then the two holding
-            // the announced copy were killed together.
+            // one, it would announce (and call) once more if it were promoted after the other two died (a backup
+            // refuses on a topology change, then the two holding the announced copy are killed together).
             Await.until("the refusing backup holds the announced copy", Duration.ofSeconds(30),
                     () -> !frozen.node().records().get(key).isUnannouncedExpiry());
             assertTrue(frozen.node().records().get(key).isEnded());

@@ -17,9 +17,9 @@ import org.sessiongrid.session.SessionKey;
 
 /**
  * A webapp stopping on a member removes its listener ({@link SessionStore#setListener} with null) while the
- * grid runs on. An expiry the member announced must still reach that listener (the fault matrix's rolling
- * restart lost three calls this way: announced while the listener was being removed), and a listener that
- * cannot take calls must leave the announcement to a later pass.
+ * grid runs on. An expiry the member announced must still reach that listener (in a rolling restart an
+ * expiry is announced while the listener is being removed), and a listener that cannot take calls must
+ * leave the announcement to a later pass.
  */
 class ListenerRemovalTest {
 

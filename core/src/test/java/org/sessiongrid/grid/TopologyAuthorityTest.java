@@ -14,7 +14,7 @@ import org.sessiongrid.wire.GridMessage.TopologyUpdate;
 /**
  * A member installs topologies only from the coordinator its own view names. While views disagree (right
  * after a partition heals, or for a member the others excluded) two coordinators can each count a member
- * as theirs; the fault matrix saw both moving records of the same members.
+ * as theirs, and both would move records of the same members.
  */
 class TopologyAuthorityTest {
 
