@@ -147,7 +147,9 @@ final class GridNode implements AutoCloseable {
     /** The requests other members send, each with its admission rules (see {@link InboundRouter.Rule}). */
     private InboundRouter router() {
         long remote = config.remoteTimeout();
-        return new InboundRouter(transport, merge, stats, this::isRejoining, () -> closed, remote, config.leaveTimeout())
+        return new InboundRouter(new InboundRouter.View(transport::self, transport::viewMembers, transport::isInView),
+                new InboundRouter.MergeFence(merge::frozen, merge::fence), stats, this::isRejoining, () -> closed, remote,
+                config.leaveTimeout())
                 .on(GridMessage.CommitRequest.class, EnumSet.of(Rule.CHANGES_STATE, Rule.SERVES_COPIES,
                         Rule.FENCED_BY_MERGE), (from, c, w) -> {
                     stats.commit(true);

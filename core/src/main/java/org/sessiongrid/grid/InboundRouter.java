@@ -9,11 +9,12 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 import org.sessiongrid.metrics.GridStats;
 import org.sessiongrid.placement.Member;
-import org.sessiongrid.replication.MergeParticipant;
-import org.sessiongrid.transport.ClusterTransport;
 import org.sessiongrid.transport.RequestHandler;
 import org.sessiongrid.wire.GridMessage;
 import org.sessiongrid.wire.GridMessage.Failure;
@@ -87,18 +88,36 @@ final class InboundRouter implements RequestHandler {
     }
 
     private final Map<Class<?>, Route<?>> routes = new HashMap<>();
-    private final ClusterTransport transport;
-    private final MergeParticipant merge;
+    private final View view;
+    private final MergeFence fence;
     private final GridStats stats;
     private final BooleanSupplier rejoining;
     private final BooleanSupplier closed;
     private final long remoteTimeout;
     private final long leaveTimeout;
 
-    InboundRouter(ClusterTransport transport, MergeParticipant merge, GridStats stats, BooleanSupplier rejoining,
-                  BooleanSupplier closed, long remoteTimeout, long leaveTimeout) {
-        this.transport = transport;
-        this.merge = merge;
+    /**
+     * This member's view of the cluster, as the rules need it (in a member,
+     * {@link org.sessiongrid.transport.ClusterTransport}'s).
+     *
+     * @param members the current view, coordinator first
+     */
+    record View(Supplier<Member> self, Supplier<List<Member>> members, Predicate<Member> contains) {
+    }
+
+    /**
+     * The merge fence (in a member, {@link org.sessiongrid.replication.MergeParticipant}'s): changes of records
+     * wait while it is up.
+     *
+     * @param topologyId the merged topology's id they wait for
+     */
+    record MergeFence(BooleanSupplier up, LongSupplier topologyId) {
+    }
+
+    InboundRouter(View view, MergeFence fence, GridStats stats, BooleanSupplier rejoining, BooleanSupplier closed,
+                  long remoteTimeout, long leaveTimeout) {
+        this.view = view;
+        this.fence = fence;
         this.stats = stats;
         this.rejoining = rejoining;
         this.closed = closed;
@@ -148,24 +167,24 @@ final class InboundRouter implements RequestHandler {
         try {
             long viewWait = rules.contains(Rule.MERGE) ? leaveTimeout / 2 : remoteTimeout / 2;
             if (rules.contains(Rule.CHANGES_STATE)) {
-                if (!mayWait && !transport.isInView(sender)) {
+                if (!mayWait && !view.contains().test(sender)) {
                     return null;
                 }
-                if (!viewSoon(() -> transport.isInView(sender), viewWait)) {
+                if (!viewSoon(() -> view.contains().test(sender), viewWait)) {
                     stats.dropped("sender-not-in-view");
-                    LOG.debug("{} refused {} from {}: not in this member's view {}", transport.self(),
-                            msg.getClass().getSimpleName(), sender, transport.viewMembers());
+                    LOG.debug("{} refused {} from {}: not in this member's view {}", view.self().get(),
+                            msg.getClass().getSimpleName(), sender, view.members().get());
                     return Retry.notInView();
                 }
             }
             if (rules.contains(Rule.FROM_COORDINATOR) && !viewSoon(() -> isCoordinator(sender), viewWait)) {
                 stats.dropped("sender-not-coordinator");
-                LOG.info("{} refused {} from {}: not the coordinator of this member's view {}", transport.self(),
-                        describe(msg), sender, transport.viewMembers());
+                LOG.info("{} refused {} from {}: not the coordinator of this member's view {}", view.self().get(),
+                        describe(msg), sender, view.members().get());
                 return new Retry(0);
             }
-            if (rules.contains(Rule.FENCED_BY_MERGE) && merge.frozen()) {
-                return new Retry(merge.fence());
+            if (rules.contains(Rule.FENCED_BY_MERGE) && fence.up().getAsBoolean()) {
+                return new Retry(fence.topologyId().getAsLong());
             }
             return route.handle(sender, msg, mayWait);
         } catch (InterruptedException e) {
@@ -177,8 +196,8 @@ final class InboundRouter implements RequestHandler {
     }
 
     private boolean isCoordinator(Member m) {
-        List<Member> view = transport.viewMembers();
-        return !view.isEmpty() && view.get(0).equals(m);
+        List<Member> members = view.members().get();
+        return !members.isEmpty() && members.get(0).equals(m);
     }
 
     private static String describe(GridMessage msg) {
