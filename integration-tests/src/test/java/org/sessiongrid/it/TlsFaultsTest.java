@@ -2,7 +2,6 @@ package org.sessiongrid.it;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +26,6 @@ import org.sessiongrid.it.rig.Farm;
 @Tag("full")
 class TlsFaultsTest {
 
-    static final Duration SETTLE = Duration.ofSeconds(90);
     private static final String PASSWORD = "changeit";
 
     @BeforeAll
@@ -41,30 +39,7 @@ class TlsFaultsTest {
         Map<String, String> settings = tlsSettings(keys);
         try (FaultRun run = FaultRun.start("fault 1 on tls: kill -9 one of 5, then two at once", Farm.Kind.TOMCAT, 5,
                 settings, LoadClient.Mode.STICKY, LoadClient.Settings.defaults())) {
-            run.load.start();
-            run.awaitProgress(1500, SETTLE);
-            List<Farm.Node> victims = run.farm.alive().stream().filter(n -> n != run.farm.coordinator()).toList();
-            Farm.Node first = victims.get(0);
-            long killed = run.history.now();
-            run.history.mark("kill -9 " + first.name);
-            first.kill();
-            run.farm.awaitMembers(run.farm.alive(), SETTLE);
-            run.history.mark(first.name + " gone, rebalanced");
-            run.reportStalls("kill of " + first.name, List.of(first.name), killed, run.history.now());
-            run.awaitProgress(1500, SETTLE);
-            Farm.Node a = run.farm.coordinator();
-            Farm.Node b = run.farm.alive().stream().filter(n -> n != a).findFirst().orElseThrow();
-            long killedTwo = run.history.now();
-            run.history.mark("kill -9 " + a.name + " and " + b.name);
-            a.sigkill();
-            b.sigkill();
-            a.kill();
-            b.kill();
-            run.farm.awaitMembers(run.farm.alive(), SETTLE);
-            run.history.mark(a.name + ", " + b.name + " gone, rebalanced");
-            run.reportStalls("kill of " + a.name + " and " + b.name, List.of(a.name, b.name), killedTwo,
-                    run.history.now());
-            run.awaitProgress(1500, SETTLE);
+            TomcatFaultsTest.killOneThenTwoWithTheCoordinator(run);
             run.finish(new Checker());
         }
     }

@@ -38,34 +38,42 @@ class TomcatFaultsTest {
     void killOneNodeThenTwoAtTheSameInstant() throws Exception {
         try (FaultRun run = FaultRun.start("fault 1: kill -9 one of 5, then two at once", Farm.Kind.TOMCAT, 5, Map.of(),
                 LoadClient.Mode.STICKY, LoadClient.Settings.defaults())) {
-            run.load.start();
-            run.awaitProgress(1500, SETTLE);
-            // A member that is not the coordinator first; the coordinator goes in the double kill below.
-            List<Farm.Node> victims = run.farm.alive().stream().filter(n -> n != run.farm.coordinator()).toList();
-            Farm.Node first = victims.get(0);
-            long killed = run.history.now();
-            run.history.mark("kill -9 " + first.name);
-            first.kill();
-            run.farm.awaitMembers(run.farm.alive(), SETTLE);
-            run.history.mark(first.name + " gone, rebalanced");
-            run.reportStalls("kill of " + first.name, List.of(first.name), killed, run.history.now());
-            run.awaitProgress(1500, SETTLE);
-            Farm.Node a = run.farm.coordinator();
-            Farm.Node b = run.farm.alive().stream().filter(n -> n != a).findFirst().orElseThrow();
-            long killedTwo = run.history.now();
-            run.history.mark("kill -9 " + a.name + " and " + b.name);
-            // Both SIGKILLs before waiting for either: the same instant as far as the cluster can tell.
-            a.sigkill();
-            b.sigkill();
-            a.kill();
-            b.kill();
-            run.farm.awaitMembers(run.farm.alive(), SETTLE);
-            run.history.mark(a.name + ", " + b.name + " gone, rebalanced");
-            run.reportStalls("kill of " + a.name + " and " + b.name, List.of(a.name, b.name), killedTwo,
-                    run.history.now());
-            run.awaitProgress(1500, SETTLE);
+            killOneThenTwoWithTheCoordinator(run);
             run.finish(new Checker());
         }
+    }
+
+    /**
+     * Fault 1's steps under load: kill -9 one member that is not the coordinator, wait for the farm to
+     * settle, then kill the coordinator and another member at the same instant. The run's checker follows.
+     */
+    static void killOneThenTwoWithTheCoordinator(FaultRun run) throws Exception {
+        run.load.start();
+        run.awaitProgress(1500, SETTLE);
+        // A member that is not the coordinator first; the coordinator goes in the double kill below.
+        List<Farm.Node> victims = run.farm.alive().stream().filter(n -> n != run.farm.coordinator()).toList();
+        Farm.Node first = victims.get(0);
+        long killed = run.history.now();
+        run.history.mark("kill -9 " + first.name);
+        first.kill();
+        run.farm.awaitMembers(run.farm.alive(), SETTLE);
+        run.history.mark(first.name + " gone, rebalanced");
+        run.reportStalls("kill of " + first.name, List.of(first.name), killed, run.history.now());
+        run.awaitProgress(1500, SETTLE);
+        Farm.Node a = run.farm.coordinator();
+        Farm.Node b = run.farm.alive().stream().filter(n -> n != a).findFirst().orElseThrow();
+        long killedTwo = run.history.now();
+        run.history.mark("kill -9 " + a.name + " and " + b.name);
+        // Both SIGKILLs before waiting for either: the same instant as far as the cluster can tell.
+        a.sigkill();
+        b.sigkill();
+        a.kill();
+        b.kill();
+        run.farm.awaitMembers(run.farm.alive(), SETTLE);
+        run.history.mark(a.name + ", " + b.name + " gone, rebalanced");
+        run.reportStalls("kill of " + a.name + " and " + b.name, List.of(a.name, b.name), killedTwo,
+                run.history.now());
+        run.awaitProgress(1500, SETTLE);
     }
 
     /**
