@@ -331,7 +331,7 @@ class ClusterSecretTest {
         }
     }
 
-    private static GridConfig.Builder tcp(String cluster, String name, int port, String hosts) {
+    static GridConfig.Builder tcp(String cluster, String name, int port, String hosts) {
         GridConfig.Builder builder = GridConfig.builder(cluster).stack("tcp").nodeName(name).remoteTimeout(10_000);
         loopbackMember(port, -1).forEach((k, v) -> builder.stackProperty((String) k, (String) v));
         return builder.stackProperty(StackLoader.INITIAL_HOSTS, hosts)
@@ -349,7 +349,7 @@ class ClusterSecretTest {
         return p;
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(LOOPBACK))) {
             return socket.getLocalPort();
         }
