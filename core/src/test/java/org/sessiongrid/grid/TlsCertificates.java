@@ -21,15 +21,22 @@ final class TlsCertificates {
     static final String PASSWORD = "changeit";
 
     private final Path dir;
+    private final String name;
     private final Path ca;
 
     TlsCertificates(Path dir) throws IOException, InterruptedException {
+        this(dir, "ca");
+    }
+
+    /** A CA of its own named {@code name} (several in one directory: a farm replacing its CA). */
+    TlsCertificates(Path dir, String name) throws IOException, InterruptedException {
         this.dir = dir;
-        this.ca = dir.resolve("ca.p12");
-        keytool("ca", "-genkeypair", "-alias", "ca", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=grid-ca",
-                "-ext", "bc:c", "-validity", "30", "-keystore", ca.toString());
-        keytool("ca-export", "-exportcert", "-rfc", "-alias", "ca", "-keystore", ca.toString(), "-file",
-                dir.resolve("ca.crt").toString());
+        this.name = name;
+        this.ca = dir.resolve(name + ".p12");
+        keytool(name, "-genkeypair", "-alias", "ca", "-keyalg", "EC", "-groupname", "secp256r1", "-dname",
+                "CN=grid-" + name, "-ext", "bc:c", "-validity", "30", "-keystore", ca.toString());
+        keytool(name + "-export", "-exportcert", "-rfc", "-alias", "ca", "-keystore", ca.toString(), "-file",
+                caCertificate().toString());
     }
 
     static boolean available() {
@@ -38,11 +45,16 @@ final class TlsCertificates {
 
     /** The truststore members use: the CA's certificate only. */
     Path truststore() throws Exception {
-        KeyStore source = load(ca);
+        return truststore(dir.resolve("truststore.p12"), this);
+    }
+
+    /** A truststore at {@code path} holding the certificates of {@code cas}, and nothing else. */
+    static Path truststore(Path path, TlsCertificates... cas) throws Exception {
         KeyStore trust = KeyStore.getInstance("PKCS12");
         trust.load(null, null);
-        trust.setCertificateEntry("ca", source.getCertificate("ca"));
-        Path path = dir.resolve("truststore.p12");
+        for (TlsCertificates c : cas) {
+            trust.setCertificateEntry(c.name, load(c.ca).getCertificate("ca"));
+        }
         try (OutputStream out = Files.newOutputStream(path)) {
             trust.store(out, PASSWORD.toCharArray());
         }
@@ -62,9 +74,13 @@ final class TlsCertificates {
         sign.addAll(expired ? List.of("-startdate", "-3d", "-validity", "1") : List.of("-validity", "2"));
         keytool(name + "-sign", sign.toArray(String[]::new));
         keytool(name + "-ca", "-importcert", "-noprompt", "-alias", "ca", "-keystore", keystore.toString(), "-file",
-                dir.resolve("ca.crt").toString());
+                caCertificate().toString());
         keytool(name + "-reply", "-importcert", "-alias", name, "-keystore", keystore.toString(), "-file", crt.toString());
         return keystore;
+    }
+
+    private Path caCertificate() {
+        return dir.resolve(name + ".crt");
     }
 
     /** A key pair with a self-signed certificate: no member trusts it. */

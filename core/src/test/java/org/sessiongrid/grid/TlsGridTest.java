@@ -72,8 +72,8 @@ class TlsGridTest {
         String cluster = "tls-" + UUID.randomUUID();
         int[] ports = {freePort(), freePort(), freePort(), freePort()};
         String hosts = Arrays.stream(ports).mapToObj(p -> LOOPBACK + "[" + p + "]").collect(Collectors.joining(","));
-        SessionGrid a = SessionGrid.start(tls(cluster, "A", ports[0], hosts, memberA).build());
-        SessionGrid b = SessionGrid.start(tls(cluster, "B", ports[1], hosts, memberB).build());
+        SessionGrid a = SessionGrid.start(tls(cluster, "A", ports[0], hosts, memberA, trust).build());
+        SessionGrid b = SessionGrid.start(tls(cluster, "B", ports[1], hosts, memberB, trust).build());
         SessionGrid outsider = null;
         SessionGrid late = null;
         try {
@@ -94,8 +94,8 @@ class TlsGridTest {
             }
 
             // Members whose certificate the farm does not accept start alone and stay alone.
-            outsider = SessionGrid.start(tls(cluster, "Intruder", ports[2], hosts, intruder).build());
-            late = SessionGrid.start(tls(cluster, "Expired", ports[3], hosts, expired).build());
+            outsider = SessionGrid.start(tls(cluster, "Intruder", ports[2], hosts, intruder, trust).build());
+            late = SessionGrid.start(tls(cluster, "Expired", ports[3], hosts, expired, trust).build());
             Set<String> seen = new HashSet<>();
             long until = System.nanoTime() + Duration.ofSeconds(6).toNanos();
             while (System.nanoTime() < until) {
@@ -144,7 +144,7 @@ class TlsGridTest {
         return g.node().transport().viewMembers().stream().map(m -> m.name()).sorted().toList();
     }
 
-    private static GridConfig.Builder tls(String cluster, String name, int port, String hosts, Path keystore) {
+    static GridConfig.Builder tls(String cluster, String name, int port, String hosts, Path keystore, Path trust) {
         return GridConfig.builder(cluster).stack("tls").nodeName(name).remoteTimeout(10_000)
                 .stackProperty(StackLoader.BIND_ADDRESS, LOOPBACK).stackProperty(StackLoader.BIND_PORT, String.valueOf(port))
                 .stackProperty(StackLoader.PORT_RANGE, "0").stackProperty(StackLoader.INITIAL_HOSTS, hosts)
