@@ -10,6 +10,11 @@ public enum Contender {
 
     /** SessionGrid's Tomcat manager, default settings (3 owners, synchronous replication), tcp stack. */
     SESSIONGRID_TOMCAT("SessionGrid (Tomcat 11)", Container.TOMCAT, "sessiongrid", true),
+    /**
+     * The same with a {@code clusterSecret}: every member-to-member message sealed (what a farm off loopback
+     * runs, protected mode demanding it); against {@link #SESSIONGRID_TOMCAT} it gives the seal's cost.
+     */
+    SESSIONGRID_TOMCAT_SEALED("SessionGrid (Tomcat 11), clusterSecret", Container.TOMCAT, "sessiongrid", true),
     /** SessionGrid's Jetty 12 store and cache, default settings, tcp stack. */
     SESSIONGRID_JETTY("SessionGrid (Jetty 12)", Container.JETTY, "sessiongrid", true),
     /** Tomcat's in-process StandardManager: no replication, the upper bound (only valid with sticky routing). */
@@ -48,6 +53,11 @@ public enum Contender {
 
     public boolean isSessionGrid() {
         return sessionGrid;
+    }
+
+    /** Whether the nodes hold a cluster secret (and seal every message with it). */
+    public boolean sealed() {
+        return this == SESSIONGRID_TOMCAT_SEALED;
     }
 
     /** Whether the contender keeps a copy anywhere but the node that served the request. */

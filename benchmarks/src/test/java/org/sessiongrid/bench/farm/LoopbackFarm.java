@@ -157,6 +157,9 @@ public final class LoopbackFarm implements AutoCloseable {
                     "-Dsessiongrid.bindPort=" + GRID_PORT, "-Dsessiongrid.portRange=0",
                     "-Dsessiongrid.initialHosts=" + IntStream.rangeClosed(1, maxNodes)
                             .mapToObj(i -> address(i) + "[" + GRID_PORT + "]").collect(Collectors.joining(","))));
+            if (contender.sealed()) {
+                cmd.add("-Dsessiongrid.clusterSecret=" + cluster + "-secret");
+            }
         }
         cmd.add(contender.mainClass());
         Node node = new Node(name, address, NodeProcess.start(name, cmd,

@@ -124,6 +124,16 @@ public final class BenchReport {
             md.append("| (a) sticky writes ≥ ").append(fmt(want)).append("× ").append(c.label()).append(" | ")
                     .append(measured).append(" | ").append(met).append(" |\n");
         }
+        Optional<LoadFigures> sealed = figure(rs, Contender.SESSIONGRID_TOMCAT_SEALED, Scenario.STICKY_WRITES);
+        boolean both = sg.isPresent() && sealed.isPresent() && sg.get().farmCpuMicrosPerRequest() > 0
+                && sg.get().p99Millis() > 0;
+        double sealCost = both ? sealed.get().farmCpuMicrosPerRequest() / sg.get().farmCpuMicrosPerRequest() : 0;
+        md.append("| (issue 18) a clusterSecret costs ≤ 1.1× farm CPU per sticky write | ")
+                .append(both ? fmt(sealCost) + "× (" + fmt(sealed.get().farmCpuMicrosPerRequest()) + " vs "
+                        + fmt(sg.get().farmCpuMicrosPerRequest()) + " µs); p99 " + fmt(sealed.get().p99Millis()
+                        / sg.get().p99Millis()) + "× (" + fmt(sealed.get().p99Millis()) + " vs " + fmt(sg.get().p99Millis())
+                        + " ms)" : "not measured")
+                .append(" | ").append(both ? sealCost <= 1.1 ? "yes" : "**no**" : "–").append(" |\n");
         Optional<LoadFigures> rr = figure(rs, REFERENCE, Scenario.ROUND_ROBIN_WRITES);
         md.append("| (c) round-robin: zero lost updates | ").append(rr.map(f -> f.lostUpdates() + " lost, "
                 + f.violations() + " violations").orElse("not measured")).append(" | ")
