@@ -131,10 +131,16 @@ final class Membership {
 
     /** Asks the coordinator to move this member's segments to the others; returns when it did or gave up. */
     void leave() {
-        if (!joined || transport.viewMembers().size() <= 1) {
+        if (!joined) {
+            return;
+        }
+        if (transport.viewMembers().size() <= 1) {
+            LOG.info("{} leaves cluster {} as its last member: the sessions it holds end with it", self(),
+                    config.clusterName());
             return;
         }
         Member coord = transport.viewMembers().get(0);
+        long start = System.nanoTime();
         try {
             if (coord.equals(self())) {
                 coordinator.leave(self()).get(config.leaveTimeout(), TimeUnit.MILLISECONDS);
@@ -144,8 +150,11 @@ final class Membership {
                 if (!(r instanceof Ack)) {
                     LOG.warn("{} left cluster {} without handing over its segments: coordinator answered {}", self(),
                             config.clusterName(), r);
+                    return;
                 }
             }
+            LOG.info("{} left cluster {} gracefully: its segments were handed over in {} ms", self(),
+                    config.clusterName(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException e) {

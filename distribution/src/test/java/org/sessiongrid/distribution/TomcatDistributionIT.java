@@ -128,6 +128,17 @@ class TomcatDistributionIT {
                 "SessionGrid's log lines missing from Tomcat's log:\n" + log);
         assertTrue(log.contains("org.sessiongrid.topology.TopologyCoordinator") && log.contains("Members left cluster dist-it: [t1]"),
                 "t1's crash not logged by t2:\n" + log);
+        // JGroups' own lines name the JGroups class that logged them, not the logging bridge.
+        String listening = log.lines().filter(l -> l.contains("server listening on")).findFirst().orElse("");
+        assertTrue(listening.contains("org.sessiongrid.shaded.jgroups.") && !listening.contains(".logging."),
+                "a JGroups line's source: " + listening);
+
+        // SIGTERM: Tomcat stops, and with it the grid member, which says that it leaves.
+        Process t2 = processes.get(1);
+        t2.destroy();
+        assertTrue(t2.waitFor(60, TimeUnit.SECONDS), "t2 did not stop on SIGTERM");
+        String stopped = Files.readString(bases[1].resolve("stdout.log"));
+        assertTrue(stopped.contains("t2 leaves cluster dist-it as its last member"), "t2's own leave not logged:\n" + stopped);
     }
 
     /** A CATALINA_BASE: the distribution's conf/ with our edits, the jar in lib/, the sample war. */

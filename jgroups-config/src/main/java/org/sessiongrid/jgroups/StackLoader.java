@@ -87,6 +87,11 @@ public final class StackLoader {
 
     private static final Logger LOG = LoggerFactory.getLogger(StackLoader.class);
 
+    static {
+        // Before any protocol takes its Log, so that JGroups' lines name their own class as source.
+        JGroupsLog.install();
+    }
+
     /** Name of the shipped stack using UDP multicast, for LANs that carry it. */
     public static final String STACK_UDP = "udp";
     /** Name of the shipped stack using TCP and a static host list, for networks without multicast. */
