@@ -12,7 +12,7 @@ import org.eclipse.jetty.session.ManagedSession;
 import org.eclipse.jetty.session.SessionManager;
 import org.eclipse.jetty.util.thread.AutoLock;
 import org.sessiongrid.grid.GridUnavailableException;
-import org.sessiongrid.jetty.lock.SessionGridLockingHandler;
+import org.sessiongrid.jetty.request.SessionGridRequestHandler;
 import org.sessiongrid.jetty.store.SessionGridDataStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A changed session is saved when Jetty commits the response ({@code flushOnResponseCommit}, on by
  * default and required by the store), before any byte of it leaves ({@link #commit}); a save that
- * fails there makes {@link SessionGridLockingHandler} answer 503 instead of Jetty's 200, and the copy
+ * fails there makes {@link SessionGridRequestHandler} answer 503 instead of Jetty's 200, and the copy
  * whose save failed is dropped when its last request leaves. A change made after the response was
  * committed is saved when the request ends, counted ({@code LateCommits}) and logged at DEBUG.
  */
@@ -121,10 +121,10 @@ public class SessionGridSessionCache extends DefaultSessionCache {
      * A request that arrived while its session was alive keeps it, even if the grid took longer than
      * the session's remaining time to produce it (a failover can hold a load for remoteTimeout):
      * Jetty judges expiry when the load returns and would end the session and start a new one. Only
-     * with {@link SessionGridLockingHandler} in front, which knows when the request arrived.
+     * with {@link SessionGridRequestHandler} in front, which knows when the request arrived.
      */
     private void keepIfArrivedInTime(ManagedSession session) {
-        SessionGridLockingHandler.LockScope scope = SessionGridLockingHandler.current();
+        SessionGridRequestHandler.LockScope scope = SessionGridRequestHandler.current();
         if (scope == null) {
             return;
         }
@@ -144,7 +144,7 @@ public class SessionGridSessionCache extends DefaultSessionCache {
      * Jetty's save right before the response is committed ({@code flushOnResponseCommit}): a changed
      * session reaches the grid before any byte of the response leaves, whichever way the response
      * gets committed. A failed save is not only logged, as Jetty would: it is reported to
-     * {@link SessionGridLockingHandler}, which sends a 503 in place of the response, and the copy is
+     * {@link SessionGridRequestHandler}, which sends a 503 in place of the response, and the copy is
      * abandoned: never saved afterwards (not the failed change, nor a new session whose cookie the
      * client never gets) and dropped when its last request leaves.
      */
@@ -156,7 +156,7 @@ public class SessionGridSessionCache extends DefaultSessionCache {
         }
         try (AutoLock ignored = session.lock()) {
             if (abandoned.contains(session)) {
-                SessionGridLockingHandler.commitFailed("an earlier save of session " + session.getId()
+                SessionGridRequestHandler.commitFailed("an earlier save of session " + session.getId()
                         + " by a concurrent request failed; its copy is dropped");
                 return;
             }
@@ -168,7 +168,7 @@ public class SessionGridSessionCache extends DefaultSessionCache {
                 getSessionDataStore().store(session.getId(), session.getSessionData());
             } catch (Exception e) {
                 abandoned.add(session);
-                SessionGridLockingHandler.commitFailed(reason(e));
+                SessionGridRequestHandler.commitFailed(reason(e));
             } finally {
                 session.onSessionActivation();
             }
@@ -236,7 +236,7 @@ public class SessionGridSessionCache extends DefaultSessionCache {
      * Invalidation: the grid must end the session before the client is told it ended. Jetty runs the
      * listeners first and only logs a failed delete ("Unable to delete Session"), so the client got
      * 200 for an invalidation the grid never saw and the session answered again on another node. With
-     * {@link SessionGridLockingHandler} in front, a delete the grid cannot do makes the response a
+     * {@link SessionGridRequestHandler} in front, a delete the grid cannot do makes the response a
      * 503; this node's copy is dropped either way, so the next request reads what the grid holds.
      */
     @Override
@@ -245,7 +245,7 @@ public class SessionGridSessionCache extends DefaultSessionCache {
             return super.delete(id);
         } catch (Exception e) {
             if (gridUnavailable(e)) {
-                SessionGridLockingHandler.LockScope scope = SessionGridLockingHandler.current();
+                SessionGridRequestHandler.LockScope scope = SessionGridRequestHandler.current();
                 if (scope != null) {
                     scope.fail("session " + id + " could not be invalidated in the grid: " + e.getMessage());
                 }
@@ -275,15 +275,15 @@ public class SessionGridSessionCache extends DefaultSessionCache {
      * The grid cannot produce session {@code id} now. Jetty's session manager turns every
      * exception of a lookup into "no session", and the application would then make a new, empty
      * session under the user's id, whose first save would replace the user's. So: with
-     * {@link SessionGridLockingHandler} in front (a request scope is current), the request is
+     * {@link SessionGridRequestHandler} in front (a request scope is current), the request is
      * answered 503 before it reaches the application; without it, the failure is remembered for
      * this thread, and a new session under this id is refused ({@link #newSession}, 503).
      */
     private <E extends Exception> E unavailable(String id, E cause) {
         LOG.warn("Session {} could not be produced by the grid; the request fails instead of running without it: {}",
                 id, cause.getMessage());
-        if (SessionGridLockingHandler.current() != null) {
-            throw SessionGridLockingHandler.refusal(new SessionGridLockingHandler.SessionUnavailable("session " + id
+        if (SessionGridRequestHandler.current() != null) {
+            throw SessionGridRequestHandler.refusal(new SessionGridRequestHandler.SessionUnavailable("session " + id
                     + " could not be read from the grid: " + cause.getMessage()));
         }
         UNAVAILABLE.set(id);

@@ -1,2 +1,2 @@
-/** Cluster-wide per-session request locking (setting {@code lockingMode}) for Jetty. */
+/** The old name of the request handler, kept for one release so that existing Jetty XML keeps working. */
 package org.sessiongrid.jetty.lock;

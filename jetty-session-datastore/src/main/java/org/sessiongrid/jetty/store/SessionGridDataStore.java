@@ -34,8 +34,8 @@ import org.sessiongrid.grid.SessionGoneException;
 import org.sessiongrid.grid.SessionGrid;
 import org.sessiongrid.grid.SessionStore;
 import org.sessiongrid.jetty.config.StoreSettings;
-import org.sessiongrid.jetty.lock.HandlerPlacement;
-import org.sessiongrid.jetty.lock.SessionGridLockingHandler;
+import org.sessiongrid.jetty.request.HandlerPlacement;
+import org.sessiongrid.jetty.request.SessionGridRequestHandler;
 import org.sessiongrid.jetty.mapping.AttributeSerializer;
 import org.sessiongrid.jetty.mapping.JettyMetadata;
 import org.sessiongrid.jetty.route.PrimaryRoutes;
@@ -125,7 +125,7 @@ public class SessionGridDataStore extends AbstractSessionDataStore {
     /** What this store tells a SessionGridSessionIdManager about routes, while started. */
     private volatile PrimaryRoutes routes;
 
-    /** Why SessionGridLockingHandler's place could not be checked at start, or null if it was. */
+    /** Why SessionGridRequestHandler's place could not be checked at start, or null if it was. */
     private volatile String unverifiedPlacement;
     private final AtomicBoolean reportedMissingHandler = new AtomicBoolean();
 
@@ -191,9 +191,9 @@ public class SessionGridDataStore extends AbstractSessionDataStore {
             g.release();
             throw e;
         }
-        SessionGridLockingHandler.store(1);
+        SessionGridRequestHandler.store(1);
         if (!lockingMode.isNone()) {
-            SessionGridLockingHandler.lockingStore(1);
+            SessionGridRequestHandler.lockingStore(1);
         }
         routes = PrimaryRoutes.offer(manager.getSessionIdManager(), () -> isStarted() ? sessions : null,
                 g.memberName(), workerName(), namespace());
@@ -207,19 +207,19 @@ public class SessionGridDataStore extends AbstractSessionDataStore {
     }
 
     /**
-     * Fails a request that did not come through {@link SessionGridLockingHandler}, when its place
+     * Fails a request that did not come through {@link SessionGridRequestHandler}, when its place
      * could not be checked at start (the context was not in the server's handler tree then): called
      * by the SessionGrid cache when a request looks its session up.
      *
-     * @throws SessionGridLockingHandler.HandlerMissing answered 500, naming the problem and the fix
+     * @throws SessionGridRequestHandler.HandlerMissing answered 500, naming the problem and the fix
      */
     public void requireLockingHandler() {
         String problem = unverifiedPlacement;
-        if (problem != null && SessionGridLockingHandler.current() == null) {
+        if (problem != null && SessionGridRequestHandler.current() == null) {
             if (reportedMissingHandler.compareAndSet(false, true)) {
                 LOG.error("Requests to {} fail: {}", namespace(), problem);
             }
-            throw new SessionGridLockingHandler.HandlerMissing(problem);
+            throw new SessionGridRequestHandler.HandlerMissing(problem);
         }
     }
 
@@ -266,9 +266,9 @@ public class SessionGridDataStore extends AbstractSessionDataStore {
         if (g != null) {
             sessions.setListener(null);
             g.release();
-            SessionGridLockingHandler.store(-1);
+            SessionGridRequestHandler.store(-1);
             if (!lockingMode.isNone()) {
-                SessionGridLockingHandler.lockingStore(-1);
+                SessionGridRequestHandler.lockingStore(-1);
             }
         }
         held.clear();
@@ -988,13 +988,13 @@ public class SessionGridDataStore extends AbstractSessionDataStore {
      * Takes session {@code id}'s cluster-wide lock for the request this thread is handling, if
      * {@code lockingMode} applies to it; called by {@link org.sessiongrid.jetty.cache.SessionGridSessionCache}
      * before it hands Jetty the session. The lock is released when the request completes, after the
-     * session was written back ({@link SessionGridLockingHandler}).
+     * session was written back ({@link SessionGridRequestHandler}).
      *
-     * @throws SessionGridLockingHandler.LockRefused if the lock stayed taken for {@code lockTimeout}
+     * @throws SessionGridRequestHandler.LockRefused if the lock stayed taken for {@code lockTimeout}
      *                                               or the grid could not be asked
      */
     public void lockForRequest(String id) {
-        SessionGridLockingHandler.LockScope scope = SessionGridLockingHandler.current();
+        SessionGridRequestHandler.LockScope scope = SessionGridRequestHandler.current();
         if (scope == null || lockingMode.isNone() || !lockingMode.appliesTo(pathInContext(scope.path()))) {
             return;
         }
@@ -1004,12 +1004,12 @@ public class SessionGridDataStore extends AbstractSessionDataStore {
         } catch (SessionGoneException e) {
             return; // nothing to lock: Jetty finds no session and may make a new one
         } catch (SessionLockTimeoutException e) {
-            throw SessionGridLockingHandler.refusal(new SessionGridLockingHandler.LockRefused("session " + id + " of "
+            throw SessionGridRequestHandler.refusal(new SessionGridRequestHandler.LockRefused("session " + id + " of "
                     + namespace() + " stayed locked by other requests for lockTimeout=" + lockTimeout
                     + " ms (lockingMode=" + lockingMode + "); raise lockTimeout if requests of one user legitimately"
                     + " take longer"));
         } catch (RuntimeException e) {
-            throw SessionGridLockingHandler.refusal(new SessionGridLockingHandler.LockRefused("the lock of session "
+            throw SessionGridRequestHandler.refusal(new SessionGridRequestHandler.LockRefused("the lock of session "
                     + id + " of " + namespace() + " could not be taken (lockingMode=" + lockingMode + "): "
                     + e.getMessage()));
         }

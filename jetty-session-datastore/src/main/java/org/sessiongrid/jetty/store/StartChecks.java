@@ -6,7 +6,7 @@ import org.eclipse.jetty.session.SessionCache;
 import org.eclipse.jetty.session.SessionManager;
 import org.sessiongrid.grid.LockingMode;
 import org.sessiongrid.jetty.cache.SessionGridSessionCache;
-import org.sessiongrid.jetty.lock.HandlerPlacement;
+import org.sessiongrid.jetty.request.HandlerPlacement;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,7 +40,7 @@ final class StartChecks {
     }
 
     /**
-     * SessionGridLockingHandler must be in front of the context's session handler.
+     * SessionGridRequestHandler must be in front of the context's session handler.
      *
      * @return true if that was verified; false if the session handler is not in the server's tree
      *         yet (logged; requests are then checked as they come)

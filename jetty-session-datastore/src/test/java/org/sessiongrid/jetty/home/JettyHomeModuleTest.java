@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
  * The jetty-home module as a user installs it: the jetty-home distribution from Maven Central,
  * {@code start.jar --add-modules=session-store-sessiongrid}, a small war-less webapp deployed on two
  * such servers (ee10), and a session that survives the stop of the node that created it. The servers
- * start, so the module put SessionGridLockingHandler in front of the deployed context (a store refuses
+ * start, so the module put SessionGridRequestHandler in front of the deployed context (a store refuses
  * to start otherwise), and its session ids route to their primaries.
  */
 class JettyHomeModuleTest {

@@ -31,7 +31,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.sessiongrid.jetty.cache.SessionGridSessionCache;
 import org.sessiongrid.jetty.config.StoreSettings;
-import org.sessiongrid.jetty.lock.SessionGridLockingHandler;
+import org.sessiongrid.jetty.request.SessionGridRequestHandler;
 import org.sessiongrid.jetty.mapping.AttributeSerializer;
 import org.sessiongrid.session.SessionRecord;
 
@@ -129,7 +129,7 @@ class CommitPointFailureTest {
         store = new GridUnavailableLoadTest.FlakyStore(settings, ctx.getSessionHandler());
         cache.setSessionDataStore(store);
         ctx.getSessionHandler().setSessionCache(cache);
-        server.setHandler(new SessionGridLockingHandler(ctx));
+        server.setHandler(new SessionGridRequestHandler(ctx));
         server.start();
     }
 

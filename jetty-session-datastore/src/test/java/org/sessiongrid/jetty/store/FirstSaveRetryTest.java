@@ -25,7 +25,7 @@ import org.sessiongrid.grid.SessionOwners;
 import org.sessiongrid.grid.SessionStore;
 import org.sessiongrid.jetty.cache.SessionGridSessionCache;
 import org.sessiongrid.jetty.config.StoreSettings;
-import org.sessiongrid.jetty.lock.SessionGridLockingHandler;
+import org.sessiongrid.jetty.request.SessionGridRequestHandler;
 import org.sessiongrid.jetty.mapping.AttributeSerializer;
 import org.sessiongrid.session.SessionDelta;
 import org.sessiongrid.session.SessionRecord;
@@ -124,7 +124,7 @@ class FirstSaveRetryTest {
         store = new FailoverStore(settings, ctx.getSessionHandler());
         cache.setSessionDataStore(store);
         ctx.getSessionHandler().setSessionCache(cache);
-        server.setHandler(new SessionGridLockingHandler(ctx));
+        server.setHandler(new SessionGridRequestHandler(ctx));
         server.start();
     }
 

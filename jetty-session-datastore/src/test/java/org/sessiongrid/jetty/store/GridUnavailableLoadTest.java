@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.sessiongrid.grid.GridUnavailableException;
 import org.sessiongrid.jetty.cache.SessionGridSessionCache;
 import org.sessiongrid.jetty.config.StoreSettings;
-import org.sessiongrid.jetty.lock.SessionGridLockingHandler;
+import org.sessiongrid.jetty.request.SessionGridRequestHandler;
 import org.sessiongrid.jetty.mapping.AttributeSerializer;
 import org.sessiongrid.session.SessionRecord;
 
@@ -156,7 +156,7 @@ class GridUnavailableLoadTest {
         cache.setSessionDataStore(store);
         ctx.getSessionHandler().setSessionCache(cache);
         ctx.getSessionHandler().setMaxInactiveInterval(1800);
-        server.setHandler(new SessionGridLockingHandler(ctx));
+        server.setHandler(new SessionGridRequestHandler(ctx));
         server.start();
     }
 

@@ -34,13 +34,13 @@ import org.sessiongrid.grid.SessionLock;
 import org.sessiongrid.grid.SessionStore;
 import org.sessiongrid.jetty.cache.SessionGridSessionCache;
 import org.sessiongrid.jetty.config.StoreSettings;
-import org.sessiongrid.jetty.lock.SessionGridLockingHandler;
+import org.sessiongrid.jetty.request.SessionGridRequestHandler;
 import org.sessiongrid.jetty.mapping.AttributeSerializer;
 import org.sessiongrid.session.SessionDelta;
 import org.sessiongrid.session.SessionRecord;
 
 /**
- * lockingMode on a real Jetty (ee11) with SessionGridLockingHandler: {@code uriPattern:REGEX}
+ * lockingMode on a real Jetty (ee11) with SessionGridRequestHandler: {@code uriPattern:REGEX}
  * serializes the matching requests of one session and leaves the others concurrent; and a request
  * whose lock was taken from it (its lease ended, another holder locked and changed the session) fails
  * its save with 503 instead of overwriting the other holder's change.
@@ -124,7 +124,7 @@ class LockingModeTest {
         cache.setSessionDataStore(store);
         cache.setFlushOnResponseCommit(true);
         ctx.getSessionHandler().setSessionCache(cache);
-        server.setHandler(new SessionGridLockingHandler(ctx));
+        server.setHandler(new SessionGridRequestHandler(ctx));
         server.start();
     }
 

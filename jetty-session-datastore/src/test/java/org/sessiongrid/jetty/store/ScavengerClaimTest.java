@@ -37,7 +37,7 @@ import org.sessiongrid.grid.SessionGrid;
 import org.sessiongrid.grid.SessionStore;
 import org.sessiongrid.jetty.cache.SessionGridSessionCache;
 import org.sessiongrid.jetty.config.StoreSettings;
-import org.sessiongrid.jetty.lock.SessionGridLockingHandler;
+import org.sessiongrid.jetty.request.SessionGridRequestHandler;
 
 /**
  * Jetty's scavenger claims an expired session, and the listeners fire once in the cluster (the fault
@@ -98,7 +98,7 @@ class ScavengerClaimTest {
         store = new SessionGridDataStore(settings, ctx.getSessionHandler());
         cache.setSessionDataStore(store);
         ctx.getSessionHandler().setSessionCache(cache);
-        server.setHandler(new SessionGridLockingHandler(ctx));
+        server.setHandler(new SessionGridRequestHandler(ctx));
         server.start();
     }
 

@@ -1,4 +1,4 @@
-package org.sessiongrid.jetty.lock;
+package org.sessiongrid.jetty.request;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -19,12 +19,12 @@ import org.slf4j.LoggerFactory;
  * session handler wraps this stream from the outside, and when the response's status line and headers
  * are about to be sent, it first saves the request's session through the session cache
  * ({@code flushOnResponseCommit}); only then does the send reach this guard. A SessionGrid cache
- * reports a failed save here ({@link SessionGridLockingHandler#commitFailed}) instead of letting
+ * reports a failed save here ({@link SessionGridRequestHandler#commitFailed}) instead of letting
  * Jetty log it: the guard then sends a 503 with {@code Retry-After} in place of the application's
  * response, so the client never gets an answer (nor a new session's cookie) for a change the grid does
  * not hold, and drops whatever the application writes afterwards.
  *
- * <p>It also ends the request's {@link SessionGridLockingHandler.LockScope} when the request
+ * <p>It also ends the request's {@link SessionGridRequestHandler.LockScope} when the request
  * completes, after Jetty's session handler wrote the session back.
  *
  * <p>Thread-safety: Jetty sends one response from one thread at a time; the commit check and the
@@ -37,11 +37,11 @@ final class CommitGuard extends HttpStream.Wrapper {
     /** Why the last save on this thread failed, since the last send that committed a response here. */
     private static final ThreadLocal<String> FAILED_SAVE = new ThreadLocal<>();
 
-    private final SessionGridLockingHandler.LockScope scope;
+    private final SessionGridRequestHandler.LockScope scope;
     /** 0: nothing sent yet; 1: the application's response went out; 2: a 503 went out instead. */
     private volatile int state;
 
-    CommitGuard(HttpStream stream, SessionGridLockingHandler.LockScope scope) {
+    CommitGuard(HttpStream stream, SessionGridRequestHandler.LockScope scope) {
         super(stream);
         this.scope = scope;
     }

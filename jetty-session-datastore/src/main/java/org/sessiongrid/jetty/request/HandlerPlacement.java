@@ -1,4 +1,4 @@
-package org.sessiongrid.jetty.lock;
+package org.sessiongrid.jetty.request;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -9,7 +9,7 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Server;
 
 /**
- * Where {@link SessionGridLockingHandler} stands relative to a context's session handler in the
+ * Where {@link SessionGridRequestHandler} stands relative to a context's session handler in the
  * server's handler tree. It works only as an ancestor of the session handler: its request scope must
  * be open when the session handler looks the session up, and its stream wrapper must be added before
  * the session handler's (so that a send reaches it after the session was saved for it).
@@ -18,9 +18,9 @@ public final class HandlerPlacement {
 
     /** What the tree says. */
     public enum Verdict {
-        /** A SessionGridLockingHandler is an ancestor of the session handler. */
+        /** A SessionGridRequestHandler is an ancestor of the session handler. */
         IN_FRONT,
-        /** The server has no SessionGridLockingHandler. */
+        /** The server has no SessionGridRequestHandler. */
         MISSING,
         /** The server has one, but not on the way from the server to the session handler. */
         MISPLACED,
@@ -36,10 +36,10 @@ public final class HandlerPlacement {
         if (path == null) {
             return Verdict.NOT_IN_TREE;
         }
-        if (path.stream().anyMatch(SessionGridLockingHandler.class::isInstance)) {
+        if (path.stream().anyMatch(SessionGridRequestHandler.class::isInstance)) {
             return Verdict.IN_FRONT;
         }
-        return server.getDescendant(SessionGridLockingHandler.class) == null ? Verdict.MISSING : Verdict.MISPLACED;
+        return server.getDescendant(SessionGridRequestHandler.class) == null ? Verdict.MISSING : Verdict.MISPLACED;
     }
 
     /**
@@ -48,11 +48,11 @@ public final class HandlerPlacement {
      * @param what the store and context, e.g. "SessionGrid store of context /app"
      */
     public static String problem(Verdict verdict, Server server, Handler sessionHandler, String what) {
-        String need = what + " needs org.sessiongrid.jetty.lock.SessionGridLockingHandler in front of its session"
+        String need = what + " needs org.sessiongrid.jetty.request.SessionGridRequestHandler in front of its session"
                 + " handler (an ancestor of it in the server's handler tree): it saves the session before the"
                 + " response's first byte leaves and answers 503 when that save fails, and a request whose session"
                 + " the grid cannot produce must fail instead of starting an empty session. ";
-        String fix = "Fix: call server.insertHandler(new SessionGridLockingHandler()) before the server starts, which"
+        String fix = "Fix: call server.insertHandler(new SessionGridRequestHandler()) before the server starts, which"
                 + " puts it in front of every context (the jetty-home module session-store-sessiongrid does it).";
         return switch (verdict) {
             case MISSING -> need + "The server has none. " + fix;
@@ -65,10 +65,10 @@ public final class HandlerPlacement {
     }
 
     private static String where(Server server, Handler sessionHandler) {
-        return server.getDescendants(SessionGridLockingHandler.class).stream().map(h -> {
+        return server.getDescendants(SessionGridRequestHandler.class).stream().map(h -> {
             Handler.Container inside = parentOf(server, h);
             boolean behind = sessionHandler instanceof Handler.Container c && c.getDescendants().contains(h);
-            return "SessionGridLockingHandler is " + (behind ? "behind the session handler" : "inside "
+            return h.getClass().getSimpleName() + " is " + (behind ? "behind the session handler" : "inside "
                     + (inside == null ? "?" : inside.getClass().getSimpleName() + describe(inside)));
         }).collect(Collectors.joining("; "));
     }

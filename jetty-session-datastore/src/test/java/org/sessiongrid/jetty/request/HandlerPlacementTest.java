@@ -1,4 +1,4 @@
-package org.sessiongrid.jetty.lock;
+package org.sessiongrid.jetty.request;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -28,7 +28,7 @@ import org.sessiongrid.jetty.cache.SessionGridSessionCache;
 import org.sessiongrid.jetty.store.SessionGridDataStoreFactory;
 
 /**
- * A SessionGrid store refuses to start when {@link SessionGridLockingHandler} is not in front of its
+ * A SessionGrid store refuses to start when {@link SessionGridRequestHandler} is not in front of its
  * context's session handler (missing, or wrapping something else), or when its cache would save
  * sessions only after the response was sent ({@code flushOnResponseCommit=false}): the message names
  * the problem and the fix. Without the check such a server served requests whose failed saves were
@@ -119,37 +119,37 @@ class HandlerPlacementTest {
     @Test
     void aServerWithoutTheHandlerDoesNotStart() {
         String message = startFailure((app, other) -> new ContextHandlerCollection(app, other));
-        assertTrue(message.contains("needs org.sessiongrid.jetty.lock.SessionGridLockingHandler in front of its"
+        assertTrue(message.contains("needs org.sessiongrid.jetty.request.SessionGridRequestHandler in front of its"
                 + " session handler"), message);
         assertTrue(message.contains("The server has none"), message);
-        assertTrue(message.contains("server.insertHandler(new SessionGridLockingHandler())"), message);
+        assertTrue(message.contains("server.insertHandler(new SessionGridRequestHandler())"), message);
         assertTrue(message.contains("jetty-home module session-store-sessiongrid"), message);
     }
 
     @Test
     void aHandlerInFrontOfAnotherContextOnlyDoesNotDo() {
-        String message = startFailure((app, other) -> new Handler.Sequence(app, new SessionGridLockingHandler(other)));
+        String message = startFailure((app, other) -> new Handler.Sequence(app, new SessionGridRequestHandler(other)));
         assertTrue(message.contains("_app needs"), message);
-        assertTrue(message.contains("The server's SessionGridLockingHandler is inside Sequence, not in front of this"
+        assertTrue(message.contains("The server's SessionGridRequestHandler is inside Sequence, not in front of this"
                 + " context's session handler"), message);
-        assertTrue(message.contains("server.insertHandler(new SessionGridLockingHandler())"), message);
+        assertTrue(message.contains("server.insertHandler(new SessionGridRequestHandler())"), message);
     }
 
     @Test
     void aHandlerBehindTheSessionHandlerDoesNotDo() {
         String message = startFailure((app, other) -> {
-            app.getServletHandler().insertHandler(new SessionGridLockingHandler());
+            app.getServletHandler().insertHandler(new SessionGridRequestHandler());
             return new ContextHandlerCollection(app);
         });
         assertTrue(message.contains("_app needs"), message);
-        assertTrue(message.contains("The server's SessionGridLockingHandler is behind the session handler"), message);
+        assertTrue(message.contains("The server's SessionGridRequestHandler is behind the session handler"), message);
     }
 
     @Test
     void aCacheThatSavesAfterTheResponseDoesNotStart() {
         String message = startFailure((app, other) -> {
             app.getSessionHandler().getSessionCache().setFlushOnResponseCommit(false);
-            return new SessionGridLockingHandler(new ContextHandlerCollection(app, other));
+            return new SessionGridRequestHandler(new ContextHandlerCollection(app, other));
         });
         assertTrue(message.contains("flushOnResponseCommit=false"), message);
         assertTrue(message.contains("Fix: set flushOnResponseCommit to true"), message);
@@ -159,8 +159,8 @@ class HandlerPlacementTest {
     @Test
     void theHandlerInFrontOfTheContextsOrOfTheSessionHandlerServes() throws Exception {
         start((app, other) -> {
-            other.insertHandler(new SessionGridLockingHandler());
-            return new Handler.Sequence(new SessionGridLockingHandler(app), other);
+            other.insertHandler(new SessionGridRequestHandler());
+            return new Handler.Sequence(new SessionGridRequestHandler(app), other);
         });
         assertEquals("1", get("/app/inc", null).body());
         assertEquals("1", get("/other/inc", null).body());
@@ -182,7 +182,7 @@ class HandlerPlacementTest {
         String cookie = first.headers().firstValue("Set-Cookie").orElseThrow().split(";", 2)[0];
         HttpResponse<String> next = get("/app/inc", cookie);
         assertEquals(500, next.statusCode(), next.body());
-        assertTrue(next.body().contains("needs org.sessiongrid.jetty.lock.SessionGridLockingHandler in front of its"
+        assertTrue(next.body().contains("needs org.sessiongrid.jetty.request.SessionGridRequestHandler in front of its"
                 + " session handler"), next.body());
     }
 }
