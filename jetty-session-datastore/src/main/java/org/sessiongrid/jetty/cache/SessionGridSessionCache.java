@@ -3,15 +3,18 @@ package org.sessiongrid.jetty.cache;
 import java.util.Collections;
 import java.util.Set;
 import java.util.WeakHashMap;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.session.DefaultSessionCache;
 import org.eclipse.jetty.session.ManagedSession;
+import org.eclipse.jetty.session.SessionData;
 import org.eclipse.jetty.session.SessionManager;
 import org.eclipse.jetty.util.thread.AutoLock;
 import org.sessiongrid.grid.GridUnavailableException;
+import org.sessiongrid.jetty.copies.CachedCopies;
+import org.sessiongrid.jetty.copies.LocalCopies;
 import org.sessiongrid.jetty.request.SessionGridRequestHandler;
 import org.sessiongrid.jetty.store.SessionGridDataStore;
 import org.slf4j.Logger;
@@ -36,13 +39,21 @@ import org.slf4j.LoggerFactory;
  * fails there makes {@link SessionGridRequestHandler} answer 503 instead of Jetty's 200, and the copy
  * whose save failed is dropped when its last request leaves. A change made after the response was
  * committed is saved when the request ends, counted ({@code LateCommits}) and logged at DEBUG.
+ *
+ * <p>The cache owns this node's copies: the store tells it what it learns from the grid (a session
+ * changed elsewhere, ended: {@link LocalCopies}) and the cache drops its copies, never one a request
+ * is using unless the session's listeners fire elsewhere; and with {@code lockingMode} it takes each
+ * request's session lock before it checks or loads the copy.
  */
-public class SessionGridSessionCache extends DefaultSessionCache {
+public class SessionGridSessionCache extends DefaultSessionCache implements LocalCopies {
 
     private static final Logger LOG = LoggerFactory.getLogger(SessionGridSessionCache.class);
 
-    /** Copies this cache dropped as stale (here or by a change notice), to tell a drop from a deletion. */
-    private final AtomicLong drops = new AtomicLong();
+    /** This cache's copies, and the one way a stale one leaves it; counts drops, to tell a drop from a deletion. */
+    private final CachedCopies copies = new CachedCopies(this);
+
+    /** Set once a request without the request handler in front was refused and logged. */
+    private final AtomicBoolean reportedMissingHandler = new AtomicBoolean();
 
     /**
      * Copies whose save before the response failed (the client got a 503): never saved afterwards
@@ -56,11 +67,43 @@ public class SessionGridSessionCache extends DefaultSessionCache {
         super(manager);
     }
 
-    /**
-     * Counts a stale copy about to be dropped; call before marking it non-resident.
-     */
-    public void dropping() {
-        drops.incrementAndGet();
+    /** A store that takes each request's session lock through this cache learns so before it starts. */
+    @Override
+    protected void doStart() throws Exception {
+        if (getSessionDataStore() instanceof SessionGridDataStore store) {
+            store.cacheTakesRequestLocks();
+        }
+        super.doStart();
+    }
+
+    @Override
+    public boolean holdsSessions() {
+        return true;
+    }
+
+    @Override
+    public SessionData copyOf(String id) {
+        return copies.copyOf(id);
+    }
+
+    @Override
+    public boolean inUse(String id) {
+        return copies.inUse(id);
+    }
+
+    @Override
+    public void changed(String id) {
+        copies.changed(id);
+    }
+
+    @Override
+    public void ended(String id) {
+        copies.ended(id);
+    }
+
+    @Override
+    public void endedElsewhere(String id) {
+        copies.endedElsewhere(id);
     }
 
     /**
@@ -72,9 +115,9 @@ public class SessionGridSessionCache extends DefaultSessionCache {
     @Override
     protected ManagedSession getAndEnter(String id, boolean enter) throws Exception {
         for (int attempt = 0; ; attempt++) {
-            long before = drops.get();
+            long before = copies.drops();
             ManagedSession s = super.getAndEnter(id, enter);
-            if (s != null || drops.get() == before || attempt >= 3) {
+            if (s != null || copies.drops() == before || attempt >= 3) {
                 return s;
             }
         }
@@ -92,9 +135,9 @@ public class SessionGridSessionCache extends DefaultSessionCache {
         if (!(getSessionDataStore() instanceof SessionGridDataStore store)) {
             return super.get(id);
         }
-        store.requireLockingHandler();
+        RequestEntry.requireRequestHandler(store, reportedMissingHandler);
         // lockingMode: the lock first, so that the copy is checked (and loaded) under it.
-        store.lockForRequest(id);
+        RequestEntry.lockForRequest(store, id);
         ManagedSession s = doGet(id);
         if (s != null) {
             dropIfStale(store, id, s);
@@ -198,11 +241,7 @@ public class SessionGridSessionCache extends DefaultSessionCache {
             session.release();
             if (session.getRequests() <= 0) {
                 abandoned.remove(session);
-                dropping();
-                session.setResident(false);
-                doDelete(session.getId());
-                LOG.debug("Dropped session {} after its save failed; the next request loads what the grid holds",
-                        session.getId());
+                copies.drop(session, "its save failed; the next request loads what the grid holds");
             }
         }
     }
@@ -251,11 +290,7 @@ public class SessionGridSessionCache extends DefaultSessionCache {
                 }
                 ManagedSession s = doGet(id);
                 if (s != null) {
-                    try (AutoLock ignored = s.lock()) {
-                        dropping();
-                        s.setResident(false);
-                        doDelete(id);
-                    }
+                    copies.drop(s, "the grid could not invalidate it; the next request reads what the grid holds");
                 }
             }
             throw e;
@@ -334,10 +369,7 @@ public class SessionGridSessionCache extends DefaultSessionCache {
                 throw unavailable(id, e);
             }
             if (!current) {
-                dropping();
-                s.setResident(false);
-                doDelete(id);
-                LOG.debug("Session {} changed on another node; reloading it", id);
+                copies.dropIfIdle(s, "changed on another node; reloading it");
             }
         }
     }

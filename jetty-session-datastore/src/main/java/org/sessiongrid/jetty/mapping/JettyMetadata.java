@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 
 import org.eclipse.jetty.session.SessionData;
+import org.sessiongrid.session.SessionRecord;
 
 /**
  * The part of Jetty's {@link SessionData} metadata that the grid's {@code SessionMeta} has no field
@@ -37,6 +38,32 @@ public record JettyMetadata(long cookieSet, String lastNode, long maxInactiveMs,
     public static JettyMetadata of(SessionData data, long writeTime) {
         return new JettyMetadata(data.getCookieSet(), data.getLastNode(), data.getMaxInactiveMs(), data.getAccessed(),
                 data.getLastAccessed(), data.getExpiry(), writeTime);
+    }
+
+    /** The Jetty metadata a record carries, or null if it carries none (written by another container). */
+    public static JettyMetadata ofRecord(SessionRecord r) {
+        try {
+            return decode(r.meta().containerData());
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Jetty's expiry of a record (0: never), taking batched touches into account: requests that used
+     * the session after its last full write without changing it move the expiry with them. A record
+     * without Jetty metadata expires when the grid says.
+     */
+    public static long expiryOf(SessionRecord r) {
+        JettyMetadata md = ofRecord(r);
+        if (md == null) {
+            return r.meta().expiryTime() == Long.MAX_VALUE ? 0 : r.meta().expiryTime();
+        }
+        long touched = r.meta().lastAccessedTime();
+        if (touched > md.writeTime() && touched > md.accessed() && md.maxInactiveMs() > 0) {
+            return Math.max(md.expiry(), touched + md.maxInactiveMs());
+        }
+        return md.expiry();
     }
 
     /** True if only the access times differ: a request used the session without changing what others must see. */

@@ -4,8 +4,9 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.session.SessionCache;
 import org.eclipse.jetty.session.SessionManager;
+import org.sessiongrid.grid.GridConfig;
 import org.sessiongrid.grid.LockingMode;
-import org.sessiongrid.jetty.cache.SessionGridSessionCache;
+import org.sessiongrid.grid.SessionGrid;
 import org.sessiongrid.jetty.request.HandlerPlacement;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,7 +47,7 @@ final class StartChecks {
      *         yet (logged; requests are then checked as they come)
      * @throws IllegalStateException if it is missing or misplaced
      */
-    static boolean requireLockingHandler(SessionManager manager, String what) {
+    static boolean requireRequestHandler(SessionManager manager, String what) {
         Server server = manager instanceof Handler h ? h.getServer() : null;
         HandlerPlacement.Verdict verdict = server == null ? HandlerPlacement.Verdict.NOT_IN_TREE
                 : HandlerPlacement.of(server, (Handler) manager);
@@ -64,15 +65,32 @@ final class StartChecks {
         }
     }
 
-    /** lockingMode needs the SessionGrid cache, which takes the lock before it loads the session. */
-    static void requireLockingCache(SessionManager manager, LockingMode mode) {
+    /**
+     * lockingMode needs a cache that takes the lock before it loads the session (the SessionGrid cache
+     * says so to the store before the store starts).
+     */
+    static void requireLockingCache(SessionManager manager, LockingMode mode, boolean cacheTakesRequestLocks) {
         SessionCache cache = manager.getSessionCache();
-        if (!(cache instanceof SessionGridSessionCache)) {
+        if (!cacheTakesRequestLocks) {
             throw new IllegalStateException("SessionGrid setting lockingMode=\"" + mode + "\" needs the session cache"
                     + " org.sessiongrid.jetty.cache.SessionGridSessionCache (it takes the lock before it loads the"
                     + " session), but this context uses " + (cache == null ? "none" : cache.getClass().getName())
                     + ": register a SessionGridSessionCacheFactory (and no session-cache-* module), or remove"
                     + " lockingMode");
+        }
+    }
+
+    /** Every member of the cluster needs a name of its own; a worker name other than it is only worth a line. */
+    static void requireUniqueMember(SessionGrid g, GridConfig config, String worker) {
+        long same = g.members().stream().filter(m -> m.equals(g.memberName())).count();
+        if (same > 1) {
+            throw new IllegalStateException("SessionGrid member name '" + g.memberName() + "' is used by another member"
+                    + " of cluster " + config.clusterName() + ": give every node a unique"
+                    + " jetty.sessionIdManager.workerName (or sessiongrid.nodeName)");
+        }
+        if (worker != null && !worker.isBlank() && !worker.equals(config.nodeName())) {
+            LOG.info("Jetty workerName {} differs from SessionGrid member name {}; both must be unique in the farm",
+                    worker, config.nodeName());
         }
     }
 }
