@@ -16,6 +16,7 @@ import org.sessiongrid.grid.GridUnavailableException;
 import org.sessiongrid.jetty.copies.CachedCopies;
 import org.sessiongrid.jetty.copies.LocalCopies;
 import org.sessiongrid.jetty.request.SessionGridRequestHandler;
+import org.sessiongrid.jetty.request.UnavailableSession;
 import org.sessiongrid.jetty.store.SessionGridDataStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -123,13 +124,6 @@ public class SessionGridSessionCache extends DefaultSessionCache implements Loca
         }
     }
 
-    /**
-     * The id of the session this thread last failed to produce because the grid did not answer, so
-     * that the same request does not get a new, empty session under that id (IT5). Only a request
-     * that carries an id asks for it, and it asks {@link #get} first, which resets this.
-     */
-    private static final ThreadLocal<String> UNAVAILABLE = new ThreadLocal<>();
-
     @Override
     public ManagedSession get(String id) throws Exception {
         if (!(getSessionDataStore() instanceof SessionGridDataStore store)) {
@@ -151,9 +145,7 @@ public class SessionGridSessionCache extends DefaultSessionCache implements Loca
             }
             throw e;
         }
-        if (id.equals(UNAVAILABLE.get())) {
-            UNAVAILABLE.remove();
-        }
+        UnavailableSession.forget(id);
         if (found != null) {
             keepIfArrivedInTime(found);
         }
@@ -312,7 +304,8 @@ public class SessionGridSessionCache extends DefaultSessionCache implements Loca
      * session under the user's id, whose first save would replace the user's. So: with
      * {@link SessionGridRequestHandler} in front (a request scope is current), the request is
      * answered 503 before it reaches the application; without it, the failure is remembered for
-     * this thread, and a new session under this id is refused ({@link #newSession}, 503).
+     * this thread ({@link UnavailableSession}, never beyond the thread's next request), and a new
+     * session under this id is refused ({@link #newSession}, 503).
      */
     private <E extends Exception> E unavailable(String id, E cause) {
         LOG.warn("Session {} could not be produced by the grid; the request fails instead of running without it: {}",
@@ -321,7 +314,7 @@ public class SessionGridSessionCache extends DefaultSessionCache implements Loca
             throw SessionGridRequestHandler.refusal(new SessionGridRequestHandler.SessionUnavailable("session " + id
                     + " could not be read from the grid: " + cause.getMessage()));
         }
-        UNAVAILABLE.set(id);
+        UnavailableSession.remember(id);
         return cause;
     }
 
@@ -332,7 +325,7 @@ public class SessionGridSessionCache extends DefaultSessionCache implements Loca
      */
     @Override
     public boolean exists(String id) throws Exception {
-        if (id != null && id.equals(UNAVAILABLE.get())) {
+        if (UnavailableSession.is(id)) {
             return true;
         }
         return super.exists(id);
@@ -344,8 +337,7 @@ public class SessionGridSessionCache extends DefaultSessionCache implements Loca
      */
     @Override
     public ManagedSession newSession(String id, long time, long maxInactiveMs) {
-        if (id != null && id.equals(UNAVAILABLE.get())) {
-            UNAVAILABLE.remove();
+        if (UnavailableSession.forget(id)) {
             throw new HttpException.RuntimeException(HttpStatus.SERVICE_UNAVAILABLE_503, "session " + id
                     + " could not be read from the grid; not starting an empty session under its id");
         }

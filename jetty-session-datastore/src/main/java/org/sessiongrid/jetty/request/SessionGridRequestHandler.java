@@ -95,6 +95,8 @@ public class SessionGridRequestHandler extends Handler.Wrapper {
         }
         LockScope scope = new LockScope(request.getHttpURI().getDecodedPath());
         CommitGuard.forgetFailedSave();
+        // What this thread did outside a request scope before belongs to no request.
+        UnavailableSession.forgetAll();
         // Added before any session handler adds its own wrapper, so ours is the inner one: a send
         // reaches it after the session was saved for it, and its completion after the write-back.
         request.addHttpStreamWrapper(stream -> new CommitGuard(stream, scope));
@@ -112,6 +114,7 @@ public class SessionGridRequestHandler extends Handler.Wrapper {
             return true;
         } finally {
             CURRENT.remove();
+            UnavailableSession.forgetAll();
         }
     }
 
