@@ -21,6 +21,7 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ContextHandlerCollection;
+import org.eclipse.jetty.session.DefaultSessionCache;
 import org.eclipse.jetty.session.DefaultSessionIdManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -184,5 +185,47 @@ class HandlerPlacementTest {
         assertEquals(500, next.statusCode(), next.body());
         assertTrue(next.body().contains("needs org.sessiongrid.jetty.request.SessionGridRequestHandler in front of its"
                 + " session handler"), next.body());
+    }
+
+    /**
+     * lockingMode needs the SessionGrid cache, which takes the lock before it loads the session (it tells
+     * the store so before the store starts): with Jetty's own cache the store does not start.
+     */
+    @Test
+    void lockingModeWithJettysOwnCacheDoesNotStart() {
+        SessionGridDataStoreFactory grid = newServer();
+        grid.setSetting("lockingMode", "all");
+        ServletContextHandler app = new ServletContextHandler("/app", ServletContextHandler.SESSIONS);
+        app.addServlet(new ServletHolder(new Counter()), "/inc");
+        DefaultSessionCache cache = new DefaultSessionCache(app.getSessionHandler());
+        cache.setSessionDataStore(grid.getSessionDataStore(app.getSessionHandler()));
+        app.getSessionHandler().setSessionCache(cache);
+        server.setHandler(new SessionGridRequestHandler(app));
+        Exception e = assertThrows(Exception.class, server::start, "the server started");
+        StringBuilder messages = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            messages.append(t.getMessage()).append('\n');
+        }
+        assertTrue(messages.toString().contains("lockingMode=\"all\" needs the session cache"
+                + " org.sessiongrid.jetty.cache.SessionGridSessionCache"), messages.toString());
+    }
+
+    /** With the SessionGrid cache, the same lockingMode starts and serves. */
+    @Test
+    void lockingModeWithTheSessionGridCacheStarts() throws Exception {
+        SessionGridDataStoreFactory grid = newServer();
+        grid.setSetting("lockingMode", "all");
+        server.setHandler(new SessionGridRequestHandler(context("/app", grid)));
+        server.start();
+        assertEquals("1", get("/app/inc", null).body());
+    }
+
+    /** The handler's former name, kept for one release, still passes the start check and serves. */
+    @SuppressWarnings("removal")
+    @Test
+    void theHandlersFormerNameStillWorks() throws Exception {
+        start((app, other) -> new org.sessiongrid.jetty.lock.SessionGridLockingHandler(
+                new ContextHandlerCollection(app, other)));
+        assertEquals("1", get("/app/inc", null).body());
     }
 }
