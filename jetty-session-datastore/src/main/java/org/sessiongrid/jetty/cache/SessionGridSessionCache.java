@@ -357,7 +357,7 @@ public class SessionGridSessionCache extends DefaultSessionCache implements Loca
             } catch (RuntimeException e) {
                 // The grid cannot answer (a failover beyond remoteTimeout): this node's copy may be
                 // stale (another node may have changed the session), so the request fails rather
-                // than reads it (IT5).
+                // than reads it.
                 throw unavailable(id, e);
             }
             if (!current) {
