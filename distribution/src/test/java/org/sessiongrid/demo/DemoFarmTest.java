@@ -10,6 +10,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.sessiongrid.cli.JmxStatus;
 
 /**
  * The README's run command, as a user meets it: three nodes behind the balancer (Tomcat, and Jetty with
@@ -41,6 +42,13 @@ class DemoFarmTest {
             // The sample page and the grid figures of the webapp, through the balancer.
             assertTrue(demo.get("/app/").contains("<title>SessionGrid sample</title>"), "the sample page");
             assertTrue(demo.get("/app/api/grid").contains("\"TopologyId\""), "the webapp's grid figures");
+            // Any node's figures without the sample webapp: its MXBeans, through the attach API.
+            ProcessHandle node = processes.get(0); // a descendant of the launcher (the last): a node JVM
+            List<JmxStatus.Member> gridMembers = JmxStatus.ofProcess(node.pid());
+            assertEquals(1, gridMembers.size(), "grid gridMembers in node " + node.pid() + ": " + gridMembers);
+            assertEquals(3, ((List<?>) gridMembers.get(0).figures().get("Members")).size(), "its view: " + gridMembers);
+            assertTrue((Long) gridMembers.get(0).figures().get("TopologyId") > 0, "its topology: " + gridMembers);
+            assertTrue(StatusCli.render(gridMembers).contains("member " + gridMembers.get(0).name()), StatusCli.render(gridMembers));
 
             List<DemoProcess.User> users = new ArrayList<>();
             List<String> servedBy = new ArrayList<>();
