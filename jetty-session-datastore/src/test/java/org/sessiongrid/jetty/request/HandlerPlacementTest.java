@@ -22,11 +22,11 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ContextHandlerCollection;
 import org.eclipse.jetty.session.DefaultSessionCache;
-import org.eclipse.jetty.session.DefaultSessionIdManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.sessiongrid.jetty.cache.SessionGridSessionCache;
 import org.sessiongrid.jetty.store.SessionGridDataStoreFactory;
+import org.sessiongrid.jetty.testing.LoopbackServer;
 
 /**
  * A SessionGrid store refuses to start when {@link SessionGridRequestHandler} is not in front of its
@@ -75,14 +75,7 @@ class HandlerPlacementTest {
     }
 
     private SessionGridDataStoreFactory newServer() {
-        server = new Server();
-        ServerConnector connector = new ServerConnector(server);
-        connector.setHost("127.0.0.1");
-        connector.setPort(0);
-        server.addConnector(connector);
-        DefaultSessionIdManager ids = new DefaultSessionIdManager(server);
-        ids.setWorkerName("n1");
-        server.addBean(ids, true);
+        server = LoopbackServer.withWorker("n1");
         SessionGridDataStoreFactory grid = new SessionGridDataStoreFactory();
         grid.setClusterName("placement-" + UUID.randomUUID());
         grid.setStack("test-loopback");

@@ -25,7 +25,6 @@ import org.eclipse.jetty.ee11.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee11.servlet.ServletHolder;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.session.DefaultSessionIdManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -34,6 +33,7 @@ import org.sessiongrid.jetty.config.StoreSettings;
 import org.sessiongrid.jetty.request.SessionGridRequestHandler;
 import org.sessiongrid.jetty.mapping.AttributeSerializer;
 import org.sessiongrid.session.SessionRecord;
+import org.sessiongrid.jetty.testing.LoopbackServer;
 
 /**
  * A save that fails at the commit point (the grid does not answer), whichever way the application
@@ -110,14 +110,7 @@ class CommitPointFailureTest {
     private String cookie;
 
     private void start() throws Exception {
-        server = new Server();
-        ServerConnector connector = new ServerConnector(server);
-        connector.setHost("127.0.0.1");
-        connector.setPort(0);
-        server.addConnector(connector);
-        DefaultSessionIdManager ids = new DefaultSessionIdManager(server);
-        ids.setWorkerName("n1");
-        server.addBean(ids, true);
+        server = LoopbackServer.withWorker("n1");
         ServletContextHandler ctx = new ServletContextHandler("/app", ServletContextHandler.SESSIONS);
         ServletHolder holder = new ServletHolder(new Counter());
         holder.setAsyncSupported(true);

@@ -22,7 +22,6 @@ import org.eclipse.jetty.ee11.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee11.servlet.ServletHolder;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.session.DefaultSessionIdManager;
 import org.eclipse.jetty.session.SessionData;
 import org.eclipse.jetty.session.SessionManager;
 import org.eclipse.jetty.session.UnwriteableSessionDataException;
@@ -34,6 +33,7 @@ import org.sessiongrid.jetty.config.StoreSettings;
 import org.sessiongrid.jetty.request.SessionGridRequestHandler;
 import org.sessiongrid.jetty.mapping.AttributeSerializer;
 import org.sessiongrid.session.SessionRecord;
+import org.sessiongrid.jetty.testing.LoopbackServer;
 
 /**
  * IT5 of the fault matrix: while a killed node's sessions fail over, {@code doLoad} can time out with
@@ -137,14 +137,7 @@ class GridUnavailableLoadTest {
     private String cookie;
 
     private void start() throws Exception {
-        server = new Server();
-        ServerConnector connector = new ServerConnector(server);
-        connector.setHost("127.0.0.1");
-        connector.setPort(0);
-        server.addConnector(connector);
-        DefaultSessionIdManager ids = new DefaultSessionIdManager(server);
-        ids.setWorkerName("n1");
-        server.addBean(ids, true);
+        server = LoopbackServer.withWorker("n1");
 
         ServletContextHandler ctx = new ServletContextHandler("/app", ServletContextHandler.SESSIONS);
         ctx.addServlet(new ServletHolder(servlet), "/inc");

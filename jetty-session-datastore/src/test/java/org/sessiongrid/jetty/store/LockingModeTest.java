@@ -27,7 +27,6 @@ import org.eclipse.jetty.ee11.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee11.servlet.ServletHolder;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.session.DefaultSessionIdManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.sessiongrid.grid.SessionLock;
@@ -38,6 +37,7 @@ import org.sessiongrid.jetty.request.SessionGridRequestHandler;
 import org.sessiongrid.jetty.mapping.AttributeSerializer;
 import org.sessiongrid.session.SessionDelta;
 import org.sessiongrid.session.SessionRecord;
+import org.sessiongrid.jetty.testing.LoopbackServer;
 
 /**
  * lockingMode on a real Jetty (ee11) with SessionGridRequestHandler: {@code uriPattern:REGEX}
@@ -104,14 +104,7 @@ class LockingModeTest {
     }
 
     private void start(String lockingMode, long lockTimeoutMillis) throws Exception {
-        server = new Server();
-        ServerConnector connector = new ServerConnector(server);
-        connector.setHost("127.0.0.1");
-        connector.setPort(0);
-        server.addConnector(connector);
-        DefaultSessionIdManager ids = new DefaultSessionIdManager(server);
-        ids.setWorkerName("n1");
-        server.addBean(ids, true);
+        server = LoopbackServer.withWorker("n1");
         ServletContextHandler ctx = new ServletContextHandler("/app", ServletContextHandler.SESSIONS);
         ctx.addServlet(new ServletHolder(servlet), "/*");
         StoreSettings settings = new StoreSettings();

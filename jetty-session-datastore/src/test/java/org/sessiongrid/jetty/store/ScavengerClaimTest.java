@@ -38,6 +38,7 @@ import org.sessiongrid.grid.SessionStore;
 import org.sessiongrid.jetty.cache.SessionGridSessionCache;
 import org.sessiongrid.jetty.config.StoreSettings;
 import org.sessiongrid.jetty.request.SessionGridRequestHandler;
+import org.sessiongrid.jetty.testing.LoopbackServer;
 
 /**
  * Jetty's scavenger claims an expired session, and the listeners fire once in the cluster (the fault
@@ -74,14 +75,8 @@ class ScavengerClaimTest {
     private String cookie;
 
     private void start() throws Exception {
-        server = new Server();
-        ServerConnector connector = new ServerConnector(server);
-        connector.setHost("127.0.0.1");
-        connector.setPort(0);
-        server.addConnector(connector);
-        ids = new DefaultSessionIdManager(server);
-        ids.setWorkerName("n1");
-        server.addBean(ids, true);
+        server = LoopbackServer.withWorker("n1");
+        ids = server.getBean(DefaultSessionIdManager.class);
 
         ServletContextHandler ctx = new ServletContextHandler("/app", ServletContextHandler.SESSIONS);
         ctx.addServlet(new ServletHolder(new CounterServlet()), "/inc");

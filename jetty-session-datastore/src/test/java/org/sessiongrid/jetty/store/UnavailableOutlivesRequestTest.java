@@ -24,13 +24,13 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ContextHandlerCollection;
-import org.eclipse.jetty.session.DefaultSessionIdManager;
 import org.eclipse.jetty.util.Callback;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.sessiongrid.jetty.cache.SessionGridSessionCache;
 import org.sessiongrid.jetty.config.StoreSettings;
 import org.sessiongrid.jetty.request.SessionGridRequestHandler;
+import org.sessiongrid.jetty.testing.LoopbackServer;
 
 /**
  * A session lookup the grid cannot answer outside a request scope (a thread of Jetty's pool used by
@@ -65,14 +65,7 @@ class UnavailableOutlivesRequestTest {
 
     @Test
     void aLookupTheGridCouldNotAnswerOutsideARequestDoesNotReachTheNextRequestOnTheThread() throws Exception {
-        server = new Server();
-        ServerConnector connector = new ServerConnector(server);
-        connector.setHost("127.0.0.1");
-        connector.setPort(0);
-        server.addConnector(connector);
-        DefaultSessionIdManager ids = new DefaultSessionIdManager(server);
-        ids.setWorkerName("n1");
-        server.addBean(ids, true);
+        server = LoopbackServer.withWorker("n1");
 
         ServletContextHandler grid = new ServletContextHandler("/app", ServletContextHandler.SESSIONS);
         StoreSettings settings = new StoreSettings();
@@ -108,7 +101,7 @@ class UnavailableOutlivesRequestTest {
         });
         server.start();
 
-        int port = connector.getLocalPort();
+        int port = ((ServerConnector) server.getConnectors()[0]).getLocalPort();
         HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                         URI.create("http://127.0.0.1:" + port + "/other/new"))
                 .header("X-Leftover", "1")
