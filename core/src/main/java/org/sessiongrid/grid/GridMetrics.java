@@ -217,6 +217,11 @@ final class GridMetrics implements GridMetricsMXBean {
     }
 
     @Override
+    public long getFencedCommits() {
+        return stats().fencedCommits();
+    }
+
+    @Override
     public String sessionOwners(String sessionId) {
         if (sessionId == null || sessionId.isBlank()) {
             throw new IllegalArgumentException("sessionOwners needs a session id");

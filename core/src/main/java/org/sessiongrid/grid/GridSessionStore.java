@@ -164,6 +164,10 @@ final class GridSessionStore implements SessionStore {
             case INVALIDATED -> throw new SessionGoneException("session " + key + " was invalidated", true);
             case LOCK_LOST -> throw new SessionLockLostException("the lock on session " + key
                     + " was lost (its holder was presumed dead); the change was not applied");
+            case FENCED -> throw new SessionFencedException("the changes to session " + key + " were refused: the request"
+                    + " read version " + baseVersion + ", before a failover that SessionGrid member " + node.config().nodeName()
+                    + " did not see (it was paused or cut off), and the cluster has changed what it writes since;"
+                    + " nothing was applied");
             default -> throw new IllegalStateException("update answered " + reply.status() + " for " + key);
         };
     }

@@ -63,8 +63,11 @@ public interface SessionStore {
      * Applies the changes of one request and returns the resulting record: {@code base} with this
      * request's and every concurrent request's changes merged at attribute level.
      *
-     * @param base the record the changes were made on (null if the caller has none)
+     * @param base the record the changes were made on (null if the caller has none): the one the request
+     *             read, not a newer one, so that the grid can tell a request that started before a failover
      * @throws SessionGoneException if the session no longer exists or was invalidated
+     * @throws SessionFencedException if the request read {@code base} before a failover its member did not
+     *                                see and the cluster has changed what it writes since (nothing was applied)
      */
     SessionRecord commit(String id, SessionDelta delta, SessionRecord base);
 

@@ -107,6 +107,14 @@ public interface GridMetricsMXBean {
     long getLateCommits();
 
     /**
+     * Updates this member refused as primary because they would overwrite what the cluster acknowledged
+     * meanwhile: their request read the session before a failover its member did not see (it was paused or
+     * cut off) and changed an attribute that a newer topology's primary changed since. The client of such
+     * a request got an error and nothing was applied. 0 on a healthy farm; each one is also a log line.
+     */
+    long getFencedCommits();
+
+    /**
      * Where a session lives under this member's topology: {@code "primary,backup1,backup2"} (empty when
      * this member has no topology). A JMX operation, so monitoring tools and webapps can show it. The
      * placement depends on the session id alone (a {@code .route} suffix is ignored), not on the webapp.

@@ -24,6 +24,7 @@ public final class GridStats {
     private final LongAdder mergeConflicts = new LongAdder();
     private final LongAdder quarantined = new LongAdder();
     private final LongAdder lateCommits = new LongAdder();
+    private final LongAdder fencedCommits = new LongAdder();
     private final LatencyHistogram replication = new LatencyHistogram();
 
     /** Every counter at zero. */
@@ -103,6 +104,18 @@ public final class GridStats {
 
     public long lateCommits() {
         return lateCommits.sum();
+    }
+
+    /**
+     * Counts an update this member refused as primary because it would overwrite a change made after its
+     * base under a newer topology: a request that started before a failover its member did not see.
+     */
+    public void fencedCommit() {
+        fencedCommits.increment();
+    }
+
+    public long fencedCommits() {
+        return fencedCommits.sum();
     }
 
     public void commit(boolean remote) {

@@ -1,5 +1,6 @@
 package org.sessiongrid.replication;
 
+import org.sessiongrid.session.Attribute;
 import org.sessiongrid.session.RecordChanges;
 import org.sessiongrid.session.SessionRecord;
 import org.sessiongrid.wire.GridMessage.CommitKind;
@@ -21,7 +22,8 @@ import org.sessiongrid.wire.GridMessage.CommitStatus;
  * tombstone), except the same create retried (same op id), which is answered with what it made.</li>
  * <li>{@code UPDATE}: {@code MISSING} / {@code INVALIDATED} when there is no live record; a retry of an
  * applied update (same op id) is answered OK without applying it twice; a lock token that no longer
- * holds the lock is {@code LOCK_LOST}.</li>
+ * holds the lock is {@code LOCK_LOST}; an update that would overwrite a newer topology's change made after
+ * its base is {@code FENCED} (see {@link #overwrittenAttribute}).</li>
  * <li>{@code INVALIDATE} / {@code EXPIRE}: end the live record (an expiry only once it is due, one
  * access-time slack after its expiry time: {@code NOT_EXPIRED} otherwise); release a lock waiter.</li>
  * <li>{@code CLAIM}: end the live record as an unannounced expiry naming the claim; the same claim
@@ -85,6 +87,9 @@ public sealed interface CommitDecision {
                 if (req.lockToken() != null && !req.lockToken().equals(old.meta().lockOwner())) {
                     yield answer(CommitStatus.LOCK_LOST, old.version(), null);
                 }
+                if (overwrittenAttribute(req, old) != null) {
+                    yield answer(CommitStatus.FENCED, old.version(), null);
+                }
                 SessionRecord next = old.apply(req.delta(), version, req.opId());
                 yield new Store(next, false, req.baseVersion() != old.version() ? next.changesSince(req.baseVersion())
                         : null);
@@ -147,6 +152,49 @@ public sealed interface CommitDecision {
                 yield new Store(old.withMeta(old.meta().withLock(null, old.meta().lastOpId()), version), true, null);
             }
         };
+    }
+
+    /**
+     * The attribute an update would overwrite although it changed after the update's base under a newer
+     * topology than the base's own (or null): the update's request read the session before a failover it
+     * did not take part in, and what it writes was computed from a value the cluster has replaced and
+     * acknowledged since. That is the write of a member that was paused or cut off while its request ran
+     * (a zombie write), and it is refused rather than merged.
+     *
+     * <p>Within one topology, concurrent updates of an attribute keep the last writer, as they always did:
+     * they are ordinary concurrent requests of one user. A base older than the current record's topology
+     * is the mark of a request that straddled a topology change; among those, only the ones that would
+     * replace or remove a newer topology's value, or set an attribute the record no longer has (a removal
+     * the primary cannot date), are refused. A request that reads and commits in sequence never is: its
+     * base is the current record.
+     */
+    static String overwrittenAttribute(CommitRequest req, SessionRecord current) {
+        long base = req.baseVersion();
+        if (base <= 0 || current.version() <= base || topologyOf(current.version()) <= topologyOf(base)) {
+            return null;
+        }
+        for (String name : req.delta().set().keySet()) {
+            Attribute a = current.attributes().get(name);
+            if (a == null || changedUnderNewerTopology(a, base)) {
+                return name;
+            }
+        }
+        for (String name : req.delta().removed()) {
+            Attribute a = current.attributes().get(name);
+            if (a != null && changedUnderNewerTopology(a, base)) {
+                return name;
+            }
+        }
+        return null;
+    }
+
+    private static boolean changedUnderNewerTopology(Attribute a, long baseVersion) {
+        return a.version() > baseVersion && topologyOf(a.version()) > topologyOf(baseVersion);
+    }
+
+    /** The topology a version was made under (see {@link SessionRecord#nextVersion}). */
+    static long topologyOf(long version) {
+        return version >>> 32;
     }
 
     /** True if the kinds that need a live record find none. */

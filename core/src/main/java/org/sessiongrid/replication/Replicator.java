@@ -281,6 +281,9 @@ public final class Replicator {
                     if (req.kind() != CommitKind.LOCK || old == null || old.isTombstone()
                             || !heldByOther(old, req.lockToken())) {
                         GridMessage reply = commitLocked(req, t, segment, old);
+                        if (reply instanceof CommitReply c && c.status() == CommitStatus.FENCED) {
+                            fenced(req, t, old, senderId);
+                        }
                         if (reply instanceof CommitReply c && c.status() == CommitStatus.OK && changesContent(req.kind())) {
                             afterChange(key, c.version(), senderId, req.kind() == CommitKind.UPDATE
                                     || req.kind() == CommitKind.CREATE);
@@ -304,6 +307,20 @@ public final class Replicator {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Counts and logs, in one line, an update refused as a zombie write (see {@link CommitDecision#overwrittenAttribute}). */
+    private void fenced(CommitRequest req, Topology t, SessionRecord current, String senderId) {
+        stats.fencedCommit();
+        String sender = senderId == null ? "this member" : t.members().stream().filter(m -> m.id().equals(senderId))
+                .map(Member::toString).findFirst().orElse("member " + senderId);
+        String name = CommitDecision.overwrittenAttribute(req, current);
+        long changedAt = current.attributes().containsKey(name) ? current.attributes().get(name).version() : current.version();
+        LOG.warn("{} refused a commit of session {} from {}: attribute '{}' changed at version {} (topology {}) after the"
+                + " version {} (topology {}) the request read, so the request started before a failover it did not see"
+                + " (its member was paused or cut off); nothing was applied and its client gets an error",
+                messenger.self(), req.key(), sender, name, changedAt,
+                CommitDecision.topologyOf(changedAt), req.baseVersion(), CommitDecision.topologyOf(req.baseVersion()));
     }
 
     /** Forgets copy holders of sessions whose segment this member is no longer primary of. */

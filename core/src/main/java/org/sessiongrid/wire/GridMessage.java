@@ -188,7 +188,13 @@ public sealed interface GridMessage {
         /** UPDATE with a lock token that no longer holds the lock: nothing was applied. */
         LOCK_LOST,
         /** EXPIRE: the session was used meanwhile. */
-        NOT_EXPIRED
+        NOT_EXPIRED,
+        /**
+         * UPDATE whose base predates a change, made under a newer topology, of an attribute it writes: work
+         * that started before a failover it did not see (its member was paused or cut off). Nothing was
+         * applied.
+         */
+        FENCED
     }
 
     /**

@@ -102,7 +102,8 @@ final class WireTypes {
             CommitStatus.EXISTS, 3,
             CommitStatus.LOCKED, 4,
             CommitStatus.LOCK_LOST, 5,
-            CommitStatus.NOT_EXPIRED, 6);
+            CommitStatus.NOT_EXPIRED, 6,
+            CommitStatus.FENCED, 7);
 
     static final EnumCodes<ReadStatus> READ_STATUSES = EnumCodes.of(ReadStatus.class, "read status",
             ReadStatus.NOT_MODIFIED, 0,

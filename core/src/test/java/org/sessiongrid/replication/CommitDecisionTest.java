@@ -171,4 +171,49 @@ class CommitDecisionTest {
         assertTrue(unlocked.releasesLock());
         assertEquals(CommitStatus.MISSING, answer(CommitRequest.lock(T, KEY, "a/1", 100), null).status());
     }
+
+    /**
+     * A zombie write: the request read the session under topology 1, its member was then paused and
+     * expelled, and under topology 2 the promoted primary stored a newer value of the attribute the request
+     * writes. Written over, that value (acknowledged to the user) would silently go back in time.
+     */
+    @Test
+    void anUpdateThatWouldOverwriteANewerTopologysChangeIsFenced() {
+        long read = (1L << 32) + 4;
+        SessionRecord base = live(read, 0).apply(set("counter", "1"), read);
+        SessionRecord current = base.apply(set("counter", "5"), 2L << 32);
+
+        CommitReply fenced = answer(CommitRequest.update(T, KEY, read, set("counter", "2"), 21, null), current);
+        assertEquals(new CommitReply(CommitStatus.FENCED, 2L << 32, null), fenced);
+        assertEquals("counter", CommitDecision.overwrittenAttribute(
+                CommitRequest.update(T, KEY, read, set("counter", "2"), 21, null), current));
+        assertEquals(CommitStatus.FENCED, answer(CommitRequest.update(T, KEY, read,
+                SessionDelta.builder().remove("counter").build(), 22, null), current).status(), "a removal of it too");
+
+        SessionRecord removedSince = base.apply(SessionDelta.builder().remove("counter").build(), 2L << 32);
+        assertEquals(CommitStatus.FENCED, answer(CommitRequest.update(T, KEY, read, set("counter", "2"), 23, null),
+                removedSince).status(), "setting an attribute the newer topology removed puts the removal back");
+    }
+
+    @Test
+    void whatTheNewerTopologyDidNotChangeIsMergedAsEver() {
+        long read = (1L << 32) + 4;
+        SessionRecord base = live(read, 0).apply(set("counter", "1"), read);
+        SessionRecord current = base.apply(set("other", "x"), 2L << 32);
+        CommitDecision.Store s = store(CommitRequest.update(T, KEY, read, set("counter", "2"), 24, null), current);
+        assertArrayEquals("2".getBytes(StandardCharsets.UTF_8), s.next().attribute("counter"));
+        assertArrayEquals("x".getBytes(StandardCharsets.UTF_8), s.next().attribute("other"));
+    }
+
+    @Test
+    void concurrentUpdatesUnderOneTopologyKeepTheLastWriter() {
+        long read = (T << 32) + 4;
+        SessionRecord current = live(read, 0).apply(set("counter", "5"), read + 1);
+        CommitDecision.Store s = store(CommitRequest.update(T, KEY, read, set("counter", "2"), 25, null), current);
+        assertArrayEquals("2".getBytes(StandardCharsets.UTF_8), s.next().attribute("counter"));
+
+        SessionRecord older = live((1L << 32) + 4, 0);
+        assertInstanceOf(CommitDecision.Store.class, decide(CommitRequest.update(T, KEY, older.version(),
+                set("counter", "2"), 26, null), older), "a base that is the current record is never fenced");
+    }
 }

@@ -82,7 +82,7 @@ class WireCodesTest {
     @Test
     void commitStatusCodes() {
         assertEquals(codes(CommitStatus.class, "OK", 0, "MISSING", 1, "INVALIDATED", 2, "EXISTS", 3, "LOCKED", 4,
-                "LOCK_LOST", 5, "NOT_EXPIRED", 6), WireTypes.COMMIT_STATUSES.codes());
+                "LOCK_LOST", 5, "NOT_EXPIRED", 6, "FENCED", 7), WireTypes.COMMIT_STATUSES.codes());
     }
 
     @Test
