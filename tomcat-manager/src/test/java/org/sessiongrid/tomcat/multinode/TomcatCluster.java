@@ -77,6 +77,23 @@ final class TomcatCluster implements AutoCloseable {
             }
         }
 
+        /** SIGSTOP: the JVM freezes with its sockets open, as in a long GC pause or a frozen VM. */
+        void freeze() throws IOException, InterruptedException {
+            signal("STOP");
+        }
+
+        /** SIGCONT after {@link #freeze}. */
+        void thaw() throws IOException, InterruptedException {
+            signal("CONT");
+        }
+
+        private void signal(String name) throws IOException, InterruptedException {
+            Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid())).inheritIO().start();
+            if (kill.waitFor() != 0) {
+                throw new AssertionError("kill -" + name + " " + process.pid() + " (" + route + ") failed");
+            }
+        }
+
         List<String> events() throws IOException {
             return Files.exists(events) ? Files.readAllLines(events) : List.of();
         }

@@ -331,7 +331,10 @@ public class TestServlet extends HttpServlet {
         }
     }
 
-    /** With ?hold=KEY the request waits (at most 30 s) for /release?key=KEY after changing its session. */
+    /**
+     * With ?hold=KEY the request waits (at most 30 s, or ?holdMax= seconds) for /release?key=KEY after
+     * changing its session.
+     */
     private static void hold(HttpServletRequest req) {
         String key = req.getParameter("hold");
         if (key == null) {
@@ -339,8 +342,9 @@ public class TestServlet extends HttpServlet {
         }
         CountDownLatch latch = HOLDS.computeIfAbsent(key, k -> new CountDownLatch(1));
         HOLDING.add(key);
+        String max = req.getParameter("holdMax");
         try {
-            latch.await(30, TimeUnit.SECONDS);
+            latch.await(max == null ? 30 : Long.parseLong(max), TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
