@@ -1,0 +1,259 @@
+package org.sessiongrid.boot.farm;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Spring Boot applications in child JVMs on 127.0.0.1, each the sample application with the starter,
+ * forming one SessionGrid cluster over the {@code tcp} stack; configured only through Boot properties
+ * on their command lines. Every process is stopped by its PID when the farm is closed (and by a
+ * shutdown hook if the test JVM dies first).
+ */
+public final class BootFarm implements AutoCloseable {
+
+    private static final Pattern TOPOLOGY = Pattern.compile("\"topologyId\":(\\d+)");
+    private static final Pattern MEMBERS = Pattern.compile("\"members\":\\[([^\\]]*)\\]");
+
+    /** One node: its process, ports and name. */
+    public final class Node {
+        public final String name;
+        final int httpPort;
+        final int gridPort;
+        final Path log;
+        Process process;
+
+        Node(String name, int httpPort, int gridPort) {
+            this.name = name;
+            this.httpPort = httpPort;
+            this.gridPort = gridPort;
+            this.log = work.resolve(name + ".log");
+        }
+
+        public String url(String path) {
+            return "http://127.0.0.1:" + httpPort + path;
+        }
+
+        public boolean alive() {
+            return process != null && process.isAlive();
+        }
+
+        /** kill -9 of this node's process. */
+        public void kill() throws InterruptedException {
+            process.destroyForcibly();
+            process.waitFor();
+        }
+
+        public String log() {
+            try {
+                return Files.exists(log) ? Files.readString(log) : "";
+            } catch (IOException e) {
+                return "";
+            }
+        }
+    }
+
+    public final List<Node> nodes = new ArrayList<>();
+    private final Path work;
+    private final Thread reaper = new Thread(this::destroyAll, "boot-farm-reaper");
+
+    private BootFarm(Path work) {
+        this.work = work;
+    }
+
+    /**
+     * Starts {@code size} nodes named n1..nN, waits until each answers {@code /actuator/health} and all
+     * show one settled topology of {@code size} members.
+     */
+    public static BootFarm start(String cluster, int size) throws Exception {
+        Path work = Path.of(System.getProperty("sessiongrid.test.work"), cluster);
+        deleteTree(work);
+        Files.createDirectories(work);
+        BootFarm farm = new BootFarm(work);
+        Runtime.getRuntime().addShutdownHook(farm.reaper);
+        try {
+            List<Integer> used = new ArrayList<>();
+            for (int i = 1; i <= size; i++) {
+                farm.nodes.add(farm.new Node("n" + i, freePort(used), freeGridPort(used)));
+            }
+            StringBuilder hosts = new StringBuilder();
+            for (Node n : farm.nodes) {
+                hosts.append(hosts.length() == 0 ? "" : ",").append("127.0.0.1[").append(n.gridPort).append(']');
+            }
+            for (Node n : farm.nodes) {
+                farm.launch(n, cluster, hosts.toString());
+            }
+            farm.awaitSettled(size, 120);
+            return farm;
+        } catch (Exception | Error e) {
+            farm.close();
+            throw e;
+        }
+    }
+
+    private void launch(Node n, String cluster, String hosts) throws IOException {
+        String sep = File.pathSeparator;
+        String cp = System.getProperty("sessiongrid.test.testClasses") + sep + System.getProperty("sessiongrid.test.classes")
+                + sep + Files.readString(Path.of(System.getProperty("sessiongrid.test.classpathFile"))).trim();
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k", "-Djava.net.preferIPv4Stack=true",
+                "-cp", cp, "org.sessiongrid.boot.sample.SampleApplication",
+                "--server.address=127.0.0.1", "--server.port=" + n.httpPort,
+                "--spring.main.banner-mode=off",
+                "--management.endpoints.web.exposure.include=health,info,metrics",
+                "--management.endpoint.health.show-details=always",
+                "--logging.level.org.sessiongrid=INFO",
+                "--sessiongrid.cluster-name=" + cluster, "--sessiongrid.node-name=" + n.name,
+                "--sessiongrid.stack=tcp", "--sessiongrid.bind-address=127.0.0.1",
+                "--sessiongrid.bind-port=" + n.gridPort, "--sessiongrid.port-range=0",
+                "--sessiongrid.initial-hosts=" + hosts));
+        n.process = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(n.log.toFile())).start();
+    }
+
+    /**
+     * Waits until every live node's health shows the same topology id, {@code members} members and no
+     * rebalance running.
+     */
+    public void awaitSettled(int members, int seconds) throws Exception {
+        Browser probe = new Browser();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        String last = "";
+        while (System.nanoTime() < deadline) {
+            Set<String> topologies = new HashSet<>();
+            boolean settled = true;
+            StringBuilder seen = new StringBuilder();
+            for (Node n : alive()) {
+                String body;
+                try {
+                    body = probe.get(n.url("/actuator/health/sessiongrid")).body();
+                } catch (IOException e) {
+                    body = "not answering: " + e;
+                }
+                seen.append(n.name).append(": ").append(body).append("; ");
+                Matcher t = TOPOLOGY.matcher(body);
+                String topology = t.find() ? t.group(1) : null;
+                Matcher m = MEMBERS.matcher(body);
+                int count = !m.find() ? 0 : m.group(1).isBlank() ? 0 : m.group(1).split(",").length;
+                settled &= body.contains("\"status\":\"UP\"") && body.contains("\"stable\":true") && topology != null
+                        && count == members;
+                topologies.add(String.valueOf(topology));
+            }
+            last = seen.toString();
+            if (settled && topologies.size() == 1) {
+                return;
+            }
+            for (Node n : nodes) {
+                if (n.process != null && !n.process.isAlive() && n.process.exitValue() != 137) {
+                    throw new AssertionError(n.name + " exited with " + n.process.exitValue() + ":\n" + tail(n.log()));
+                }
+            }
+            Thread.sleep(200);
+        }
+        StringBuilder logs = new StringBuilder();
+        for (Node n : nodes) {
+            logs.append("\n--- ").append(n.name).append(" ---\n").append(tail(n.log()));
+        }
+        throw new AssertionError("farm not settled on " + members + " members within " + seconds + " s: " + last + logs);
+    }
+
+    public List<Node> alive() {
+        return nodes.stream().filter(Node::alive).toList();
+    }
+
+    @Override
+    public void close() {
+        destroyAll();
+        try {
+            Runtime.getRuntime().removeShutdownHook(reaper);
+        } catch (IllegalStateException ignored) {
+            // the JVM is shutting down: the hook runs anyway
+        }
+    }
+
+    private void destroyAll() {
+        for (Node n : nodes) {
+            if (n.process != null) {
+                n.process.destroyForcibly();
+                try {
+                    n.process.waitFor(20, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+
+    static String tail(String s) {
+        return s.length() <= 6000 ? s : s.substring(s.length() - 6000);
+    }
+
+    private static int freePort(List<Integer> used) throws IOException {
+        for (int i = 0; i < 200; i++) {
+            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                int p = s.getLocalPort();
+                if (!used.contains(p)) {
+                    used.add(p);
+                    return p;
+                }
+            }
+        }
+        throw new IllegalStateException("no free port");
+    }
+
+    /** A JGroups port p with p+100..p+103 (FD_SOCK2) free as well. */
+    private static int freeGridPort(List<Integer> used) {
+        for (int i = 0; i < 500; i++) {
+            int p = ThreadLocalRandom.current().nextInt(20_000, 40_000);
+            int[] ports = {p, p + 100, p + 101, p + 102, p + 103};
+            boolean ok = true;
+            for (int q : ports) {
+                ok &= !used.contains(q) && bindable(q);
+            }
+            if (ok) {
+                for (int q : ports) {
+                    used.add(q);
+                }
+                return p;
+            }
+        }
+        throw new IllegalStateException("no free JGroups port range");
+    }
+
+    private static boolean bindable(int port) {
+        try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+            return s.isBound();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(p)) {
+            s.sorted(Comparator.reverseOrder()).forEach(x -> {
+                try {
+                    Files.delete(x);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        }
+    }
+}
