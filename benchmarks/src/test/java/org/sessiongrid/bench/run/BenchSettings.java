@@ -67,9 +67,27 @@ public record BenchSettings(String name, int nodes, int users, long warmupMillis
         return name.equals("full") ? "contenders,rebalance,scale" : "contenders,scale";
     }
 
-    /** From the {@code bench.profile} system property ("full" or "smoke", default smoke). */
+    /**
+     * From the {@code bench.profile} system property ("full" or "smoke", default smoke), then the overrides
+     * for a focused comparison: {@code -Dbench.scaleSizes=3,8}, {@code -Dbench.scenarios=a} (scenario ids: every
+     * contender runs them and nothing else, no memory or failover part), {@code -Dbench.warmupMillis=60000}, {@code -Dbench.measureMillis=30000}.
+     */
     public static BenchSettings fromSystemProperties() {
         BenchSettings s = "full".equals(System.getProperty("bench.profile")) ? full() : smoke();
+        String scenarios = System.getProperty("bench.scenarios", "");
+        long warmup = Long.getLong("bench.warmupMillis", s.warmupMillis());
+        long measure = Long.getLong("bench.measureMillis", s.measureMillis());
+        if (!scenarios.isBlank() || warmup != s.warmupMillis() || measure != s.measureMillis()) {
+            List<String> ids = java.util.Arrays.stream(scenarios.split(",")).map(String::trim).toList();
+            List<Scenario> picked = scenarios.isBlank() ? s.scenarios()
+                    : Scenario.all().stream().filter(x -> ids.contains(x.id())).toList();
+            s = new BenchSettings(s.name(), s.nodes(), s.users(), warmup, measure, picked,
+                    scenarios.isBlank() ? s.everyContenderScenarios() : picked,
+                    scenarios.isBlank() ? s.failoverContenders() : EnumSet.noneOf(Contender.class),
+                    s.failoverObserveMillis(), s.failoverMaxMillis(),
+                    scenarios.isBlank() ? s.memoryContenders() : EnumSet.noneOf(Contender.class), s.memorySessions(),
+                    s.rebalanceSessions(), s.scaleSizes(), s.scaleWrites(), s.nodeHeap(), s.convergenceGraceMillis());
+        }
         String sizes = System.getProperty("bench.scaleSizes", "");
         if (!sizes.isBlank()) {
             s = new BenchSettings(s.name(), s.nodes(), s.users(), s.warmupMillis(), s.measureMillis(), s.scenarios(),
