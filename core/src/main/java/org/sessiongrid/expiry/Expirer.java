@@ -245,7 +245,7 @@ public final class Expirer {
         // cannot fill every batch (a scavenger may claim thousands at once).
         // Unannounced expiries nobody here can be told of are passed over too, until their tombstone's time
         // is up (then they are forgotten below).
-        List<SessionKey> due = records.expiryIndex().due(now - slackMillis, BATCH, k -> {
+        List<SessionKey> due = records.due(now - slackMillis, BATCH, k -> {
             if (mutedNamespace.test(k.namespace())) {
                 return false;
             }

@@ -12,6 +12,13 @@ import org.sessiongrid.session.SessionKey;
  * sessions, not a scan of all. Every owner keeps it for the records it holds (primary or backup),
  * so a promoted primary has it ready.
  *
+ * <p>An entry may be earlier than the time its record expires, never later. {@link #update} moves an
+ * entry only to an earlier time: every request of a live session moves its expiry later, and moving the
+ * entry in the ordered set each time would cost a removal and an insertion (two searches, an allocation)
+ * on every owner per write. An early entry costs one check when it comes due: the reader of
+ * {@link #due} checks the record and moves the entry to its exact time with {@link #set}
+ * ({@code RecordStore.due} does).
+ *
  * <p>Thread-safe: updates of one key are serialized by the key's entry in {@code timeOf}.
  */
 public final class ExpiryIndex {
@@ -27,8 +34,36 @@ public final class ExpiryIndex {
     private final ConcurrentSkipListSet<Entry> byTime = new ConcurrentSkipListSet<>();
     private final ConcurrentHashMap<SessionKey, Long> timeOf = new ConcurrentHashMap<>();
 
-    /** Records that {@code key} expires at {@code time} (epoch millis; {@link Long#MAX_VALUE}: never). */
+    /**
+     * Records that {@code key} expires at {@code time} (epoch millis; {@link Long#MAX_VALUE}: never): an
+     * entry at a later time than this, or none, moves to {@code time}; an entry at an earlier time stays
+     * (see the class comment).
+     */
     public void update(SessionKey key, long time) {
+        if (time == Long.MAX_VALUE) {
+            remove(key);
+            return;
+        }
+        Long known = timeOf.get(key);
+        if (known != null && known <= time) {
+            // The common case, a later expiry of an indexed session, without taking the key's entry. Safe
+            // because RecordStore changes a key's entry only under its record's lock, which its caller holds.
+            return;
+        }
+        timeOf.compute(key, (k, old) -> {
+            if (old != null) {
+                if (old <= time) {
+                    return old;
+                }
+                byTime.remove(new Entry(old, k));
+            }
+            byTime.add(new Entry(time, k));
+            return time;
+        });
+    }
+
+    /** Records that {@code key} expires exactly at {@code time}, earlier or later than its entry. */
+    public void set(SessionKey key, long time) {
         if (time == Long.MAX_VALUE) {
             remove(key);
             return;
@@ -52,7 +87,7 @@ public final class ExpiryIndex {
         });
     }
 
-    /** Up to {@code max} keys due at {@code now}, earliest first. */
+    /** Up to {@code max} keys whose entries are due at {@code now}, earliest first (entries may be early). */
     public List<SessionKey> due(long now, int max) {
         return due(now, max, k -> true);
     }

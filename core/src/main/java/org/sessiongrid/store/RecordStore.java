@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiFunction;
+import java.util.function.Predicate;
 
 import org.sessiongrid.placement.SegmentHash;
 import org.sessiongrid.session.SessionKey;
@@ -44,11 +45,41 @@ public final class RecordStore {
         if (r == null) {
             expiry.remove(key);
         } else {
-            // An expiry not announced yet is due at once, on whichever member is its primary; one a
-            // container claimed too (the Expirer passes over it while the claim holds).
-            expiry.update(key, r.isUnannouncedExpiry() ? r.meta().lastAccessedTime() : r.meta().expiryTime());
+            expiry.update(key, dueTime(r));
         }
         return r;
+    }
+
+    /**
+     * When {@code r} is due: its expiry time; for an expiry not announced yet at once, on whichever member
+     * is its primary, and for one a container claimed too (the Expirer passes over it while the claim holds).
+     */
+    private static long dueTime(SessionRecord r) {
+        return r.isUnannouncedExpiry() ? r.meta().lastAccessedTime() : r.meta().expiryTime();
+    }
+
+    /**
+     * Up to {@code max} keys due at {@code now} that {@code include} accepts, earliest first. The expiry
+     * index may hold a record earlier than it is due (see {@link ExpiryIndex}): such an entry is moved to
+     * the record's time here, under the record's lock, and neither returned nor counted. A key without a
+     * record is returned (whoever asks removes its entry).
+     */
+    public List<SessionKey> due(long now, int max, Predicate<SessionKey> include) {
+        return expiry.due(now, max, k -> isDue(k, now) && include.test(k));
+    }
+
+    private boolean isDue(SessionKey key, long now) {
+        boolean[] due = {false};
+        SessionRecord r = segments[segmentOf(key)].computeIfPresent(key, (k, current) -> {
+            long t = dueTime(current);
+            if (t <= now) {
+                due[0] = true;
+            } else {
+                expiry.set(k, t);
+            }
+            return current;
+        });
+        return r == null || due[0];
     }
 
     public int segmentOf(SessionKey key) {

@@ -81,4 +81,30 @@ class GridBenchmarksSmokeTest {
         scores.forEach((name, score) -> assertTrue(score > 0 && Double.isFinite(score),
                 name + " scored " + score));
     }
+
+    @Test
+    void everyStoreBenchmarkRunsAndProducesAScore() throws RunnerException {
+        Options options = new OptionsBuilder()
+                .include(Pattern.quote(StoreBenchmark.class.getName()) + "\\.")
+                .forks(0)
+                .param("sessions", "100")
+                .warmupIterations(0)
+                .measurementIterations(1)
+                .measurementTime(TimeValue.milliseconds(100))
+                .shouldFailOnError(true)
+                .verbosity(VerboseMode.SILENT)
+                .build();
+        Map<String, Double> scores = new TreeMap<>();
+        for (RunResult r : new Runner(options).run()) {
+            String method = r.getParams().getBenchmark();
+            scores.put(method.substring(method.lastIndexOf('.') + 1), r.getPrimaryResult().getScore());
+        }
+        Map<String, Double> expected = new TreeMap<>();
+        Arrays.stream(StoreBenchmark.class.getDeclaredMethods())
+                .filter(m -> m.isAnnotationPresent(Benchmark.class))
+                .forEach(m -> expected.put(m.getName(), 0.0));
+        assertEquals(expected.keySet(), scores.keySet(), "store benchmarks that produced a result");
+        scores.forEach((name, score) -> assertTrue(score > 0 && Double.isFinite(score),
+                name + " scored " + score));
+    }
 }
