@@ -90,6 +90,7 @@ public final class AttributeCodec {
     };
 
     private final DeserializationPolicy policy;
+    private final StandardForms forms;
 
     /**
      * @param policy the classes and limits enforced by {@link #decode} (and checked early by
@@ -97,6 +98,13 @@ public final class AttributeCodec {
      */
     public AttributeCodec(DeserializationPolicy policy) {
         this.policy = Objects.requireNonNull(policy, "policy");
+        this.forms = new StandardForms(policy.maxBytes(), allows(policy, Integer.class) && allows(policy, Number.class),
+                allows(policy, Long.class) && allows(policy, Number.class));
+    }
+
+    /** Whether the policy lets {@code c} through when encoding (see {@link PolicyCheckingOutputStream}). */
+    private static boolean allows(DeserializationPolicy policy, Class<?> c) {
+        return !policy.verdict(c.getName(), c.getModule().getName(), true).rejected();
     }
 
     /** @return the policy this codec enforces */
@@ -145,6 +153,10 @@ public final class AttributeCodec {
      */
     public byte[] encode(String name, Object value, int expectedBytes) {
         Objects.requireNonNull(name, "name");
+        byte[] standard = forms.encode(value);
+        if (standard != null) {
+            return standard;
+        }
         String valueType = value == null ? "null" : value.getClass().getName();
         CappedBuffer buffer = new CappedBuffer(policy.maxBytes(), expectedBytes > 0 ? expectedBytes : DEFAULT_BUFFER_BYTES);
         PolicyCheckingOutputStream out;

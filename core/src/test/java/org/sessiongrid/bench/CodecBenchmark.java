@@ -53,6 +53,9 @@ public class CodecBenchmark {
     private AttributeCodec attributes;
     private ArrayList<String> cart;
     private int cartBytes;
+    private Integer counter = 1_000;
+    private byte[] payload;
+    private String token;
 
     @Setup(Level.Trial)
     public void setUp() throws MalformedMessageException {
@@ -87,6 +90,8 @@ public class CodecBenchmark {
             }
         }
         cartBytes = attributes.encode("cart", cart).length;
+        payload = bytes(valueBytes, 44);
+        token = "3f9c2a7e-51b4-4d0e-9a6b-c1d2e3f40516";
     }
 
     private static byte[] bytes(int n, int seed) {
@@ -108,6 +113,24 @@ public class CodecBenchmark {
     @Benchmark
     public byte[] encodeAttributeWithPreviousLength() {
         return attributes.encode("cart", cart, cartBytes);
+    }
+
+    /** The adapter's serialization of a counter: a boxed primitive, as many attributes are. */
+    @Benchmark
+    public byte[] encodeCounter() {
+        return attributes.encode("counter", counter++);
+    }
+
+    /** The adapter's serialization of a byte array of {@code valueBytes} (the write benchmark's payload). */
+    @Benchmark
+    public byte[] encodeByteArray() {
+        return attributes.encode("payload", payload);
+    }
+
+    /** The adapter's serialization of a short string (a user name, a locale tag, a CSRF token). */
+    @Benchmark
+    public byte[] encodeShortString() {
+        return attributes.encode("csrfToken", token);
     }
 
     /** The primary encodes the change once for all its backups. */

@@ -1,0 +1,147 @@
+package org.sessiongrid.codec;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.ObjectOutputStream;
+import java.io.ObjectStreamConstants;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
+
+/**
+ * The Java-serialized forms of the commonest attribute values, written directly: byte arrays, strings of
+ * ASCII characters (1 to 127) up to 65,535 long, {@code Integer} and {@code Long}. The bytes are exactly
+ * those {@link ObjectOutputStream} writes for the value as the only object of a stream, so no reader can
+ * tell them apart; writing them skips the stream's setup (its buffers, handle table and class descriptor
+ * look-ups), which costs more than a small value itself, and an attribute is serialized up to three times
+ * per request (at {@code setAttribute}, at the commit, and again at the request's end for a mutable value).
+ *
+ * <p>The forms that carry a class descriptor are taken from {@link ObjectOutputStream} itself when the
+ * class loads, and each is checked against it for a second value; a form that does not match is not used
+ * (the caller serializes as before). Instances hold which of the boxed forms the policy allows, since their
+ * class descriptors name classes the policy checks at encoding ({@code Integer}, {@code Long},
+ * {@code Number}); a byte array's component is primitive and a string has no descriptor, so the policy
+ * checks nothing for them. Immutable and thread-safe.
+ */
+final class StandardForms {
+
+    /** The stream of {@code new byte[0]} without its 4-byte length; null if it could not be confirmed. */
+    private static final byte[] BYTE_ARRAY = prefix(new byte[0], new byte[] {7, 8, 9}, 4);
+    /** The stream of {@code Integer 0} without its 4-byte value; null if it could not be confirmed. */
+    private static final byte[] INTEGER = prefix(0, 0x01020304, 4);
+    /** The stream of {@code Long 0} without its 8-byte value; null if it could not be confirmed. */
+    private static final byte[] LONG = prefix(0L, 0x0102030405060708L, 8);
+    private static final int HEADER = 4;
+
+    private final long maxBytes;
+    private final boolean integers;
+    private final boolean longs;
+
+    /**
+     * @param maxBytes the largest serialized form allowed; a larger value gets no standard form (the caller's
+     *        own serialization reports it)
+     * @param integers whether the policy allows {@code Integer} and {@code Number}
+     * @param longs whether the policy allows {@code Long} and {@code Number}
+     */
+    StandardForms(long maxBytes, boolean integers, boolean longs) {
+        this.maxBytes = maxBytes;
+        this.integers = integers && INTEGER != null;
+        this.longs = longs && LONG != null;
+    }
+
+    /** The serialized form of {@code value}, or null if it has no standard form here. */
+    byte[] encode(Object value) {
+        if (value instanceof byte[] b) {
+            return BYTE_ARRAY == null || BYTE_ARRAY.length + 4L + b.length > maxBytes ? null : byteArray(b);
+        }
+        if (value instanceof String s) {
+            return string(s);
+        }
+        if (value instanceof Integer i) {
+            return integers ? withValue(INTEGER, i, 4) : null;
+        }
+        if (value instanceof Long l) {
+            return longs ? withValue(LONG, l, 8) : null;
+        }
+        return null;
+    }
+
+    private static byte[] byteArray(byte[] b) {
+        byte[] out = Arrays.copyOf(BYTE_ARRAY, BYTE_ARRAY.length + 4 + b.length);
+        putBigEndian(out, BYTE_ARRAY.length, b.length, 4);
+        System.arraycopy(b, 0, out, BYTE_ARRAY.length + 4, b.length);
+        return out;
+    }
+
+    /** TC_STRING with a 2-byte length and modified UTF-8, which for characters 1 to 127 is one byte each. */
+    private byte[] string(String s) {
+        int n = s.length();
+        if (n > 0xFFFF || HEADER + 3L + n > maxBytes) {
+            return null;
+        }
+        byte[] out = new byte[HEADER + 3 + n];
+        header(out);
+        out[HEADER] = ObjectStreamConstants.TC_STRING;
+        out[HEADER + 1] = (byte) (n >>> 8);
+        out[HEADER + 2] = (byte) n;
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c == 0 || c > 0x7F) {
+                return null;
+            }
+            out[HEADER + 3 + i] = (byte) c;
+        }
+        return out;
+    }
+
+    private byte[] withValue(byte[] prefix, long value, int width) {
+        if (prefix.length + width > maxBytes) {
+            return null;
+        }
+        byte[] out = Arrays.copyOf(prefix, prefix.length + width);
+        putBigEndian(out, prefix.length, value, width);
+        return out;
+    }
+
+    private static void header(byte[] out) {
+        out[0] = (byte) (ObjectStreamConstants.STREAM_MAGIC >>> 8);
+        out[1] = (byte) ObjectStreamConstants.STREAM_MAGIC;
+        out[2] = (byte) (ObjectStreamConstants.STREAM_VERSION >>> 8);
+        out[3] = (byte) ObjectStreamConstants.STREAM_VERSION;
+    }
+
+    private static void putBigEndian(byte[] out, int at, long value, int width) {
+        for (int i = 0; i < width; i++) {
+            out[at + i] = (byte) (value >>> (8 * (width - 1 - i)));
+        }
+    }
+
+    /**
+     * The stream of {@code zero} less its last {@code width} bytes (which must be zero), if that prefix
+     * followed by {@code other}'s last {@code width} bytes is exactly the stream of {@code other}; else null.
+     */
+    private static byte[] prefix(Object zero, Object other, int width) {
+        byte[] z = serialize(zero);
+        byte[] o = serialize(other);
+        if (z.length < width + HEADER || o.length < width) {
+            return null;
+        }
+        byte[] prefix = Arrays.copyOf(z, z.length - width);
+        for (int i = prefix.length; i < z.length; i++) {
+            if (z[i] != 0) {
+                return null;
+            }
+        }
+        return Arrays.equals(prefix, 0, prefix.length, o, 0, prefix.length) ? prefix : null;
+    }
+
+    /** What {@link ObjectOutputStream} writes for {@code value} alone. */
+    static byte[] serialize(Object value) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+            out.writeObject(value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+}
