@@ -50,9 +50,17 @@ public class GridSession extends StandardSession {
     private final transient Set<String> written = ConcurrentHashMap.newKeySet();
     private final transient Set<String> removed = ConcurrentHashMap.newKeySet();
     private final transient Set<String> read = ConcurrentHashMap.newKeySet();
+    /**
+     * The bytes {@link #setAttribute} made of a known-immutable value, by name, until the next commit takes
+     * them: the commit sends them instead of serializing the same value again. Keyed by the value's
+     * identity, so a value set again meanwhile (by any thread) is serialized anew.
+     */
+    private final transient Map<String, Encoded> encodedAtSet = new ConcurrentHashMap<>();
     private final transient AtomicBoolean timeoutChanged = new AtomicBoolean();
     private final transient AtomicBoolean authChanged = new AtomicBoolean();
     private transient volatile boolean expiredByGrid;
+    /** The latest access time the grid holds for this session, as far as this copy knows. */
+    private transient volatile long storedAccessTime;
     /**
      * The thread filling this copy from a record (load, refresh), or null. Only that thread's changes
      * are the grid's own and not recorded; another request changing the copy meanwhile is recorded.
@@ -96,7 +104,10 @@ public class GridSession extends StandardSession {
     public void setAttribute(String name, Object value, boolean notify) {
         AttributeCodec codec = gridManager().codec();
         if (name != null && value != null && codec != null && isValidInternal() && !exclude(name, value)) {
-            codec.encode(name, value);
+            byte[] bytes = codec.encode(name, value);
+            if (AttributeCodec.isKnownImmutable(value)) {
+                encodedAtSet.put(name, new Encoded(value, bytes));
+            }
         }
         super.setAttribute(name, value, notify);
         if (name != null && value != null) {
@@ -109,6 +120,9 @@ public class GridSession extends StandardSession {
     protected void removeAttributeInternal(String name, boolean notify) {
         boolean had = name != null && attributes.containsKey(name);
         super.removeAttributeInternal(name, notify);
+        if (name != null) {
+            encodedAtSet.remove(name);
+        }
         // During expire() isValid is already false: those removals are not changes to replicate.
         if (had && isValid && !loadingHere()) {
             written.remove(name);
@@ -197,6 +211,7 @@ public class GridSession extends StandardSession {
             this.lastAccessedTime = m.lastAccessedTime();
             this.thisAccessedTime = m.lastAccessedTime();
             this.maxInactiveInterval = m.maxInactiveInterval();
+            this.storedAccessTime = m.lastAccessedTime();
             this.isNew = false;
             this.isValid = true;
             readAuth(m.containerData(), codec, loader);
@@ -248,6 +263,7 @@ public class GridSession extends StandardSession {
             if (m.lastAccessedTime() > this.lastAccessedTime) {
                 this.lastAccessedTime = m.lastAccessedTime();
             }
+            noteStoredAccessTime(m.lastAccessedTime());
             if (!authChanged.get() && (old == null || !Arrays.equals(old.meta().containerData(), m.containerData()))) {
                 readAuth(m.containerData(), codec, loader);
             }
@@ -311,9 +327,12 @@ public class GridSession extends StandardSession {
             if (v == null || exclude(name, v)) {
                 continue;
             }
+            Encoded atSet = encodedAtSet.remove(name);
             byte[] bytes;
             try {
-                bytes = codec.encode(name, v);
+                // A known-immutable value serializes to the same bytes every time: the ones made at
+                // setAttribute serve if the attribute still holds that very value.
+                bytes = atSet != null && atSet.value() == v ? atSet.bytes() : codec.encode(name, v);
             } catch (AttributeEncodingException e) {
                 // The value was accepted by setAttribute and changed in place since: keep the last
                 // replicated state of this one attribute rather than failing the request.
@@ -352,12 +371,30 @@ public class GridSession extends StandardSession {
         hashes.putAll(p.newHashes());
         p.delta().removed().forEach(hashes::remove);
         if (result != null) {
+            noteStoredAccessTime(p.delta().lastAccessedTime());
             if (record == null) {
                 record = result;
             } else {
                 // Also picks up what concurrent requests on other nodes changed (merged by the primary).
                 refreshTo(result, codec, loader);
             }
+        }
+    }
+
+    /**
+     * Whether an access at {@code accessTime} is worth telling the grid: not if the grid already holds an
+     * access time less than {@code granularityMillis} before it. Access times may reach the primary that
+     * much late anyway (expiry waits that much longer), so the end of a request whose commit carried its
+     * start, within the same granularity, need not be sent again.
+     */
+    boolean accessNewerThanStored(long accessTime, long granularityMillis) {
+        return accessTime - storedAccessTime >= granularityMillis;
+    }
+
+    /** The grid holds an access time of at least {@code t} (a commit or a touch carried it). */
+    void noteStoredAccessTime(long t) {
+        if (t > storedAccessTime) {
+            storedAccessTime = t;
         }
     }
 
@@ -407,6 +444,7 @@ public class GridSession extends StandardSession {
         isValid = false;
         attributes.clear();
         hashes.clear();
+        encodedAtSet.clear();
         gridManager().remove(this, false);
     }
 
@@ -434,6 +472,10 @@ public class GridSession extends StandardSession {
         Set<String> u = new LinkedHashSet<>(a);
         u.addAll(b);
         return u;
+    }
+
+    /** A known-immutable attribute value and its serialized form. */
+    private record Encoded(Object value, byte[] bytes) {
     }
 
     /**

@@ -612,8 +612,12 @@ public class SessionGridManager extends ManagerBase implements DistributedManage
                 if (base == null) {
                     s.committed(p, st.create(id, p.delta()), c, webappLoader);
                 } else if (!changed) {
-                    if (kind != CommitKind.LATE) {
-                        st.touch(id, p.delta().lastAccessedTime());
+                    long accessed = p.delta().lastAccessedTime();
+                    // The end of a request whose commit already carried its access time (Tomcat's endAccess
+                    // after the response) is no news to the grid: see accessNewerThanStored.
+                    if (kind != CommitKind.LATE && s.accessNewerThanStored(accessed, accessTimeGranularity())) {
+                        st.touch(id, accessed);
+                        s.noteStoredAccessTime(accessed);
                     }
                     s.committed(p, null, c, webappLoader);
                 } else {
@@ -638,6 +642,12 @@ public class SessionGridManager extends ManagerBase implements DistributedManage
                 throw e;
             }
         }
+    }
+
+    /** The grid's accessTimeGranularity: how late access times may reach a session's primary. */
+    private long accessTimeGranularity() {
+        SessionGrid g = grid;
+        return g == null ? 0 : g.config().accessTimeGranularity();
     }
 
     ClassLoader webappLoader() {
