@@ -152,7 +152,9 @@ public final class LoopbackFarm implements AutoCloseable {
         }
         if (contender.isSessionGrid()) {
             // Everything else is SessionGrid's default: 3 owners, synchronous replication, 10 s failure detection.
-            cmd.addAll(List.of("-Dsessiongrid.clusterName=" + cluster, "-Dsessiongrid.stack=tcp",
+            // -Dbench.stack names another stack (a shipped one or a file) for investigations.
+            cmd.addAll(List.of("-Dsessiongrid.clusterName=" + cluster,
+                    "-Dsessiongrid.stack=" + System.getProperty("bench.stack", "tcp"),
                     "-Dsessiongrid.nodeName=" + name, "-Dsessiongrid.bindAddress=" + address,
                     "-Dsessiongrid.bindPort=" + GRID_PORT, "-Dsessiongrid.portRange=0",
                     "-Dsessiongrid.initialHosts=" + IntStream.rangeClosed(1, maxNodes)
