@@ -5,20 +5,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 import org.apache.catalina.core.StandardContext;
 import org.apache.catalina.core.StandardEngine;
 import org.apache.catalina.core.StandardHost;
+import org.apache.catalina.startup.Tomcat;
 import org.junit.jupiter.api.Test;
 import org.sessiongrid.boot.actuate.SessionGridActuatorAutoConfiguration;
 import org.sessiongrid.boot.actuate.SessionGridHealthIndicator;
 import org.sessiongrid.boot.actuate.SessionGridInfoContributor;
 import org.sessiongrid.boot.actuate.SessionGridMeters;
+import org.sessiongrid.boot.jetty.SessionGridJettyCustomizer;
 import org.sessiongrid.boot.tomcat.SessionGridTomcatCustomizer;
 import org.sessiongrid.tomcat.SessionGridManager;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 
 /**
  * The auto-configuration's decisions, in application contexts without a server: the manager with the
- * application's settings on the Tomcat context, the off switch, the stop without a cluster name, and the
+ * application's settings on the Tomcat context, the Jetty server's set-up without Tomcat, the off switch, the stop without a cluster name, and the
  * actuator parts.
  */
 class SessionGridAutoConfigurationTest {
@@ -31,6 +34,7 @@ class SessionGridAutoConfigurationTest {
         web.withPropertyValues("sessiongrid.cluster-name=shop", "sessiongrid.node-name=n1", "sessiongrid.num-owners=2",
                 "sessiongrid.initial-hosts=127.0.0.1[7800]").run(ctx -> {
                     assertThat(ctx).hasSingleBean(SessionGridTomcatCustomizer.class);
+                    assertThat(ctx).doesNotHaveBean(SessionGridJettyCustomizer.class); // Boot starts Tomcat
                     StandardEngine engine = new StandardEngine();
                     StandardHost host = new StandardHost();
                     host.setName("localhost");
@@ -47,6 +51,16 @@ class SessionGridAutoConfigurationTest {
                     assertThat(engine.getJvmRoute()).isEqualTo("n1");
                     // Not started yet: the actuator reads no grid.
                     assertThat(ctx.getBean(SessionGridHandle.class).grid()).isEmpty();
+                });
+    }
+
+    @Test
+    void withoutTomcatTheJettyServerIsSetUp() {
+        web.withClassLoader(new FilteredClassLoader(Tomcat.class)).withPropertyValues("sessiongrid.cluster-name=shop")
+                .run(ctx -> {
+                    assertThat(ctx).hasSingleBean(SessionGridJettyCustomizer.class);
+                    assertThat(ctx).doesNotHaveBean(SessionGridTomcatCustomizer.class);
+                    assertThat(ctx).hasSingleBean(SessionGridHealthIndicator.class);
                 });
     }
 

@@ -26,6 +26,30 @@ import java.util.stream.Stream;
  */
 public final class BootFarm implements AutoCloseable {
 
+    /** The embedded container a farm's nodes run: the other one is left off their class path. */
+    public enum Container {
+        TOMCAT(List.of("/org/eclipse/jetty/", "/spring-boot-jetty-", "/spring-boot-starter-jetty")),
+        JETTY(List.of("/tomcat-embed-core-", "/tomcat-embed-websocket-", "/spring-boot-tomcat-",
+                "/spring-boot-starter-tomcat"));
+
+        private final List<String> leftOut;
+
+        Container(List<String> leftOut) {
+            this.leftOut = leftOut;
+        }
+
+        String classPath(String full) {
+            List<String> kept = new ArrayList<>();
+            for (String entry : full.split(File.pathSeparator)) {
+                String unix = entry.replace(File.separatorChar, '/');
+                if (leftOut.stream().noneMatch(unix::contains)) {
+                    kept.add(entry);
+                }
+            }
+            return String.join(File.pathSeparator, kept);
+        }
+    }
+
     private static final Pattern TOPOLOGY = Pattern.compile("\"topologyId\":(\\d+)");
     private static final Pattern MEMBERS = Pattern.compile("\"members\":\\[([^\\]]*)\\]");
 
@@ -69,21 +93,23 @@ public final class BootFarm implements AutoCloseable {
 
     public final List<Node> nodes = new ArrayList<>();
     private final Path work;
+    private final Container container;
     private final Thread reaper = new Thread(this::destroyAll, "boot-farm-reaper");
 
-    private BootFarm(Path work) {
+    private BootFarm(Path work, Container container) {
         this.work = work;
+        this.container = container;
     }
 
     /**
-     * Starts {@code size} nodes named n1..nN, waits until each answers {@code /actuator/health} and all
-     * show one settled topology of {@code size} members.
+     * Starts {@code size} nodes named n1..nN on {@code container}, waits until each answers
+     * {@code /actuator/health} and all show one settled topology of {@code size} members.
      */
-    public static BootFarm start(String cluster, int size) throws Exception {
+    public static BootFarm start(Container container, String cluster, int size) throws Exception {
         Path work = Path.of(System.getProperty("sessiongrid.test.work"), cluster);
         deleteTree(work);
         Files.createDirectories(work);
-        BootFarm farm = new BootFarm(work);
+        BootFarm farm = new BootFarm(work, container);
         Runtime.getRuntime().addShutdownHook(farm.reaper);
         try {
             List<Integer> used = new ArrayList<>();
@@ -108,7 +134,7 @@ public final class BootFarm implements AutoCloseable {
     private void launch(Node n, String cluster, String hosts) throws IOException {
         String sep = File.pathSeparator;
         String cp = System.getProperty("sessiongrid.test.testClasses") + sep + System.getProperty("sessiongrid.test.classes")
-                + sep + Files.readString(Path.of(System.getProperty("sessiongrid.test.classpathFile"))).trim();
+                + sep + container.classPath(Files.readString(Path.of(System.getProperty("sessiongrid.test.classpathFile"))).trim());
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k", "-Djava.net.preferIPv4Stack=true",
                 "-cp", cp, "org.sessiongrid.boot.sample.SampleApplication",

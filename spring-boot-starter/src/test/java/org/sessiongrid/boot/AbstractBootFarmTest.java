@@ -12,7 +12,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -21,13 +20,14 @@ import org.sessiongrid.boot.farm.BootFarm;
 import org.sessiongrid.boot.farm.Browser;
 
 /**
- * Three JVMs of the sample Boot application (Spring Security form login, a counter) with the starter,
- * configured by Boot properties alone, on one farm for the whole class: the actuator shows the grid's
+ * Three JVMs of the sample Boot application (Spring Security form login, a counter) with the starter on
+ * the subclass's embedded container, configured by Boot properties alone, on one farm for the whole
+ * class: the actuator shows the grid's
  * figures, counters lose no update whether users stick to a node or go round the nodes, and a login
  * survives the kill -9 of the node that served it (which runs last, as it takes a node away).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class BootFarmTest {
+abstract class AbstractBootFarmTest {
 
     private static final Pattern COUNT = Pattern.compile("count=(\\d+)");
     private static final Pattern CSRF = Pattern.compile("name=\"_csrf\"[^>]*value=\"([^\"]+)\"");
@@ -36,15 +36,16 @@ class BootFarmTest {
 
     private static BootFarm farm;
 
-    @BeforeAll
-    static void startFarm() throws Exception {
-        farm = BootFarm.start("boot-farm", 3);
+    /** Starts the class's farm on {@code container} (from the subclass's {@code @BeforeAll}). */
+    static void startFarm(BootFarm.Container container) throws Exception {
+        farm = BootFarm.start(container, "boot-" + container.name().toLowerCase(java.util.Locale.ROOT), 3);
     }
 
     @AfterAll
     static void stopFarm() {
         if (farm != null) {
             farm.close();
+            farm = null;
         }
     }
 
