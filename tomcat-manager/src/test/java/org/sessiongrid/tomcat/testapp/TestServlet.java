@@ -199,6 +199,7 @@ public class TestServlet extends HttpServlet {
                 out.append("released");
             }
             case "/owners" -> out.append("owners=").append(sessionOwners(req.getContextPath(), req.getParameter("id")));
+            case "/fenced" -> out.append("fenced=").append(gridAttribute("FencedCommits"));
             case "/stats" -> out.append("active=").append(managerAttribute(req.getContextPath(), "activeSessions"))
                     .append(" stable=").append(managerAttribute(req.getContextPath(), "topologyStable"))
                     .append(" topology=").append(managerAttribute(req.getContextPath(), "topologyId"));
@@ -356,6 +357,19 @@ public class TestServlet extends HttpServlet {
             MBeanServer mbs = ManagementFactory.getPlatformMBeanServer();
             for (ObjectName n : mbs.queryNames(new ObjectName("*:type=Manager,context=" + contextPath + ",*"), null)) {
                 return mbs.invoke(n, "getSessionOwners", new Object[] {id}, new String[] {String.class.getName()});
+            }
+            return "none";
+        } catch (Exception e) {
+            return e.toString();
+        }
+    }
+
+    /** An attribute of this JVM's SessionGrid member MBean (core's metrics), as an operator's JMX console shows it. */
+    private static Object gridAttribute(String attribute) {
+        try {
+            MBeanServer mbs = ManagementFactory.getPlatformMBeanServer();
+            for (ObjectName n : mbs.queryNames(new ObjectName("org.sessiongrid:type=SessionGrid,*"), null)) {
+                return mbs.getAttribute(n, attribute);
             }
             return "none";
         } catch (Exception e) {
