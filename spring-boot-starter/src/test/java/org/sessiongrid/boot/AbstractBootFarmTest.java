@@ -1,6 +1,7 @@
 package org.sessiongrid.boot;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -65,6 +66,10 @@ abstract class AbstractBootFarmTest {
             Matcher topology = Pattern.compile("\"topologyId\":(\\d+)").matcher(health);
             assertTrue(topology.find(), health);
             assertEquals(Double.parseDouble(topology.group(1)), metric(b, n, "sessiongrid.topology.id", VALUE), n.name);
+            String prometheus = b.get(n.url("/actuator/prometheus")).body();
+            assertTrue(prometheus.contains("sessiongrid_members{cluster=\"") && prometheus.contains("sessiongrid_commits_total{"),
+                    n.name + ": the meters in Prometheus' format");
+            assertFalse(n.log().contains("multiple SLF4J providers"), n.name + ": SessionGrid brings no SLF4J provider");
             String info = b.get(n.url("/actuator/info")).body();
             assertTrue(info.contains("\"numOwners\":3") && info.contains("\"member\":\"" + n.name + "\""), info);
         }

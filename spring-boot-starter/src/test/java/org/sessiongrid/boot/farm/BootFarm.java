@@ -140,7 +140,7 @@ public final class BootFarm implements AutoCloseable {
                 "-cp", cp, "org.sessiongrid.boot.sample.SampleApplication",
                 "--server.address=127.0.0.1", "--server.port=" + n.httpPort,
                 "--spring.main.banner-mode=off",
-                "--management.endpoints.web.exposure.include=health,info,metrics",
+                "--management.endpoints.web.exposure.include=health,info,metrics,prometheus",
                 "--management.endpoint.health.show-details=always",
                 "--logging.level.org.sessiongrid=INFO",
                 "--sessiongrid.cluster-name=" + cluster, "--sessiongrid.node-name=" + n.name,
