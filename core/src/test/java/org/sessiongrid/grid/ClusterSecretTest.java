@@ -75,7 +75,7 @@ class ClusterSecretTest {
         String cluster = "secret-" + UUID.randomUUID();
         int[] ports = {freePort(), freePort(), freePort(), freePort(), freePort()};
         String hosts = java.util.Arrays.stream(ports).mapToObj(p -> LOOPBACK + "[" + p + "]").collect(Collectors.joining(","));
-        List<Process> processes = new ArrayList<>();
+        List<MemberProcess> processes = new ArrayList<>();
         Set<String> seenByGrid = ConcurrentHashMap.newKeySet();
         SessionGrid a = null;
         SessionGrid b = null;
@@ -99,10 +99,10 @@ class ClusterSecretTest {
             watcher.setDaemon(true);
             watcher.start();
 
-            Child c = Child.start(processes, cluster, "C", ports[2], hosts, "-Dsessiongrid.clusterSecret=" + SECRET);
-            Child d = Child.start(processes, cluster, "D", ports[3], hosts,
+            MemberProcess c = started(processes, cluster, "C", ports[2], hosts, "-Dsessiongrid.clusterSecret=" + SECRET);
+            MemberProcess d = started(processes, cluster, "D", ports[3], hosts,
                     "-Dsessiongrid.clusterSecret=not-the-cluster-secret-at-all");
-            Child e = Child.start(processes, cluster, "E", ports[4], hosts);
+            MemberProcess e = started(processes, cluster, "E", ports[4], hosts);
 
             SessionGrid first = a;
             Await.until("C in the grid's topology", Duration.ofSeconds(60), () -> first.topology() != null
@@ -215,13 +215,13 @@ class ClusterSecretTest {
     void aMemberWithoutSecretOnANonLoopbackAddressRefusesToStart() throws Exception {
         String lan = nonLoopbackAddress();
         assumeTrue(lan != null, "this host has no non-loopback IPv4 address");
-        List<Process> processes = new ArrayList<>();
+        List<MemberProcess> processes = new ArrayList<>();
         try {
             int port = freePort();
-            Child refused = Child.start(processes, "protected-" + UUID.randomUUID(), "P", port, lan + "[" + port + "]",
+            MemberProcess refused = started(processes, "protected-" + UUID.randomUUID(), "P", port, lan + "[" + port + "]",
                     "-Dsessiongrid.bindAddress=" + lan);
-            assertTrue(refused.process.waitFor(60, TimeUnit.SECONDS), "the member did not stop");
-            assertEquals(3, refused.process.exitValue(), "exit status; output " + refused.lines);
+            assertTrue(refused.process().waitFor(60, TimeUnit.SECONDS), "the member did not stop");
+            assertEquals(3, refused.process().exitValue(), "exit status; output " + refused.lines);
             String message = refused.lines.get(0);
             assertTrue(message.startsWith("refused "), message);
             assertTrue(message.contains("would listen on " + lan), message);
@@ -276,58 +276,17 @@ class ClusterSecretTest {
         }
     }
 
-    /** A grid member in its own JVM ({@link SecretMemberMain}), with what it printed. */
-    private static final class Child {
-        final Process process;
-        final List<String> lines = new CopyOnWriteArrayList<>();
-
-        private Child(Process process) {
-            this.process = process;
-            Thread reader = new Thread(() -> {
-                try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                        StandardCharsets.UTF_8))) {
-                    for (String line = in.readLine(); line != null; line = in.readLine()) {
-                        if (line.startsWith("members ") || line.startsWith("refused ")) {
-                            lines.add(line);
-                        }
-                    }
-                } catch (IOException ignored) {
-                    // the process ended
-                }
-            });
-            reader.setDaemon(true);
-            reader.start();
-        }
-
-        static Child start(List<Process> processes, String cluster, String name, int port, String hosts,
-                           String... extra) throws IOException {
-            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx128m", "-XX:TieredStopAtLevel=1", "-Djava.net.preferIPv4Stack=true",
-                    "-cp", System.getProperty("java.class.path"),
-                    "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-                    "-Dsessiongrid.clusterName=" + cluster, "-Dsessiongrid.stack=tcp", "-Dsessiongrid.nodeName=" + name,
-                    "-Dsessiongrid.bindAddress=" + LOOPBACK, "-Dsessiongrid.bindPort=" + port,
-                    "-Dsessiongrid.portRange=0", "-Dsessiongrid.initialHosts=" + hosts,
-                    "-Dsessiongrid.mergeMinInterval=1000", "-Dsessiongrid.mergeMaxInterval=2000",
-                    "-Dsessiongrid.joinTimeout=20000"));
-            cmd.addAll(List.of(extra));
-            cmd.add(SecretMemberMain.class.getName());
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            processes.add(p);
-            return new Child(p);
-        }
+    private static MemberProcess started(List<MemberProcess> processes, String cluster, String name, int port,
+                                         String hosts, String... extra) throws IOException {
+        MemberProcess p = MemberProcess.start(cluster, name, port, hosts, extra);
+        processes.add(p);
+        return p;
     }
 
-    /** Stops every process by its PID, forcibly after 10 s. */
-    private static void stop(List<Process> processes) throws InterruptedException {
-        for (Process p : processes) {
-            p.destroy();
-        }
-        for (Process p : processes) {
-            if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                p.waitFor(10, TimeUnit.SECONDS);
-            }
+    /** Stops every member process by its PID. */
+    private static void stop(List<MemberProcess> processes) throws InterruptedException {
+        for (MemberProcess p : processes) {
+            p.close();
         }
     }
 

@@ -11,16 +11,90 @@ import java.util.List;
 import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
+import org.sessiongrid.jgroups.StackLoader;
 import org.sessiongrid.session.SessionDelta;
 
 /**
  * A member paused longer than the failure-detection timeout (a long GC, SIGSTOP) never serves its
- * possibly stale copies: it refuses, drops them and joins again without data. (The real SIGSTOP runs in
- * the integration tests; here the pause detector is told a pause happened.)
+ * possibly stale copies: it refuses, drops them and joins again without data. The first test stops a
+ * member's JVM for real, so that the others expel it while it holds copies and change them meanwhile;
+ * the others tell the pause detector that a pause happened.
  */
 class PauseTest {
 
     private static final String NS = "localhost/pause";
+
+    @Test
+    void aStoppedMemberIsExpelledAndNeverServesItsOldCopiesWhenItResumes() throws Exception {
+        String cluster = "sigstop-" + UUID.randomUUID();
+        int[] ports = {ClusterSecretTest.freePort(), ClusterSecretTest.freePort(), ClusterSecretTest.freePort()};
+        String hosts = java.util.Arrays.stream(ports).mapToObj(p -> "127.0.0.1[" + p + "]")
+                .collect(java.util.stream.Collectors.joining(","));
+        String detection = "3000";
+        SessionGrid a = SessionGrid.start(ClusterSecretTest.tcp(cluster, "A", ports[0], hosts)
+                .stackProperty(StackLoader.FAILURE_DETECTION_TIMEOUT, detection).build());
+        SessionGrid b = null;
+        try (MemberProcess c = MemberProcess.start(cluster, "C", ports[2], hosts,
+                "-D" + StackLoader.FAILURE_DETECTION_TIMEOUT + "=" + detection)) {
+            b = SessionGrid.start(ClusterSecretTest.tcp(cluster, "B", ports[1], hosts)
+                    .stackProperty(StackLoader.FAILURE_DETECTION_TIMEOUT, detection).build());
+            SessionGrid first = a;
+            SessionGrid second = b;
+            Await.until("A, B and C in one stable grid", Duration.ofSeconds(60), () -> first.isStable()
+                    && second.isStable() && first.members().size() == 3 && first.topologyId() == second.topologyId());
+            // Sessions whose primary is C: it would answer them from its own copy.
+            List<String> ids = new ArrayList<>();
+            while (ids.size() < 20) {
+                String id = UUID.randomUUID().toString();
+                if (a.store(NS).owners(id).primary().equals("C")) {
+                    a.store(NS).create(id, SessionDelta.builder().set("v", utf8("old")).build());
+                    ids.add(id);
+                }
+            }
+            c.read(NS, ids.get(0));
+            Await.until("C serves before the stop", Duration.ofSeconds(30), () -> c.answers(ids.get(0)).contains("old"),
+                    c.lines::toString);
+
+            c.signal("STOP");
+            Await.until("A and B expelled the stopped member", Duration.ofSeconds(60),
+                    () -> first.members().size() == 2 && second.members().size() == 2 && first.isStable());
+            for (String id : ids) {
+                a.store(NS).commit(id, SessionDelta.builder().set("v", utf8("new")).build(), a.store(NS).find(id, null));
+            }
+            c.signal("CONT");
+            for (String id : ids) {
+                c.read(NS, id);
+            }
+            java.util.function.Function<String, List<String>> afterResume = id -> {
+                List<String> answers = c.answers(id);
+                return id.equals(ids.get(0)) ? answers.subList(Math.min(1, answers.size()), answers.size()) : answers;
+            };
+            Await.until("C answered every read after it resumed", Duration.ofSeconds(60),
+                    () -> ids.stream().noneMatch(id -> afterResume.apply(id).isEmpty()), c.lines::toString);
+            // Then it rejoins without its old copies and serves the others' values; until then it refuses.
+            for (String id : ids) {
+                Await.until("C serves " + id + " again", Duration.ofSeconds(60), () -> {
+                    List<String> answers = afterResume.apply(id);
+                    if (answers.get(answers.size() - 1).equals("new")) {
+                        return true;
+                    }
+                    c.read(NS, id);
+                    return false;
+                }, c.lines::toString);
+            }
+            for (String id : ids) {
+                for (String answer : afterResume.apply(id)) {
+                    assertTrue(answer.equals("new") || answer.startsWith("unavailable"), "C answered " + id + " with '"
+                            + answer + "' after it resumed, a copy from before its stop: " + afterResume.apply(id));
+                }
+            }
+        } finally {
+            if (b != null) {
+                b.halt();
+            }
+            a.halt();
+        }
+    }
 
     @Test
     void pausedMemberRefusesThenRejoinsWithoutItsOldCopies() {
@@ -71,5 +145,9 @@ class PauseTest {
                     "a 5 s pause on a stack that expels after 3 s");
             assertTrue(e.getMessage().contains("paused"), e.getMessage());
         }
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
     }
 }
