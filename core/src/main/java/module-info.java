@@ -3,7 +3,8 @@
  * the grid, {@link org.sessiongrid.grid.SessionGrid}, and the sessions of one webapp,
  * {@link org.sessiongrid.grid.SessionStore}), {@code session} (the records and deltas the store takes
  * and returns), {@code codec} (attribute values to bytes and back, under a deserialization policy)
- * and {@code metrics} (the statistics and the MXBean a container shows).
+ * {@code metrics} (the statistics and the MXBean a container shows) and {@code settings} (the
+ * settings as a container receives them, resolved by one set of rules for every container).
  *
  * <p>Everything else is the engine, which the module does not export: placement, topology,
  * replication, expiry, the record store, the wire format and the transport. They change without
@@ -22,4 +23,5 @@ module org.sessiongrid.core {
     exports org.sessiongrid.session;
     exports org.sessiongrid.codec;
     exports org.sessiongrid.metrics;
+    exports org.sessiongrid.settings;
 }

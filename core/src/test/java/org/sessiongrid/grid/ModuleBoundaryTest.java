@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 class ModuleBoundaryTest {
 
     static final Set<String> API = Set.of("org.sessiongrid.grid", "org.sessiongrid.session", "org.sessiongrid.codec",
-            "org.sessiongrid.metrics");
+            "org.sessiongrid.metrics", "org.sessiongrid.settings");
     /** Modules of this reactor whose main code builds on core's API. */
     static final List<String> ADAPTERS = List.of("tomcat-manager", "jetty-session-datastore", "distribution");
     private static final Pattern IMPORT = Pattern.compile("^import\\s+(?:static\\s+)?(org\\.sessiongrid\\.[a-z.]+?)\\.[A-Z]",

@@ -28,7 +28,9 @@ import org.sessiongrid.grid.SessionStore;
 import org.sessiongrid.session.SessionDelta;
 import org.sessiongrid.grid.SessionListener;
 import org.sessiongrid.session.SessionRecord;
-import org.sessiongrid.tomcat.config.ManagerSettings;
+import org.sessiongrid.settings.MemberName;
+import org.sessiongrid.settings.ResolvedSettings;
+import org.sessiongrid.settings.Settings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,7 +68,8 @@ public class SessionGridManager extends ManagerBase implements DistributedManage
     private static final Logger LOG = LoggerFactory.getLogger(SessionGridManager.class);
     private static final String NAME = "SessionGridManager";
 
-    private final ManagerSettings settings = new ManagerSettings();
+    /** The {@code <Manager>} attributes, resolved by core's rules when the context starts. */
+    private final Settings settings = new Settings("%1$s=\"...\" on the <Manager> element");
     private boolean expireSessionsOnShutdown;
 
     // Set while started; cleared on stop so that a reload does not keep the old webapp loader.
@@ -129,11 +132,11 @@ public class SessionGridManager extends ManagerBase implements DistributedManage
     public void setAccessTimeGranularity(String v) { settings.set("accessTimeGranularity", v); }
     public String getAccessTimeGranularity() { return settings.get("accessTimeGranularity"); }
     /** none (default), all, or uriPattern:REGEX (URI without the context path). */
-    public void setLockingMode(String v) { settings.set(ManagerSettings.LOCKING_MODE, v); }
-    public String getLockingMode() { return settings.get(ManagerSettings.LOCKING_MODE); }
+    public void setLockingMode(String v) { settings.set(Settings.LOCKING_MODE, v); }
+    public String getLockingMode() { return settings.get(Settings.LOCKING_MODE); }
     /** Milliseconds a request waits for its session's lock before it is answered 503. */
-    public void setLockTimeout(String v) { settings.set(ManagerSettings.LOCK_TIMEOUT, v); }
-    public String getLockTimeout() { return settings.get(ManagerSettings.LOCK_TIMEOUT); }
+    public void setLockTimeout(String v) { settings.set(Settings.LOCK_TIMEOUT, v); }
+    public String getLockTimeout() { return settings.get(Settings.LOCK_TIMEOUT); }
 
     /**
      * false (default): on stop this node hands its share of the sessions to the others and they live
@@ -165,9 +168,11 @@ public class SessionGridManager extends ManagerBase implements DistributedManage
         super.startInternal();
         Context context = getContext();
         String where = "SessionGridManager of context [" + context.getName() + "]";
-        ManagerSettings.Resolved resolved;
+        ResolvedSettings resolved;
         try {
-            resolved = settings.resolve(getJvmRoute(), System.getProperties());
+            // The jvmRoute is the member's name: a session id's route suffix then names its primary.
+            resolved = settings.resolve(MemberName.required(getJvmRoute(), "the Engine's jvmRoute"),
+                    System.getProperties());
         } catch (IllegalArgumentException e) {
             throw new LifecycleException(where + " cannot start: " + e.getMessage());
         }

@@ -99,7 +99,7 @@ public class SessionGridDataStore extends AbstractSessionDataStore {
     @Override
     protected void doStart() throws Exception {
         super.doStart();
-        StoreSettings.Resolved resolved = settings.resolve(workerName(), System.getProperties());
+        var resolved = settings.resolve(workerName(), System.getProperties());
         String what = "SessionGrid store of context " + namespace();
         StartChecks.requireSaveAtCommit(manager, what);
         unverifiedPlacement = StartChecks.requireRequestHandler(manager, what) ? null

@@ -32,8 +32,7 @@ public class SessionGridDataStoreFactory extends AbstractSessionDataStoreFactory
     /**
      * Sets any setting by name: a core setting, {@code lockingMode}, {@code lockTimeout}, or a JGroups
      * stack property starting with {@code sessiongrid.}. A null or blank value leaves the default.
-     *
-     * @throws IllegalArgumentException if the name is unknown (values are checked at start)
+     * Names and values are checked when the first context starts.
      */
     public void setSetting(String name, String value) {
         settings.set(name, value);
