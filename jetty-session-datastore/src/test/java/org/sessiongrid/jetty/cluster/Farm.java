@@ -1,8 +1,6 @@
 package org.sessiongrid.jetty.cluster;
 
-import java.io.File;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,15 +11,19 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
+import org.sessiongrid.testsupport.net.FreePorts;
+import org.sessiongrid.testsupport.process.ChildProcess;
+import org.sessiongrid.testsupport.process.JavaCommand;
+import org.sessiongrid.testsupport.process.Reaper;
+
 /**
  * Jetty servers ({@link JettyNode}) in separate JVMs on 127.0.0.1, one SessionGrid cluster over the
- * tcp stack. Every process is killed by its PID when the farm closes (and by a shutdown hook if the
- * test JVM dies first). Logs go to {@code target/farm-logs}.
+ * tcp stack, launched and reaped by test-support's launcher: every process is killed by its PID when the
+ * farm closes (and by a shutdown hook if the test JVM dies first). Logs go to {@code target/farm-logs}.
  */
 final class Farm implements AutoCloseable {
 
@@ -31,10 +33,11 @@ final class Farm implements AutoCloseable {
     private final String cluster = "farm-" + UUID.randomUUID();
     private final List<Node> nodes = new ArrayList<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private final Thread killer = new Thread(this::killAll);
+    private final Reaper reaper = new Reaper("jetty-farm-reaper");
+    private final FreePorts ports = new FreePorts();
 
     /** One server process. */
-    record Node(String name, int httpPort, int gridPort, Process process, Path log) {
+    record Node(String name, int httpPort, int gridPort, ChildProcess process, Path log) {
     }
 
     /** The command line of each node, to start it again. */
@@ -42,14 +45,13 @@ final class Farm implements AutoCloseable {
 
     Farm(String ee) {
         this.ee = ee;
-        Runtime.getRuntime().addShutdownHook(killer);
     }
 
     /** Starts {@code count} nodes and waits until every one serves. */
     Farm start(int count, int scavengeSeconds, int graceSeconds, Path webappClasses) throws Exception {
         int[] gridPorts = new int[count];
         for (int i = 0; i < count; i++) {
-            gridPorts[i] = freeGridPort();
+            gridPorts[i] = ports.gridPort();
         }
         String initialHosts = Stream.of(gridPorts).flatMapToInt(java.util.Arrays::stream)
                 .mapToObj(p -> "127.0.0.1[" + p + "]").collect(Collectors.joining(","));
@@ -57,37 +59,32 @@ final class Farm implements AutoCloseable {
         Files.createDirectories(logs);
         for (int i = 0; i < count; i++) {
             String name = ee + "-n" + (nodes.size() + 1);
-            int httpPort = freePort();
-            List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx256m", "-XX:+UseSerialGC",
-                    "-XX:TieredStopAtLevel=1", "-Djava.net.preferIPv4Stack=true",
-                    "-cp", ServerClasspath.forEe(ee),
-                    "-Dnode.ee=" + ee, "-Dnode.name=" + name, "-Dnode.http=" + httpPort,
-                    "-Dnode.scavenge=" + scavengeSeconds, "-Dnode.grace=" + graceSeconds,
-                    "-Dsessiongrid.clusterName=" + cluster, "-Dsessiongrid.stack=tcp",
-                    "-Dsessiongrid.bindAddress=127.0.0.1", "-Dsessiongrid.bindPort=" + gridPorts[i],
-                    "-Dsessiongrid.portRange=0", "-Dsessiongrid.initialHosts=" + initialHosts,
-                    "-Dsessiongrid.failureDetectionTimeout=3000", "-Dsessiongrid.remoteTimeout=" + REMOTE_TIMEOUT_MILLIS,
-                    "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-                    "-Dorg.slf4j.simpleLogger.log.org.sessiongrid=info",
-                    "-Dorg.slf4j.simpleLogger.log.org.sessiongrid.jetty.cache.SessionGridSessionCache=debug",
-                    "-Dorg.slf4j.simpleLogger.showDateTime=true",
-                    "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS"));
+            int httpPort = ports.port();
+            JavaCommand cmd = JavaCommand.of(JettyNode.class)
+                    .options("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Djava.net.preferIPv4Stack=true")
+                    .classpath(ServerClasspath.forEe(ee))
+                    .property("node.ee", ee).property("node.name", name).property("node.http", httpPort)
+                    .property("node.scavenge", scavengeSeconds).property("node.grace", graceSeconds)
+                    .property("sessiongrid.clusterName", cluster).property("sessiongrid.stack", "tcp")
+                    .property("sessiongrid.bindAddress", "127.0.0.1").property("sessiongrid.bindPort", gridPorts[i])
+                    .property("sessiongrid.portRange", 0).property("sessiongrid.initialHosts", initialHosts)
+                    .property("sessiongrid.failureDetectionTimeout", 3000)
+                    .property("sessiongrid.remoteTimeout", REMOTE_TIMEOUT_MILLIS)
+                    .property("org.slf4j.simpleLogger.defaultLogLevel", "warn")
+                    .property("org.slf4j.simpleLogger.log.org.sessiongrid", "info")
+                    .property("org.slf4j.simpleLogger.log.org.sessiongrid.jetty.cache.SessionGridSessionCache", "debug")
+                    .property("org.slf4j.simpleLogger.showDateTime", true)
+                    .property("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss.SSS");
             if (webappClasses != null) {
-                cmd.add("-Dnode.webappClasses=" + webappClasses.toAbsolutePath());
+                cmd.property("node.webappClasses", webappClasses.toAbsolutePath());
             }
-            cmd.add(JettyNode.class.getName());
             Path log = logs.resolve(name + "-" + cluster.substring(5, 13) + ".log");
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            ChildProcess p = reaper.track(ChildProcess.start(name, cmd.toList(), log));
             nodes.add(new Node(name, httpPort, gridPorts[i], p, log));
-            commands.add(cmd);
+            commands.add(cmd.toList());
         }
         for (Node n : nodes) {
-            awaitTrue("node " + n.name + " serving (see " + n.log + ")", START_TIMEOUT, () -> {
-                if (!n.process.isAlive()) {
-                    throw new IllegalStateException("node " + n.name + " exited: " + tail(n.log));
-                }
-                return tail(n.log).contains("READY " + n.name);
-            });
+            n.process.awaitReady(START_TIMEOUT);
         }
         // Under load, nodes may first form clusters of their own and merge a little later: the tests
         // start once every node's latest view has them all.
@@ -128,15 +125,10 @@ final class Farm implements AutoCloseable {
             throw new IllegalStateException(old.name + " is running");
         }
         Path log = old.log.resolveSibling(old.log.getFileName().toString().replace(".log", "-restarted.log"));
-        Process p = new ProcessBuilder(commands.get(i)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ChildProcess p = reaper.track(ChildProcess.start(old.name, commands.get(i), log));
         Node n = new Node(old.name, old.httpPort, old.gridPort, p, log);
         nodes.set(i, n);
-        awaitTrue("node " + n.name + " serving again (see " + log + ")", START_TIMEOUT, () -> {
-            if (!n.process.isAlive()) {
-                throw new IllegalStateException("node " + n.name + " exited: " + tail(log));
-            }
-            return tail(log).contains("READY " + n.name);
-        });
+        p.awaitReady(START_TIMEOUT);
         awaitTrue("one settled topology on every live node", START_TIMEOUT, () -> {
             java.util.Set<String> seen = new java.util.HashSet<>();
             for (int k = 0; k < nodes.size(); k++) {
@@ -157,9 +149,7 @@ final class Farm implements AutoCloseable {
 
     /** kill -9: no shutdown hook, no graceful leave. */
     void crash(int i) throws InterruptedException {
-        Process p = nodes.get(i).process;
-        p.destroyForcibly();
-        p.waitFor();
+        nodes.get(i).process.kill();
     }
 
     /** A GET on node {@code i} that must answer 200; {@code cookie} is updated from Set-Cookie. */
@@ -239,68 +229,8 @@ final class Farm implements AutoCloseable {
         }
     }
 
-    private static String tail(Path log) {
-        try {
-            String s = Files.exists(log) ? Files.readString(log) : "";
-            return s.length() > 4000 ? s.substring(s.length() - 4000) : s;
-        } catch (IOException e) {
-            return "";
-        }
-    }
-
-    private static String javaBin() {
-        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
-    /** A port p with p and p+100..p+103 (FD_SOCK2) free. */
-    private static int freeGridPort() throws IOException {
-        for (int attempt = 0; attempt < 200; attempt++) {
-            int p = ThreadLocalRandom.current().nextInt(20_000, 40_000);
-            if (free(p) && free(p + 100) && free(p + 101) && free(p + 102) && free(p + 103)) {
-                return p;
-            }
-        }
-        throw new IOException("no free port block for a grid member");
-    }
-
-    private static boolean free(int port) {
-        try (ServerSocket s = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private void killAll() {
-        for (Node n : nodes) {
-            n.process.destroyForcibly();
-        }
-        for (Node n : nodes) {
-            try {
-                n.process.waitFor();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
     @Override
     public void close() {
-        killAll();
-        try {
-            Runtime.getRuntime().removeShutdownHook(killer);
-        } catch (IllegalStateException e) {
-            // already shutting down
-        }
-    }
-
-    static String pathSeparator() {
-        return File.pathSeparator;
+        reaper.close();
     }
 }

@@ -33,6 +33,7 @@ import org.sessiongrid.jetty.lock.SessionGridLockingHandler;
 import org.sessiongrid.jetty.route.SessionGridSessionIdManager;
 import org.sessiongrid.jetty.store.SessionGridDataStore;
 import org.sessiongrid.jetty.store.SessionGridDataStoreFactory;
+import org.sessiongrid.testsupport.node.JettyNodes;
 
 /**
  * One Jetty server of a test farm, run in its own JVM by {@link Farm}. Three contexts, one per
@@ -40,7 +41,8 @@ import org.sessiongrid.jetty.store.SessionGridDataStoreFactory;
  * {@code /app} (SessionGridSessionCache: cached and coherent), {@code /evict} (Jetty's
  * DefaultSessionCache with EVICT_ON_SESSION_EXIT, Jetty's non-sticky recipe) and {@code /null}
  * (NullSessionCache); {@code /secure}, like {@code /app} behind a FORM login ({@link #formLogin}).
- * Grid settings come as {@code sessiongrid.*} system properties.
+ * Grid settings come as {@code sessiongrid.*} system properties; test-support's node-main protocol
+ * serves it (READY line, SIGTERM stops the server).
  *
  * <p>System properties: {@code node.ee} (ee10|ee11), {@code node.name}, {@code node.http},
  * {@code node.scavenge} (seconds, 0 = off), {@code node.grace} (seconds), {@code node.webappClasses}
@@ -146,17 +148,7 @@ public final class JettyNode {
         contexts.addHandler(context(ee, "/locked", webapp, locking));
         contexts.addHandler(new DiagnosticsContext());
         server.setHandler(new SessionGridLockingHandler(contexts));
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                server.stop();
-            } catch (Exception e) {
-                // exiting anyway
-            }
-        }));
-        server.start();
-        System.out.println("READY " + name);
-        System.out.flush();
-        server.join();
+        JettyNodes.serve(name, server);
     }
 
     private static Handler context(String ee, String path, ClassLoader webapp, SessionGridDataStoreFactory store)

@@ -2,25 +2,28 @@ package org.sessiongrid.tomcat.multinode;
 
 import java.io.File;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.stream.Stream;
 
+import org.sessiongrid.testsupport.files.WorkDirs;
+import org.sessiongrid.testsupport.net.FreePorts;
+import org.sessiongrid.testsupport.node.NodeMain;
+import org.sessiongrid.testsupport.process.ChildProcess;
+import org.sessiongrid.testsupport.process.JavaCommand;
+import org.sessiongrid.testsupport.process.Reaper;
 import org.sessiongrid.tomcat.testapp.TestWebapp;
+import org.sessiongrid.tomcat.testapp.TomcatNode;
 
 /**
  * Several Tomcat nodes ({@link org.sessiongrid.tomcat.testapp.TomcatNode}) in child JVMs on 127.0.0.1,
- * forming one SessionGrid cluster over the {@code tcp} stack. Every process is killed by PID when the
- * cluster is closed (and by a shutdown hook if the test JVM dies first).
+ * forming one SessionGrid cluster over the {@code tcp} stack, launched and reaped by test-support's
+ * launcher: every process is killed by PID when the cluster is closed (and by a shutdown hook if the test
+ * JVM dies first).
  */
 final class TomcatCluster implements AutoCloseable {
 
@@ -42,9 +45,8 @@ final class TomcatCluster implements AutoCloseable {
         final int gridPort;
         final Path log;
         final Path events;
-        Process process;
-        /** Length of the log when the current process was launched (a restarted node appends to it). */
-        long logStart;
+        /** The current start's JVM (a restarted node appends to the same log). */
+        ChildProcess process;
 
         Node(String route, int httpPort, int gridPort) {
             this.route = route;
@@ -64,15 +66,12 @@ final class TomcatCluster implements AutoCloseable {
 
         /** kill -9. */
         void kill() throws InterruptedException {
-            process.destroyForcibly();
-            process.waitFor();
+            process.kill();
         }
 
         /** SIGTERM: Tomcat stops gracefully. */
         void stop() throws InterruptedException {
-            process.destroy();
-            if (!process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
-                process.destroyForcibly();
+            if (!process.stop(Duration.ofSeconds(60))) {
                 throw new AssertionError(route + " did not stop within 60 s after SIGTERM; see " + log);
             }
         }
@@ -107,7 +106,7 @@ final class TomcatCluster implements AutoCloseable {
     private String hosts;
     private String clusterName;
     private Map<String, String> extraProps;
-    private final Thread reaper = new Thread(this::destroyAll, "tomcat-cluster-reaper");
+    private final Reaper reaper = new Reaper("tomcat-cluster-reaper");
 
     private TomcatCluster(Line line, Path work) {
         this.line = line;
@@ -121,15 +120,13 @@ final class TomcatCluster implements AutoCloseable {
      */
     static TomcatCluster start(Line line, String name, int size, Map<String, String> extraProps) throws Exception {
         Path work = Path.of(System.getProperty("sessiongrid.test.work"), name + "-" + line.name().toLowerCase());
-        deleteTree(work);
-        Files.createDirectories(work);
+        WorkDirs.fresh(work);
         TomcatCluster c = new TomcatCluster(line, work);
-        Runtime.getRuntime().addShutdownHook(c.reaper);
         try {
             Path webapp = TestWebapp.prepare(work.resolve("webapp"), null);
-            List<Integer> used = new ArrayList<>();
+            FreePorts ports = new FreePorts();
             for (int i = 1; i <= size; i++) {
-                c.nodes.add(c.new Node("n" + i, freePort(used), freeGridPort(used)));
+                c.nodes.add(c.new Node("n" + i, ports.port(), ports.gridPort()));
             }
             StringBuilder hosts = new StringBuilder();
             for (Node n : c.nodes) {
@@ -165,41 +162,27 @@ final class TomcatCluster implements AutoCloseable {
 
     private void launch(Node n, Path webapp, String hosts, String clusterName, Map<String, String> extraProps)
             throws IOException {
-        String sep = File.pathSeparator;
-        String cp = System.getProperty("sessiongrid.test.classes") + sep + System.getProperty("sessiongrid.test.testClasses")
-                + sep + System.getProperty("sessiongrid.test.nodeLib") + File.separator + "*" + sep
-                + System.getProperty(line.libProperty) + File.separator + "*";
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:+UseSerialGC", "--add-opens=java.base/java.lang=ALL-UNNAMED",
-                "--add-opens=java.rmi/sun.rmi.transport=ALL-UNNAMED", "-XX:TieredStopAtLevel=1", "-Djava.net.preferIPv4Stack=true",
-                "-cp", cp,
-                "-Djava.util.logging.config.file=" + System.getProperty("java.util.logging.config.file"),
-                "-Dsg.node.route=" + n.route, "-Dsg.node.port=" + n.httpPort, "-Dsg.node.webapp=" + webapp,
-                "-Dsg.node.work=" + work, "-Dsg.events=" + n.events, "-Dsg.clusterName=" + clusterName,
-                "-Dsessiongrid.bindAddress=127.0.0.1", "-Dsessiongrid.bindPort=" + n.gridPort,
-                "-Dsessiongrid.portRange=0", "-Dsessiongrid.initialHosts=" + hosts));
-        extraProps.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
-        cmd.add("org.sessiongrid.tomcat.testapp.TomcatNode");
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(n.log.toFile()));
-        n.logStart = Files.exists(n.log) ? Files.size(n.log) : 0;
-        n.process = pb.start();
+        String cp = JavaCommand.classpath(List.of(System.getProperty("sessiongrid.test.classes"),
+                System.getProperty("sessiongrid.test.testClasses"), JavaCommand.locationOf(NodeMain.class),
+                System.getProperty("sessiongrid.test.nodeLib") + File.separator + "*",
+                System.getProperty(line.libProperty) + File.separator + "*"));
+        JavaCommand cmd = JavaCommand.of(TomcatNode.class)
+                .options("-Xmx256m", "-XX:+UseSerialGC", "--add-opens=java.base/java.lang=ALL-UNNAMED",
+                        "--add-opens=java.rmi/sun.rmi.transport=ALL-UNNAMED", "-XX:TieredStopAtLevel=1",
+                        "-Djava.net.preferIPv4Stack=true")
+                .classpath(cp)
+                .property("java.util.logging.config.file", System.getProperty("java.util.logging.config.file"))
+                .property("sg.node.route", n.route).property("sg.node.port", n.httpPort)
+                .property("sg.node.webapp", webapp).property("sg.node.work", work).property("sg.events", n.events)
+                .property("sg.clusterName", clusterName)
+                .property("sessiongrid.bindAddress", "127.0.0.1").property("sessiongrid.bindPort", n.gridPort)
+                .property("sessiongrid.portRange", 0).property("sessiongrid.initialHosts", hosts)
+                .properties(extraProps);
+        n.process = reaper.track(ChildProcess.start(n.route, cmd.toList(), n.log));
     }
 
     private void awaitReady(Node n) throws Exception {
-        long deadline = System.nanoTime() + 90_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            String out = Files.exists(n.log) ? Files.readString(n.log) : "";
-            out = out.substring((int) Math.min(n.logStart, out.length())); // this launch's lines only
-            if (out.contains("READY " + n.route)) {
-                return;
-            }
-            if (!n.process.isAlive() || out.contains("FAILED")) {
-                throw new AssertionError("node " + n.route + " did not start:\n" + tail(out));
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("node " + n.route + " not READY within 90 s:\n" + tail(Files.readString(n.log)));
+        n.process.awaitReady(Duration.ofSeconds(90));
     }
 
     /**
@@ -244,79 +227,7 @@ final class TomcatCluster implements AutoCloseable {
 
     @Override
     public void close() {
-        destroyAll();
-        try {
-            Runtime.getRuntime().removeShutdownHook(reaper);
-        } catch (IllegalStateException ignored) {
-            // JVM already shutting down: the hook runs anyway
-        }
-    }
-
-    private void destroyAll() {
-        for (Node n : nodes) {
-            if (n.process != null) {
-                n.process.destroyForcibly();
-                try {
-                    n.process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        }
-    }
-
-    private static int freePort(List<Integer> used) throws IOException {
-        for (int i = 0; i < 200; i++) {
-            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-                int p = s.getLocalPort();
-                if (!used.contains(p)) {
-                    used.add(p);
-                    return p;
-                }
-            }
-        }
-        throw new IllegalStateException("no free port");
-    }
-
-    /** A JGroups port p with p+100..p+103 (FD_SOCK2) free as well. */
-    private static int freeGridPort(List<Integer> used) {
-        for (int i = 0; i < 500; i++) {
-            int p = ThreadLocalRandom.current().nextInt(20_000, 40_000);
-            boolean ok = !used.contains(p);
-            for (int q : new int[] {p, p + 100, p + 101, p + 102, p + 103}) {
-                ok &= !used.contains(q) && bindable(q);
-            }
-            if (ok) {
-                for (int q : new int[] {p, p + 100, p + 101, p + 102, p + 103}) {
-                    used.add(q);
-                }
-                return p;
-            }
-        }
-        throw new IllegalStateException("no free JGroups port range");
-    }
-
-    private static boolean bindable(int port) {
-        try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-            return s.isBound();
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(p)) {
-            s.sorted(Comparator.reverseOrder()).forEach(x -> {
-                try {
-                    Files.delete(x);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        }
+        reaper.close();
     }
 
     static String read(Path p) {

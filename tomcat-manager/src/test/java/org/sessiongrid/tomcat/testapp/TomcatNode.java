@@ -3,13 +3,14 @@ package org.sessiongrid.tomcat.testapp;
 import java.io.File;
 
 import org.apache.catalina.Context;
-import org.apache.catalina.LifecycleState;
 import org.apache.catalina.startup.Tomcat;
+import org.sessiongrid.testsupport.node.TomcatNodes;
 
 /**
  * A Tomcat node of the multi-process tests: embedded Tomcat on 127.0.0.1 with the test webapp at
- * {@code /app} (its META-INF/context.xml configures the SessionGridManager). Prints {@code READY} once
- * started; a SIGTERM stops Tomcat gracefully (the grid hands this node's share over).
+ * {@code /app} (its META-INF/context.xml configures the SessionGridManager), served by test-support's
+ * node-main protocol (READY line once started; SIGTERM stops Tomcat gracefully, and the grid hands this
+ * node's share over).
  *
  * <p>System properties: {@code sg.node.port}, {@code sg.node.route} (jvmRoute), {@code sg.node.webapp}
  * (docBase), {@code sg.node.work}, and the {@code sessiongrid.*} stack properties.
@@ -30,21 +31,6 @@ public final class TomcatNode {
         tomcat.addUser("alice", "secret");
         tomcat.addRole("alice", "user");
         Context ctx = tomcat.addWebapp("/app", System.getProperty("sg.node.webapp"));
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                tomcat.stop();
-                tomcat.destroy();
-            } catch (Exception e) {
-                e.printStackTrace();
-            }
-        }, "tomcat-node-shutdown"));
-        tomcat.start();
-        if (ctx.getState() != LifecycleState.STARTED) {
-            System.out.println("FAILED context state " + ctx.getState());
-            System.exit(2);
-        }
-        System.out.println("READY " + route + " " + org.apache.catalina.util.ServerInfo.getServerNumber());
-        tomcat.getServer().await();
-        Thread.currentThread().join();
+        TomcatNodes.serve(route, tomcat, ctx);
     }
 }

@@ -1,0 +1,2 @@
+/** The work directories of test fixtures (node bases, logs). */
+package org.sessiongrid.testsupport.files;

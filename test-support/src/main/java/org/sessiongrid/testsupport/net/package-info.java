@@ -1,0 +1,2 @@
+/** Loopback ports for the processes a test starts. */
+package org.sessiongrid.testsupport.net;
