@@ -53,7 +53,7 @@ final class FaultRun implements AutoCloseable {
             Map<String, String> all = new java.util.HashMap<>(BASE_SETTINGS);
             all.putAll(settings);
             Path work = Path.of(System.getProperty("faults.work", "target/fault-work"), slug(title));
-            org.sessiongrid.it.report.Files2.deleteTree(work);
+            org.sessiongrid.testsupport.files.WorkDirs.delete(work);
             farm = Farm.start(kind, rig, work, size, all);
             FaultRun run = new FaultRun(started, title, rig, farm, mode, load);
             System.out.printf("[%s] farm of %d %s nodes up in %d s%n", title, size, kind,

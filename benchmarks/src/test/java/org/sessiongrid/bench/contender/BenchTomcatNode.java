@@ -28,6 +28,7 @@ import org.apache.catalina.tribes.membership.StaticMembershipService;
 import org.apache.catalina.tribes.transport.nio.NioReceiver;
 import org.redisson.tomcat.RedissonSessionManager;
 import org.sessiongrid.it.node.CounterServlet;
+import org.sessiongrid.testsupport.node.TomcatNodes;
 import org.sessiongrid.tomcat.SessionGridManager;
 
 /**
@@ -98,7 +99,7 @@ public final class BenchTomcatNode {
         Tomcat.addServlet(status, "status", new StatusServlet(cluster));
         status.addServletMappingDecoded("/*", "status");
 
-        org.sessiongrid.it.node.TomcatFaultNode.serve(tomcat, ctx, name);
+        TomcatNodes.serve(name, tomcat, ctx);
     }
 
     /** Tomcat's cluster with static membership on loopback: every other node of {@code bench.members}. */

@@ -3,9 +3,10 @@ package org.sessiongrid.bench.contender;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
-import org.sessiongrid.bench.farm.NodeProcess;
+import org.sessiongrid.testsupport.process.ChildProcess;
 
 /**
  * A local redis-server from Debian's package for the Redisson contender: bound to one loopback address, no
@@ -15,11 +16,11 @@ public final class RedisServer implements AutoCloseable {
 
     static final int PORT = 6379;
 
-    private final NodeProcess process;
+    private final ChildProcess process;
     private final String address;
     private final Path config;
 
-    private RedisServer(NodeProcess process, String address, Path config) {
+    private RedisServer(ChildProcess process, String address, Path config) {
         this.process = process;
         this.address = address;
         this.config = config;
@@ -45,26 +46,13 @@ public final class RedisServer implements AutoCloseable {
         }
         Path dir = work.resolve("redis");
         Files.createDirectories(dir);
-        NodeProcess p = NodeProcess.start("redis-server", List.of(bin.toString(), "--bind", address, "--port",
+        ChildProcess p = ChildProcess.start("redis-server", List.of(bin.toString(), "--bind", address, "--port",
                 String.valueOf(PORT), "--save", "", "--appendonly", "no", "--protected-mode", "no", "--dir",
                 dir.toAbsolutePath().toString(), "--loglevel", "notice"), dir.resolve("redis.log"));
-        awaitReady(p, dir.resolve("redis.log"));
+        p.await("'Ready to accept connections'", Duration.ofSeconds(20), l -> l.contains("Ready to accept connections"));
         Path yaml = dir.resolve("redisson.yaml");
         Files.writeString(yaml, "singleServerConfig:\n  address: \"redis://" + address + ":" + PORT + "\"\n");
         return new RedisServer(p, address, yaml);
-    }
-
-    private static void awaitReady(NodeProcess p, Path log) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + 20_000_000_000L;
-        while (true) {
-            if (Files.exists(log) && Files.readString(log).contains("Ready to accept connections")) {
-                return;
-            }
-            if (!p.isAlive() || System.nanoTime() - deadline > 0) {
-                throw new IllegalStateException("redis-server did not start; its log ends with:\n" + p.tail());
-            }
-            Thread.sleep(50);
-        }
     }
 
     public Path redissonConfig() {
@@ -81,6 +69,6 @@ public final class RedisServer implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
-        process.stop(5_000);
+        process.stop(Duration.ofSeconds(5));
     }
 }

@@ -2,6 +2,7 @@ package org.sessiongrid.bench.farm;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -11,6 +12,7 @@ import java.util.stream.IntStream;
 
 import org.sessiongrid.bench.contender.Contender;
 import org.sessiongrid.it.load.LoadClient;
+import org.sessiongrid.testsupport.process.ChildProcess;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,7 +29,7 @@ public final class LoopbackFarm implements AutoCloseable {
     static final int TRIBES_PORT = 4000;
 
     /** One running node. */
-    public record Node(String name, String address, NodeProcess process) {
+    public record Node(String name, String address, ChildProcess process) {
         public String baseUrl() {
             return "http://" + address + ":" + HTTP_PORT + "/app";
         }
@@ -106,11 +108,11 @@ public final class LoopbackFarm implements AutoCloseable {
         for (int slot = 1; slot <= n; slot++) {
             Node node = launch(slot);
             if (oneByOne) {
-                node.process().awaitLine("READY", timeoutMillis);
+                node.process().awaitReady(Duration.ofMillis(timeoutMillis));
             }
         }
         for (Node node : List.copyOf(nodes)) {
-            node.process().awaitLine("READY", timeoutMillis);
+            node.process().awaitReady(Duration.ofMillis(timeoutMillis));
         }
         awaitCluster(n, timeoutMillis);
     }
@@ -122,7 +124,7 @@ public final class LoopbackFarm implements AutoCloseable {
             throw new IllegalStateException("the farm has room for " + maxNodes + " nodes");
         }
         Node node = launch(slot);
-        node.process().awaitLine("READY", timeoutMillis);
+        node.process().awaitReady(Duration.ofMillis(timeoutMillis));
         return node;
     }
 
@@ -164,7 +166,7 @@ public final class LoopbackFarm implements AutoCloseable {
             }
         }
         cmd.add(contender.mainClass());
-        Node node = new Node(name, address, NodeProcess.start(name, cmd,
+        Node node = new Node(name, address, ChildProcess.start(name, cmd,
                 work.resolve("logs").resolve("farm" + id + "-" + contender.name().toLowerCase() + "-" + name + ".log")));
         nodes.add(node);
         return node;
@@ -236,7 +238,7 @@ public final class LoopbackFarm implements AutoCloseable {
 
     public void kill9(Node node) throws InterruptedException {
         killed.add(node.name());
-        node.process().kill9();
+        node.process().kill();
         LOG.info("killed {} of {} (pid {})", node.name(), contender, node.process().pid());
     }
 
@@ -244,7 +246,7 @@ public final class LoopbackFarm implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         for (Node node : nodes) {
-            node.process().stop(10_000);
+            node.process().stop(Duration.ofSeconds(10));
         }
     }
 }

@@ -2,12 +2,13 @@ package org.sessiongrid.bench.scale;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 
 import org.sessiongrid.bench.farm.NodeJars;
-import org.sessiongrid.bench.farm.NodeProcess;
+import org.sessiongrid.testsupport.process.ChildProcess;
 import org.sessiongrid.bench.run.BenchSettings;
 
 /**
@@ -40,17 +41,17 @@ public final class ScaleLauncher {
                 "-cp", NodeJars.of(NodeJars.Container.TOMCAT, work), ScaleRun.class.getName(),
                 settings.scaleSizes().stream().map(String::valueOf).collect(Collectors.joining(",")),
                 String.valueOf(settings.scaleWrites()), logs.toString());
-        NodeProcess p = NodeProcess.start("scale", cmd, logs.resolve("scale.log"));
+        ChildProcess p = ChildProcess.start("scale", cmd, logs.resolve("scale.log"));
         int exit;
         try {
             // Each member count forms its cluster within ScaleRun.SETTLE_MILLIS or fails; its measuring windows and
             // halt take well under a minute (40 s at 128 members on a busy machine).
-            exit = p.awaitExit(settings.scaleSizes().size() * (ScaleRun.SETTLE_MILLIS + 60_000L));
+            exit = p.awaitExit(Duration.ofMillis(settings.scaleSizes().size() * (ScaleRun.SETTLE_MILLIS + 60_000L)));
         } finally {
-            p.stop(5_000);
+            p.stop(Duration.ofSeconds(5));
         }
         List<ScaleFigures> out = new ArrayList<>();
-        for (String line : Files.readAllLines(p.log())) {
+        for (String line : p.output().lines().toList()) {
             if (line.startsWith(PREFIX)) {
                 out.add(decode(line));
             }

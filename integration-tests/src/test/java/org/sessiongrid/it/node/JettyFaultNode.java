@@ -1,19 +1,22 @@
 package org.sessiongrid.it.node;
 
+import java.net.InetSocketAddress;
+
 import org.eclipse.jetty.ee11.servlet.ServletContextHandler;
 import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
 import org.sessiongrid.jetty.route.SessionGridSessionIdManager;
 import org.eclipse.jetty.session.HouseKeeper;
 import org.eclipse.jetty.session.SessionCache;
 import org.sessiongrid.jetty.cache.SessionGridSessionCache;
 import org.sessiongrid.jetty.store.SessionGridDataStoreFactory;
+import org.sessiongrid.testsupport.node.JettyNodes;
 
 /**
  * A Jetty 12 (ee11) node of the fault matrix, run by the rig in its own network namespace: HTTP on
  * {@code fault.address:fault.httpPort}, worker name = {@code fault.node}, the counter webapp at
  * {@code /app} with SessionGridSessionCache over the SessionGrid store (the module's recommended setup
- * for sticky and non-sticky farms). Grid settings come as {@code sessiongrid.*} system properties.
+ * for sticky and non-sticky farms). Grid settings come as {@code sessiongrid.*} system properties; served
+ * by test-support's node-main protocol (READY once started, SIGTERM stops the server).
  */
 public final class JettyFaultNode {
 
@@ -22,11 +25,8 @@ public final class JettyFaultNode {
 
     public static void main(String[] args) throws Exception {
         String name = System.getProperty("fault.node");
-        Server server = new Server();
-        ServerConnector connector = new ServerConnector(server);
-        connector.setHost(System.getProperty("fault.address"));
-        connector.setPort(Integer.getInteger("fault.httpPort"));
-        server.addConnector(connector);
+        Server server = new Server(new InetSocketAddress(System.getProperty("fault.address"),
+                Integer.getInteger("fault.httpPort")));
 
         SessionGridSessionIdManager ids = new SessionGridSessionIdManager(server); // routes name the primary
         ids.setWorkerName(name);
@@ -52,16 +52,6 @@ public final class JettyFaultNode {
         // As the jetty-home module does: a request whose session the grid cannot produce (failover beyond
         // remoteTimeout) is answered 503 before it reaches the servlet, instead of running with no session.
         server.setHandler(new org.sessiongrid.jetty.lock.SessionGridLockingHandler(ctx));
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                server.stop();
-            } catch (Exception e) {
-                // exiting anyway
-            }
-        }, "jetty-node-shutdown"));
-        server.start();
-        System.out.println("READY " + name);
-        System.out.flush();
-        server.join();
+        JettyNodes.serve(name, server);
     }
 }

@@ -16,15 +16,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
+
+import org.sessiongrid.testsupport.process.ChildProcess;
+import org.sessiongrid.testsupport.process.JavaCommand;
+import org.sessiongrid.testsupport.process.Reaper;
 
 /**
  * Container nodes (Tomcat or Jetty) as separate JVMs, each in its own namespace of a {@link NetRig}, one
  * SessionGrid cluster over the shipped {@code tcp} stack: the node's namespace address as bind address,
- * every node's address in initialHosts. Every process is handled by its PID: {@code ip netns exec}
- * execs java, so the PID of the started process is the JVM's (checked at start through /proc).
+ * every node's address in initialHosts. Launched and reaped by test-support's launcher, every process
+ * handled by its PID: {@code ip netns exec} execs java, so the PID of the started process is the JVM's
+ * (checked at start through /proc).
  */
 public final class Farm implements AutoCloseable {
 
@@ -50,7 +54,7 @@ public final class Farm implements AutoCloseable {
         public final String address;
         public final Path log;
         public final Path events;
-        volatile Process process;
+        volatile ChildProcess process;
         volatile boolean paused;
         /** When this slot's JVMs got SIGKILL (epoch ms), for telling calls lost in the documented window. */
         final List<Long> killedAt = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -68,13 +72,13 @@ public final class Farm implements AutoCloseable {
         }
 
         public boolean alive() {
-            Process p = process;
+            ChildProcess p = process;
             return p != null && p.isAlive();
         }
 
         /** The JVM's process (its PID is the java process itself). */
         public Process process() {
-            return process;
+            return process.process();
         }
 
         public long pid() {
@@ -83,29 +87,26 @@ public final class Farm implements AutoCloseable {
 
         /** Sends SIGKILL without waiting for the process to end (see {@link #kill}). */
         public void sigkill() {
-            Process p = process;
+            ChildProcess p = process;
             if (p.isAlive()) {
                 killedAt.add(System.currentTimeMillis());
-                p.destroyForcibly(); // SIGKILL ends a SIGSTOPped process too
+                p.sigkill();
             }
         }
 
         /** kill -9: no shutdown hook, no graceful leave. */
         public void kill() throws InterruptedException {
-            Process p = process;
-            sigkill();
-            paused = false;
-            if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                throw new IllegalStateException(name + " (pid " + p.pid() + ") survived SIGKILL for 30 s");
+            ChildProcess p = process;
+            if (p.isAlive()) {
+                killedAt.add(System.currentTimeMillis());
             }
+            paused = false;
+            p.kill();
         }
 
         /** SIGTERM: the container stops gracefully and the grid hands this node's share over. */
         public void stop() throws InterruptedException {
-            Process p = process;
-            p.destroy();
-            if (!p.waitFor(90, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
+            if (!process.stop(Duration.ofSeconds(90))) {
                 throw new AssertionError(name + " did not stop within 90 s after SIGTERM; see " + log);
             }
         }
@@ -179,7 +180,7 @@ public final class Farm implements AutoCloseable {
     private final Map<String, String> settings;
     private final List<Node> nodes = new ArrayList<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    private final Thread hook = new Thread(this::killAll, "farm-reaper");
+    private final Reaper reaper = new Reaper("farm-reaper");
     private final Map<Integer, List<String>> extraJvmArgs = new HashMap<>();
 
     private Farm(Kind kind, NetRig rig, Path work, Map<String, String> settings) {
@@ -199,7 +200,6 @@ public final class Farm implements AutoCloseable {
     public static Farm start(Kind kind, NetRig rig, Path work, int size, Map<String, String> settings) throws Exception {
         Files.createDirectories(work);
         Farm f = new Farm(kind, rig, work, settings);
-        Runtime.getRuntime().addShutdownHook(f.hook);
         try {
             for (int i = 1; i <= size; i++) {
                 f.nodes.add(f.new Node(i));
@@ -313,44 +313,44 @@ public final class Farm implements AutoCloseable {
     }
 
     private void launch(Node n) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", NetRig.ns(n.slot),
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:+ExitOnOutOfMemoryError",
-                "-Djava.net.preferIPv4Stack=true",
-                "-cp", NodeClasspath.of(kind),
-                "-Dfault.node=" + n.name, "-Dfault.address=" + n.address, "-Dfault.httpPort=" + HTTP_PORT,
-                "-Dfault.work=" + work.toAbsolutePath(), "-Dfault.events=" + n.events.toAbsolutePath(),
-                "-Dsessiongrid.clusterName=faults", "-Dsessiongrid.stack=tcp", "-Dsessiongrid.nodeName=" + n.name,
-                "-Dsessiongrid.bindAddress=" + n.address, "-Dsessiongrid.bindPort=" + GRID_PORT,
-                "-Dsessiongrid.portRange=0", "-Dsessiongrid.initialHosts=" + initialHosts(),
-                "-Dsessiongrid.clusterSecretFile=" + clusterSecretFile(),
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-Dorg.slf4j.simpleLogger.log.org.sessiongrid=info",
+        JavaCommand cmd = JavaCommand.of(kind.mainClass).prefix("ip", "netns", "exec", NetRig.ns(n.slot))
+                .options("-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:+ExitOnOutOfMemoryError",
+                        "-Djava.net.preferIPv4Stack=true")
+                .classpath(NodeClasspath.of(kind))
+                .property("fault.node", n.name).property("fault.address", n.address).property("fault.httpPort", HTTP_PORT)
+                .property("fault.work", work.toAbsolutePath()).property("fault.events", n.events.toAbsolutePath())
+                .property("sessiongrid.clusterName", "faults").property("sessiongrid.stack", "tcp")
+                .property("sessiongrid.nodeName", n.name)
+                .property("sessiongrid.bindAddress", n.address).property("sessiongrid.bindPort", GRID_PORT)
+                .property("sessiongrid.portRange", 0).property("sessiongrid.initialHosts", initialHosts())
+                .property("sessiongrid.clusterSecretFile", clusterSecretFile())
+                .property("org.slf4j.simpleLogger.defaultLogLevel", "warn")
+                .property("org.slf4j.simpleLogger.log.org.sessiongrid", "info")
                 // A line per announced expiry: a node killed between one and its listener call is the
                 // documented lost-call window, which the checker tells from a call never made.
-                "-Dorg.slf4j.simpleLogger.log.org.sessiongrid.expiry.announcements=debug",
+                .property("org.slf4j.simpleLogger.log.org.sessiongrid.expiry.announcements", "debug")
                 // How a starting node found (or did not find) the others: a handful of lines per start.
-                "-Dorg.slf4j.simpleLogger.log.org.jgroups.protocols.pbcast.GMS=debug",
-                "-Dorg.slf4j.simpleLogger.log.org.jgroups.protocols.TCPPING=debug",
+                .property("org.slf4j.simpleLogger.log.org.jgroups.protocols.pbcast.GMS", "debug")
+                .property("org.slf4j.simpleLogger.log.org.jgroups.protocols.TCPPING", "debug")
                 // Who suspected whom, and why (a few lines per suspicion): views that change after a heal.
-                "-Dorg.slf4j.simpleLogger.log.org.jgroups.protocols.FD_SOCK2=debug",
-                "-Dorg.slf4j.simpleLogger.log.org.jgroups.protocols.FD_ALL3=debug",
-                "-Dorg.slf4j.simpleLogger.log.org.jgroups.protocols.VERIFY_SUSPECT2=debug",
-                "-Dorg.slf4j.simpleLogger.showDateTime=true",
-                "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS"));
-        settings.forEach((k, v) -> cmd.add("-Dsessiongrid." + k + "=" + v));
-        cmd.addAll(extraJvmArgs.getOrDefault(n.slot, List.of()));
-        cmd.add(kind.mainClass);
+                .property("org.slf4j.simpleLogger.log.org.jgroups.protocols.FD_SOCK2", "debug")
+                .property("org.slf4j.simpleLogger.log.org.jgroups.protocols.FD_ALL3", "debug")
+                .property("org.slf4j.simpleLogger.log.org.jgroups.protocols.VERIFY_SUSPECT2", "debug")
+                .property("org.slf4j.simpleLogger.showDateTime", true)
+                .property("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss.SSS");
+        settings.forEach((k, v) -> cmd.property("sessiongrid." + k, v));
+        // A slot's own arguments come last: they override the settings (a stack file with JGroups' DELAY).
+        cmd.lastOptions(extraJvmArgs.getOrDefault(n.slot, List.of()));
         Files.writeString(n.log, "=== start " + java.time.LocalTime.now() + "\n", java.nio.file.StandardOpenOption.CREATE,
                 java.nio.file.StandardOpenOption.APPEND);
-        n.process = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(n.log.toFile())).start();
+        n.process = reaper.track(ChildProcess.start(n.name, cmd.toList(), n.log));
         n.paused = false;
     }
 
     private void awaitServing(Node n) throws InterruptedException {
         await(n.name + " serving (log " + n.log + ")", START_TIMEOUT, () -> {
             if (!n.alive()) {
-                throw new AssertionError(n.name + " exited with " + n.process.exitValue() + ":\n" + tail(n.log));
+                throw new AssertionError(n.name + " exited with " + n.process().exitValue() + ":\n" + tail(n.log));
             }
             return !n.status().isEmpty();
         });
@@ -453,35 +453,14 @@ public final class Farm implements AutoCloseable {
         }
     }
 
-    private void killAll() {
-        for (Node n : nodes) {
-            Process p = n.process;
-            if (p != null && p.isAlive()) {
-                if (n.paused) {
-                    Cmd.run("kill", "-CONT", String.valueOf(p.pid()));
-                }
-                p.destroyForcibly();
-            }
-        }
-        for (Node n : nodes) {
-            Process p = n.process;
-            if (p != null) {
-                try {
-                    p.waitFor(20, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        }
-    }
-
     @Override
     public void close() {
-        killAll();
-        try {
-            Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException e) {
-            // shutting down: the hook runs anyway
+        for (Node n : nodes) {
+            ChildProcess p = n.process;
+            if (p != null && p.isAlive() && n.paused) {
+                Cmd.run("kill", "-CONT", String.valueOf(p.pid()));
+            }
         }
+        reaper.close();
     }
 }

@@ -14,7 +14,7 @@ import java.util.List;
 final class NodeClasspath {
 
     private static final List<String> COMMON = List.of("sessiongrid-core", "sessiongrid-jgroups-config", "jgroups-",
-            "slf4j-api", "slf4j-simple");
+            "slf4j-api", "slf4j-simple", "sessiongrid-test-support");
     private static final List<String> TOMCAT = List.of("sessiongrid-tomcat", "tomcat-embed-core",
             "tomcat-annotations-api");
     private static final List<String> JETTY = List.of("sessiongrid-jetty", "jetty-", "jakarta.servlet-api");
