@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
+import org.sessiongrid.demo.node.NodeProcess;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -298,13 +299,13 @@ public final class Farm implements AutoCloseable {
                 } else if (c == '\n') {
                     String l = line.toString();
                     line.setLength(0);
-                    if (l.startsWith("READY " + n.name)) {
+                    if (NodeProcess.isReady(l, n.name)) {
                         if (n.process == p && n.state == State.STARTING) {
                             n.state = State.RUNNING;
                         }
                         LOG.info("{} is serving (pid {})", n.name, p.pid());
                         ready.complete(null);
-                    } else if (l.startsWith("FAILED")) {
+                    } else if (l.startsWith(NodeProcess.FAILED)) {
                         ready.completeExceptionally(new IllegalStateException(l));
                     }
                 } else {

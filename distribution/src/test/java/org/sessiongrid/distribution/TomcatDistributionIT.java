@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,12 +15,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -33,6 +29,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.sessiongrid.demo.Json;
+import org.sessiongrid.testsupport.files.WorkDirs;
+import org.sessiongrid.testsupport.net.FreePorts;
 
 /**
  * The drop-in jar as a user installs it: two real Tomcat 11 servers from the distribution archive on
@@ -79,10 +77,10 @@ class TomcatDistributionIT {
         Path home = Path.of(System.getProperty("sessiongrid.it.tomcatHome"));
         assertTrue(Files.isRegularFile(home.resolve("bin/bootstrap.jar")), "Tomcat distribution not unpacked at " + home);
         Path work = Path.of(System.getProperty("sessiongrid.test.work"), "tomcat-dist");
-        deleteTree(work);
-        Set<Integer> used = new HashSet<>();
-        int[] http = {freePort(used), freePort(used)};
-        int[] grid = {freeGridPort(used), freeGridPort(used)};
+        WorkDirs.delete(work);
+        FreePorts ports = new FreePorts();
+        int[] http = {ports.port(), ports.port()};
+        int[] grid = {ports.gridPort(), ports.gridPort()};
         String hosts = "127.0.0.1[" + grid[0] + "],127.0.0.1[" + grid[1] + "]";
         Path[] bases = {base(home, work, "t1", http[0]), base(home, work, "t2", http[1])};
 
@@ -251,44 +249,6 @@ class TomcatDistributionIT {
         }
     }
 
-    static int freePort(Set<Integer> used) throws IOException {
-        for (int i = 0; i < 100; i++) {
-            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-                if (used.add(s.getLocalPort())) {
-                    return s.getLocalPort();
-                }
-            }
-        }
-        throw new IllegalStateException("no free port");
-    }
-
-    /** A JGroups port p with p+100..p+103 (FD_SOCK2) free as well. */
-    static int freeGridPort(Set<Integer> used) {
-        for (int i = 0; i < 500; i++) {
-            int p = ThreadLocalRandom.current().nextInt(20_000, 40_000);
-            int[] range = {p, p + 100, p + 101, p + 102, p + 103};
-            boolean ok = true;
-            for (int q : range) {
-                ok &= !used.contains(q) && bindable(q);
-            }
-            if (ok) {
-                for (int q : range) {
-                    used.add(q);
-                }
-                return p;
-            }
-        }
-        throw new IllegalStateException("no free JGroups port range");
-    }
-
-    private static boolean bindable(int port) {
-        try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
     static void copyTree(Path from, Path to) throws IOException {
         try (Stream<Path> s = Files.walk(from)) {
             for (Path p : (Iterable<Path>) s::iterator) {
@@ -297,16 +257,6 @@ class TomcatDistributionIT {
                     Files.createDirectories(t);
                 } else {
                     Files.copy(p, t, StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-        }
-    }
-
-    static void deleteTree(Path p) throws IOException {
-        if (Files.exists(p)) {
-            try (Stream<Path> s = Files.walk(p)) {
-                for (Path x : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) {
-                    Files.delete(x);
                 }
             }
         }

@@ -60,11 +60,9 @@ public final class DemoNode {
         NodeProcess.watchParent();
         tomcat.start();
         if (ctx.getState() != LifecycleState.STARTED) {
-            System.out.println("FAILED " + name + ": the sample webapp did not start (state " + ctx.getState()
-                    + "); see the lines above");
-            System.exit(2);
+            NodeProcess.fail(name, "the sample webapp did not start (state " + ctx.getState() + "); see the lines above");
         }
-        System.out.println("READY " + name + " pid=" + ProcessHandle.current().pid());
+        NodeProcess.ready(name);
         tomcat.getServer().await();
     }
 }

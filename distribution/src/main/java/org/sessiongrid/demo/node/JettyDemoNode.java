@@ -82,16 +82,14 @@ public final class JettyDemoNode {
         try {
             server.start();
         } catch (Exception e) {
-            System.out.println("FAILED " + name + ": Jetty did not start: " + e);
             e.printStackTrace(System.out);
-            System.exit(2);
+            NodeProcess.fail(name, "Jetty did not start: " + e);
         }
         if (!ctx.isAvailable() || store(ctx) == null) {
-            System.out.println("FAILED " + name + ": the sample webapp did not start with the SessionGrid store"
-                    + " (session cache: " + ctx.getSessionHandler().getSessionCache() + "); see the lines above");
-            System.exit(2);
+            NodeProcess.fail(name, "the sample webapp did not start with the SessionGrid store (session cache: "
+                    + ctx.getSessionHandler().getSessionCache() + "); see the lines above");
         }
-        System.out.println("READY " + name + " pid=" + ProcessHandle.current().pid());
+        NodeProcess.ready(name);
         server.join();
     }
 
