@@ -12,7 +12,7 @@ import org.sessiongrid.demo.webapp.CounterServlet;
 import org.sessiongrid.demo.webapp.GridStatusServlet;
 import org.sessiongrid.demo.webapp.PageServlet;
 import org.sessiongrid.jetty.cache.SessionGridSessionCacheFactory;
-import org.sessiongrid.jetty.lock.SessionGridLockingHandler;
+import org.sessiongrid.jetty.request.SessionGridRequestHandler;
 import org.sessiongrid.jetty.store.SessionGridDataStore;
 import org.sessiongrid.jetty.store.SessionGridDataStoreFactory;
 
@@ -20,7 +20,7 @@ import org.sessiongrid.jetty.store.SessionGridDataStoreFactory;
  * One Jetty node of the demo farm ({@code --jetty}): an embedded Jetty 12 (ee10) on 127.0.0.1 whose
  * sample webapp ({@code /app}) keeps its sessions in SessionGrid, set up as the jetty-home module
  * {@code session-store-sessiongrid} sets up a real Jetty (store factory, SessionGrid session cache
- * saving before the response is committed, {@link SessionGridLockingHandler} in front), plus the
+ * saving before the response is committed, {@link SessionGridRequestHandler} in front), plus the
  * node's status at {@code /app/sg/status}. Prints {@code READY <name>} once serving.
  *
  * <p>System properties: the same as {@link DemoNode}'s ({@code sg.node.name} is Jetty's session
@@ -73,7 +73,7 @@ public final class JettyDemoNode {
         server.setHandler(ctx);
         // 503 before the servlet runs when the grid cannot produce the user's session (a failover in
         // progress), instead of a new empty session under the user's id.
-        server.insertHandler(new SessionGridLockingHandler());
+        server.insertHandler(new SessionGridRequestHandler());
 
         // The grid member leaves gracefully on SIGTERM: Jetty stops the context, the store hands the
         // member's segments over.

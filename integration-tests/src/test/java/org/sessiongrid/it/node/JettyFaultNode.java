@@ -51,7 +51,7 @@ public final class JettyFaultNode {
         ctx.getSessionHandler().setMaxInactiveInterval(1800);
         // As the jetty-home module does: a request whose session the grid cannot produce (failover beyond
         // remoteTimeout) is answered 503 before it reaches the servlet, instead of running with no session.
-        server.setHandler(new org.sessiongrid.jetty.lock.SessionGridLockingHandler(ctx));
+        server.setHandler(new org.sessiongrid.jetty.request.SessionGridRequestHandler(ctx));
         JettyNodes.serve(name, server);
     }
 }

@@ -29,7 +29,7 @@ import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
 import org.eclipse.jetty.util.security.Password;
 import org.sessiongrid.jetty.cache.SessionGridSessionCache;
-import org.sessiongrid.jetty.lock.SessionGridLockingHandler;
+import org.sessiongrid.jetty.request.SessionGridRequestHandler;
 import org.sessiongrid.jetty.route.SessionGridSessionIdManager;
 import org.sessiongrid.jetty.store.SessionGridDataStore;
 import org.sessiongrid.jetty.store.SessionGridDataStoreFactory;
@@ -147,7 +147,7 @@ public final class JettyNode {
         }
         contexts.addHandler(context(ee, "/locked", webapp, locking));
         contexts.addHandler(new DiagnosticsContext());
-        server.setHandler(new SessionGridLockingHandler(contexts));
+        server.setHandler(new SessionGridRequestHandler(contexts));
         JettyNodes.serve(name, server);
     }
 
