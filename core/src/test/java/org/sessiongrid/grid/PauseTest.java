@@ -1,7 +1,6 @@
 package org.sessiongrid.grid;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -140,10 +139,16 @@ class PauseTest {
             a.node().simulatePause(1_000);
             assertEquals(1, a.store(NS).find(id, null).attribute("v")[0], "a pause shorter than the timeout is harmless");
 
+            long before = a.topologyId();
             a.node().simulatePause(5_000);
-            GridUnavailableException e = assertThrows(GridUnavailableException.class, () -> a.store(NS).find(id, null),
-                    "a 5 s pause on a stack that expels after 3 s");
-            assertTrue(e.getMessage().contains("paused"), e.getMessage());
+            try {
+                a.store(NS).find(id, null);
+                // The detector's tick may come between the pause and the read, and a rejoin of two members in
+                // one JVM takes milliseconds: an answer is then allowed only from a member that has rejoined.
+                assertTrue(a.topologyId() > before, "a 5 s pause on a stack that expels after 3 s was not noticed");
+            } catch (GridUnavailableException e) {
+                assertTrue(e.getMessage().contains("paused"), e.getMessage());
+            }
         }
     }
 
