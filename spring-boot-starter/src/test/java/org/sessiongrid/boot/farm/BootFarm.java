@@ -2,27 +2,27 @@ package org.sessiongrid.boot.farm;
 
 import java.io.File;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
+
+import org.sessiongrid.testsupport.files.WorkDirs;
+import org.sessiongrid.testsupport.net.FreePorts;
+import org.sessiongrid.testsupport.process.ChildProcess;
+import org.sessiongrid.testsupport.process.JavaCommand;
+import org.sessiongrid.testsupport.process.Reaper;
 
 /**
  * Spring Boot applications in child JVMs on 127.0.0.1, each the sample application with the starter,
  * forming one SessionGrid cluster over the {@code tcp} stack; configured only through Boot properties
- * on their command lines. Every process is stopped by its PID when the farm is closed (and by a
- * shutdown hook if the test JVM dies first).
+ * on their command lines. Launched and reaped by test-support's launcher: every process is stopped by
+ * its PID when the farm is closed (and by a shutdown hook if the test JVM dies first).
  */
 public final class BootFarm implements AutoCloseable {
 
@@ -59,7 +59,7 @@ public final class BootFarm implements AutoCloseable {
         final int httpPort;
         final int gridPort;
         final Path log;
-        Process process;
+        ChildProcess process;
 
         Node(String name, int httpPort, int gridPort) {
             this.name = name;
@@ -78,8 +78,7 @@ public final class BootFarm implements AutoCloseable {
 
         /** kill -9 of this node's process. */
         public void kill() throws InterruptedException {
-            process.destroyForcibly();
-            process.waitFor();
+            process.kill();
         }
 
         public String log() {
@@ -94,7 +93,7 @@ public final class BootFarm implements AutoCloseable {
     public final List<Node> nodes = new ArrayList<>();
     private final Path work;
     private final Container container;
-    private final Thread reaper = new Thread(this::destroyAll, "boot-farm-reaper");
+    private final Reaper reaper = new Reaper("boot-farm-reaper");
 
     private BootFarm(Path work, Container container) {
         this.work = work;
@@ -107,14 +106,12 @@ public final class BootFarm implements AutoCloseable {
      */
     public static BootFarm start(Container container, String cluster, int size) throws Exception {
         Path work = Path.of(System.getProperty("sessiongrid.test.work"), cluster);
-        deleteTree(work);
-        Files.createDirectories(work);
+        WorkDirs.fresh(work);
         BootFarm farm = new BootFarm(work, container);
-        Runtime.getRuntime().addShutdownHook(farm.reaper);
         try {
-            List<Integer> used = new ArrayList<>();
+            FreePorts ports = new FreePorts();
             for (int i = 1; i <= size; i++) {
-                farm.nodes.add(farm.new Node("n" + i, freePort(used), freeGridPort(used)));
+                farm.nodes.add(farm.new Node("n" + i, ports.port(), ports.gridPort()));
             }
             StringBuilder hosts = new StringBuilder();
             for (Node n : farm.nodes) {
@@ -132,23 +129,23 @@ public final class BootFarm implements AutoCloseable {
     }
 
     private void launch(Node n, String cluster, String hosts) throws IOException {
-        String sep = File.pathSeparator;
-        String cp = System.getProperty("sessiongrid.test.testClasses") + sep + System.getProperty("sessiongrid.test.classes")
-                + sep + container.classPath(Files.readString(Path.of(System.getProperty("sessiongrid.test.classpathFile"))).trim());
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k", "-Djava.net.preferIPv4Stack=true",
-                "-cp", cp, "org.sessiongrid.boot.sample.SampleApplication",
-                "--server.address=127.0.0.1", "--server.port=" + n.httpPort,
-                "--spring.main.banner-mode=off",
-                "--management.endpoints.web.exposure.include=health,info,metrics,prometheus",
-                "--management.endpoint.health.show-details=always",
-                "--logging.level.org.sessiongrid=INFO",
-                "--sessiongrid.cluster-name=" + cluster, "--sessiongrid.node-name=" + n.name,
-                "--sessiongrid.stack=tcp", "--sessiongrid.bind-address=127.0.0.1",
-                "--sessiongrid.bind-port=" + n.gridPort, "--sessiongrid.port-range=0",
-                "--sessiongrid.initial-hosts=" + hosts));
-        n.process = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(n.log.toFile())).start();
+        String cp = JavaCommand.classpath(List.of(System.getProperty("sessiongrid.test.testClasses"),
+                System.getProperty("sessiongrid.test.classes"), container.classPath(
+                        Files.readString(Path.of(System.getProperty("sessiongrid.test.classpathFile"))).trim())));
+        JavaCommand cmd = JavaCommand.of("org.sessiongrid.boot.sample.SampleApplication")
+                .options("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
+                        "-Djava.net.preferIPv4Stack=true")
+                .classpath(cp)
+                .args("--server.address=127.0.0.1", "--server.port=" + n.httpPort,
+                        "--spring.main.banner-mode=off",
+                        "--management.endpoints.web.exposure.include=health,info,metrics,prometheus",
+                        "--management.endpoint.health.show-details=always",
+                        "--logging.level.org.sessiongrid=INFO",
+                        "--sessiongrid.cluster-name=" + cluster, "--sessiongrid.node-name=" + n.name,
+                        "--sessiongrid.stack=tcp", "--sessiongrid.bind-address=127.0.0.1",
+                        "--sessiongrid.bind-port=" + n.gridPort, "--sessiongrid.port-range=0",
+                        "--sessiongrid.initial-hosts=" + hosts);
+        n.process = reaper.track(ChildProcess.start(n.name, cmd.toList(), n.log));
     }
 
     /**
@@ -184,8 +181,9 @@ public final class BootFarm implements AutoCloseable {
                 return;
             }
             for (Node n : nodes) {
-                if (n.process != null && !n.process.isAlive() && n.process.exitValue() != 137) {
-                    throw new AssertionError(n.name + " exited with " + n.process.exitValue() + ":\n" + tail(n.log()));
+                if (n.process != null && !n.process.isAlive() && n.process.process().exitValue() != 137) {
+                    throw new AssertionError(n.name + " exited with " + n.process.process().exitValue() + ":\n"
+                            + tail(n.log()));
                 }
             }
             Thread.sleep(200);
@@ -203,83 +201,10 @@ public final class BootFarm implements AutoCloseable {
 
     @Override
     public void close() {
-        destroyAll();
-        try {
-            Runtime.getRuntime().removeShutdownHook(reaper);
-        } catch (IllegalStateException ignored) {
-            // the JVM is shutting down: the hook runs anyway
-        }
-    }
-
-    private void destroyAll() {
-        for (Node n : nodes) {
-            if (n.process != null) {
-                n.process.destroyForcibly();
-                try {
-                    n.process.waitFor(20, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        }
+        reaper.close();
     }
 
     static String tail(String s) {
         return s.length() <= 6000 ? s : s.substring(s.length() - 6000);
-    }
-
-    private static int freePort(List<Integer> used) throws IOException {
-        for (int i = 0; i < 200; i++) {
-            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-                int p = s.getLocalPort();
-                if (!used.contains(p)) {
-                    used.add(p);
-                    return p;
-                }
-            }
-        }
-        throw new IllegalStateException("no free port");
-    }
-
-    /** A JGroups port p with p+100..p+103 (FD_SOCK2) free as well. */
-    private static int freeGridPort(List<Integer> used) {
-        for (int i = 0; i < 500; i++) {
-            int p = ThreadLocalRandom.current().nextInt(20_000, 40_000);
-            int[] ports = {p, p + 100, p + 101, p + 102, p + 103};
-            boolean ok = true;
-            for (int q : ports) {
-                ok &= !used.contains(q) && bindable(q);
-            }
-            if (ok) {
-                for (int q : ports) {
-                    used.add(q);
-                }
-                return p;
-            }
-        }
-        throw new IllegalStateException("no free JGroups port range");
-    }
-
-    private static boolean bindable(int port) {
-        try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-            return s.isBound();
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(p)) {
-            s.sorted(Comparator.reverseOrder()).forEach(x -> {
-                try {
-                    Files.delete(x);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        }
     }
 }
