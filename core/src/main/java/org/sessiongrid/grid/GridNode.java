@@ -3,6 +3,7 @@ package org.sessiongrid.grid;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -339,6 +340,12 @@ final class GridNode implements AutoCloseable {
 
     boolean isRejoining() {
         return pause.isRejoining();
+    }
+
+    /** Why this member refuses requests now, or empty while it serves them: see {@link SessionGrid#refusal()}. */
+    Optional<String> refusal() {
+        return closed ? Optional.of("stopped") : !joined() ? Optional.of("joining the grid")
+                : pause.refusal().or(partition::refusal);
     }
 
     /** For tests: makes the pause detector believe this member was stopped for {@code millis}. */

@@ -1,5 +1,7 @@
 package org.sessiongrid.grid;
 
+import java.util.Optional;
+
 import org.sessiongrid.session.SessionKey;
 import org.sessiongrid.topology.InstalledTopology;
 import org.sessiongrid.topology.Topology;
@@ -37,6 +39,14 @@ final class PartitionGuard {
         // views do not list it; counted by its own view alone it would think itself part of a majority.
         long reachable = t.current().members().stream().filter(transport::isMutuallyInView).count();
         return reachable * 2 <= t.current().members().size();
+    }
+
+    /** Why this member refuses requests because of a partition, or empty while it does not. */
+    Optional<String> refusal() {
+        return refusesAsMinority()
+                ? Optional.of("on the minority side of a partition (partitionPolicy=minority-refuses-writes);"
+                        + " it serves again when the partition heals")
+                : Optional.empty();
     }
 
     /** Throws {@link GridUnavailableException} while {@link #refusesAsMinority}. */

@@ -1,6 +1,7 @@
 package org.sessiongrid.grid;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
@@ -118,6 +119,13 @@ final class PauseDetector {
     /** True while the clock says this member is paused right now (its ticks are overdue). */
     boolean pausedNow() {
         return System.nanoTime() - lastTickNanos > thresholdNanos;
+    }
+
+    /** Why this member refuses requests because of a pause, or empty when it was not paused. */
+    Optional<String> refusal() {
+        return rejoining.get() || pausedNow()
+                ? Optional.of("paused longer than failureDetectionTimeout; it drops its copies and rejoins")
+                : Optional.empty();
     }
 
     boolean isRejoining() {

@@ -3,6 +3,7 @@ package org.sessiongrid.grid;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -231,6 +232,18 @@ public final class SessionGrid implements AutoCloseable {
     public boolean isCoordinator() {
         List<Member> v = node.viewMembers();
         return !v.isEmpty() && v.get(0).equals(node.self());
+    }
+
+    /**
+     * Why this member refuses its sessions' requests right now (they fail with
+     * {@link GridUnavailableException}), or empty while it serves them. A member refuses while it is
+     * joining, after it stopped, while it rejoins after a pause longer than failure detection (its copies
+     * may be stale), and on the minority side of a partition under
+     * {@link PartitionPolicy#MINORITY_REFUSES_WRITES}. Readiness checks read this: a balancer should send
+     * nothing to a member that refuses.
+     */
+    public Optional<String> refusal() {
+        return node.refusal();
     }
 
     /** Id of the installed topology (0 before joining). */

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 import org.jgroups.Address;
@@ -165,6 +166,12 @@ class PartitionTest {
             List<DISCARD> cut = split(minority, majority);
             awaitView(minority);
             awaitView(majority);
+            for (SessionGrid g : minority) {
+                assertTrue(g.refusal().orElse("").contains("minority"), g.memberName() + " refuses: " + g.refusal());
+            }
+            for (SessionGrid g : majority) {
+                assertEquals(Optional.empty(), g.refusal(), g.memberName() + " serves");
+            }
 
             for (String id : ids) {
                 GridUnavailableException e = assertThrows(GridUnavailableException.class,
@@ -179,6 +186,8 @@ class PartitionTest {
             Await.until("one view of 5 after the merge", Duration.ofSeconds(60),
                     () -> c.members.stream().allMatch(g -> g.members().size() == 5));
             c.awaitStable();
+            Await.until("every member serves after the merge", Duration.ofSeconds(30),
+                    () -> c.members.stream().allMatch(g -> g.refusal().isEmpty()));
             for (SessionGrid g : c.members) {
                 for (String id : ids) {
                     assertEquals("majority", text(g.store(NS).find(id, null), "v"), "through " + g.memberName());

@@ -108,7 +108,11 @@ class PauseTest {
                 ids.add(id);
             }
             long before = a.topologyId();
+            assertEquals(java.util.Optional.empty(), a.refusal(), "a member in a stable grid serves");
             a.node().simulatePause(10_000);
+            // As for the read below: the rejoin may be over before the question, and only then is no refusal allowed.
+            String refusal = a.refusal().orElse(null);
+            assertTrue(refusal != null ? refusal.contains("paused") : a.topologyId() > before, "refusal: " + refusal);
             try {
                 a.store(NS).find(ids.get(0), null);
                 // The detector's tick may come between the pause and the read, and the rejoin is quick here:
@@ -125,6 +129,9 @@ class PauseTest {
                         StandardCharsets.UTF_8), "read through the rejoined member");
             }
             GridAssertions.ownersComplete(c, 3);
+            assertEquals(java.util.Optional.empty(), a.refusal(), "the rejoined member serves");
+            a.close();
+            assertEquals(java.util.Optional.of("stopped"), a.refusal());
         }
     }
 
