@@ -71,6 +71,7 @@ jetty.webapp.addHiddenClasses+=,${jetty.base.uri}/lib/sessiongrid/
 #sessiongrid.numSegments=
 #sessiongrid.replicationMode=
 #sessiongrid.remoteTimeout=
+#sessiongrid.backupTimeout=
 #sessiongrid.failureDetectionTimeout=
 #sessiongrid.tombstoneTimeout=
 #sessiongrid.joinTimeout=

@@ -38,7 +38,7 @@ public final class GridConfig {
 
     /** Every setting name this class understands, for error messages and documentation. */
     public static final List<String> SETTINGS = List.of("clusterName", "stack", "nodeName", "site", "rack", "machine",
-            "numOwners", "numSegments", "replicationMode", "remoteTimeout", "failureDetectionTimeout",
+            "numOwners", "numSegments", "replicationMode", "remoteTimeout", "backupTimeout", "failureDetectionTimeout",
             "tombstoneTimeout", "joinTimeout", "leaveTimeout", "maxRecordBytes", "stateTransferChunkSize",
             "maxHandlerThreads", "partitionPolicy", "deserializationFilter", "accessTimeGranularity",
             "clusterSecret", "clusterSecretFile", "security");
@@ -64,6 +64,7 @@ public final class GridConfig {
     private final int numSegments;
     private final ReplicationMode replicationMode;
     private final long remoteTimeout;
+    private final long backupTimeout;
     private final int tombstoneTimeout;
     private final long joinTimeout;
     private final long leaveTimeout;
@@ -90,6 +91,7 @@ public final class GridConfig {
         this.numSegments = b.numSegments;
         this.replicationMode = b.replicationMode;
         this.remoteTimeout = b.remoteTimeout;
+        this.backupTimeout = b.backupTimeout;
         this.tombstoneTimeout = b.tombstoneTimeout;
         this.joinTimeout = b.joinTimeout;
         this.leaveTimeout = b.leaveTimeout;
@@ -156,6 +158,15 @@ public final class GridConfig {
     /** Milliseconds an operation may wait for a remote member (and for failover under it) before failing. */
     public long remoteTimeout() {
         return remoteTimeout;
+    }
+
+    /**
+     * Milliseconds a member waits for another member's answer to a replicate or a call to a primary before
+     * it suspects that member: JGroups then verifies it and, if it is silent, excludes it, and the write
+     * completes with the remaining owners (see docs/design.md, "A silent member").
+     */
+    public long backupTimeout() {
+        return backupTimeout;
     }
 
     /** Seconds an invalidated session's tombstone is kept, so that a late write cannot revive it. */
@@ -232,7 +243,7 @@ public final class GridConfig {
                 && c.stackProperties.equals(stackProperties) && Objects.equals(c.nodeName, nodeName)
                 && Objects.equals(c.site, site) && Objects.equals(c.rack, rack) && Objects.equals(c.machine, machine)
                 && c.numOwners == numOwners && c.numSegments == numSegments && c.replicationMode == replicationMode
-                && c.remoteTimeout == remoteTimeout && c.tombstoneTimeout == tombstoneTimeout
+                && c.remoteTimeout == remoteTimeout && c.backupTimeout == backupTimeout && c.tombstoneTimeout == tombstoneTimeout
                 && c.joinTimeout == joinTimeout && c.leaveTimeout == leaveTimeout && c.maxRecordBytes == maxRecordBytes
                 && c.stateTransferChunkSize == stateTransferChunkSize && c.maxHandlerThreads == maxHandlerThreads
                 && c.partitionPolicy == partitionPolicy && Objects.equals(c.deserializationFilter, deserializationFilter)
@@ -249,7 +260,7 @@ public final class GridConfig {
     public String toString() {
         return "GridConfig[clusterName=" + clusterName + ", stack=" + stack + ", nodeName=" + nodeName + ", numOwners="
                 + numOwners + ", numSegments=" + numSegments + ", replicationMode=" + replicationMode.name().toLowerCase(Locale.ROOT)
-                + ", remoteTimeout=" + remoteTimeout + "ms, security=" + (isSealed() ? "cluster secret"
+                + ", remoteTimeout=" + remoteTimeout + "ms, backupTimeout=" + backupTimeout + "ms, security=" + (isSealed() ? "cluster secret"
                 : security.name().toLowerCase(Locale.ROOT)) + "]";
     }
 
@@ -266,6 +277,7 @@ public final class GridConfig {
         private int numSegments = 1024;
         private ReplicationMode replicationMode = ReplicationMode.SYNC;
         private long remoteTimeout = 15_000;
+        private long backupTimeout = 1_000;
         private int tombstoneTimeout = 600;
         private long joinTimeout = 30_000;
         private long leaveTimeout = 60_000;
@@ -339,6 +351,12 @@ public final class GridConfig {
 
         public Builder remoteTimeout(long millis) {
             this.remoteTimeout = millis;
+            return this;
+        }
+
+        /** See {@link GridConfig#backupTimeout()}; default 1000 ms. */
+        public Builder backupTimeout(long millis) {
+            this.backupTimeout = millis;
             return this;
         }
 
@@ -445,6 +463,7 @@ public final class GridConfig {
                 case "numSegments" -> numSegments(parseInt(name, v));
                 case "replicationMode" -> replicationMode(parseEnum(name, v, ReplicationMode.class));
                 case "remoteTimeout" -> remoteTimeout(parseLong(name, v));
+                case "backupTimeout" -> backupTimeout(parseLong(name, v));
                 case "failureDetectionTimeout" -> failureDetectionTimeout(parseLong(name, v));
                 case "tombstoneTimeout" -> tombstoneTimeout(parseInt(name, v));
                 case "joinTimeout" -> joinTimeout(parseLong(name, v));
@@ -500,6 +519,7 @@ public final class GridConfig {
             check(numSegments >= 1 && numSegments <= 65_536, "numSegments", numSegments,
                     "1 to 65536 (1024 is the default; it must be the same on every member)");
             check(remoteTimeout >= 100, "remoteTimeout", remoteTimeout, "at least 100 milliseconds");
+            check(backupTimeout >= 50, "backupTimeout", backupTimeout, "at least 50 milliseconds");
             check(tombstoneTimeout >= 1, "tombstoneTimeout", tombstoneTimeout, "at least 1 second");
             check(joinTimeout >= 100, "joinTimeout", joinTimeout, "at least 100 milliseconds");
             check(leaveTimeout >= 0, "leaveTimeout", leaveTimeout, "0 or more milliseconds");

@@ -40,6 +40,8 @@ class SettingsTest {
             "lockingMode|uriPattern:([a|does not compile",
             "lockTimeout|-5|positive number of milliseconds",
             "failureDetectionTimeout|soon|whole number",
+            "backupTimeout|10|at least 50 milliseconds",
+            "backupTimeout|1s|whole number",
             "partitionPolicy|majority|serve-both-sides or minority-refuses-writes",
             "deserializationFilter|com.acme.*;!|deserializationFilter"})
     void aWrongValueIsReportedWithNameValueAndAcceptedValues(String name, String value, String accepted) {
@@ -143,6 +145,15 @@ class SettingsTest {
         assertEquals("worker1", settings().resolve(worker, Map.of()).grid().nodeName());
         assertEquals("mine", settings("nodeName", "mine").resolve(worker, Map.of()).grid().nodeName());
         assertEquals("sys", settings().resolve(worker, Map.of("sessiongrid.nodeName", "sys")).grid().nodeName());
+    }
+
+    @Test
+    void backupTimeoutDefaultsToOneSecondAndComesFromTheSettingOrTheSystemProperty() {
+        assertEquals(1_000, resolve(settings()).grid().backupTimeout());
+        assertEquals(400, settings().resolve(MemberName.none(), Map.of("sessiongrid.backupTimeout", "400")).grid()
+                .backupTimeout());
+        assertEquals(250, settings("backupTimeout", " 250 ").resolve(MemberName.none(),
+                Map.of("sessiongrid.backupTimeout", "400")).grid().backupTimeout());
     }
 
     @Test

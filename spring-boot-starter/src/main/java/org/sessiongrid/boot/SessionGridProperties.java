@@ -40,6 +40,11 @@ public class SessionGridProperties {
     private String replicationMode;
     /** Milliseconds a request waits for a remote member or a failover before failing. Default: 15000. */
     private String remoteTimeout;
+    /**
+     * Milliseconds without an answer from a backup or a primary before the waiting member suspects it (JGroups
+     * verifies the suspicion and excludes a silent member). Default: 1000.
+     */
+    private String backupTimeout;
     /** Milliseconds a silent (hung, partitioned) member is tolerated. Default: 10000. */
     private String failureDetectionTimeout;
     /** Seconds an invalidated session's tombstone blocks late writes. Default: 600. */
@@ -120,6 +125,7 @@ public class SessionGridProperties {
         put(m, "numSegments", numSegments);
         put(m, "replicationMode", replicationMode);
         put(m, "remoteTimeout", remoteTimeout);
+        put(m, "backupTimeout", backupTimeout);
         put(m, "failureDetectionTimeout", failureDetectionTimeout);
         put(m, "tombstoneTimeout", tombstoneTimeout);
         put(m, "joinTimeout", joinTimeout);
@@ -221,6 +227,8 @@ public class SessionGridProperties {
     public void setReplicationMode(String v) { replicationMode = v; }
     public String getRemoteTimeout() { return remoteTimeout; }
     public void setRemoteTimeout(String v) { remoteTimeout = v; }
+    public String getBackupTimeout() { return backupTimeout; }
+    public void setBackupTimeout(String v) { backupTimeout = v; }
     public String getFailureDetectionTimeout() { return failureDetectionTimeout; }
     public void setFailureDetectionTimeout(String v) { failureDetectionTimeout = v; }
     public String getTombstoneTimeout() { return tombstoneTimeout; }

@@ -109,6 +109,9 @@ public class SessionGridManager extends ManagerBase implements DistributedManage
     public String getReplicationMode() { return settings.get("replicationMode"); }
     public void setRemoteTimeout(String v) { settings.set("remoteTimeout", v); }
     public String getRemoteTimeout() { return settings.get("remoteTimeout"); }
+    /** Milliseconds without an answer from a backup or a primary before it is suspected; 1000 by default. */
+    public void setBackupTimeout(String v) { settings.set("backupTimeout", v); }
+    public String getBackupTimeout() { return settings.get("backupTimeout"); }
     public void setFailureDetectionTimeout(String v) { settings.set("failureDetectionTimeout", v); }
     public String getFailureDetectionTimeout() { return settings.get("failureDetectionTimeout"); }
     public void setTombstoneTimeout(String v) { settings.set("tombstoneTimeout", v); }
