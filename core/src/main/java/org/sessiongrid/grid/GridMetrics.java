@@ -222,6 +222,16 @@ final class GridMetrics implements GridMetricsMXBean {
     }
 
     @Override
+    public long getSuspicionsRaised() {
+        return stats().suspicionsRaised();
+    }
+
+    @Override
+    public long getSuspectsExcluded() {
+        return stats().suspectsExcluded();
+    }
+
+    @Override
     public String sessionOwners(String sessionId) {
         if (sessionId == null || sessionId.isBlank()) {
             throw new IllegalArgumentException("sessionOwners needs a session id");

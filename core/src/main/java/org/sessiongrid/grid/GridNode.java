@@ -22,6 +22,7 @@ import org.sessiongrid.replication.SegmentPuller;
 import org.sessiongrid.session.SessionKey;
 import org.sessiongrid.session.SessionRecord;
 import org.sessiongrid.store.RecordStore;
+import org.sessiongrid.suspicion.Suspicions;
 import org.sessiongrid.threads.MemberThreads;
 import org.sessiongrid.topology.InstalledTopology;
 import org.sessiongrid.topology.JoinDecision;
@@ -48,7 +49,8 @@ import org.slf4j.LoggerFactory;
  * <li>{@link Membership}: this member's side of the coordinator's protocol; {@link TopologyCoordinator} the
  * coordinator's side, on its own thread, reaching the cluster through {@link CoordinatorLink};</li>
  * <li>{@link TopologyInstaller}: installs and their follow-up, under one lock;</li>
- * <li>{@link PauseDetector}: pauses longer than failure detection, and the rejoin after one;</li>
+ * <li>{@link PauseDetector}: pauses that may have cost this member its place, the check or rejoin after one;</li>
+ * <li>{@link Suspicions}: members silent for longer than {@code backupTimeout}, handed to JGroups to verify;</li>
  * <li>{@link Expirer}, {@link Listeners}, {@link Census}: expiry, the containers' listeners, session counts.</li>
  * </ul>
  * Threads: {@code sessiongrid-<member>-transfer} (pulls, rejoins, catch-ups, local change notices),
@@ -81,6 +83,7 @@ final class GridNode implements AutoCloseable {
     private final PrimaryClient primaries;
     private final PartitionGuard partition;
     private final Expirer expirer;
+    private final Suspicions suspicions;
     private volatile boolean closed;
 
     GridNode(GridConfig config) {
@@ -93,10 +96,12 @@ final class GridNode implements AutoCloseable {
         this.background = Executors.newCachedThreadPool(MemberThreads.named(config.nodeName(), "transfer"));
         this.scheduler = Executors.newSingleThreadScheduledExecutor(MemberThreads.named(config.nodeName(), "scheduler"));
         this.partition = new PartitionGuard(config.partitionPolicy(), installed, transport);
+        this.suspicions = new Suspicions(channel, transport, stats, config.backupTimeout(), config.remoteTimeout());
         this.listeners = new Listeners(this::awaitExpiryPass, transport, background, config.remoteTimeout());
         this.replicator = Replicator.builder(transport, installed, records)
                 .synchronous(config.replicationMode() == ReplicationMode.SYNC)
                 .remoteTimeoutMillis(config.remoteTimeout())
+                .suspectAfter(config.backupTimeout(), suspicions)
                 .expirySlackMillis(config.accessTimeGranularity())
                 .tombstoneSeconds(config.tombstoneTimeout())
                 .stats(stats)
@@ -116,7 +121,7 @@ final class GridNode implements AutoCloseable {
         this.membership = new Membership(config, transport, coordinator, installed, installer, puller, background, () -> closed);
         this.pause = new PauseDetector(config, channel, transport, installed, installer, membership, background, () -> closed);
         this.primaries = new PrimaryClient(config, installed, records, transport, replicator, merge, stats, () -> closed,
-                this::checkServing);
+                this::checkServing, suspicions);
         // Grace for inherited sessions: access times reach backups up to one granularity late, plus a pass.
         long grace = 2 * config.accessTimeGranularity() + EXPIRY_INTERVAL_MILLIS;
         this.expirer = Expirer.builder(transport::self, installed::get, records, replicator::commit)
@@ -130,7 +135,7 @@ final class GridNode implements AutoCloseable {
                 .claimLeaseMillis(claimLease(config))
                 .build();
         transport.setHandler(router());
-        transport.setViewListener(membership::onView);
+        transport.setViewListener(v -> { suspicions.onView(v); membership.onView(v); });
     }
 
     /**
@@ -188,6 +193,7 @@ final class GridNode implements AutoCloseable {
                 })
                 .on(GridMessage.TopologyQuery.class, (from, q, w) -> new GridMessage.TopologyStatus(installed.get(), membership.joined(),
                         config.numSegments(), config.numOwners(), transport.isInView(from)))
+                .on(GridMessage.Suspect.class, EnumSet.of(Rule.CHANGES_STATE), (from, s, w) -> suspicions.received(from, s))
                 .on(GridMessage.SegmentCounts.class,
                         (from, c, w) -> acked(() -> coordinator.reportCounts(c.segments(), c.sessions())))
                 .on(GridMessage.ListSessions.class, (from, l, w) -> census.localSessions(l.namespace(), l.exact()))

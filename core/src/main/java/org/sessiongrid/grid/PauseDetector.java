@@ -2,6 +2,7 @@ package org.sessiongrid.grid;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
@@ -9,6 +10,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 
 import org.jgroups.JChannel;
@@ -17,6 +19,7 @@ import org.jgroups.protocols.FailureDetection;
 import org.jgroups.stack.Protocol;
 import org.sessiongrid.placement.Member;
 import org.sessiongrid.session.SessionKey;
+import org.sessiongrid.suspicion.Suspicions;
 import org.sessiongrid.threads.MemberThreads;
 import org.sessiongrid.topology.InstalledTopology;
 import org.sessiongrid.transport.ClusterTransport;
@@ -33,6 +36,14 @@ import org.slf4j.LoggerFactory;
  * So it refuses requests, drops its copies and joins again as a member without data (the coordinator
  * first removes it from the tables, as after a crash).
  *
+ * <p>A shorter pause can also have cost this member its place: another member that waited
+ * {@code backupTimeout} for it suspects it, and JGroups excludes it if it does not answer within
+ * VERIFY_SUSPECT2's timeout. So a pause longer than {@code backupTimeout + verifySuspectTimeout} (the
+ * check threshold) holds this member's requests while it finds out: once every verification that may
+ * have started during the pause has ended (two of VERIFY_SUSPECT2's timeouts, and a margin), it asks the
+ * others whether they still count it. If they all do, it serves on with its copies; otherwise it drops
+ * them and rejoins as above.
+ *
  * <p>Thread safety: the clock is read every {@value #TICK_MILLIS} ms on its own thread
  * ({@code sessiongrid-<member>-pause-detector}), so that a scheduler task that blocks (an expiry waiting
  * for a slow backup) does not look like a pause of the whole member; {@link #lastTickNanos} is volatile
@@ -48,6 +59,8 @@ final class PauseDetector {
 
     private final GridConfig config;
     private final long thresholdNanos;
+    private final long checkThresholdNanos;
+    private final long verificationMillis;
     private final ClusterTransport transport;
     private final InstalledTopology installed;
     private final TopologyInstaller installer;
@@ -56,12 +69,18 @@ final class PauseDetector {
     private final BooleanSupplier closed;
     private final ScheduledExecutorService ticker;
     private final AtomicBoolean rejoining = new AtomicBoolean();
+    /** The check after a pause above the check threshold, while it runs; completed otherwise. */
+    private final AtomicReference<CompletableFuture<Void>> check =
+            new AtomicReference<>(CompletableFuture.completedFuture(null));
     private volatile long lastTickNanos = System.nanoTime();
 
     PauseDetector(GridConfig config, JChannel channel, ClusterTransport transport, InstalledTopology installed,
                   TopologyInstaller installer, Membership membership, Executor transfers, BooleanSupplier closed) {
         this.config = config;
         this.thresholdNanos = failureDetectionNanos(channel);
+        long verify = Suspicions.verifyTimeoutMillis(channel);
+        this.checkThresholdNanos = Math.min(thresholdNanos, TimeUnit.MILLISECONDS.toNanos(config.backupTimeout() + verify));
+        this.verificationMillis = 2 * verify + 500;
         this.transport = transport;
         this.installed = installed;
         this.installer = installer;
@@ -97,17 +116,36 @@ final class PauseDetector {
     private void tick() {
         long now = System.nanoTime();
         long gap = now - lastTickNanos;
+        afterGap(gap);
         lastTickNanos = now;
+    }
+
+    private void afterGap(long gap) {
         if (gap > thresholdNanos) {
             rejoinAfterPause(gap);
+        } else if (gap > checkThresholdNanos) {
+            checkAfterPause(gap);
         }
     }
 
-    /** Throws if this member was paused (and so may hold stale copies) or is rejoining after one. */
+    /**
+     * Throws if this member was paused (and so may hold stale copies) or is rejoining after one; waits (up to
+     * {@code remoteTimeout}) while it checks whether a shorter pause cost it its place.
+     */
     void checkNotPaused(SessionKey key) {
-        long gap = System.nanoTime() - lastTickNanos;
-        if (gap > thresholdNanos) {
-            rejoinAfterPause(gap);
+        afterGap(System.nanoTime() - lastTickNanos);
+        CompletableFuture<Void> c = check.get();
+        if (!c.isDone()) {
+            try {
+                c.get(config.remoteTimeout(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new GridUnavailableException("interrupted while SessionGrid member " + config.nodeName()
+                        + " checked whether it was excluded during a pause", e);
+            } catch (ExecutionException | TimeoutException e) {
+                throw new GridUnavailableException("session " + key + " refused: SessionGrid member " + config.nodeName()
+                        + " could not find out in time whether the cluster excluded it during a pause", e);
+            }
         }
         if (rejoining.get()) {
             throw new GridUnavailableException("session " + key + " refused: SessionGrid member " + config.nodeName()
@@ -116,15 +154,72 @@ final class PauseDetector {
         }
     }
 
-    /** True while the clock says this member is paused right now (its ticks are overdue). */
+    /** True while the clock says this member is paused right now (its ticks are overdue) or checks after a pause. */
     boolean pausedNow() {
-        return System.nanoTime() - lastTickNanos > thresholdNanos;
+        return System.nanoTime() - lastTickNanos > checkThresholdNanos || !check.get().isDone();
+    }
+
+    /**
+     * After a pause above the check threshold: holds requests, waits until every verification that may have
+     * started during the pause has ended, then serves on if the others still count this member, or drops its
+     * copies and rejoins if not (see the class comment).
+     */
+    private void checkAfterPause(long gapNanos) {
+        CompletableFuture<Void> current = check.get();
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        if (closed.getAsBoolean() || !membership.joined() || rejoining.get() || !current.isDone()
+                || !check.compareAndSet(current, done)) {
+            return;
+        }
+        Member me = transport.self();
+        LOG.info("{} was paused for {} ms, longer than backupTimeout + verifySuspectTimeout: it holds its requests for"
+                + " {} ms, until any exclusion of it during the pause has happened, then asks the others whether they"
+                + " still count it", me, TimeUnit.NANOSECONDS.toMillis(gapNanos), verificationMillis);
+        View pausedIn = transport.view();
+        transfers.execute(() -> {
+            try {
+                installed.awaitAtLeast(Long.MAX_VALUE, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(verificationMillis));
+                if (stillCounted(me)) {
+                    LOG.info("{} is still counted by every other member after its {} ms pause: it serves on with its"
+                            + " copies", me, TimeUnit.NANOSECONDS.toMillis(gapNanos));
+                } else {
+                    rejoinAfterPause(gapNanos, pausedIn);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                lastTickNanos = System.nanoTime();
+                done.complete(null);
+            }
+        });
+    }
+
+    /** True if every other member of this member's view answers that it has it in its view and topology. */
+    private boolean stillCounted(Member me) throws InterruptedException {
+        int answers = 0;
+        for (Member other : transport.viewMembers()) {
+            if (other.equals(me)) {
+                continue;
+            }
+            try {
+                GridMessage r = transport.request(other, new TopologyQuery(), config.remoteTimeout())
+                        .get(config.remoteTimeout() + 500, TimeUnit.MILLISECONDS);
+                if (!(r instanceof TopologyStatus st) || !st.seesSender() || st.topology() == null
+                        || !st.topology().members().contains(me)) {
+                    return false;
+                }
+                answers++;
+            } catch (ExecutionException | TimeoutException e) {
+                return false;
+            }
+        }
+        return answers > 0;
     }
 
     /** Why this member refuses requests because of a pause, or empty when it was not paused. */
     Optional<String> refusal() {
-        return rejoining.get() || pausedNow()
-                ? Optional.of("paused longer than failureDetectionTimeout; it drops its copies and rejoins")
+        return rejoining.get() ? Optional.of("paused long enough to have been excluded; it drops its copies and rejoins")
+                : pausedNow() ? Optional.of("paused; it holds requests until it knows whether it was excluded meanwhile")
                 : Optional.empty();
     }
 
@@ -138,14 +233,17 @@ final class PauseDetector {
     }
 
     private void rejoinAfterPause(long gapNanos) {
+        rejoinAfterPause(gapNanos, transport.view());
+    }
+
+    private void rejoinAfterPause(long gapNanos, View pausedIn) {
         if (closed.getAsBoolean() || !membership.joined() || !rejoining.compareAndSet(false, true)) {
             return;
         }
         Member me = transport.self();
-        LOG.warn("{} was paused for {} ms, longer than failureDetectionTimeout (a GC pause or SIGSTOP): its copies may be"
-                + " stale, so it drops them and rejoins cluster {}", me, TimeUnit.NANOSECONDS.toMillis(gapNanos),
-                config.clusterName());
-        View pausedIn = transport.view();
+        LOG.warn("{} was paused for {} ms (a GC pause or SIGSTOP), longer than failureDetectionTimeout or long enough"
+                + " for the others to exclude it: its copies may be stale, so it drops them and rejoins cluster {}", me,
+                TimeUnit.NANOSECONDS.toMillis(gapNanos), config.clusterName());
         transfers.execute(() -> {
             try {
                 membership.forget();

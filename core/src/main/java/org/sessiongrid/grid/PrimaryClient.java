@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -18,6 +19,7 @@ import org.sessiongrid.replication.MergeParticipant;
 import org.sessiongrid.replication.Replicator;
 import org.sessiongrid.session.SessionKey;
 import org.sessiongrid.store.RecordStore;
+import org.sessiongrid.suspicion.Suspector;
 import org.sessiongrid.topology.InstalledTopology;
 import org.sessiongrid.topology.Topology;
 import org.sessiongrid.transport.ClusterTransport;
@@ -49,15 +51,17 @@ final class PrimaryClient {
     private final GridStats stats;
     private final BooleanSupplier closed;
     private final Consumer<SessionKey> checkServing;
+    private final Suspector suspector;
     private final AccessTimes accessTimes = new AccessTimes();
 
     /**
      * @param checkServing throws {@link GridUnavailableException} when this member must not serve the
      *                     session now (a refusing minority, a pause)
+     * @param suspector    told of a primary that has not answered within {@code backupTimeout}
      */
     PrimaryClient(GridConfig config, InstalledTopology installed, RecordStore records, ClusterTransport transport,
                   Replicator replicator, MergeParticipant merge, GridStats stats, BooleanSupplier closed,
-                  Consumer<SessionKey> checkServing) {
+                  Consumer<SessionKey> checkServing, Suspector suspector) {
         this.config = config;
         this.installed = installed;
         this.records = records;
@@ -67,6 +71,7 @@ final class PrimaryClient {
         this.stats = stats;
         this.closed = closed;
         this.checkServing = checkServing;
+        this.suspector = suspector;
     }
 
     AccessTimes accessTimes() {
@@ -101,7 +106,7 @@ final class PrimaryClient {
                     } else {
                         long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
                         try {
-                            reply = transport.request(primary, request, left).get(left + 500, TimeUnit.MILLISECONDS);
+                            reply = await(transport.request(primary, request, left), primary, request, left + 500);
                         } catch (ExecutionException e) {
                             last = String.valueOf(e.getCause());
                             if (!(e.getCause() instanceof MemberGoneException)
@@ -157,6 +162,27 @@ final class PrimaryClient {
             Thread.currentThread().interrupt();
             throw new GridUnavailableException("interrupted while waiting for the primary of session " + key, e);
         }
+    }
+
+    /**
+     * The primary's reply within {@code timeoutMillis}; a primary still silent after {@code backupTimeout} is
+     * suspected once and waited for on: JGroups excludes it if it is silent (the request then fails with
+     * {@link MemberGoneException} and is retried under the next topology), keeps it if it answers.
+     */
+    private GridMessage await(CompletableFuture<GridMessage> reply, Member primary, GridMessage request,
+                              long timeoutMillis) throws InterruptedException, ExecutionException, TimeoutException {
+        long started = System.nanoTime();
+        long quiet = config.backupTimeout();
+        if (quiet < timeoutMillis) {
+            try {
+                return reply.get(quiet, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                suspector.suspect(primary, "no answer to a " + (request instanceof CommitRequest ? "commit" : "read")
+                        + " within backupTimeout=" + quiet + "ms");
+            }
+        }
+        long left = timeoutMillis - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+        return reply.get(Math.max(0, left), TimeUnit.MILLISECONDS);
     }
 
     private GridMessage handleLocally(GridMessage request) {

@@ -115,6 +115,19 @@ public interface GridMetricsMXBean {
     long getFencedCommits();
 
     /**
+     * Suspicions this member raised: another member left a replicate or a call to it unanswered for longer
+     * than {@code backupTimeout} (hung, paused, cut off, or only slow). JGroups then asks the suspect; a member
+     * that answers is kept. Each one is also a log line.
+     */
+    long getSuspicionsRaised();
+
+    /**
+     * Members this member suspected that were then excluded from the view (they did not answer JGroups'
+     * check either). Each one is also a log line.
+     */
+    long getSuspectsExcluded();
+
+    /**
      * Where a session lives under this member's topology: {@code "primary,backup1,backup2"} (empty when
      * this member has no topology). A JMX operation, so monitoring tools and webapps can show it. The
      * placement depends on the session id alone (a {@code .route} suffix is ignored), not on the webapp.

@@ -25,6 +25,8 @@ public final class GridStats {
     private final LongAdder quarantined = new LongAdder();
     private final LongAdder lateCommits = new LongAdder();
     private final LongAdder fencedCommits = new LongAdder();
+    private final LongAdder suspicionsRaised = new LongAdder();
+    private final LongAdder suspectsExcluded = new LongAdder();
     private final LatencyHistogram replication = new LatencyHistogram();
 
     /** Every counter at zero. */
@@ -116,6 +118,27 @@ public final class GridStats {
 
     public long fencedCommits() {
         return fencedCommits.sum();
+    }
+
+    /**
+     * Counts a suspicion this member raised: another member left a replicate or a call to it unanswered for
+     * longer than {@code backupTimeout}.
+     */
+    public void suspicionRaised() {
+        suspicionsRaised.increment();
+    }
+
+    public long suspicionsRaised() {
+        return suspicionsRaised.sum();
+    }
+
+    /** Counts a member this member suspected that the view then left out (it did not answer JGroups' check). */
+    public void suspectExcluded() {
+        suspectsExcluded.increment();
+    }
+
+    public long suspectsExcluded() {
+        return suspectsExcluded.sum();
     }
 
     public void commit(boolean remote) {

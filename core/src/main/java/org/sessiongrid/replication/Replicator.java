@@ -23,6 +23,7 @@ import org.sessiongrid.session.RecordChanges;
 import org.sessiongrid.session.SessionKey;
 import org.sessiongrid.session.SessionRecord;
 import org.sessiongrid.store.RecordStore;
+import org.sessiongrid.suspicion.Suspector;
 import org.sessiongrid.topology.InstalledTopology;
 import org.sessiongrid.topology.Topology;
 import org.sessiongrid.transport.MemberGoneException;
@@ -75,6 +76,9 @@ import org.slf4j.LoggerFactory;
  * primary honoured gets the announced copy again, under whatever topology is then current, until it
  * takes it: a backup left with the unannounced copy would announce once more if it were promoted after
  * the owners that hold the announced one died.</li>
+ * <li><b>A silent backup is suspected, never skipped.</b> A backup that has not answered within
+ * {@code backupTimeout} is suspected ({@link Suspector}); the write keeps waiting until it answers or the view
+ * leaves it out, then ends as when a backup leaves mid-write (retried under the next topology).</li>
  * </ul>
  */
 public final class Replicator {
@@ -90,6 +94,8 @@ public final class Replicator {
     private final KeyLocks locks = new KeyLocks(4096);
     private final boolean sync;
     private final long remoteTimeout;
+    private final long backupTimeoutNanos;
+    private final Suspector suspector;
     private final GridStats stats;
     private final long expirySlackMillis;
     private final BooleanSupplier stopped;
@@ -115,6 +121,8 @@ public final class Replicator {
         this.records = Objects.requireNonNull(b.records, "records");
         this.sync = b.synchronous;
         this.remoteTimeout = b.remoteTimeoutMillis;
+        this.backupTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(b.backupTimeoutMillis);
+        this.suspector = b.suspector;
         this.expirySlackMillis = b.expirySlackMillis;
         this.tombstoneSeconds = b.tombstoneSeconds;
         this.stats = b.stats;
@@ -142,6 +150,8 @@ public final class Replicator {
         private final RecordStore records;
         private boolean synchronous = true;
         private long remoteTimeoutMillis = 15_000;
+        private long backupTimeoutMillis = 1_000;
+        private Suspector suspector = Suspector.NONE;
         private long expirySlackMillis = 1_000;
         private int tombstoneSeconds = 600;
         private GridStats stats = new GridStats();
@@ -164,6 +174,16 @@ public final class Replicator {
         /** How long a backup may take to answer (default 15 s, as the setting {@code remoteTimeout}). */
         public Builder remoteTimeoutMillis(long millis) {
             this.remoteTimeoutMillis = millis;
+            return this;
+        }
+
+        /**
+         * How long a backup may stay silent before {@code suspector} is told (default: 1 s, as the setting
+         * {@code backupTimeout}, and nobody told).
+         */
+        public Builder suspectAfter(long backupTimeoutMillis, Suspector suspector) {
+            this.backupTimeoutMillis = backupTimeoutMillis;
+            this.suspector = Objects.requireNonNull(suspector);
             return this;
         }
 
@@ -481,17 +501,19 @@ public final class Replicator {
         if (backups.isEmpty()) {
             return null;
         }
+        long sent = System.nanoTime();
         List<CompletableFuture<GridMessage>> futures = messenger.requestEach(backups,
                 new ReplicateRequest(t.id(), changes), remoteTimeout);
         GridMessage failure = null;
         for (int i = 0; i < backups.size(); i++) {
-            GridMessage r = await(futures.get(i), backups.get(i));
+            GridMessage r = await(futures.get(i), backups.get(i), sent);
             if (r instanceof ReplicateReply rr && !rr.applied()) {
                 // The backup's copy is not at our base version (it missed a change, or holds one that
                 // was never acknowledged): give it the whole record, which it takes as authoritative.
                 stats.fullRecordResend();
+                long resent = System.nanoTime();
                 r = await(messenger.request(backups.get(i), new ReplicateRequest(t.id(), RecordChanges.whole(next)),
-                        remoteTimeout), backups.get(i));
+                        remoteTimeout), backups.get(i), resent);
             }
             if (r == null || (r instanceof ReplicateReply rr2 && rr2.applied())) {
                 applied[0]++;
@@ -518,9 +540,9 @@ public final class Replicator {
      * about to serve, and a change acknowledged without it could then vanish or be done twice (an
      * expiry announced on both sides).
      */
-    private GridMessage await(CompletableFuture<GridMessage> f, Member from) {
+    private GridMessage await(CompletableFuture<GridMessage> f, Member from, long sentNanos) {
         try {
-            return f.get(remoteTimeout + 1_000, TimeUnit.MILLISECONDS);
+            return getOrSuspect(f, from, sentNanos);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new Failure("interrupted");
@@ -535,6 +557,26 @@ public final class Replicator {
         } catch (TimeoutException e) {
             return new Failure(from + " did not answer within " + remoteTimeout + " ms");
         }
+    }
+
+    /**
+     * The reply, waiting up to {@code remoteTimeout} (and a second) after {@code sentNanos}; a backup still silent
+     * {@code backupTimeout} after it is suspected once, and the wait goes on: a suspect that JGroups excludes
+     * fails the request ({@link MemberGoneException}), one that answers is waited for as before.
+     */
+    private GridMessage getOrSuspect(CompletableFuture<GridMessage> f, Member from, long sentNanos)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        if (!f.isDone()) {
+            long quiet = sentNanos + backupTimeoutNanos - System.nanoTime();
+            try {
+                return f.get(Math.max(0, quiet), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                suspector.suspect(from, "no answer to a replicate within backupTimeout="
+                        + TimeUnit.NANOSECONDS.toMillis(backupTimeoutNanos) + "ms");
+            }
+        }
+        long left = sentNanos + TimeUnit.MILLISECONDS.toNanos(remoteTimeout + 1_000) - System.nanoTime();
+        return f.get(Math.max(0, left), TimeUnit.NANOSECONDS);
     }
 
     private void replicateAsync(Topology t, List<Member> backups, RecordChanges changes) {

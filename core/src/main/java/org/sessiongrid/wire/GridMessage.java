@@ -95,6 +95,15 @@ public sealed interface GridMessage {
     record RebalanceConfirm(long topologyId) implements GridMessage {
     }
 
+    /**
+     * A member tells the others that {@code memberId} left a request unanswered for longer than
+     * {@code backupTimeout}; {@code reason} says which, for the receivers' logs. The receiver that would
+     * coordinate without the members suspected lately has JGroups verify them and exclude those that are
+     * silent. Answered {@link Ack}.
+     */
+    record Suspect(String memberId, String reason) implements GridMessage {
+    }
+
     // ---- session data ----
 
     /** What a commit does to the record. Wire codes: {@link WireTypes#COMMIT_KINDS}. */

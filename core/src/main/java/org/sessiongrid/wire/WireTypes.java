@@ -48,6 +48,7 @@ import org.sessiongrid.wire.GridMessage.SegmentCounts;
 import org.sessiongrid.wire.GridMessage.SessionList;
 import org.sessiongrid.wire.GridMessage.StateChunk;
 import org.sessiongrid.wire.GridMessage.StateRequest;
+import org.sessiongrid.wire.GridMessage.Suspect;
 import org.sessiongrid.wire.GridMessage.TopologyQuery;
 import org.sessiongrid.wire.GridMessage.TopologyStatus;
 import org.sessiongrid.wire.GridMessage.TopologyUpdate;
@@ -159,6 +160,10 @@ final class WireTypes {
                 }
                 return new SegmentCounts(segs, counts);
             }),
+            row(9, Suspect.class, (w, x) -> {
+                w.string(x.memberId());
+                w.string(x.reason());
+            }, r -> new Suspect(r.string("memberId"), r.string("reason"))),
             // ---- session data ----
             row(10, CommitRequest.class, (w, x) -> {
                 w.i64(x.topologyId());

@@ -25,6 +25,10 @@ final class CounterLoad implements AutoCloseable {
     final AtomicLongArray attempted;
     final AtomicLong failures = new AtomicLong();
     final AtomicLong lastFailure = new AtomicLong();
+    /** When each writer's current commit started (nanoTime), 0 between commits. */
+    private final AtomicLongArray startedNanos;
+    /** The longest commit that ended since {@link #resetSlowest()}, in nanoseconds. */
+    private final AtomicLong slowestNanos = new AtomicLong();
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final List<Thread> threads = new ArrayList<>();
     volatile String firstError;
@@ -37,6 +41,7 @@ final class CounterLoad implements AutoCloseable {
         this.ids = List.copyOf(ids);
         this.acked = new AtomicLongArray(ids.size());
         this.attempted = new AtomicLongArray(ids.size());
+        this.startedNanos = new AtomicLongArray(ids.size());
         for (int i = 0; i < ids.size(); i++) {
             int w = i;
             SessionStore store = through.get(i % through.size()).store(namespace);
@@ -65,6 +70,8 @@ final class CounterLoad implements AutoCloseable {
         long next = 1;
         while (running.get()) {
             attempted.set(w, next);
+            long started = System.nanoTime();
+            startedNanos.set(w, started);
             try {
                 base = store.commit(ids.get(w), SessionDelta.builder().set(ATTR, encode(next)).build(), base);
                 if (decode(base) != next) {
@@ -81,8 +88,32 @@ final class CounterLoad implements AutoCloseable {
                 }
                 base = null;
             }
+            startedNanos.set(w, 0);
+            long took = System.nanoTime() - started;
+            slowestNanos.accumulateAndGet(took, Math::max);
             next++;
         }
+    }
+
+    /** Forgets the commits measured so far: {@link #slowestMillis()} then covers only what follows. */
+    void resetSlowest() {
+        slowestNanos.set(0);
+    }
+
+    /**
+     * The longest commit since {@link #resetSlowest()}, a commit still running counted with the time it has run
+     * so far (one that never ends must not look fast).
+     */
+    long slowestMillis() {
+        long now = System.nanoTime();
+        long slowest = slowestNanos.get();
+        for (int i = 0; i < startedNanos.length(); i++) {
+            long s = startedNanos.get(i);
+            if (s != 0) {
+                slowest = Math.max(slowest, now - s);
+            }
+        }
+        return slowest / 1_000_000;
     }
 
     long totalAcked() {

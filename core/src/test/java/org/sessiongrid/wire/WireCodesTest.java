@@ -35,6 +35,7 @@ class WireCodesTest {
         expected.put("TopologyStatus", 6);
         expected.put("RebalanceConfirm", 7);
         expected.put("SegmentCounts", 8);
+        expected.put("Suspect", 9);
         expected.put("CommitRequest", 10);
         expected.put("CommitReply", 11);
         expected.put("ReadRequest", 12);

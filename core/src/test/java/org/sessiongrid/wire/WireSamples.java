@@ -44,6 +44,7 @@ import org.sessiongrid.wire.GridMessage.SegmentCounts;
 import org.sessiongrid.wire.GridMessage.SessionList;
 import org.sessiongrid.wire.GridMessage.StateChunk;
 import org.sessiongrid.wire.GridMessage.StateRequest;
+import org.sessiongrid.wire.GridMessage.Suspect;
 import org.sessiongrid.wire.GridMessage.TopologyQuery;
 import org.sessiongrid.wire.GridMessage.TopologyStatus;
 import org.sessiongrid.wire.GridMessage.TopologyUpdate;
@@ -138,6 +139,8 @@ final class WireSamples {
         m.put("TopologyStatus-joined", new TopologyStatus(rebalancingTopology(Phase.READ_OLD_WRITE_ALL), true, 64, 3, true));
         m.put("TopologyStatus-none", new TopologyStatus(null, false, 1024, 2, false));
         m.put("RebalanceConfirm", new RebalanceConfirm(43));
+        m.put("Suspect", new Suspect("0f6d9a2c-5b1e-4c3a-9d7e-2a8b6c4d1e0f",
+                "no answer to a replicate within backupTimeout=1000ms"));
         m.put("CommitRequest-update", new CommitRequest(42, KEY, CommitKind.UPDATE, 42L << 32 | 7, richDelta(), 0,
                 -8_765_432_109_876L, "lock-token-7", 2_500));
         m.put("CommitRequest-create", new CommitRequest(42, OTHER_KEY, CommitKind.CREATE, 0,

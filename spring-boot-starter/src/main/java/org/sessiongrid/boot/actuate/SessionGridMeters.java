@@ -76,6 +76,12 @@ public final class SessionGridMeters implements MeterBinder {
                 Tags.empty(), GridMetricsMXBean::getLateCommits);
         counter(registry, "sessiongrid.retries", "Grid operations retried (e.g. after a topology change)", null,
                 Tags.empty(), GridMetricsMXBean::getRetries);
+        counter(registry, "sessiongrid.commits.fenced", "Updates refused because they would overwrite newer writes",
+                null, Tags.empty(), GridMetricsMXBean::getFencedCommits);
+        counter(registry, "sessiongrid.suspicions", "Members suspected after no answer within backupTimeout", null,
+                Tags.of("outcome", "raised"), GridMetricsMXBean::getSuspicionsRaised);
+        counter(registry, "sessiongrid.suspicions", "Members suspected after no answer within backupTimeout", null,
+                Tags.of("outcome", "excluded"), GridMetricsMXBean::getSuspectsExcluded);
         counter(registry, "sessiongrid.lost.segments", "Segments lost with all their owners", null,
                 Tags.empty(), GridMetricsMXBean::getLostSegments);
         counter(registry, "sessiongrid.lost.sessions", "Sessions lost with all their owners", null,

@@ -1,0 +1,18 @@
+package org.sessiongrid.suspicion;
+
+import org.sessiongrid.placement.Member;
+
+/** Told of a member that left a request unanswered for longer than {@code backupTimeout}. */
+@FunctionalInterface
+public interface Suspector {
+
+    /** Suspects nobody: for a part built without a cluster (tests). */
+    Suspector NONE = (member, why) -> { };
+
+    /**
+     * Suspects {@code member}; returns at once (the verification runs in JGroups).
+     *
+     * @param why what it did not answer, for the log line ("no answer to a replicate within backupTimeout=1000ms")
+     */
+    void suspect(Member member, String why);
+}

@@ -1,0 +1,198 @@
+package org.sessiongrid.suspicion;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.jgroups.Address;
+import org.jgroups.Event;
+import org.jgroups.JChannel;
+import org.jgroups.View;
+import org.jgroups.protocols.VERIFY_SUSPECT;
+import org.jgroups.protocols.VERIFY_SUSPECT2;
+import org.jgroups.stack.Protocol;
+import org.sessiongrid.metrics.GridStats;
+import org.sessiongrid.placement.Member;
+import org.sessiongrid.transport.ClusterTransport;
+import org.sessiongrid.wire.GridMessage;
+import org.sessiongrid.wire.GridMessage.Ack;
+import org.sessiongrid.wire.GridMessage.Suspect;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns a silence into a suspicion that JGroups verifies. A member waiting for another's answer longer than
+ * {@code backupTimeout} calls {@link #suspect}; the suspicion goes to every member ({@link Suspect}), as FD_SOCK2
+ * spreads its own. Each member keeps the members suspected lately, and the one that would coordinate without
+ * them (the coordinator, or the next in line when the coordinator is among them, as after a partition that
+ * took both) hands each to its own VERIFY_SUSPECT2, below GMS. VERIFY_SUSPECT2 asks the suspect (ARE_YOU_DEAD,
+ * answered by its JGroups stack, not by the grid) and, if no answer comes within its timeout, passes the
+ * suspicion up to GMS, which excludes the member as it excludes one that failure detection suspected. A
+ * participant's GMS acts only on suspicions that make it the coordinator, hence the choice of the verifier. The
+ * requests waiting for the excluded member then fail as after any departure and are retried under the next
+ * topology.
+ *
+ * <p>One line per suspicion raised ({@link GridStats#suspicionRaised}), per verification started, per suspect
+ * excluded ({@link GridStats#suspectExcluded}) and per suspect kept because it answered.
+ *
+ * <p>Thread-safe: called by request threads, the transport's handler threads and the view listener.
+ */
+public final class Suspicions implements Suspector {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Suspicions.class);
+
+    private final JChannel channel;
+    private final ClusterTransport transport;
+    private final GridStats stats;
+    private final long remoteTimeoutMillis;
+    private final long quietNanos;
+    /** Suspicions this member raised, by member id: at most one per member per {@link #quietNanos}. */
+    private final Map<String, Suspicion> raised = new ConcurrentHashMap<>();
+    /** Members suspected lately by this member or another, by member id, this member never among them. */
+    private final Map<String, Suspicion> suspected = new ConcurrentHashMap<>();
+    /** Verifications this member started, by member id: at most one per member per {@link #quietNanos}. */
+    private final Map<String, Long> verifying = new ConcurrentHashMap<>();
+    private final AtomicBoolean warnedNoVerifier = new AtomicBoolean();
+
+    private record Suspicion(Member member, String why, Member raisedBy, long atNanos) {
+    }
+
+    /**
+     * @param backupTimeoutMillis the silence that raises a suspicion; with the stack's verification timeout it
+     *                            sets how long a suspicion of a member stands before another may be raised
+     */
+    public Suspicions(JChannel channel, ClusterTransport transport, GridStats stats, long backupTimeoutMillis,
+                      long remoteTimeoutMillis) {
+        this.channel = channel;
+        this.transport = transport;
+        this.stats = stats;
+        this.remoteTimeoutMillis = remoteTimeoutMillis;
+        // VERIFY_SUSPECT2 decides between one and two of its timeouts after a suspicion arrives (its task runs
+        // at a fixed rate); a second suspicion before then would only repeat the first.
+        this.quietNanos = TimeUnit.MILLISECONDS.toNanos(backupTimeoutMillis + 2 * verifyTimeoutMillis(channel) + 1_000);
+    }
+
+    /** The timeout of the stack's VERIFY_SUSPECT2 (or VERIFY_SUSPECT); 0 if it has neither. */
+    public static long verifyTimeoutMillis(JChannel channel) {
+        Protocol p = verifier(channel);
+        return p instanceof VERIFY_SUSPECT2 v ? v.getTimeout() : p instanceof VERIFY_SUSPECT v ? v.getTimeout() : 0;
+    }
+
+    private static Protocol verifier(JChannel channel) {
+        return channel.getProtocolStack().findProtocol(VERIFY_SUSPECT2.class, VERIFY_SUSPECT.class);
+    }
+
+    @Override
+    public void suspect(Member member, String why) {
+        Member self = transport.self();
+        if (member.equals(self) || !transport.isInView(member) || transport.isClosed()) {
+            return;
+        }
+        long now = System.nanoTime();
+        Suspicion mine = new Suspicion(member, why, self, now);
+        if (raised.merge(member.id(), mine, (old, fresh) -> now - old.atNanos() < quietNanos ? old : fresh) != mine) {
+            return;
+        }
+        stats.suspicionRaised();
+        LOG.warn("{} suspects {}: {}; the member that would coordinate without it has JGroups check it and exclude it"
+                + " if it is silent (a member that answers stays)", self, member, why);
+        List<Member> others = transport.viewMembers().stream().filter(m -> !m.equals(self) && !m.equals(member)).toList();
+        transport.requestEach(others, new Suspect(member.id(), why), remoteTimeoutMillis).forEach(f -> f.whenComplete(
+                (r, e) -> {
+                    if (e != null) {
+                        LOG.debug("{} could not tell a member of its suspicion of {}: {}", self, member, e.toString());
+                    }
+                }));
+        note(mine);
+    }
+
+    /** Another member's suspicion ({@link Suspect}). */
+    public GridMessage received(Member from, Suspect s) {
+        Member self = transport.self();
+        transport.viewMembers().stream().filter(m -> m.id().equals(s.memberId()) && !m.equals(self)).findFirst()
+                .ifPresent(target -> note(new Suspicion(target, s.reason(), from, System.nanoTime())));
+        return new Ack();
+    }
+
+    /**
+     * Records a suspicion; if this member is the first of its view once every member suspected lately is left
+     * out, it has JGroups verify each of them (its GMS then excludes those that stay silent).
+     */
+    private void note(Suspicion s) {
+        long now = System.nanoTime();
+        suspected.put(s.member().id(), s);
+        suspected.values().removeIf(x -> now - x.atNanos() > quietNanos || !transport.isInView(x.member()));
+        Member self = transport.self();
+        Member first = transport.viewMembers().stream().filter(m -> m.equals(self) || !suspected.containsKey(m.id()))
+                .findFirst().orElse(null);
+        if (self.equals(first)) {
+            suspected.values().forEach(this::verify);
+        }
+    }
+
+    private void verify(Suspicion s) {
+        long now = System.nanoTime();
+        Long started = verifying.merge(s.member().id(), now, (old, fresh) -> now - old < quietNanos ? old : fresh);
+        if (started != now) {
+            return;
+        }
+        Protocol verifier = verifier(channel);
+        Address address = addressOf(s.member());
+        if (verifier == null || address == null) {
+            if (verifier == null && warnedNoVerifier.compareAndSet(false, true)) {
+                LOG.warn("{} cannot act on suspicions: its JGroups stack has no VERIFY_SUSPECT2, so only failure"
+                        + " detection excludes a silent member", transport.self());
+            }
+            return;
+        }
+        long verifyMillis = verifyTimeoutMillis(channel);
+        Member self = transport.self();
+        LOG.info("{} has JGroups check {} (suspected by {}: {}); it is excluded unless it answers within {} ms", self,
+                s.member(), s.raisedBy().equals(self) ? "this member" : s.raisedBy(), s.why(), verifyMillis);
+        verifier.up(new Event(Event.SUSPECT, List.of(address)));
+        // A member that answered stays: say so once its verification must be over.
+        CompletableFuture.delayedExecutor(2 * verifyMillis + 1_000, TimeUnit.MILLISECONDS).execute(() -> {
+            if (transport.isInView(s.member()) && !transport.isClosed()) {
+                LOG.info("{} answered JGroups' check and stays in the view: slow, not silent ({})", s.member(), s.why());
+            }
+        });
+    }
+
+    private Address addressOf(Member m) {
+        View v = channel.getView();
+        if (v == null) {
+            return null;
+        }
+        for (Address a : v.getMembers()) {
+            if (ClusterTransport.memberOf(a).id().equals(m.id())) {
+                return a;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Called with every view: a member this member suspected lately and the view left out was excluded (by the
+     * suspicion, or by failure detection at the same time); one line and {@link GridStats#suspectExcluded}.
+     */
+    public void onView(View view) {
+        long now = System.nanoTime();
+        raised.values().removeIf(r -> {
+            if (transport.isInView(r.member())) {
+                return now - r.atNanos() > quietNanos;
+            }
+            if (now - r.atNanos() <= quietNanos) {
+                stats.suspectExcluded();
+                LOG.warn("{} was excluded from the view {} ms after this member suspected it ({}); the writes that waited"
+                        + " for it go on with the other owners, and it rejoins when it answers again", r.member(),
+                        TimeUnit.NANOSECONDS.toMillis(now - r.atNanos()), r.why());
+            }
+            return true;
+        });
+        suspected.values().removeIf(x -> !transport.isInView(x.member()));
+        verifying.keySet().removeIf(id -> !transport.isInView(id));
+    }
+}
