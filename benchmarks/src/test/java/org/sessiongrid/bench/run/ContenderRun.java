@@ -19,6 +19,7 @@ import org.sessiongrid.it.check.Checker;
 import org.sessiongrid.it.load.History;
 import org.sessiongrid.it.load.LoadClient;
 import org.sessiongrid.it.load.Op;
+import org.sessiongrid.it.load.SocketExchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -107,7 +108,15 @@ public final class ContenderRun {
         // One thread per user, no think time, no invalidations, no short-lived sessions: a closed loop of
         // `users` concurrent browsers. Requests time out after 10 s (a failover waits at most that long).
         LoadClient.Settings s = new LoadClient.Settings(users, users, 0, 0, 0, 4, Duration.ofSeconds(10));
-        return new LoadClient(h, mode, s, farm::targets);
+        return loadClient(h, mode, s, farm);
+    }
+
+    /**
+     * A load client on the lean socket client ({@link SocketExchange}): the benchmarks measure the farm,
+     * and {@code java.net.http} costs about what a node's request costs.
+     */
+    static LoadClient loadClient(History h, LoadClient.Mode mode, LoadClient.Settings s, LoopbackFarm farm) {
+        return new LoadClient(h, mode, s, farm::targets).exchange(new SocketExchange());
     }
 
     LoadFigures load(LoopbackFarm farm, Scenario s, RedisServer redis) throws InterruptedException {
@@ -211,9 +220,8 @@ public final class ContenderRun {
         History h = new History();
         int n = settings.memorySessions();
         // Each user's first request creates its session (with the 1 KiB payload); stop once every user made one.
-        LoadClient load = new LoadClient(h, LoadClient.Mode.STICKY,
-                new LoadClient.Settings(n, Math.min(64, n), 0, 0, 0, 4, Duration.ofSeconds(10)), farm::targets)
-                .workload(0, 1024);
+        LoadClient load = loadClient(h, LoadClient.Mode.STICKY,
+                new LoadClient.Settings(n, Math.min(64, n), 0, 0, 0, 4, Duration.ofSeconds(10)), farm).workload(0, 1024);
         load.start();
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
         while (load.opsCount() < n) {

@@ -46,8 +46,8 @@ public final class RebalanceRun {
             long topologyBefore = Long.parseLong(status(farm.live().get(0)).getOrDefault("TopologyId", "0"));
 
             History h = new History();
-            LoadClient load = new LoadClient(h, LoadClient.Mode.STICKY, new LoadClient.Settings(settings.users(),
-                    settings.users(), 0, 0, 0, 4, Duration.ofSeconds(10)), farm::targets).workload(0, 1024);
+            LoadClient load = ContenderRun.loadClient(h, LoadClient.Mode.STICKY, new LoadClient.Settings(settings.users(),
+                    settings.users(), 0, 0, 0, 4, Duration.ofSeconds(10)), farm).workload(0, 1024);
             load.start();
             Thread.sleep(settings.warmupMillis());
             long t0 = h.now();
@@ -77,9 +77,8 @@ public final class RebalanceRun {
     /** Creates {@code n} sessions (each user's first request), sticky, with a 1 KiB payload. */
     private void fill(LoopbackFarm farm, int n) throws InterruptedException {
         History h = new History();
-        LoadClient load = new LoadClient(h, LoadClient.Mode.STICKY,
-                new LoadClient.Settings(n, Math.min(64, n), 0, 0, 0, 4, Duration.ofSeconds(10)), farm::targets)
-                .workload(0, 1024);
+        LoadClient load = ContenderRun.loadClient(h, LoadClient.Mode.STICKY,
+                new LoadClient.Settings(n, Math.min(64, n), 0, 0, 0, 4, Duration.ofSeconds(10)), farm).workload(0, 1024);
         load.start();
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
         while (load.opsCount() < n) {

@@ -1,10 +1,7 @@
 package org.sessiongrid.it.load;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.net.SocketTimeoutException;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -74,7 +71,7 @@ public final class LoadClient implements AutoCloseable {
     private final Mode mode;
     private final Settings settings;
     private final Supplier<List<Target>> targets;
-    private final HttpClient http;
+    private volatile HttpExchange http = new JdkExchange();
     private final Map<String, Boolean> down = new ConcurrentHashMap<>();
     private final List<Thread> threads = new ArrayList<>();
     private final List<User> users = new ArrayList<>();
@@ -88,8 +85,6 @@ public final class LoadClient implements AutoCloseable {
         this.mode = mode;
         this.settings = settings;
         this.targets = targets;
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(2)).build();
         for (int i = 0; i < settings.users(); i++) {
             users.add(new User(i, false));
         }
@@ -112,6 +107,15 @@ public final class LoadClient implements AutoCloseable {
     public LoadClient workload(double readRate, int payloadBytes) {
         this.readRate = readRate;
         this.payloadBytes = payloadBytes;
+        return this;
+    }
+
+    /**
+     * The HTTP client (set before {@link #start()}): {@link JdkExchange} unless told otherwise; the
+     * benchmarks use {@link SocketExchange}. The load client closes it.
+     */
+    public LoadClient exchange(HttpExchange exchange) {
+        this.http = exchange;
         return this;
     }
 
@@ -154,6 +158,7 @@ public final class LoadClient implements AutoCloseable {
                 throw new IllegalStateException("load thread " + t.getName() + " did not stop");
             }
         }
+        http.close();
     }
 
     /** Whether the balancer has taken the node out. */
@@ -241,17 +246,12 @@ public final class LoadClient implements AutoCloseable {
             Thread.sleep(100); // every node is down: do not spin
             return op;
         }
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(t.baseUrl() + path))
-                .timeout(settings.requestTimeout());
-        if (cookie != null) {
-            b.header("Cookie", "JSESSIONID=" + cookie);
-        }
         Op op;
         try {
-            HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            HttpExchange.Answer r = http.get(t.baseUrl(), path, cookie, settings.requestTimeout());
             long end = history.now();
-            if (r.statusCode() != 200) {
-                op = new Op(u.id, seq, kind, t.name(), Op.Outcome.HTTP_ERROR, r.statusCode(), -1, null, sent, start, end);
+            if (r.status() != 200) {
+                op = new Op(u.id, seq, kind, t.name(), Op.Outcome.HTTP_ERROR, r.status(), -1, null, sent, start, end);
             } else {
                 String[] parts = r.body().trim().split(" ");
                 long counter;
@@ -268,12 +268,12 @@ public final class LoadClient implements AutoCloseable {
                 }
                 op = new Op(u.id, seq, kind, t.name(), Op.Outcome.OK, 200, counter, id, sent, start, end);
                 if (kind == Op.Kind.INC) {
-                    u.cookie = r.headers().allValues("Set-Cookie").stream().filter(c -> c.startsWith("JSESSIONID="))
+                    u.cookie = r.setCookies().stream().filter(c -> c.startsWith("JSESSIONID="))
                             .map(c -> c.substring("JSESSIONID=".length(), c.indexOf(';') > 0 ? c.indexOf(';') : c.length()))
                             .reduce((a, c) -> c).orElse(u.cookie);
                 }
             }
-        } catch (HttpTimeoutException e) {
+        } catch (HttpTimeoutException | SocketTimeoutException e) {
             down.put(t.name(), true);
             op = new Op(u.id, seq, kind, t.name(), Op.Outcome.TIMEOUT, 0, -1, null, sent, start, history.now());
         } catch (IOException e) {
@@ -316,9 +316,7 @@ public final class LoadClient implements AutoCloseable {
             for (Target t : targets.get()) {
                 if (isDown(t.name())) {
                     try {
-                        HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create(t.baseUrl() + "/status"))
-                                .timeout(Duration.ofSeconds(1)).build(), HttpResponse.BodyHandlers.discarding());
-                        if (r.statusCode() == 200) {
+                        if (http.get(t.baseUrl(), "/status", null, Duration.ofSeconds(1)).status() == 200) {
                             down.remove(t.name());
                         }
                     } catch (IOException e) {
@@ -375,12 +373,10 @@ public final class LoadClient implements AutoCloseable {
         long start = history.now();
         Op op;
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(t.baseUrl() + "/get"))
-                    .header("Cookie", "JSESSIONID=" + u.cookie).timeout(settings.requestTimeout()).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpExchange.Answer r = http.get(t.baseUrl(), "/get", u.cookie, settings.requestTimeout());
             String[] parts = r.body().trim().split(" ");
-            if (r.statusCode() != 200) {
-                op = new Op(u.id, seq, Op.Kind.READ, t.name(), Op.Outcome.HTTP_ERROR, r.statusCode(), -1, null, sent,
+            if (r.status() != 200) {
+                op = new Op(u.id, seq, Op.Kind.READ, t.name(), Op.Outcome.HTTP_ERROR, r.status(), -1, null, sent,
                         start, history.now());
             } else if (parts[0].equals("none")) {
                 op = new Op(u.id, seq, Op.Kind.READ, t.name(), Op.Outcome.OK, 200, 0, null, sent, start, history.now());
