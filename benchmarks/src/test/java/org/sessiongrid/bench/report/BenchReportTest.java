@@ -1,0 +1,44 @@
+package org.sessiongrid.bench.report;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.sessiongrid.bench.contender.Contender;
+import org.sessiongrid.bench.measure.LoadFigures;
+import org.sessiongrid.bench.run.ContenderResult;
+import org.sessiongrid.bench.run.Scenario;
+
+/** The report's aims judge figures, never the absence of one. */
+class BenchReportTest {
+
+    private static ContenderResult result(Contender c, LoadFigures sticky) {
+        ContenderResult r = new ContenderResult(c);
+        r.scenarios().put(Scenario.STICKY_WRITES, sticky);
+        return r;
+    }
+
+    private static LoadFigures answered(double farmCpuMicros, double p99) {
+        return new LoadFigures(1_000, 5, p99, p99, 30_000, 0, 0, 0, 0, 0, 30_000, farmCpuMicros, 20);
+    }
+
+    private static String sealRow(LoadFigures sealed) {
+        StringBuilder md = new StringBuilder();
+        BenchReport.aims(md, List.of(result(Contender.SESSIONGRID_TOMCAT, answered(300, 30)),
+                result(Contender.SESSIONGRID_TOMCAT_SEALED, sealed)));
+        return md.toString().lines().filter(l -> l.contains("clusterSecret")).findFirst().orElseThrow();
+    }
+
+    @Test
+    void aSealedFarmThatAnsweredNothingInItsWindowDoesNotMeetTheAim() {
+        String row = sealRow(new LoadFigures(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 64, -1, -1));
+        assertTrue(row.endsWith("| – |") && row.contains("answered no request"), row);
+    }
+
+    @Test
+    void theSealsCostIsJudgedOnBothFigures() {
+        assertTrue(sealRow(answered(320, 33)).endsWith("| yes |"), sealRow(answered(320, 33)));
+        assertTrue(sealRow(answered(510, 60)).endsWith("| **no** |"), sealRow(answered(510, 60)));
+    }
+}
