@@ -59,6 +59,11 @@ class BenchmarkSmokeTest {
                         c + " " + e.getKey().id() + ": farm and client CPU per request not measured: " + f);
             }
         }
+        ContenderResult standard = o.contenders().stream().filter(r -> r.contender() == Contender.STANDARD)
+                .findFirst().orElseThrow();
+        assertNotNull(standard.clientCeiling(), "the bare loop against StandardManager did not run: " + standard.problems());
+        assertTrue(standard.clientCeiling().bareThroughput() > 0, "the bare loop got no answer: " + standard.clientCeiling());
+        assertTrue(md.contains("| (issue 16) the load client is not the bottleneck"), "no row for the client's share");
         ContenderResult sg = o.contenders().stream().filter(r -> r.contender() == Contender.SESSIONGRID_TOMCAT)
                 .findFirst().orElseThrow();
         assertNotNull(sg.failover(), "SessionGrid failover");

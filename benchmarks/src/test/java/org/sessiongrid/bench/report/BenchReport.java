@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.sessiongrid.bench.contender.Contender;
 import org.sessiongrid.bench.contender.RedisServer;
+import org.sessiongrid.bench.measure.ClientCeiling;
 import org.sessiongrid.bench.measure.FailoverFigures;
 import org.sessiongrid.bench.measure.LoadFigures;
 import org.sessiongrid.bench.measure.MemoryFigures;
@@ -137,6 +138,13 @@ public final class BenchReport {
                         + " ms)" : sealed.isPresent() && sealed.get().requests() == 0
                         ? "not measured: the sealed farm answered no request in its measured window" : "not measured")
                 .append(" | ").append(both ? sealCost <= 1.1 ? "yes" : "**no**" : "–").append(" |\n");
+        Optional<ClientCeiling> ceiling = rs.stream().filter(r -> r.contender() == Contender.STANDARD)
+                .map(ContenderResult::clientCeiling).filter(c -> c != null && c.bareThroughput() > 0).findFirst();
+        md.append("| (issue 16) the load client is not the bottleneck: on StandardManager it reaches ≥ 0.8× a bare"
+                + " keep-alive loop | ").append(ceiling.map(c -> fmt(c.share()) + "× (" + fmt(c.loadThroughput())
+                + " vs " + fmt(c.bareThroughput()) + " req/s; client CPU " + fmt(c.loadClientCpuMicrosPerRequest())
+                + " vs " + fmt(c.bareClientCpuMicrosPerRequest()) + " µs per request)").orElse("not measured"))
+                .append(" | ").append(ceiling.map(c -> c.share() >= 0.8 ? "yes" : "**no**").orElse("–")).append(" |\n");
         Optional<LoadFigures> rr = figure(rs, REFERENCE, Scenario.ROUND_ROBIN_WRITES);
         md.append("| (c) round-robin: zero lost updates | ").append(rr.map(f -> f.lostUpdates() + " lost, "
                 + f.violations() + " violations").orElse("not measured")).append(" | ")

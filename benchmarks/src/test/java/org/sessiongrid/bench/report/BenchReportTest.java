@@ -6,6 +6,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.sessiongrid.bench.contender.Contender;
+import org.sessiongrid.bench.measure.ClientCeiling;
 import org.sessiongrid.bench.measure.LoadFigures;
 import org.sessiongrid.bench.run.ContenderResult;
 import org.sessiongrid.bench.run.Scenario;
@@ -40,5 +41,21 @@ class BenchReportTest {
     void theSealsCostIsJudgedOnBothFigures() {
         assertTrue(sealRow(answered(320, 33)).endsWith("| yes |"), sealRow(answered(320, 33)));
         assertTrue(sealRow(answered(510, 60)).endsWith("| **no** |"), sealRow(answered(510, 60)));
+    }
+
+    private static String clientRow(ClientCeiling c) {
+        ContenderResult standard = result(Contender.STANDARD, answered(80, 5));
+        standard.clientCeiling(c);
+        StringBuilder md = new StringBuilder();
+        BenchReport.aims(md, List.of(result(Contender.SESSIONGRID_TOMCAT, answered(300, 30)), standard));
+        return md.toString().lines().filter(l -> l.contains("load client is not the bottleneck")).findFirst().orElseThrow();
+    }
+
+    @Test
+    void theClientsShareIsJudgedAgainstTheBareLoop() {
+        assertTrue(clientRow(new ClientCeiling(10_000, 20, 9_000, 40)).endsWith("| yes |"));
+        assertTrue(clientRow(new ClientCeiling(10_000, 20, 5_000, 90)).endsWith("| **no** |"));
+        assertTrue(clientRow(new ClientCeiling(0, -1, 5_000, 90)).endsWith("| – |"), "a bare loop without answers");
+        assertTrue(clientRow(null).contains("not measured"));
     }
 }

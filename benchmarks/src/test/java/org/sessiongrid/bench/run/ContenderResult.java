@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import org.sessiongrid.bench.contender.Contender;
+import org.sessiongrid.bench.measure.ClientCeiling;
 import org.sessiongrid.bench.measure.FailoverFigures;
 import org.sessiongrid.bench.measure.LoadFigures;
 import org.sessiongrid.bench.measure.MemoryFigures;
@@ -15,6 +16,7 @@ public final class ContenderResult {
     private final Map<Scenario, LoadFigures> scenarios = new LinkedHashMap<>();
     private FailoverFigures failover;
     private MemoryFigures memory;
+    private ClientCeiling clientCeiling;
     private String notRun;
     private final Map<String, String> problems = new LinkedHashMap<>();
 
@@ -44,6 +46,15 @@ public final class ContenderResult {
 
     public void memory(MemoryFigures m) {
         this.memory = m;
+    }
+
+    /** The load client against a bare loop on this contender's farm; null where not measured. */
+    public ClientCeiling clientCeiling() {
+        return clientCeiling;
+    }
+
+    public void clientCeiling(ClientCeiling c) {
+        this.clientCeiling = c;
     }
 
     /** Null when the contender ran, else why it could not. */

@@ -81,6 +81,17 @@ public final class ContenderRun {
                     result.problems().put(s.id(), String.valueOf(e));
                 }
             }
+            LoadFigures sticky = result.scenarios().get(Scenario.STICKY_WRITES);
+            if (c == Contender.STANDARD && sticky != null) {
+                try {
+                    result.clientCeiling(BareLoad.measure(farm, settings.users(), Scenario.STICKY_WRITES.payloadBytes(),
+                            settings.warmupMillis(), settings.measureMillis(), sticky));
+                    LOG.info("{} client ceiling: {}", c, result.clientCeiling());
+                } catch (Exception e) {
+                    LOG.warn("{}: client ceiling failed", c, e);
+                    result.problems().put("client ceiling", String.valueOf(e));
+                }
+            }
             if (settings.failoverContenders().contains(c)) {
                 try {
                     result.failover(failover(farm));
