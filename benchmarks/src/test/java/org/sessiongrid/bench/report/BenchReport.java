@@ -52,6 +52,7 @@ public final class BenchReport {
         Charts.bars(dir.resolve("p99.png"), "Latency p99 per contender and scenario", "ms", scenarios, rs,
                 LoadFigures::p99Millis);
         Charts.failover(dir.resolve("failover.png"), rs);
+        Charts.warmup(dir.resolve("warmup.png"), rs);
 
         StringBuilder md = new StringBuilder();
         md.append("# SessionGrid benchmarks (").append(o.settings().name()).append(" run)\n\n");
@@ -67,6 +68,7 @@ public final class BenchReport {
             scenario(md, s, rs);
         }
         md.append("![throughput](throughput.png)\n\n![p99](p99.png)\n\n");
+        WarmupSection.write(md, rs);
         failover(md, rs);
         memory(md, rs);
         rebalance(md, o);
@@ -145,6 +147,7 @@ public final class BenchReport {
                 + " vs " + fmt(c.bareThroughput()) + " req/s; client CPU " + fmt(c.loadClientCpuMicrosPerRequest())
                 + " vs " + fmt(c.bareClientCpuMicrosPerRequest()) + " µs per request)").orElse("not measured"))
                 .append(" | ").append(ceiling.map(c -> c.share() >= 0.8 ? "yes" : "**no**").orElse("–")).append(" |\n");
+        WarmupSection.aimRow(md, rs, REFERENCE);
         Optional<LoadFigures> rr = figure(rs, REFERENCE, Scenario.ROUND_ROBIN_WRITES);
         md.append("| (c) round-robin: zero lost updates | ").append(rr.map(f -> f.lostUpdates() + " lost, "
                 + f.violations() + " violations").orElse("not measured")).append(" | ")

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.sessiongrid.bench.contender.Contender;
 import org.sessiongrid.bench.measure.ClientCeiling;
 import org.sessiongrid.bench.measure.LoadFigures;
+import org.sessiongrid.bench.measure.Ramp;
 import org.sessiongrid.bench.run.ContenderResult;
 import org.sessiongrid.bench.run.Scenario;
 
@@ -57,5 +58,30 @@ class BenchReportTest {
         assertTrue(clientRow(new ClientCeiling(10_000, 20, 5_000, 90)).endsWith("| **no** |"));
         assertTrue(clientRow(new ClientCeiling(0, -1, 5_000, 90)).endsWith("| – |"), "a bare loop without answers");
         assertTrue(clientRow(null).contains("not measured"));
+    }
+
+    private static String warmupRow(Ramp ramp) {
+        ContenderResult sg = result(Contender.SESSIONGRID_TOMCAT, answered(300, 30));
+        sg.ramp(ramp);
+        StringBuilder md = new StringBuilder();
+        BenchReport.aims(md, List.of(sg));
+        return md.toString().lines().filter(l -> l.contains("warm-up")).findFirst().orElseThrow();
+    }
+
+    private static Ramp ramp(int seconds, int to80) {
+        java.util.Map<Integer, Integer> perSecond = new java.util.HashMap<>();
+        for (int s = 0; s < seconds; s++) {
+            perSecond.put(s, 100);
+        }
+        return new Ramp(perSecond, 120, to80);
+    }
+
+    @Test
+    void theWarmUpAimNeedsARampLongEnoughToJudge() {
+        assertTrue(warmupRow(ramp(60, 12)).endsWith("| yes |"), warmupRow(ramp(60, 12)));
+        assertTrue(warmupRow(ramp(60, 41)).endsWith("| **no** |"));
+        assertTrue(warmupRow(ramp(60, -1)).endsWith("| **no** |"));
+        assertTrue(warmupRow(ramp(20, 3)).endsWith("| – |"), "a 20 s warm-up cannot show 30 s");
+        assertTrue(warmupRow(null).contains("not measured"));
     }
 }

@@ -15,6 +15,7 @@ import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.Styler;
 import org.sessiongrid.bench.measure.FailoverFigures;
 import org.sessiongrid.bench.measure.LoadFigures;
+import org.sessiongrid.bench.measure.Ramp;
 import org.sessiongrid.bench.run.ContenderResult;
 import org.sessiongrid.bench.run.Scenario;
 
@@ -66,6 +67,31 @@ final class Charts {
                 xs.add((e.getKey() - f.killedAt()) / 1000.0);
                 ys.add(e.getValue() * 1000.0 / FailoverFigures.BUCKET_MILLIS);
             }
+            chart.addSeries(r.contender().label(), xs, ys);
+        }
+        if (!chart.getSeriesMap().isEmpty()) {
+            BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+        }
+    }
+
+    /** Successful requests per second from the first second of load on a fresh farm, one line per contender. */
+    static void warmup(Path file, List<ContenderResult> results) throws IOException {
+        XYChart chart = new XYChartBuilder().width(1100).height(520).title("Warm-up: sticky writes on a fresh farm")
+                .xAxisTitle("seconds of load").yAxisTitle("successful requests / s").build();
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+        chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
+        chart.getStyler().setMarkerSize(0);
+        for (ContenderResult r : results) {
+            Ramp ramp = r.ramp();
+            if (ramp == null || ramp.perSecond().isEmpty()) {
+                continue;
+            }
+            List<Double> xs = new ArrayList<>();
+            List<Double> ys = new ArrayList<>();
+            new java.util.TreeMap<>(ramp.perSecond()).forEach((second, n) -> {
+                xs.add((double) second);
+                ys.add((double) n);
+            });
             chart.addSeries(r.contender().label(), xs, ys);
         }
         if (!chart.getSeriesMap().isEmpty()) {

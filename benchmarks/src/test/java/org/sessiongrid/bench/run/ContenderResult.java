@@ -8,6 +8,7 @@ import org.sessiongrid.bench.measure.ClientCeiling;
 import org.sessiongrid.bench.measure.FailoverFigures;
 import org.sessiongrid.bench.measure.LoadFigures;
 import org.sessiongrid.bench.measure.MemoryFigures;
+import org.sessiongrid.bench.measure.Ramp;
 
 /** Everything measured for one contender; {@link #notRun()} says why nothing (or not everything) was. */
 public final class ContenderResult {
@@ -17,6 +18,7 @@ public final class ContenderResult {
     private FailoverFigures failover;
     private MemoryFigures memory;
     private ClientCeiling clientCeiling;
+    private Ramp ramp;
     private String notRun;
     private final Map<String, String> problems = new LinkedHashMap<>();
 
@@ -55,6 +57,15 @@ public final class ContenderResult {
 
     public void clientCeiling(ClientCeiling c) {
         this.clientCeiling = c;
+    }
+
+    /** The sticky scenario's warm-up on the freshly started farm; null where something ran before it. */
+    public Ramp ramp() {
+        return ramp;
+    }
+
+    public void ramp(Ramp r) {
+        this.ramp = r;
     }
 
     /** Null when the contender ran, else why it could not. */

@@ -14,6 +14,7 @@ import org.sessiongrid.bench.measure.FailoverFigures;
 import org.sessiongrid.bench.measure.HeapProbe;
 import org.sessiongrid.bench.measure.LoadFigures;
 import org.sessiongrid.bench.measure.MemoryFigures;
+import org.sessiongrid.bench.measure.Ramp;
 import org.sessiongrid.it.check.CheckResult;
 import org.sessiongrid.it.check.Checker;
 import org.sessiongrid.it.load.History;
@@ -68,12 +69,15 @@ public final class ContenderRun {
                     result.problems().put("memory", String.valueOf(e));
                 }
             }
+            // The ramp is the first load on a fresh farm: only when nothing (the memory part) ran before it.
+            boolean fresh = !settings.memoryContenders().contains(c);
             for (Scenario s : settings.scenarios()) {
                 if (!c.isSessionGrid() && !settings.everyContenderScenarios().contains(s)) {
                     continue;
                 }
                 try {
-                    LoadFigures f = load(farm, s, redis);
+                    LoadFigures f = load(farm, s, redis, fresh && s.equals(Scenario.STICKY_WRITES) ? result : null);
+                    fresh = false;
                     result.scenarios().put(s, f);
                     LOG.info("{} {}: {}", c, s.id(), f);
                 } catch (Exception e) {
@@ -130,11 +134,13 @@ public final class ContenderRun {
         return new LoadClient(h, mode, s, farm::targets).exchange(new SocketExchange());
     }
 
-    LoadFigures load(LoopbackFarm farm, Scenario s, RedisServer redis) throws InterruptedException {
+    /** Runs scenario {@code s}; when {@code rampOf} is given, its warm-up is also recorded as that contender's ramp. */
+    LoadFigures load(LoopbackFarm farm, Scenario s, RedisServer redis, ContenderResult rampOf) throws InterruptedException {
         History h = new History();
         LoadClient load = client(h, s.mode(), settings.users(), farm).workload(s.readRate(), s.payloadBytes());
+        long loadStart = h.now();
         load.start();
-        long from = h.now() + settings.warmupMillis();
+        long from = loadStart + settings.warmupMillis();
         long to = from + settings.measureMillis();
         // Fixed-length phases: the waits are the warm-up and the measurement window themselves.
         Thread.sleep(Math.max(0, from - h.now()));
@@ -148,8 +154,12 @@ public final class ContenderRun {
         load.readEverywhere(farm.targets());
         CheckResult check = new Checker().checkExpiry(false).check(h);
         logViolations(farm.contender() + " " + s.id(), check);
-        return LoadFigures.of(h, from, to, check, farm0 < 0 || farm1 < 0 ? -1 : farm1 - farm0,
+        LoadFigures figures = LoadFigures.of(h, from, to, check, farm0 < 0 || farm1 < 0 ? -1 : farm1 - farm0,
                 client0 < 0 || client1 < 0 ? -1 : client1 - client0);
+        if (rampOf != null) {
+            rampOf.ramp(Ramp.of(h, loadStart, settings.warmupMillis(), figures.throughput()));
+        }
+        return figures;
     }
 
     /** The farm's CPU so far: its nodes, and the central store it uses, if any. */

@@ -1,0 +1,80 @@
+package org.sessiongrid.bench.report;
+
+import static org.sessiongrid.bench.report.BenchReport.fmt;
+
+import java.util.List;
+import java.util.Optional;
+
+import org.sessiongrid.bench.contender.Contender;
+import org.sessiongrid.bench.measure.Ramp;
+import org.sessiongrid.bench.run.ContenderResult;
+
+/**
+ * The report's warm-up: each contender's ramp from its first second of sticky load on a fresh farm, and the
+ * issue's aim that a SessionGrid node serves at least 80 % of its steady rate within 30 s of load.
+ */
+final class WarmupSection {
+
+    /** The aim's bound: seconds of load after which the farm must be at 80 % of its steady rate. */
+    static final int AIM_SECONDS = 30;
+
+    private WarmupSection() {
+    }
+
+    /** The aims table's row for {@code c}. */
+    static void aimRow(StringBuilder md, List<ContenderResult> rs, Contender c) {
+        Optional<Ramp> ramp = rs.stream().filter(r -> r.contender() == c).map(ContenderResult::ramp)
+                .filter(r -> r != null).findFirst();
+        String measured;
+        String met;
+        if (ramp.isEmpty() || ramp.get().perSecond().size() < AIM_SECONDS + Ramp.WINDOW_SECONDS) {
+            measured = "not measured (needs a fresh farm and a warm-up of at least " + (AIM_SECONDS + Ramp.WINDOW_SECONDS)
+                    + " s: -Dbench.warmupMillis)";
+            met = "–";
+        } else if (ramp.get().secondsTo80() < 0) {
+            measured = "not within the " + ramp.get().perSecond().size() + " s warm-up (steady " + fmt(ramp.get()
+                    .steadyThroughput()) + " req/s)";
+            met = "**no**";
+        } else {
+            measured = "after " + ramp.get().secondsTo80() + " s (steady " + fmt(ramp.get().steadyThroughput()) + " req/s)";
+            met = ramp.get().secondsTo80() <= AIM_SECONDS ? "yes" : "**no**";
+        }
+        md.append("| (issue 16) warm-up: ").append(c.label()).append(" serves ≥ 80 % of its steady sticky rate within ")
+                .append(AIM_SECONDS).append(" s of load | ").append(measured).append(" | ").append(met).append(" |\n");
+    }
+
+    /** The section: a row per contender with a ramp, and the chart. */
+    static void write(StringBuilder md, List<ContenderResult> rs) {
+        List<ContenderResult> with = rs.stream().filter(r -> r.ramp() != null).toList();
+        if (with.isEmpty()) {
+            return;
+        }
+        md.append("## Warm-up: the first seconds of sticky load on a fresh farm\n\n")
+                .append("Successful requests per second from the first second of load (the contender's first scenario, ")
+                .append("no other load before it), against the rate measured after the warm-up. \"80 % after\" is the ")
+                .append("first second from which the next ").append(Ramp.WINDOW_SECONDS)
+                .append(" seconds average at least 80 % of that rate.\n\n")
+                .append("| contender | steady req/s | 80 % after | req/s in s 0-4 | s 10-14 | s 25-29 |\n")
+                .append("|---|---:|---:|---:|---:|---:|\n");
+        for (ContenderResult r : with) {
+            Ramp ramp = r.ramp();
+            md.append("| ").append(r.contender().label()).append(" | ").append(fmt(ramp.steadyThroughput())).append(" | ")
+                    .append(ramp.secondsTo80() < 0 ? "not in the warm-up" : ramp.secondsTo80() + " s").append(" | ")
+                    .append(average(ramp, 0)).append(" | ").append(average(ramp, 10)).append(" | ")
+                    .append(average(ramp, 25)).append(" |\n");
+        }
+        md.append("\n![warm-up](warmup.png)\n\n");
+    }
+
+    private static String average(Ramp ramp, int from) {
+        int sum = 0;
+        for (int s = from; s < from + Ramp.WINDOW_SECONDS; s++) {
+            Integer n = ramp.perSecond().get(s);
+            if (n == null) {
+                return "–";
+            }
+            sum += n;
+        }
+        return fmt(sum / (double) Ramp.WINDOW_SECONDS);
+    }
+}
