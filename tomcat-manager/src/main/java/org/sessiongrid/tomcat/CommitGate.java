@@ -32,7 +32,7 @@ import org.apache.coyote.Response;
  */
 final class CommitGate implements ActionHook {
 
-    /** {@code org.apache.coyote.Response.hook}: package-private in Tomcat 10.1 and 11, no accessor. */
+    /** {@code org.apache.coyote.Response.hook}: package-private in Tomcat 9, 10.1 and 11, no accessor. */
     private static final VarHandle HOOK = hookHandle();
 
     private final ActionHook processor;
@@ -54,7 +54,7 @@ final class CommitGate implements ActionHook {
         if (HOOK == null) {
             throw new IllegalStateException("this Tomcat (" + org.apache.catalina.util.ServerInfo.getServerInfo()
                     + ") does not let SessionGrid see when a response is committed (no field"
-                    + " org.apache.coyote.Response.hook); SessionGrid supports Tomcat 10.1 and 11");
+                    + " org.apache.coyote.Response.hook); SessionGrid supports Tomcat 9, 10.1 and 11");
         }
     }
 

@@ -104,7 +104,7 @@ public record AuthState(String authType, Principal principal) {
                     for (int i = 0; i < n; i++) {
                         roles[i] = in.readUTF();
                     }
-                    p = new GenericPrincipal(name, Arrays.asList(roles));
+                    p = GenericPrincipalConstructor.create(name, Arrays.asList(roles));
                 }
                 case SERIALIZED -> {
                     int n = in.readInt();
