@@ -18,7 +18,7 @@ class RollingRestartTest {
 
     @Test
     void aStoppedNodeHandsItsSessionsOverEvenWithOneOwner() throws Exception {
-        try (TomcatCluster cluster = TomcatCluster.start(TomcatCluster.Line.TOMCAT_11, "rolling", 2,
+        try (TomcatCluster cluster = TomcatCluster.start(TomcatCluster.Line.selected(), "rolling", 2,
                 Map.of("sg.numOwners", "1"))) {
             Node n1 = cluster.node("n1");
             Node n2 = cluster.node("n2");

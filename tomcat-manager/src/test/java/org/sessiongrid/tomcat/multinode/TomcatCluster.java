@@ -27,14 +27,27 @@ import org.sessiongrid.tomcat.testapp.TomcatNode;
  */
 final class TomcatCluster implements AutoCloseable {
 
-    /** A Tomcat line the same jar is tested against. */
+    /**
+     * A Tomcat line the manager is tested against: 11 and 10.1 with this module's jar, 9 with the
+     * javax drop-in jar made from it (module tomcat9-dropin, which runs these tests from this module's
+     * test jar).
+     */
     enum Line {
-        TOMCAT_11("sessiongrid.test.tomcat11Lib"), TOMCAT_10("sessiongrid.test.tomcat10Lib");
+        TOMCAT_11("sessiongrid.test.tomcat11Lib"), TOMCAT_10("sessiongrid.test.tomcat10Lib"),
+        TOMCAT_9("sessiongrid.test.tomcat9Lib");
 
         final String libProperty;
 
         Line(String libProperty) {
             this.libProperty = libProperty;
+        }
+
+        /**
+         * The line of the tests that run on one line only (rolling restart, zombie write):
+         * {@code -Dsessiongrid.test.line}, Tomcat 11 unless set.
+         */
+        static Line selected() {
+            return valueOf(System.getProperty("sessiongrid.test.line", TOMCAT_11.name()));
         }
     }
 
@@ -162,10 +175,16 @@ final class TomcatCluster implements AutoCloseable {
 
     private void launch(Node n, Path webapp, String hosts, String clusterName, Map<String, String> extraProps)
             throws IOException {
-        String cp = JavaCommand.classpath(List.of(System.getProperty("sessiongrid.test.classes"),
-                System.getProperty("sessiongrid.test.testClasses"), JavaCommand.locationOf(NodeMain.class),
-                System.getProperty("sessiongrid.test.nodeLib") + File.separator + "*",
-                System.getProperty(line.libProperty) + File.separator + "*"));
+        List<String> entries = new ArrayList<>(List.of(System.getProperty("sessiongrid.test.classes"),
+                System.getProperty("sessiongrid.test.testClasses"), JavaCommand.locationOf(NodeMain.class)));
+        // The manager's own dependencies (core, JGroups, SLF4J); a drop-in jar carries them inside and
+        // its run sets no nodeLib.
+        String nodeLib = System.getProperty("sessiongrid.test.nodeLib");
+        if (nodeLib != null) {
+            entries.add(nodeLib + File.separator + "*");
+        }
+        entries.add(System.getProperty(line.libProperty) + File.separator + "*");
+        String cp = JavaCommand.classpath(entries);
         JavaCommand cmd = JavaCommand.of(TomcatNode.class)
                 .options("-Xmx256m", "-XX:+UseSerialGC", "--add-opens=java.base/java.lang=ALL-UNNAMED",
                         "--add-opens=java.rmi/sun.rmi.transport=ALL-UNNAMED", "-XX:TieredStopAtLevel=1",

@@ -36,7 +36,7 @@ class ZombieWriteTest {
     @Test
     void aRequestInFlightWhenItsNodeFrozeGetsA503AndTheNewerValueStays() throws Exception {
         ExecutorService pool = Executors.newSingleThreadExecutor();
-        try (TomcatCluster cluster = TomcatCluster.start(TomcatCluster.Line.TOMCAT_11, "zombie", 2,
+        try (TomcatCluster cluster = TomcatCluster.start(TomcatCluster.Line.selected(), "zombie", 2,
                 FAST_FAILURE_DETECTION)) {
             Node a = cluster.node("n1");
             Node b = cluster.node("n2");

@@ -34,7 +34,9 @@ public final class TestWebapp {
         }
         Path classes = Files.createDirectories(dir.resolve("WEB-INF/classes"));
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-        Path cart = Path.of("src/test/webapp-src/webapp/Cart.java").toAbsolutePath();
+        // The source lives in this module; a module that runs these tests from its test jar names it.
+        Path cart = Path.of(System.getProperty("sessiongrid.test.webappSrc", "src/test/webapp-src"), "webapp", "Cart.java")
+                .toAbsolutePath();
         if (javac.run(null, null, null, "-d", classes.toString(), "--release", "17", cart.toString()) != 0) {
             throw new IllegalStateException("could not compile " + cart);
         }
