@@ -34,6 +34,7 @@ class DistributionArchiveIT {
 
         for (String f : new String[] {
             "tomcat/lib/sessiongrid-tomcat-" + V + ".jar", "tomcat/conf/context.xml", "tomcat/bin/setenv.sh",
+            "tomcat9/lib/sessiongrid-tomcat9-" + V + ".jar",
             "jetty/modules/session-store-sessiongrid.mod", "jetty/etc/sessions/sessiongrid/session-store.xml",
             "jetty/start.d/session-store-sessiongrid.ini",
             "jetty/lib/sessiongrid/sessiongrid-jetty-" + V + ".jar", "jetty/lib/sessiongrid/sessiongrid-core-" + V + ".jar",
