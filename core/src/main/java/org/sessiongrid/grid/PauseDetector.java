@@ -1,6 +1,7 @@
 package org.sessiongrid.grid;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -149,7 +150,7 @@ final class PauseDetector {
         }
         if (rejoining.get()) {
             throw new GridUnavailableException("session " + key + " refused: SessionGrid member " + config.nodeName()
-                    + " was paused longer than failureDetectionTimeout, so the cluster may have moved on without it;"
+                    + " was paused long enough for the cluster to have moved on without it (excluded it);"
                     + " it dropped its copies and is rejoining");
         }
     }
@@ -194,26 +195,24 @@ final class PauseDetector {
         });
     }
 
-    /** True if every other member of this member's view answers that it has it in its view and topology. */
-    private boolean stillCounted(Member me) throws InterruptedException {
-        int answers = 0;
-        for (Member other : transport.viewMembers()) {
-            if (other.equals(me)) {
+    /**
+     * True if every other member of this member's view answers, at once, that it has this member in its view and
+     * its topology; a member that left the view meanwhile (it crashed) does not count against it.
+     */
+    private boolean stillCounted(Member me) {
+        List<Member> others = transport.viewMembers().stream().filter(m -> !m.equals(me)).toList();
+        Map<Member, GridMessage> answers = transport.requestAll(others, new TopologyQuery(), config.remoteTimeout());
+        for (Member other : others) {
+            GridMessage r = answers.get(other);
+            if (r == null && !transport.isInView(other)) {
                 continue;
             }
-            try {
-                GridMessage r = transport.request(other, new TopologyQuery(), config.remoteTimeout())
-                        .get(config.remoteTimeout() + 500, TimeUnit.MILLISECONDS);
-                if (!(r instanceof TopologyStatus st) || !st.seesSender() || st.topology() == null
-                        || !st.topology().members().contains(me)) {
-                    return false;
-                }
-                answers++;
-            } catch (ExecutionException | TimeoutException e) {
+            if (!(r instanceof TopologyStatus st) || !st.seesSender() || st.topology() == null
+                    || !st.topology().members().contains(me)) {
                 return false;
             }
         }
-        return answers > 0;
+        return !answers.isEmpty();
     }
 
     /** Why this member refuses requests because of a pause, or empty when it was not paused. */

@@ -135,6 +135,29 @@ class PauseTest {
         }
     }
 
+    /**
+     * A pause long enough for the others to have excluded this member (above backupTimeout + verifySuspectTimeout,
+     * 1.5 s here) but shorter than failure detection (3 s), when they did not: its requests wait until any
+     * exclusion would have happened and the others said they still count it, then it serves on with its copies.
+     */
+    @Test
+    void aPauseTheOthersDidNotExcludeItForCostsAWaitNotItsCopies() {
+        try (TestCluster c = new TestCluster("shortpause").start(3)) {
+            SessionGrid a = c.members.get(0);
+            String id = a.store(NS).newLocalId(() -> UUID.randomUUID().toString());
+            a.store(NS).create(id, SessionDelta.builder().set("v", new byte[] {7}).build());
+            long before = a.topologyId();
+
+            a.node().simulatePause(2_000);
+            long started = System.nanoTime();
+            assertEquals(7, a.store(NS).find(id, null).attribute("v")[0], "read after the pause");
+            long waited = (System.nanoTime() - started) / 1_000_000;
+            assertTrue(waited >= 1_000, "the read did not wait for the check after the pause: " + waited + " ms");
+            assertEquals(before, a.topologyId(), "a member the others still counted rejoined");
+            assertTrue(!a.node().isRejoining() && a.refusal().isEmpty(), "refusal: " + a.refusal());
+        }
+    }
+
     /** The threshold is the timeout the stack really uses (test-loopback's own default, 3 s here), not a fixed 10 s. */
     @Test
     void aPauseCountsFromTheStacksOwnFailureDetectionTimeout() {
