@@ -16,10 +16,11 @@ import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 import org.jgroups.Address;
 import org.jgroups.BytesMessage;
+import org.jgroups.Global;
 import org.jgroups.Message;
 import org.jgroups.PhysicalAddress;
 import org.jgroups.stack.Protocol;
-import org.jgroups.util.ByteArray;
+import org.jgroups.util.ByteArrayDataOutputStream;
 import org.jgroups.util.MessageBatch;
 import org.jgroups.util.Util;
 
@@ -57,7 +58,8 @@ public final class SEAL extends Protocol {
     /** format(2) key id(4) incarnation(16) counter(8) clock(8). */
     static final int HEADER_LENGTH = 2 + 4 + 16 + 8 + 8;
     private static final int TAG_BITS = 128;
-    static final int OVERHEAD = HEADER_LENGTH + TAG_BITS / 8;
+    private static final int TAG_LENGTH = TAG_BITS / 8;
+    static final int OVERHEAD = HEADER_LENGTH + TAG_LENGTH;
     /**
      * How far a sender's clock may be from the receiver's. Bounds how long a captured message could
      * be replayed to a member that never heard from its sender's incarnation; members' clocks must
@@ -75,19 +77,13 @@ public final class SEAL extends Protocol {
     }
 
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static final ThreadLocal<Cipher> CIPHERS = ThreadLocal.withInitial(() -> {
-        try {
-            return Cipher.getInstance("AES/GCM/NoPadding");
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("this JDK lacks AES/GCM/NoPadding, which every Java 17 has", e);
-        }
-    });
 
     private final SealKeys keys;
     private final LongSupplier clock;
     private final long incarnationHigh = RANDOM.nextLong();
     private final long incarnationLow = RANDOM.nextLong();
     private final SecretKeySpec sealingKey;
+    private final int sealingKeyId;
     private final AtomicLong counter = new AtomicLong();
     private final Map<Incarnation, Peer> peers = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> drops = new ConcurrentHashMap<>();
@@ -95,7 +91,29 @@ public final class SEAL extends Protocol {
     private volatile DropListener listener = reason -> { };
     private volatile Address self;
 
-    private record Incarnation(long high, long low) {
+    /**
+     * A sender incarnation, the key of {@link #peers}: a plain class rather than a record, whose
+     * {@code hashCode} and {@code equals} go through method handles, slow on every message until the
+     * JIT has compiled them.
+     */
+    private static final class Incarnation {
+        final long high;
+        final long low;
+
+        Incarnation(long high, long low) {
+            this.high = high;
+            this.low = low;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Incarnation other && other.high == high && other.low == low;
+        }
+
+        @Override
+        public int hashCode() {
+            return Long.hashCode(high * 31 + low);
+        }
     }
 
     /** What this member knows of one sender incarnation it accepted a message from. */
@@ -117,6 +135,7 @@ public final class SEAL extends Protocol {
         this.keys = keys;
         this.clock = clock;
         this.sealingKey = keys.sealing().incarnationKey(incarnationHigh, incarnationLow);
+        this.sealingKeyId = keys.sealing().id();
     }
 
     /**
@@ -195,16 +214,27 @@ public final class SEAL extends Protocol {
         if (msg.getSrc() == null) {
             msg.setSrc(localAddress());
         }
-        ByteArray plain = Util.messageToBuffer(msg);
         long n = counter.incrementAndGet();
-        byte[] out = new byte[HEADER_LENGTH + plain.getLength() + TAG_BITS / 8];
-        ByteBuffer.wrap(out).putShort(FORMAT).putInt(keys.sealing().id()).putLong(incarnationHigh).putLong(incarnationLow)
-                .putLong(n).putLong(clock.getAsLong());
-        Cipher cipher = CIPHERS.get();
+        // One buffer: the header, then the message as Util.messageToBuffer writes it, encrypted in place,
+        // then the tag; the transport sends it as it is.
+        ByteArrayDataOutputStream out = new ByteArrayDataOutputStream(
+                HEADER_LENGTH + Global.SHORT_SIZE + msg.size() + TAG_LENGTH);
+        out.writeShort(FORMAT);
+        out.writeInt(sealingKeyId);
+        out.writeLong(incarnationHigh);
+        out.writeLong(incarnationLow);
+        out.writeLong(n);
+        out.writeLong(clock.getAsLong());
+        out.writeShort(msg.getType());
+        msg.writeTo(out);
+        int plainLength = out.position() - HEADER_LENGTH;
+        out.ensureCapacity(TAG_LENGTH);
+        byte[] buf = out.buffer();
+        Cipher cipher = GcmCiphers.forKey(sealingKey);
         cipher.init(Cipher.ENCRYPT_MODE, sealingKey, nonce(n));
-        cipher.updateAAD(out, 0, HEADER_LENGTH);
-        cipher.doFinal(plain.getArray(), plain.getOffset(), plain.getLength(), out, HEADER_LENGTH);
-        Message sealed = new BytesMessage(msg.getDest(), out).setSrc(msg.getSrc());
+        cipher.updateAAD(buf, 0, HEADER_LENGTH);
+        int sealedLength = HEADER_LENGTH + cipher.doFinal(buf, HEADER_LENGTH, plainLength, buf, HEADER_LENGTH);
+        Message sealed = new BytesMessage(msg.getDest(), buf, 0, sealedLength).setSrc(msg.getSrc());
         sealed.setFlag(msg.getFlags(false), false, true);
         sealed.setFlag(msg.getFlags(true), true, true);
         return sealed;
@@ -232,10 +262,10 @@ public final class SEAL extends Protocol {
         }
         Peer peer = peers.get(incarnation);
         SecretKeySpec aesKey = peer != null && peer.keyId == keyId ? peer.key
-                : key.incarnationKey(incarnation.high(), incarnation.low());
+                : key.incarnationKey(incarnation.high, incarnation.low);
         byte[] plain;
         try {
-            Cipher cipher = CIPHERS.get();
+            Cipher cipher = GcmCiphers.forKey(aesKey);
             cipher.init(Cipher.DECRYPT_MODE, aesKey, nonce(n));
             cipher.updateAAD(buf, offset, HEADER_LENGTH);
             plain = cipher.doFinal(buf, offset + HEADER_LENGTH, length - HEADER_LENGTH);
@@ -253,7 +283,7 @@ public final class SEAL extends Protocol {
             forgetIdle(now);
             peer = peers.computeIfAbsent(incarnation, i -> new Peer(keyId, aesKey, n, now));
         }
-        boolean ownEcho = incarnation.high() == incarnationHigh && incarnation.low() == incarnationLow;
+        boolean ownEcho = incarnation.high == incarnationHigh && incarnation.low == incarnationLow;
         if (!peer.window.accept(n)) {
             // Our own multicast comes back from the network on UDP after the transport looped it back.
             return ownEcho ? null : drop("replayed", transportSender);
