@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -47,12 +48,33 @@ abstract class AbstractThreeNodeTest {
     final ExecutorService pool = Executors.newFixedThreadPool(64);
     /** Sessions with a 2 s timeout whose sessionDestroyed the last test counts; created before the kill. */
     final List<WebUser> shortLived = new ArrayList<>();
+    /** When the kill test last saw one settled topology (epoch ms): no topology change follows until the rejoin. */
+    volatile long settledAfterKill;
+
+    /**
+     * The members' remoteTimeout, shorter than the 15 s default so that the quiet period below stays short.
+     * It still exceeds what the kill test's failover takes on loopback (the killed member's closed sockets
+     * get it out of the view in 1-2 s), which is what requests wait for across the kill.
+     */
+    static final Duration REMOTE_TIMEOUT = Duration.ofSeconds(3);
+
+    /**
+     * How long after the last expected sessionDestroyed, and after the last topology change, a second call
+     * could still come. Every call follows an expiry announcement won at the session's primary. In a settled
+     * topology the only members that could announce once more are the primaries: one that became primary at
+     * the last change does so after its grace for inherited sessions (2 x accessTimeGranularity + one expiry
+     * pass: 2 x 1 s + 0.5 s, GridNode), the others at their next expiry pass (0.5 s); and an announcement's
+     * commit waits at most remoteTimeout for the backups. A later call would need a topology change, and
+     * Tomcat's own expiry never fires the listeners (SessionGridManager.processExpires).
+     */
+    static final Duration EXPIRY_QUIET_PERIOD = REMOTE_TIMEOUT.plusMillis(2 * 1_000 + 500 + 500);
 
     abstract TomcatCluster.Line line();
 
     @BeforeAll
     void startCluster() throws Exception {
-        cluster = TomcatCluster.start(line(), "three", 3, Map.of("sg.numOwners", "3"));
+        cluster = TomcatCluster.start(line(), "three", 3, Map.of("sg.numOwners", "3",
+                "sessiongrid.remoteTimeout", String.valueOf(REMOTE_TIMEOUT.toMillis())));
         a = cluster.node("n1");
         b = cluster.node("n2");
         c = cluster.node("n3");
@@ -336,6 +358,7 @@ abstract class AbstractThreeNodeTest {
         // After the failover and its rebalance, a cookie still naming the dead node (or any other
         // non-primary) is corrected by every live node.
         cluster.awaitStableTopology();
+        settledAfterKill = System.currentTimeMillis();
         assertRoutesCorrected(onVictim.get(0).sessionId.replaceFirst("\\.[^.]+$", "." + b.route), cluster.alive());
     }
 
@@ -376,12 +399,22 @@ abstract class AbstractThreeNodeTest {
         await("sessionDestroyed for every short session",
                 () -> ids.stream().allMatch(id -> events("destroyed " + id + " ").size() >= 1
                         && events("unbound " + id).size() >= 1));
+        long lastCallSeen = System.currentTimeMillis();
         // Stale copies on surviving nodes are found gone by a request and dropped: no second event.
         for (WebUser s : shortLived) {
             for (Node n : cluster.alive()) {
                 assertTrue(s.get(n.url("/attrs")).body().startsWith("no-session"), s + " on " + n.route);
             }
         }
+        // "Exactly once" holds over time: no second call during the quiet period.
+        long quietUntil = Math.max(lastCallSeen, settledAfterKill) + EXPIRY_QUIET_PERIOD.toMillis();
+        do {
+            for (String id : ids) {
+                List<String> ev = events("destroyed " + id + " ");
+                assertEquals(1, ev.size(), "sessionDestroyed of " + id + " fired " + ev);
+            }
+            Thread.sleep(100); // watching for a late call until the quiet period ends
+        } while (System.currentTimeMillis() < quietUntil);
         for (String id : ids) {
             List<String> ev = events("destroyed " + id + " ");
             assertEquals(1, ev.size(), "sessionDestroyed of " + id + " fired " + ev);
