@@ -14,6 +14,7 @@ import java.util.regex.Pattern;
 
 import org.sessiongrid.testsupport.files.WorkDirs;
 import org.sessiongrid.testsupport.net.FreePorts;
+import org.sessiongrid.testsupport.node.NodeSlot;
 import org.sessiongrid.testsupport.process.ChildProcess;
 import org.sessiongrid.testsupport.process.JavaCommand;
 import org.sessiongrid.testsupport.process.Reaper;
@@ -53,23 +54,19 @@ public final class BootFarm implements AutoCloseable {
     private static final Pattern TOPOLOGY = Pattern.compile("\"topologyId\":(\\d+)");
     private static final Pattern MEMBERS = Pattern.compile("\"members\":\\[([^\\]]*)\\]");
 
-    /** One node: its process, ports and name. */
+    /** One node: its slot (name, ports, log) and its process. */
     public final class Node {
         public final String name;
-        final int httpPort;
-        final int gridPort;
-        final Path log;
+        final NodeSlot slot;
         ChildProcess process;
 
-        Node(String name, int httpPort, int gridPort) {
-            this.name = name;
-            this.httpPort = httpPort;
-            this.gridPort = gridPort;
-            this.log = work.resolve(name + ".log");
+        Node(NodeSlot slot) {
+            this.slot = slot;
+            this.name = slot.name();
         }
 
         public String url(String path) {
-            return "http://127.0.0.1:" + httpPort + path;
+            return slot.url(path);
         }
 
         public boolean alive() {
@@ -83,7 +80,7 @@ public final class BootFarm implements AutoCloseable {
 
         public String log() {
             try {
-                return Files.exists(log) ? Files.readString(log) : "";
+                return Files.exists(slot.log()) ? Files.readString(slot.log()) : "";
             } catch (IOException e) {
                 return "";
             }
@@ -91,12 +88,10 @@ public final class BootFarm implements AutoCloseable {
     }
 
     public final List<Node> nodes = new ArrayList<>();
-    private final Path work;
     private final Container container;
     private final Reaper reaper = new Reaper("boot-farm-reaper");
 
-    private BootFarm(Path work, Container container) {
-        this.work = work;
+    private BootFarm(Container container) {
         this.container = container;
     }
 
@@ -107,18 +102,15 @@ public final class BootFarm implements AutoCloseable {
     public static BootFarm start(Container container, String cluster, int size) throws Exception {
         Path work = Path.of(System.getProperty("sessiongrid.test.work"), cluster);
         WorkDirs.fresh(work);
-        BootFarm farm = new BootFarm(work, container);
+        BootFarm farm = new BootFarm(container);
         try {
             FreePorts ports = new FreePorts();
             for (int i = 1; i <= size; i++) {
-                farm.nodes.add(farm.new Node("n" + i, ports.port(), ports.gridPort()));
+                farm.nodes.add(farm.new Node(NodeSlot.of("n" + i, ports, work)));
             }
-            StringBuilder hosts = new StringBuilder();
+            String hosts = NodeSlot.initialHosts(farm.nodes.stream().map(n -> n.slot).toList());
             for (Node n : farm.nodes) {
-                hosts.append(hosts.length() == 0 ? "" : ",").append("127.0.0.1[").append(n.gridPort).append(']');
-            }
-            for (Node n : farm.nodes) {
-                farm.launch(n, cluster, hosts.toString());
+                farm.launch(n, cluster, hosts);
             }
             farm.awaitSettled(size, 120);
             return farm;
@@ -136,16 +128,16 @@ public final class BootFarm implements AutoCloseable {
                 .options("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
                         "-Djava.net.preferIPv4Stack=true")
                 .classpath(cp)
-                .args("--server.address=127.0.0.1", "--server.port=" + n.httpPort,
+                .args("--server.address=127.0.0.1", "--server.port=" + n.slot.httpPort(),
                         "--spring.main.banner-mode=off",
                         "--management.endpoints.web.exposure.include=health,info,metrics,prometheus",
                         "--management.endpoint.health.show-details=always",
                         "--logging.level.org.sessiongrid=INFO",
                         "--sessiongrid.cluster-name=" + cluster, "--sessiongrid.node-name=" + n.name,
                         "--sessiongrid.stack=tcp", "--sessiongrid.bind-address=127.0.0.1",
-                        "--sessiongrid.bind-port=" + n.gridPort, "--sessiongrid.port-range=0",
+                        "--sessiongrid.bind-port=" + n.slot.gridPort(), "--sessiongrid.port-range=0",
                         "--sessiongrid.initial-hosts=" + hosts);
-        n.process = reaper.track(ChildProcess.start(n.name, cmd.toList(), n.log));
+        n.process = reaper.track(ChildProcess.start(n.name, cmd.toList(), n.slot.log()));
     }
 
     /**

@@ -119,7 +119,7 @@ abstract class AbstractThreeNodeTest {
     @Order(1)
     void ourLogLinesGoToTomcatsJuli() {
         // The child JVMs have no slf4j-simple: SLF4J -> slf4j-jdk14 -> JULI, formatted by logging.properties.
-        String log = TomcatCluster.read(a.log);
+        String log = TomcatCluster.read(a.slot.log());
         assertTrue(log.contains(" INFO org.sessiongrid.tomcat.SessionGridManager SessionGrid sessions for localhost/app"
                 + " on member n1 of cluster 'three'"), TomcatCluster.tail(log));
     }

@@ -13,6 +13,7 @@ import java.util.Map;
 import org.sessiongrid.testsupport.files.WorkDirs;
 import org.sessiongrid.testsupport.net.FreePorts;
 import org.sessiongrid.testsupport.node.NodeMain;
+import org.sessiongrid.testsupport.node.NodeSlot;
 import org.sessiongrid.testsupport.process.ChildProcess;
 import org.sessiongrid.testsupport.process.JavaCommand;
 import org.sessiongrid.testsupport.process.Reaper;
@@ -51,21 +52,17 @@ final class TomcatCluster implements AutoCloseable {
         }
     }
 
-    /** One node: its process, HTTP port and jvmRoute. */
+    /** One node: its slot (name, ports, log), its jvmRoute (the slot's name) and its process. */
     final class Node {
+        final NodeSlot slot;
         final String route;
-        final int httpPort;
-        final int gridPort;
-        final Path log;
         final Path events;
         /** The current start's JVM (a restarted node appends to the same log). */
         ChildProcess process;
 
-        Node(String route, int httpPort, int gridPort) {
-            this.route = route;
-            this.httpPort = httpPort;
-            this.gridPort = gridPort;
-            this.log = work.resolve(route + ".log");
+        Node(NodeSlot slot) {
+            this.slot = slot;
+            this.route = slot.name();
             this.events = work.resolve(route + "-events.log");
         }
 
@@ -74,7 +71,7 @@ final class TomcatCluster implements AutoCloseable {
         }
 
         String url(String path) {
-            return "http://127.0.0.1:" + httpPort + "/app" + path;
+            return slot.url("/app" + path);
         }
 
         /** kill -9. */
@@ -85,7 +82,7 @@ final class TomcatCluster implements AutoCloseable {
         /** SIGTERM: Tomcat stops gracefully. */
         void stop() throws InterruptedException {
             if (!process.stop(Duration.ofSeconds(60))) {
-                throw new AssertionError(route + " did not stop within 60 s after SIGTERM; see " + log);
+                throw new AssertionError(route + " did not stop within 60 s after SIGTERM; see " + slot.log());
             }
         }
 
@@ -139,18 +136,14 @@ final class TomcatCluster implements AutoCloseable {
             Path webapp = TestWebapp.prepare(work.resolve("webapp"), null);
             FreePorts ports = new FreePorts();
             for (int i = 1; i <= size; i++) {
-                c.nodes.add(c.new Node("n" + i, ports.port(), ports.gridPort()));
-            }
-            StringBuilder hosts = new StringBuilder();
-            for (Node n : c.nodes) {
-                hosts.append(hosts.length() == 0 ? "" : ",").append("127.0.0.1[").append(n.gridPort).append(']');
+                c.nodes.add(c.new Node(NodeSlot.of("n" + i, ports, work)));
             }
             c.webapp = webapp;
-            c.hosts = hosts.toString();
+            c.hosts = NodeSlot.initialHosts(c.nodes.stream().map(n -> n.slot).toList());
             c.clusterName = name;
             c.extraProps = extraProps;
             for (Node n : c.nodes) {
-                c.launch(n, webapp, hosts.toString(), name, extraProps);
+                c.launch(n, webapp, c.hosts, name, extraProps);
             }
             for (Node n : c.nodes) {
                 c.awaitReady(n);
@@ -191,13 +184,13 @@ final class TomcatCluster implements AutoCloseable {
                         "-Djava.net.preferIPv4Stack=true")
                 .classpath(cp)
                 .property("java.util.logging.config.file", System.getProperty("java.util.logging.config.file"))
-                .property("sg.node.route", n.route).property("sg.node.port", n.httpPort)
+                .property("sg.node.route", n.route).property("sg.node.port", n.slot.httpPort())
                 .property("sg.node.webapp", webapp).property("sg.node.work", work).property("sg.events", n.events)
                 .property("sg.clusterName", clusterName)
-                .property("sessiongrid.bindAddress", "127.0.0.1").property("sessiongrid.bindPort", n.gridPort)
+                .property("sessiongrid.bindAddress", "127.0.0.1").property("sessiongrid.bindPort", n.slot.gridPort())
                 .property("sessiongrid.portRange", 0).property("sessiongrid.initialHosts", hosts)
                 .properties(extraProps);
-        n.process = reaper.track(ChildProcess.start(n.route, cmd.toList(), n.log));
+        n.process = reaper.track(ChildProcess.start(n.route, cmd.toList(), n.slot.log()));
     }
 
     private void awaitReady(Node n) throws Exception {
