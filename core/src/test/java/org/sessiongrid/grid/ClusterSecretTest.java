@@ -107,16 +107,16 @@ class ClusterSecretTest {
             SessionGrid first = a;
             Await.until("C in the grid's topology", Duration.ofSeconds(60), () -> first.topology() != null
                     && first.topology().current().members().stream().anyMatch(m -> m.name().equals("C")));
-            Await.until("C sees A, B and C", Duration.ofSeconds(30), () -> c.lines.contains("members [A, B, C]"));
+            Await.until("C sees A, B and C", Duration.ofSeconds(30), () -> c.lines().contains("members [A, B, C]"));
             Await.until("D and E started alone", Duration.ofSeconds(60),
-                    () -> d.lines.contains("members [D]") && e.lines.contains("members [E]"));
+                    () -> d.lines().contains("members [D]") && e.lines().contains("members [E]"));
             // Discovery runs again and MERGE3 looks for other coordinators every 1-2 s here: give both
             // several chances to let D or E in.
             Thread.sleep(6_000);
 
             assertEquals(Set.of("A", "B", "C"), seenByGrid, "members the grid ever had in a view");
-            assertEquals(List.of("members [D]"), d.lines, "views D ever had");
-            assertEquals(List.of("members [E]"), e.lines, "views E ever had");
+            assertEquals(List.of("members [D]"), d.lines(), "views D ever had");
+            assertEquals(List.of("members [E]"), e.lines(), "views E ever had");
             Map<String, Long> drops = a.stats().droppedByReason();
             assertTrue(drops.getOrDefault("other-secret", 0L) > 0, "A counted D's messages: " + drops);
             assertTrue(drops.getOrDefault("unsealed", 0L) > 0, "A counted E's messages: " + drops);
@@ -221,8 +221,8 @@ class ClusterSecretTest {
             MemberProcess refused = started(processes, "protected-" + UUID.randomUUID(), "P", port, lan + "[" + port + "]",
                     "-Dsessiongrid.bindAddress=" + lan);
             assertTrue(refused.process().waitFor(60, TimeUnit.SECONDS), "the member did not stop");
-            assertEquals(3, refused.process().exitValue(), "exit status; output " + refused.lines);
-            String message = refused.lines.get(0);
+            assertEquals(3, refused.process().exitValue(), "exit status; output " + refused.lines());
+            String message = refused.lines().get(0);
             assertTrue(message.startsWith("refused "), message);
             assertTrue(message.contains("would listen on " + lan), message);
             assertTrue(message.contains("clusterSecret"), message);

@@ -52,7 +52,7 @@ class PauseTest {
             }
             c.read(NS, ids.get(0));
             Await.until("C serves before the stop", Duration.ofSeconds(30), () -> c.answers(ids.get(0)).contains("old"),
-                    c.lines::toString);
+                    () -> c.lines().toString());
 
             c.signal("STOP");
             Await.until("A and B expelled the stopped member", Duration.ofSeconds(60),
@@ -69,7 +69,7 @@ class PauseTest {
                 return id.equals(ids.get(0)) ? answers.subList(Math.min(1, answers.size()), answers.size()) : answers;
             };
             Await.until("C answered every read after it resumed", Duration.ofSeconds(60),
-                    () -> ids.stream().noneMatch(id -> afterResume.apply(id).isEmpty()), c.lines::toString);
+                    () -> ids.stream().noneMatch(id -> afterResume.apply(id).isEmpty()), () -> c.lines().toString());
             // Then it rejoins without its old copies and serves the others' values; until then it refuses.
             for (String id : ids) {
                 Await.until("C serves " + id + " again", Duration.ofSeconds(60), () -> {
@@ -79,7 +79,7 @@ class PauseTest {
                     }
                     c.read(NS, id);
                     return false;
-                }, c.lines::toString);
+                }, () -> c.lines().toString());
             }
             for (String id : ids) {
                 for (String answer : afterResume.apply(id)) {
