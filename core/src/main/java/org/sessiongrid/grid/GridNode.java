@@ -169,7 +169,7 @@ final class GridNode implements AutoCloseable {
                 })
                 .on(GridMessage.StateRequest.class, EnumSet.of(Rule.SERVES_COPIES),
                         (from, s, w) -> replicator.stateChunk(s, config.stateTransferChunkSize()))
-                .on(GridMessage.TouchBatch.class, (from, b, w) -> acked(() -> replicator.touch(b)))
+                .on(GridMessage.TouchBatch.class, (from, b, w) -> InboundRouter.acked(() -> replicator.touch(b)))
                 .on(GridMessage.TopologyUpdate.class, EnumSet.of(Rule.CHANGES_STATE, Rule.FROM_COORDINATOR), (from, u, w) -> {
                     installer.install(u.topology(), from);
                     return census.primaryCounts(u.topology());
@@ -195,14 +195,9 @@ final class GridNode implements AutoCloseable {
                         config.numSegments(), config.numOwners(), transport.isInView(from)))
                 .on(GridMessage.Suspect.class, EnumSet.of(Rule.CHANGES_STATE), (from, s, w) -> suspicions.received(from, s))
                 .on(GridMessage.SegmentCounts.class,
-                        (from, c, w) -> acked(() -> coordinator.reportCounts(c.segments(), c.sessions())))
+                        (from, c, w) -> InboundRouter.acked(() -> coordinator.reportCounts(c.segments(), c.sessions())))
                 .on(GridMessage.ListSessions.class, (from, l, w) -> census.localSessions(l.namespace(), l.exact()))
-                .on(GridMessage.Changed.class, (from, ch, w) -> acked(() -> listeners.changed(ch.key(), ch.version())));
-    }
-
-    private static GridMessage acked(Runnable action) {
-        action.run();
-        return new Ack();
+                .on(GridMessage.Changed.class, (from, ch, w) -> InboundRouter.acked(() -> listeners.changed(ch.key(), ch.version())));
     }
 
     /** What the other parts note of every install, before its segments are dropped. */
@@ -327,15 +322,9 @@ final class GridNode implements AutoCloseable {
         return census.listSessions(namespace, exact);
     }
 
-    /** See {@link PrimaryClient#call}. */
-    <T extends GridMessage> T callPrimary(SessionKey key, LongFunction<GridMessage> requestForTopology, Class<T> replyType) {
-        return primaries.call(key, requestForTopology, replyType, 0);
-    }
-
-    /** As {@link #callPrimary(SessionKey, LongFunction, Class)}, allowing {@code extraMillis} more (a lock wait). */
-    <T extends GridMessage> T callPrimary(SessionKey key, LongFunction<GridMessage> requestForTopology, Class<T> replyType,
-                                          long extraMillis) {
-        return primaries.call(key, requestForTopology, replyType, extraMillis);
+    /** Calls to sessions' primaries, for this member's stores. */
+    PrimaryClient primaries() {
+        return primaries;
     }
 
     /** Throws {@link GridUnavailableException} while this member must not serve: see {@link PartitionGuard}, {@link PauseDetector}. */

@@ -99,7 +99,7 @@ final class GridSessionStore implements SessionStore {
         initial.set().forEach(b::set);
         SessionDelta delta = b.build();
         checkSizes(key, delta);
-        CommitReply reply = node.callPrimary(key,
+        CommitReply reply = node.primaries().call(key,
                 tid -> CommitRequest.create(tid, key, delta, opId), CommitReply.class);
         return switch (reply.status()) {
             case OK -> reply.changes() != null ? reply.changes().applyTo(null)
@@ -124,7 +124,7 @@ final class GridSessionStore implements SessionStore {
             return known != null && known.version() == r.version() ? known : r;
         }
         long knownVersion = known == null ? 0 : known.version();
-        ReadReply reply = node.callPrimary(key, tid -> new ReadRequest(tid, key, knownVersion), ReadReply.class);
+        ReadReply reply = node.primaries().call(key, tid -> new ReadRequest(tid, key, knownVersion), ReadReply.class);
         return switch (reply.status()) {
             case NOT_MODIFIED -> known;
             case CHANGES -> apply(reply.changes(), known);
@@ -146,11 +146,11 @@ final class GridSessionStore implements SessionStore {
         SessionKey key = key(id);
         checkSizes(key, delta);
         long baseVersion = base == null ? 0 : base.version();
-        // One id for this commit across the retries callPrimary makes, so that a retry after a
+        // One id for this commit across the retries PrimaryClient.call makes, so that a retry after a
         // failover is recognised by the new primary if the old one had already replicated it.
         long opId = ThreadLocalRandom.current().nextLong() | 1;
         String token = lock == null ? null : ((GridSessionLock) lock).token;
-        CommitReply reply = node.callPrimary(key,
+        CommitReply reply = node.primaries().call(key,
                 tid -> CommitRequest.update(tid, key, baseVersion, delta, opId, token),
                 CommitReply.class);
         return switch (reply.status()) {
@@ -176,7 +176,7 @@ final class GridSessionStore implements SessionStore {
     public boolean invalidate(String id) {
         SessionKey key = key(id);
         int ttl = node.config().tombstoneTimeout();
-        CommitReply reply = node.callPrimary(key,
+        CommitReply reply = node.primaries().call(key,
                 tid -> CommitRequest.invalidate(tid, key, ttl), CommitReply.class);
         return reply.status() == GridMessage.CommitStatus.OK;
     }
@@ -186,10 +186,10 @@ final class GridSessionStore implements SessionStore {
         SessionKey key = key(id);
         int ttl = node.config().tombstoneTimeout();
         // Names this member (the primary presumes it alive while it is a member) and identifies the claim
-        // across the retries callPrimary makes, so that a claim applied before a failover and retried at
+        // across the retries PrimaryClient.call makes, so that a claim applied before a failover and retried at
         // the promoted primary is recognised as this one instead of found already ended.
         String token = LockTokens.newToken(node.self().id());
-        CommitReply reply = node.callPrimary(key,
+        CommitReply reply = node.primaries().call(key,
                 tid -> CommitRequest.claim(tid, key, ttl, token), CommitReply.class);
         return reply.status() == GridMessage.CommitStatus.OK ? reply.changes().applyTo(null) : null;
     }
@@ -205,7 +205,7 @@ final class GridSessionStore implements SessionStore {
         // Longer than a commit's remoteTimeout: a primary waiting for a backup that died (until the view drops
         // it, up to remoteTimeout) honours an announcement another backup took, and answers OK only then; a
         // claimant that gave up before would leave the recorded announcement without its call.
-        CommitReply reply = node.callPrimary(key,
+        CommitReply reply = node.primaries().call(key,
                 tid -> CommitRequest.announce(tid, key, ttl, opId), CommitReply.class,
                 2L * node.config().remoteTimeout());
         return reply.status() == GridMessage.CommitStatus.OK;
@@ -263,7 +263,7 @@ final class GridSessionStore implements SessionStore {
         String token = LockTokens.newToken(node.self().id());
         CommitReply reply;
         try {
-            reply = node.callPrimary(key, tid -> CommitRequest.lock(tid, key, token, timeoutMillis), CommitReply.class, timeoutMillis);
+            reply = node.primaries().call(key, tid -> CommitRequest.lock(tid, key, token, timeoutMillis), CommitReply.class, timeoutMillis);
         } catch (RuntimeException e) {
             // The lock may have been taken all the same (a primary that failed after its backups stored it): a
             // lock nobody holds would make every later request of the session wait lockTimeout and fail.
@@ -309,7 +309,7 @@ final class GridSessionStore implements SessionStore {
     }
 
     private void unlock(SessionKey key, String token) {
-        node.callPrimary(key, tid -> CommitRequest.unlock(tid, key, token),
+        node.primaries().call(key, tid -> CommitRequest.unlock(tid, key, token),
                 CommitReply.class);
     }
 

@@ -137,6 +137,12 @@ final class InboundRouter implements RequestHandler {
         return on(type, Set.of(), handler);
     }
 
+    /** A handler's answer for requests that only need their sender to know they were handled: runs it, answers Ack. */
+    static GridMessage acked(Runnable action) {
+        action.run();
+        return new GridMessage.Ack();
+    }
+
     @Override
     public GridMessage handle(Member sender, GridMessage request) {
         return route(sender, request, true);

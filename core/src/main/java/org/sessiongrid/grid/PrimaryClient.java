@@ -78,6 +78,11 @@ final class PrimaryClient {
         return accessTimes;
     }
 
+    /** As {@link #call(SessionKey, LongFunction, Class, long)} within {@code remoteTimeout}. */
+    <T extends GridMessage> T call(SessionKey key, LongFunction<GridMessage> requestForTopology, Class<T> replyType) {
+        return call(key, requestForTopology, replyType, 0);
+    }
+
     /**
      * Sends the request built for the current topology to the key's primary (handling it here when
      * this member is the primary) and retries across topology changes until {@code remoteTimeout},

@@ -34,11 +34,11 @@ class RetriedCommitTest {
             SessionGrid b = cluster.live().get(1);
             SessionKey key = new SessionKey("localhost/app", "retried-create-1");
 
-            CommitReply first = a.node().callPrimary(key, tid -> create(tid, key, 77), CommitReply.class);
+            CommitReply first = a.node().primaries().call(key, tid -> create(tid, key, 77), CommitReply.class);
             assertEquals(CommitStatus.OK, first.status());
 
             // The same create again, through another member (as after a failover): the same record.
-            CommitReply again = b.node().callPrimary(key, tid -> create(tid, key, 77), CommitReply.class);
+            CommitReply again = b.node().primaries().call(key, tid -> create(tid, key, 77), CommitReply.class);
             assertEquals(CommitStatus.OK, again.status(), "a retried create was refused");
             assertEquals(first.version(), again.version());
             assertNotNull(again.changes(), "a retried create must carry the stored record");
@@ -46,7 +46,7 @@ class RetriedCommitTest {
             assertEquals(List.of("counter"), List.copyOf(stored.attributes().keySet()));
 
             // A different create of the same id is another session: refused.
-            CommitReply other = b.node().callPrimary(key, tid -> create(tid, key, 78), CommitReply.class);
+            CommitReply other = b.node().primaries().call(key, tid -> create(tid, key, 78), CommitReply.class);
             assertEquals(CommitStatus.EXISTS, other.status());
 
             // And through the public API: the record is there, once.
