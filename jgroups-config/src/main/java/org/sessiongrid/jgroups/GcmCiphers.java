@@ -1,52 +1,46 @@
 package org.sessiongrid.jgroups;
 
 import java.security.GeneralSecurityException;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import javax.crypto.Cipher;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
- * A thread's AES-GCM ciphers, one per key it used lately. The JDK's cipher keeps the expanded form of
- * the last key it was initialised with and expands a key again whenever it is initialised with another
- * one: a member's thread that opens a message of one member and then seals its own answer alternates
- * two keys, and with one cipher per thread it would expand a key for every message.
+ * The AES-GCM ciphers of one key, each lent to one message at a time ({@link #take}, {@link #give}).
+ * The JDK's cipher keeps the expanded form of the last key it was initialised with and expands a key
+ * again whenever it is initialised with another one, so a cipher serves one key only: one shared by a
+ * thread's messages would expand a key for nearly every message on a thread that opens one member's
+ * message and then seals its own answer. The ciphers are kept per key rather than per thread: from
+ * Java 21 on, JGroups delivers each message on a new virtual thread, whose own cipher would be made and
+ * its key expanded for every message.
  */
 final class GcmCiphers {
 
-    /** More than the members a thread talks to at once in a farm; beyond that, the least recent is reused. */
-    private static final int SIZE = 8;
-    private static final ThreadLocal<GcmCiphers> OF_THREAD = ThreadLocal.withInitial(GcmCiphers::new);
+    /** Ciphers kept idle: more than the threads that seal or open with one key at once on one host. */
+    static final int KEPT = 8;
 
-    private final SecretKeySpec[] keys = new SecretKeySpec[SIZE];
-    private final Cipher[] ciphers = new Cipher[SIZE];
-    private int next;
+    private final AtomicReferenceArray<Cipher> idle = new AtomicReferenceArray<>(KEPT);
 
-    private GcmCiphers() {
-    }
-
-    /**
-     * This thread's cipher for {@code key} (compared by identity: a key is one instance for as long as it
-     * is used), to be initialised by the caller for each message.
-     */
-    static Cipher forKey(SecretKeySpec key) {
-        return OF_THREAD.get().cipher(key);
-    }
-
-    private Cipher cipher(SecretKeySpec key) {
-        for (int i = 0; i < SIZE; i++) {
-            if (keys[i] == key) {
-                return ciphers[i];
+    /** An idle cipher of this key, or a new one; the caller initialises it and gives it back after use. */
+    Cipher take() {
+        for (int i = 0; i < KEPT; i++) {
+            Cipher c = idle.get(i);
+            if (c != null && idle.compareAndSet(i, c, null)) {
+                return c;
             }
         }
-        int i = next;
-        next = (next + 1) % SIZE;
-        if (ciphers[i] == null) {
-            ciphers[i] = newCipher();
-        }
-        keys[i] = key;
-        return ciphers[i];
+        return newCipher();
     }
 
-    static Cipher newCipher() {
+    /** Takes {@code cipher} back for the next message of this key; beyond {@value #KEPT} idle ones, drops it. */
+    void give(Cipher cipher) {
+        for (int i = 0; i < KEPT; i++) {
+            if (idle.get(i) == null && idle.compareAndSet(i, null, cipher)) {
+                return;
+            }
+        }
+    }
+
+    private static Cipher newCipher() {
         try {
             return Cipher.getInstance("AES/GCM/NoPadding");
         } catch (GeneralSecurityException e) {

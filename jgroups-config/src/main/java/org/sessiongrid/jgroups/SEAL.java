@@ -84,6 +84,9 @@ public final class SEAL extends Protocol {
     private final long incarnationLow = RANDOM.nextLong();
     private final SecretKeySpec sealingKey;
     private final int sealingKeyId;
+    private final GcmCiphers sealingCiphers = new GcmCiphers();
+    /** For the first message of an incarnation: keys vary, each is expanded on use. */
+    private final GcmCiphers firstContactCiphers = new GcmCiphers();
     private final AtomicLong counter = new AtomicLong();
     private final Map<Incarnation, Peer> peers = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> drops = new ConcurrentHashMap<>();
@@ -121,6 +124,7 @@ public final class SEAL extends Protocol {
         final int keyId;
         final SecretKeySpec key;
         final ReplayWindow window;
+        final GcmCiphers ciphers = new GcmCiphers();
         volatile long lastSeen;
 
         Peer(int keyId, SecretKeySpec key, long firstCounter, long now) {
@@ -230,10 +234,15 @@ public final class SEAL extends Protocol {
         int plainLength = out.position() - HEADER_LENGTH;
         out.ensureCapacity(TAG_LENGTH);
         byte[] buf = out.buffer();
-        Cipher cipher = GcmCiphers.forKey(sealingKey);
-        cipher.init(Cipher.ENCRYPT_MODE, sealingKey, nonce(n));
-        cipher.updateAAD(buf, 0, HEADER_LENGTH);
-        int sealedLength = HEADER_LENGTH + cipher.doFinal(buf, HEADER_LENGTH, plainLength, buf, HEADER_LENGTH);
+        Cipher cipher = sealingCiphers.take();
+        int sealedLength;
+        try {
+            cipher.init(Cipher.ENCRYPT_MODE, sealingKey, nonce(n));
+            cipher.updateAAD(buf, 0, HEADER_LENGTH);
+            sealedLength = HEADER_LENGTH + cipher.doFinal(buf, HEADER_LENGTH, plainLength, buf, HEADER_LENGTH);
+        } finally {
+            sealingCiphers.give(cipher);
+        }
         Message sealed = new BytesMessage(msg.getDest(), buf, 0, sealedLength).setSrc(msg.getSrc());
         sealed.setFlag(msg.getFlags(false), false, true);
         sealed.setFlag(msg.getFlags(true), true, true);
@@ -261,11 +270,12 @@ public final class SEAL extends Protocol {
             return drop("other-secret", transportSender);
         }
         Peer peer = peers.get(incarnation);
-        SecretKeySpec aesKey = peer != null && peer.keyId == keyId ? peer.key
-                : key.incarnationKey(incarnation.high, incarnation.low);
+        boolean known = peer != null && peer.keyId == keyId;
+        SecretKeySpec aesKey = known ? peer.key : key.incarnationKey(incarnation.high, incarnation.low);
+        GcmCiphers ciphers = known ? peer.ciphers : firstContactCiphers;
+        Cipher cipher = ciphers.take();
         byte[] plain;
         try {
-            Cipher cipher = GcmCiphers.forKey(aesKey);
             cipher.init(Cipher.DECRYPT_MODE, aesKey, nonce(n));
             cipher.updateAAD(buf, offset, HEADER_LENGTH);
             plain = cipher.doFinal(buf, offset + HEADER_LENGTH, length - HEADER_LENGTH);
@@ -273,6 +283,8 @@ public final class SEAL extends Protocol {
             return drop("forged", transportSender);
         } catch (GeneralSecurityException e) {
             return drop("forged", transportSender);
+        } finally {
+            ciphers.give(cipher);
         }
         long now = clock.getAsLong();
         if (Math.abs(now - sentAt) > MAX_AGE_MILLIS) {

@@ -1,56 +1,69 @@
 package org.sessiongrid.jgroups;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.crypto.Cipher;
-import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.Test;
 
-/** {@link GcmCiphers}: a thread that uses keys in turn keeps one cipher per key, so no key is expanded twice. */
+/** {@link GcmCiphers}: a key's ciphers are lent one message at a time and reused, whatever thread asks. */
 class GcmCiphersTest {
 
-    private static SecretKeySpec key(int n) {
-        byte[] k = new byte[32];
-        k[0] = (byte) n;
-        return new SecretKeySpec(k, "AES");
+    @Test
+    void aCipherGivenBackIsLentAgain() {
+        GcmCiphers ciphers = new GcmCiphers();
+        Cipher first = ciphers.take();
+        ciphers.give(first);
+        assertSame(first, ciphers.take());
     }
 
+    /** JGroups on Java 21 and later delivers each message on a new virtual thread. */
     @Test
-    void aThreadAlternatingKeysKeepsACipherPerKey() {
-        SecretKeySpec own = key(1);
-        SecretKeySpec peer = key(2);
-        Cipher sealing = GcmCiphers.forKey(own);
-        Cipher opening = GcmCiphers.forKey(peer);
-        assertNotSame(sealing, opening);
-        assertSame(sealing, GcmCiphers.forKey(own));
-        assertSame(opening, GcmCiphers.forKey(peer));
-    }
-
-    @Test
-    void aKeyInUseKeepsItsCipherWhileAsManyOthersAsAFarmHasComeAndGone() {
-        List<SecretKeySpec> peers = new ArrayList<>();
-        for (int i = 0; i < 7; i++) {
-            peers.add(key(10 + i));
+    void messagesEachOnANewThreadReuseOneCipher() throws InterruptedException {
+        GcmCiphers ciphers = new GcmCiphers();
+        Set<Cipher> used = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (int i = 0; i < 3; i++) {
+            AtomicReference<Cipher> lent = new AtomicReference<>();
+            Thread t = new Thread(() -> {
+                lent.set(ciphers.take());
+                ciphers.give(lent.get());
+            });
+            t.start();
+            t.join();
+            used.add(lent.get());
         }
-        SecretKeySpec own = key(1);
-        Cipher sealing = GcmCiphers.forKey(own);
-        for (SecretKeySpec p : peers) {
-            GcmCiphers.forKey(p);
-        }
-        assertSame(sealing, GcmCiphers.forKey(own));
+        assertEquals(1, used.size());
     }
 
     @Test
-    void threadsDoNotShareCiphers() throws InterruptedException {
-        SecretKeySpec own = key(1);
-        AtomicReference<Cipher> other = new AtomicReference<>();
-        Thread t = new Thread(() -> other.set(GcmCiphers.forKey(own)));
-        t.start();
-        t.join();
-        assertNotSame(other.get(), GcmCiphers.forKey(own));
+    void messagesAtTheSameTimeGetCiphersOfTheirOwn() {
+        GcmCiphers ciphers = new GcmCiphers();
+        Cipher one = ciphers.take();
+        Cipher other = ciphers.take();
+        assertNotSame(one, other);
+    }
+
+    @Test
+    void keepsAtMostEightIdle() {
+        GcmCiphers ciphers = new GcmCiphers();
+        List<Cipher> lent = new ArrayList<>();
+        for (int i = 0; i <= GcmCiphers.KEPT; i++) {
+            lent.add(ciphers.take());
+        }
+        lent.forEach(ciphers::give);
+        Set<Cipher> given = Collections.newSetFromMap(new IdentityHashMap<>());
+        given.addAll(lent);
+        for (int i = 0; i < GcmCiphers.KEPT; i++) {
+            assertTrue(given.contains(ciphers.take()), "an idle one");
+        }
+        assertTrue(!given.contains(ciphers.take()), "a new one: the last given back was dropped");
     }
 }
