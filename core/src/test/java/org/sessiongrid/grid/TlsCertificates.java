@@ -3,12 +3,13 @@ package org.sessiongrid.grid;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A test CA and the PKCS12 keystores the {@code tls} stack reads, made with the JDK's keytool (the JDK
@@ -40,7 +41,12 @@ final class TlsCertificates {
     }
 
     static boolean available() {
-        return Files.isExecutable(Path.of(System.getProperty("java.home"), "bin", "keytool"));
+        try {
+            keytoolMain();
+            return true;
+        } catch (IllegalStateException e) {
+            return false;
+        }
     }
 
     /** The truststore members use: the CA's certificate only. */
@@ -99,18 +105,33 @@ final class TlsCertificates {
         return ks;
     }
 
-    private void keytool(String step, String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "keytool").toString()));
-        cmd.addAll(List.of(args));
-        cmd.addAll(List.of("-storetype", "PKCS12", "-storepass", PASSWORD));
+    /**
+     * Runs one keytool command in this JVM, through keytool's main class: a keytool process per step cost a
+     * JVM start and about a second of CPU, and a class of TLS tests needs fifteen to twenty steps. With
+     * {@code -debug} keytool throws its error instead of ending the JVM. Its package is not exported: the
+     * test JVM runs with {@code --add-exports java.base/sun.security.tools.keytool=ALL-UNNAMED} (core's pom).
+     */
+    private void keytool(String step, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(args));
+        cmd.addAll(List.of("-storetype", "PKCS12", "-storepass", PASSWORD, "-debug"));
         if (args[0].equals("-genkeypair")) {
             cmd.addAll(List.of("-keypass", PASSWORD));
         }
-        Path log = dir.resolve(step + "-keytool.log");
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            p.destroyForcibly();
-            throw new IOException("keytool " + step + " failed:\n" + Files.readString(log));
+        try {
+            keytoolMain().invoke(null, (Object) cmd.toArray(String[]::new));
+        } catch (InvocationTargetException e) {
+            throw new IOException("keytool " + step + " failed: " + e.getCause(), e.getCause());
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException("keytool runs in the test JVM, which needs --add-exports"
+                    + " java.base/sun.security.tools.keytool=ALL-UNNAMED (core's surefire argLine)", e);
+        }
+    }
+
+    private static Method keytoolMain() {
+        try {
+            return Class.forName("sun.security.tools.keytool.Main").getMethod("main", String[].class);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("this JDK has no keytool", e);
         }
     }
 }
