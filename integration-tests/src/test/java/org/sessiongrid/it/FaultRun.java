@@ -34,9 +34,12 @@ final class FaultRun implements AutoCloseable {
     final History history = new History();
     final LoadClient load;
     private final long started;
+    private final Duration expiryQuietPeriod;
 
-    private FaultRun(long started, String title, NetRig rig, Farm farm, LoadClient.Mode mode, LoadClient.Settings settings) {
+    private FaultRun(long started, String title, NetRig rig, Farm farm, LoadClient.Mode mode, LoadClient.Settings settings,
+                     long remoteTimeoutMillis) {
         this.started = started;
+        this.expiryQuietPeriod = expiryQuietPeriod(remoteTimeoutMillis);
         this.title = title;
         this.rig = rig;
         this.farm = farm;
@@ -55,7 +58,8 @@ final class FaultRun implements AutoCloseable {
             Path work = Path.of(System.getProperty("faults.work", "target/fault-work"), slug(title));
             org.sessiongrid.testsupport.files.WorkDirs.delete(work);
             farm = Farm.start(kind, rig, work, size, all);
-            FaultRun run = new FaultRun(started, title, rig, farm, mode, load);
+            FaultRun run = new FaultRun(started, title, rig, farm, mode, load,
+                    Long.parseLong(all.getOrDefault("remoteTimeout", "15000")));
             System.out.printf("[%s] farm of %d %s nodes up in %d s%n", title, size, kind,
                     Duration.ofNanos(System.nanoTime() - run.started).toSeconds());
             return run;
@@ -143,8 +147,9 @@ final class FaultRun implements AutoCloseable {
         history.mark("load stopped");
         List<Farm.Node> alive = farm.alive();
         farm.awaitMembers(alive, Duration.ofSeconds(90));
+        long settled = history.now();
         load.readEverywhere(alive.stream().map(n -> new LoadClient.Target(n.name, n.baseUrl())).toList());
-        awaitExpiries(Duration.ofSeconds(60));
+        awaitExpiries(Duration.ofSeconds(60), settled);
         history.fact("merge conflicts (sum over members)", farm.sum(alive, "MergeConflicts"));
         long lostSessions = farm.sum(alive, "LostSessions");
         long lostSegments = farm.sum(alive, "LostSegments");
@@ -184,8 +189,12 @@ final class FaultRun implements AutoCloseable {
      */
     static final Duration LOST_CALL_WINDOW = Duration.ofSeconds(1);
 
-    /** Waits until every session left to time out has a sessionDestroyed event in some node's file. */
-    private void awaitExpiries(Duration timeout) throws InterruptedException {
+    /**
+     * Waits until every session left to time out has a sessionDestroyed event in some node's file, then
+     * holds the quiet period after the last of them and after {@code settled} (when the cluster was last
+     * seen settled, history time), and collects the events once more: the checker fails on any second call.
+     */
+    private void awaitExpiries(Duration timeout, long settled) throws InterruptedException {
         try {
             Farm.await("sessionDestroyed for every session left to time out", timeout, () -> {
                 collectDestroyed();
@@ -194,21 +203,29 @@ final class FaultRun implements AutoCloseable {
         } catch (AssertionError e) {
             // Not fatal here: the checker reports each missing event as NEVER_DESTROYED with its id.
         }
-        // "Exactly once" is a promise about time, too: a late second call would come from another owner
-        // that announces the same expiry after its own wait. Hold a quiet period after the last expected
-        // call, then look again: the checker fails on any second call.
         long last = history.destroyed().stream().filter(d -> history.expectedExpiries().contains(d.sessionId()))
                 .mapToLong(History.Destroyed::at).max().orElse(history.now());
-        long quietUntil = last + EXPIRY_QUIET_PERIOD.toMillis();
+        long quietUntil = Math.max(last, settled) + expiryQuietPeriod.toMillis();
         while (history.now() < quietUntil) {
             Thread.sleep(Math.min(500, quietUntil - history.now()));
         }
         collectDestroyed();
-        history.fact("quiet period after the last expected sessionDestroyed", EXPIRY_QUIET_PERIOD.toSeconds() + " s");
+        history.fact("quiet period after the last expected sessionDestroyed and the settled cluster",
+                expiryQuietPeriod.toSeconds() + " s");
     }
 
-    /** 2 x remoteTimeout (its default, 15 s, which the rig's nodes run with). */
-    static final Duration EXPIRY_QUIET_PERIOD = Duration.ofSeconds(30);
+    /**
+     * How long after the last expected sessionDestroyed, and after the last topology change, a second call
+     * could still come. Every call follows an expiry announcement won at the session's primary. In a settled
+     * cluster a primary announces at its next expiry pass (0.5 s), one that became primary at the last change
+     * once its grace for inherited sessions has run out (2 x accessTimeGranularity + one pass: 2.5 s), and its
+     * announcement's commit waits at most remoteTimeout for the backups. A Jetty node that claimed an expiry
+     * calls the listeners once its announcement is answered, at most 3 x remoteTimeout after it asked
+     * (SessionStore.announceExpiry). The longest of these bounds the quiet period: 3 x remoteTimeout.
+     */
+    static Duration expiryQuietPeriod(long remoteTimeoutMillis) {
+        return Duration.ofMillis(Math.max(3 * remoteTimeoutMillis, 2 * 1_000 + 500 + 500 + remoteTimeoutMillis));
+    }
 
     private void collectDestroyed() {
         List<History.Destroyed> all = new ArrayList<>();
