@@ -22,6 +22,7 @@ import org.sessiongrid.replication.SegmentPuller;
 import org.sessiongrid.session.SessionKey;
 import org.sessiongrid.session.SessionRecord;
 import org.sessiongrid.store.RecordStore;
+import org.sessiongrid.suspicion.Suspector;
 import org.sessiongrid.suspicion.Suspicions;
 import org.sessiongrid.threads.MemberThreads;
 import org.sessiongrid.topology.InstalledTopology;
@@ -97,11 +98,12 @@ final class GridNode implements AutoCloseable {
         this.scheduler = Executors.newSingleThreadScheduledExecutor(MemberThreads.named(config.nodeName(), "scheduler"));
         this.partition = new PartitionGuard(config.partitionPolicy(), installed, transport);
         this.suspicions = new Suspicions(channel, transport, stats, config.backupTimeout(), config.remoteTimeout());
+        Suspector suspector = suspicions.unlessMinorityRefuses(config.partitionPolicy() == PartitionPolicy.MINORITY_REFUSES_WRITES);
         this.listeners = new Listeners(this::awaitExpiryPass, transport, background, config.remoteTimeout());
         this.replicator = Replicator.builder(transport, installed, records)
                 .synchronous(config.replicationMode() == ReplicationMode.SYNC)
                 .remoteTimeoutMillis(config.remoteTimeout())
-                .suspectAfter(config.backupTimeout(), suspicions)
+                .suspectAfter(config.backupTimeout(), suspector)
                 .expirySlackMillis(config.accessTimeGranularity())
                 .tombstoneSeconds(config.tombstoneTimeout())
                 .stats(stats)
@@ -121,7 +123,7 @@ final class GridNode implements AutoCloseable {
         this.membership = new Membership(config, transport, coordinator, installed, installer, puller, background, () -> closed);
         this.pause = new PauseDetector(config, channel, transport, installed, installer, membership, background, () -> closed);
         this.primaries = new PrimaryClient(config, installed, records, transport, replicator, merge, stats, () -> closed,
-                this::checkServing, suspicions);
+                this::checkServing, suspector);
         // Grace for inherited sessions: access times reach backups up to one granularity late, plus a pass.
         long grace = 2 * config.accessTimeGranularity() + EXPIRY_INTERVAL_MILLIS;
         this.expirer = Expirer.builder(transport::self, installed::get, records, replicator::commit)

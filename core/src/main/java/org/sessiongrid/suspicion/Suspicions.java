@@ -75,6 +75,24 @@ public final class Suspicions implements Suspector {
         this.quietNanos = TimeUnit.MILLISECONDS.toNanos(backupTimeoutMillis + 2 * verifyTimeoutMillis(channel) + 1_000);
     }
 
+    /**
+     * This suspector, or {@link Suspector#NONE} under {@code partitionPolicy=minority-refuses-writes}. Under that
+     * policy a side of a partition refuses when it reaches at most half of its topology's members; suspicions
+     * exclude the silent members one at a time, as each is waited for, and a minority whose coordinator removed
+     * them one at a time would count itself against an ever smaller topology (5, then 3 with a member across the
+     * cut still in its view, then 2: a majority of 3) and serve. Failure detection suspects every member across
+     * the cut at once, so a silent member costs failure detection's time under this policy.
+     */
+    public Suspector unlessMinorityRefuses(boolean minorityRefuses) {
+        if (!minorityRefuses) {
+            return this;
+        }
+        LOG.info("partitionPolicy=minority-refuses-writes: a silent member is excluded by failure detection, not"
+                + " after backupTimeout (exclusions one at a time would let a minority shrink its topology below a"
+                + " majority and serve)");
+        return NONE;
+    }
+
     /** The timeout of the stack's VERIFY_SUSPECT2 (or VERIFY_SUSPECT); 0 if it has neither. */
     public static long verifyTimeoutMillis(JChannel channel) {
         Protocol p = verifier(channel);

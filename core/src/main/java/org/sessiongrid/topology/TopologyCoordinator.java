@@ -250,7 +250,7 @@ public final class TopologyCoordinator implements AutoCloseable {
             return;
         }
         if (!departed.isEmpty()) {
-            removeMembers(departed);
+            removeMembers(departed, live);
         }
         maybeRebalance();
     }
@@ -393,8 +393,12 @@ public final class TopologyCoordinator implements AutoCloseable {
         return t == null ? numOwners : t.numOwners();
     }
 
-    private void removeMembers(List<Member> departed) {
-        Set<Member> live = new TreeSet<>(ctx.viewMembers());
+    /**
+     * Removes {@code departed}, keeping the members of {@code view}: the view the minority check judged, never
+     * the channel's newer one (views reach this thread late; each is judged and applied in turn).
+     */
+    private void removeMembers(List<Member> departed, Set<Member> view) {
+        Set<Member> live = new TreeSet<>(view);
         List<Member> liveOwners = topology.current().members().stream().filter(live::contains).toList();
         if (liveOwners.isEmpty()) {
             liveOwners = joined.stream().filter(live::contains).toList();

@@ -285,4 +285,34 @@ class TopologyCoordinatorTest {
         assertEquals(t.current(), after.current(), "the owners before the rebalance, B and C included");
         assertEquals(t.id() + 1, coord.lastInstalled().id(), "a minority made more than the cancellation");
     }
+
+    /**
+     * Views can reach the coordinator's thread late (JGroups hands a view over only once its own work for it
+     * is done): the view it judges and the members it removes must be the same view. Judged on the old view
+     * and applied on the channel's newer one, a minority loses a majority one view at a time and serves.
+     */
+    @Test
+    void aLateViewIsJudgedAndAppliedAsItWasSoAMinorityNeverShrinksPastAMajority() throws Exception {
+        ScriptedCluster cluster = new ScriptedCluster(A, List.of(A, B, C));
+        TopologyCoordinator coord = new TopologyCoordinator(cluster, "a", "test", 64, 3, true, new GridStats(),
+                STALL_MILLIS);
+        started.add(coord);
+        Topology t = rebalancing(coord, cluster);
+        for (Member m : List.of(A, B, C)) {
+            await(coord.confirm(m, t.id()));
+        }
+        Topology stable = awaitInstalled(cluster, x -> x.phase() == Phase.NONE && x.current().members().size() == 3);
+
+        // C is cut off, then B; the view without C reaches the coordinator when the channel already shows A alone.
+        cluster.view = List.of(A);
+        coord.onView(List.of(A, B), false);
+        Topology withoutC = awaitInstalled(cluster, x -> x.id() > stable.id());
+        assertEquals(List.of(A, B), withoutC.current().members().stream().sorted(
+                java.util.Comparator.comparing(Member::name)).toList(), "removed what the judged view lacks, no more");
+
+        coord.onView(List.of(A), false);
+        await(coord.confirm(A, withoutC.id())); // serialized behind the view on the coordinator's thread
+        assertTrue(coord.lastInstalled().current().members().contains(B),
+                "A alone is a minority of {A, B} and sits still; it removed B: " + coord.lastInstalled());
+    }
 }
