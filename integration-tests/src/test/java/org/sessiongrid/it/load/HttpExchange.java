@@ -22,7 +22,19 @@ public interface HttpExchange extends AutoCloseable {
      * Sends {@code GET baseUrl + pathAndQuery}, with {@code Cookie: JSESSIONID=cookie} when {@code cookie} is
      * not null, and waits at most {@code timeout} for the answer.
      */
-    Answer get(String baseUrl, String pathAndQuery, String cookie, Duration timeout) throws IOException, InterruptedException;
+    default Answer get(String baseUrl, String pathAndQuery, String cookie, Duration timeout)
+            throws IOException, InterruptedException {
+        return get(baseUrl, pathAndQuery, "JSESSIONID", cookie, null, timeout);
+    }
+
+    /**
+     * Sends {@code GET baseUrl + pathAndQuery} with a {@code Cookie} header when there is a cookie to send: the
+     * session's, {@code cookieName=cookie} (when {@code cookie} is not null), then {@code others} (further
+     * {@code name=value} pairs joined by {@code "; "}, or null), as a browser sends every cookie it holds for
+     * the site; waits at most {@code timeout} for the answer.
+     */
+    Answer get(String baseUrl, String pathAndQuery, String cookieName, String cookie, String others, Duration timeout)
+            throws IOException, InterruptedException;
 
     /** Closes whatever connections the exchange holds. */
     @Override

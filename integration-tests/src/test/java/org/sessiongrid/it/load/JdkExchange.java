@@ -17,11 +17,12 @@ public final class JdkExchange implements HttpExchange {
             .connectTimeout(Duration.ofSeconds(2)).build();
 
     @Override
-    public Answer get(String baseUrl, String pathAndQuery, String cookie, Duration timeout)
-            throws IOException, InterruptedException {
+    public Answer get(String baseUrl, String pathAndQuery, String cookieName, String cookie, String others,
+                      Duration timeout) throws IOException, InterruptedException {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(baseUrl + pathAndQuery)).timeout(timeout);
-        if (cookie != null) {
-            b.header("Cookie", "JSESSIONID=" + cookie);
+        if (cookie != null || others != null) {
+            b.header("Cookie", cookie == null ? others
+                    : others == null ? cookieName + "=" + cookie : cookieName + "=" + cookie + "; " + others);
         }
         HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
         return new Answer(r.statusCode(), r.body(), r.headers().allValues("Set-Cookie"));

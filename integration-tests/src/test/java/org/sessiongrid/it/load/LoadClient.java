@@ -54,8 +54,10 @@ public final class LoadClient implements AutoCloseable {
     private static final class User {
         final int id;
         final boolean expiry;
-        String cookie; // JSESSIONID value with route
+        String cookie; // the session cookie's value (JSESSIONID: with route)
         String probeCookie; // after an acknowledged invalidate: the old cookie, probed once
+        Map<String, String> jar; // the other cookies the nodes set, by name (null: none yet)
+        String others; // the jar as a Cookie header's "a=1; b=2", kept with it
         String pinned;
         int rr;
         long seq;
@@ -79,6 +81,7 @@ public final class LoadClient implements AutoCloseable {
     private volatile boolean paused;
     private volatile double readRate;
     private volatile int payloadBytes;
+    private volatile String sessionCookie = "JSESSIONID";
 
     public LoadClient(History history, Mode mode, Settings settings, Supplier<List<Target>> targets) {
         this.history = history;
@@ -116,6 +119,17 @@ public final class LoadClient implements AutoCloseable {
      */
     public LoadClient exchange(HttpExchange exchange) {
         this.http = exchange;
+        return this;
+    }
+
+    /**
+     * The cookie that carries the session id (set before {@link #start()}): {@code JSESSIONID} unless told
+     * otherwise. Every other cookie a node sets is kept per user and sent along with it, as a browser does:
+     * a session filter such as Hazelcast's keeps its own cookie beside the container's session cookie and
+     * needs both back.
+     */
+    public LoadClient sessionCookie(String name) {
+        this.sessionCookie = name;
         return this;
     }
 
@@ -248,8 +262,10 @@ public final class LoadClient implements AutoCloseable {
         }
         Op op;
         try {
-            HttpExchange.Answer r = http.get(t.baseUrl(), path, cookie, settings.requestTimeout());
+            HttpExchange.Answer r = http.get(t.baseUrl(), path, sessionCookie, cookie, u.others,
+                    settings.requestTimeout());
             long end = history.now();
+            keepOtherCookies(u, r);
             if (r.status() != 200) {
                 op = new Op(u.id, seq, kind, t.name(), Op.Outcome.HTTP_ERROR, r.status(), -1, null, sent, start, end);
             } else {
@@ -268,8 +284,9 @@ public final class LoadClient implements AutoCloseable {
                 }
                 op = new Op(u.id, seq, kind, t.name(), Op.Outcome.OK, 200, counter, id, sent, start, end);
                 if (kind == Op.Kind.INC) {
-                    u.cookie = r.setCookies().stream().filter(c -> c.startsWith("JSESSIONID="))
-                            .map(c -> c.substring("JSESSIONID=".length(), c.indexOf(';') > 0 ? c.indexOf(';') : c.length()))
+                    String prefix = sessionCookie + "=";
+                    u.cookie = r.setCookies().stream().filter(c -> c.startsWith(prefix))
+                            .map(c -> c.substring(prefix.length(), c.indexOf(';') > 0 ? c.indexOf(';') : c.length()))
                             .reduce((a, c) -> c).orElse(u.cookie);
                 }
             }
@@ -282,6 +299,26 @@ public final class LoadClient implements AutoCloseable {
         }
         history.add(op);
         return op;
+    }
+
+    /** Keeps every cookie of the answer but the session's in the user's jar (the last value of a name wins). */
+    private void keepOtherCookies(User u, HttpExchange.Answer r) {
+        for (String c : r.setCookies()) {
+            int eq = c.indexOf('=');
+            if (eq <= 0 || c.startsWith(sessionCookie + "=")) {
+                continue;
+            }
+            int semi = c.indexOf(';');
+            String value = c.substring(eq + 1, semi > eq ? semi : c.length());
+            if (u.jar == null) {
+                u.jar = new java.util.LinkedHashMap<>();
+            }
+            if (!value.equals(u.jar.put(c.substring(0, eq), value))) {
+                StringBuilder b = new StringBuilder();
+                u.jar.forEach((k, v) -> b.append(b.length() == 0 ? "" : "; ").append(k).append('=').append(v));
+                u.others = b.toString();
+            }
+        }
     }
 
     private Target choose(User u, String cookie) {
@@ -373,7 +410,9 @@ public final class LoadClient implements AutoCloseable {
         long start = history.now();
         Op op;
         try {
-            HttpExchange.Answer r = http.get(t.baseUrl(), "/get", u.cookie, settings.requestTimeout());
+            HttpExchange.Answer r = http.get(t.baseUrl(), "/get", sessionCookie, u.cookie, u.others,
+                    settings.requestTimeout());
+            keepOtherCookies(u, r);
             String[] parts = r.body().trim().split(" ");
             if (r.status() != 200) {
                 op = new Op(u.id, seq, Op.Kind.READ, t.name(), Op.Outcome.HTTP_ERROR, r.status(), -1, null, sent,

@@ -58,6 +58,12 @@ public final class SocketExchange implements HttpExchange {
 
     @Override
     public Answer get(String baseUrl, String pathAndQuery, String cookie, Duration timeout) throws IOException {
+        return get(baseUrl, pathAndQuery, "JSESSIONID", cookie, null, timeout);
+    }
+
+    @Override
+    public Answer get(String baseUrl, String pathAndQuery, String cookieName, String cookie, String others,
+                      Duration timeout) throws IOException {
         Endpoint e = endpoints.computeIfAbsent(baseUrl, Endpoint::of);
         Map<String, Connection> conns = mine.get();
         Connection c = conns.get(baseUrl);
@@ -71,7 +77,7 @@ public final class SocketExchange implements HttpExchange {
             conns.put(baseUrl, c);
         }
         try {
-            Answer a = c.exchange(pathAndQuery, cookie, timeout);
+            Answer a = c.exchange(pathAndQuery, cookieName, cookie, others, timeout);
             if (c.closeAfter) {
                 discard(conns, baseUrl, c);
             }
@@ -129,7 +135,8 @@ public final class SocketExchange implements HttpExchange {
             }
         }
 
-        Answer exchange(String pathAndQuery, String cookie, Duration timeout) throws IOException {
+        Answer exchange(String pathAndQuery, String cookieName, String cookie, String others, Duration timeout)
+                throws IOException {
             int millis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis()));
             if (millis != soTimeout) {
                 socket.setSoTimeout(millis);
@@ -141,9 +148,17 @@ public final class SocketExchange implements HttpExchange {
             n = put(n, pathAndQuery);
             n = put(n, " HTTP/1.1\r\nHost: ");
             n = put(n, endpoint.hostHeader());
-            if (cookie != null) {
-                n = put(n, "\r\nCookie: JSESSIONID=");
-                n = put(n, cookie);
+            if (cookie != null || others != null) {
+                n = put(n, "\r\nCookie: ");
+                if (cookie != null) {
+                    n = put(n, cookieName);
+                    n = put(n, "=");
+                    n = put(n, cookie);
+                }
+                if (others != null) {
+                    n = put(n, cookie == null ? "" : "; ");
+                    n = put(n, others);
+                }
             }
             n = put(n, "\r\n\r\n");
             out.write(request, 0, n);
