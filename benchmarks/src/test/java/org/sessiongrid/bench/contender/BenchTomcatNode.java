@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
@@ -13,6 +14,7 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
+import com.hazelcast.core.HazelcastInstance;
 import org.apache.catalina.Context;
 import org.apache.catalina.connector.Connector;
 import org.apache.catalina.ha.session.BackupManager;
@@ -26,6 +28,8 @@ import org.apache.catalina.tribes.group.GroupChannel;
 import org.apache.catalina.tribes.membership.StaticMember;
 import org.apache.catalina.tribes.membership.StaticMembershipService;
 import org.apache.catalina.tribes.transport.nio.NioReceiver;
+import org.apache.tomcat.util.descriptor.web.FilterDef;
+import org.apache.tomcat.util.descriptor.web.FilterMap;
 import org.redisson.tomcat.RedissonSessionManager;
 import org.sessiongrid.it.node.CounterServlet;
 import org.sessiongrid.testsupport.node.TomcatNodes;
@@ -44,7 +48,11 @@ import org.sessiongrid.tomcat.SessionGridManager;
  * {@code bench.tribesPort}, the ReplicationValve, everything else Tomcat's defaults (async sends,
  * TcpFailureDetector and MessageDispatchInterceptor added by the cluster);</li>
  * <li>{@code redisson}: {@link RedissonSessionManager} with the YAML config at {@code bench.redissonConfig},
- * its defaults otherwise (readMode REDIS, updateMode DEFAULT).</li>
+ * its defaults otherwise (readMode REDIS, updateMode DEFAULT);</li>
+ * <li>{@code hazelcast}: Tomcat's StandardManager under Hazelcast's session filter (hazelcast-wm, converted to
+ * jakarta: on the node's class path only, so named here by class name), as its documentation sets it up: the
+ * {@code WebFilter} on every path with {@code sticky-session=bench.hazelcast.sticky} and the instance of an
+ * embedded {@link HazelcastMember} on {@code bench.hazelcastPort}, and its {@code SessionListener}.</li>
  * </ul>
  */
 public final class BenchTomcatNode {
@@ -65,9 +73,21 @@ public final class BenchTomcatNode {
         tomcat.setConnector(connector);
         tomcat.getEngine().setJvmRoute(name);
         SimpleTcpCluster cluster = null;
+        Supplier<String> members = null;
         if (manager.equals("delta") || manager.equals("backup")) {
             cluster = cluster(address, manager);
             tomcat.getEngine().setCluster(cluster);
+            SimpleTcpCluster c = cluster;
+            members = () -> "members=" + (c.getMembers().length + 1) + "\n";
+        }
+        HazelcastInstance hz = null;
+        if (manager.equals("hazelcast")) {
+            hz = HazelcastMember.start(name, address, List.of(System.getProperty("bench.members").split(",")),
+                    Integer.getInteger("bench.hazelcastPort"), System.getProperty("bench.cluster"));
+            HazelcastInstance h = hz;
+            // Ready when all members are in and every partition's backups are in place.
+            members = () -> "members=" + h.getCluster().getMembers().size() + "\nclusterSafe="
+                    + h.getPartitionService().isClusterSafe() + "\n";
         }
         File docBase = new File(work, "app");
         docBase.mkdirs();
@@ -88,6 +108,12 @@ public final class BenchTomcatNode {
                 m.setConfigPath(System.getProperty("bench.redissonConfig"));
                 ctx.setManager(m);
             }
+            case "hazelcast" -> {
+                StandardManager m = new StandardManager();
+                m.setPathname(null);
+                ctx.setManager(m);
+                hazelcastFilter(ctx, hz.getName());
+            }
             default -> throw new IllegalArgumentException("unknown bench.manager " + manager);
         }
         Tomcat.addServlet(ctx, "counter", new CounterServlet()).setAsyncSupported(true);
@@ -96,10 +122,31 @@ public final class BenchTomcatNode {
         File statusBase = new File(work, "bench");
         statusBase.mkdirs();
         Context status = tomcat.addContext("/bench", statusBase.getAbsolutePath());
-        Tomcat.addServlet(status, "status", new StatusServlet(cluster));
+        Tomcat.addServlet(status, "status", new StatusServlet(members));
         status.addServletMappingDecoded("/*", "status");
 
         TomcatNodes.serve(name, tomcat, ctx);
+    }
+
+    /**
+     * Hazelcast's session filter in front of the counter servlet and its listener, which ends the Hazelcast
+     * session when the container's expires. The filter keeps its own cookie ({@code hazelcast.sessionId}) beside
+     * the container's session and needs both back; with {@code shutdown-on-destroy} (its default) it stops the
+     * member when the context stops.
+     */
+    private static void hazelcastFilter(Context ctx, String instanceName) {
+        FilterDef def = new FilterDef();
+        def.setFilterName("hazelcast-session");
+        def.setFilterClass("com.hazelcast.web.WebFilter");
+        def.addInitParameter("instance-name", instanceName);
+        def.addInitParameter("sticky-session", System.getProperty("bench.hazelcast.sticky"));
+        def.setAsyncSupported("true");
+        ctx.addFilterDef(def);
+        FilterMap map = new FilterMap();
+        map.setFilterName("hazelcast-session");
+        map.addURLPatternDecoded("/*");
+        ctx.addFilterMap(map);
+        ctx.addApplicationListener("com.hazelcast.web.SessionListener");
     }
 
     /** Tomcat's cluster with static membership on loopback: every other node of {@code bench.members}. */
@@ -142,15 +189,16 @@ public final class BenchTomcatNode {
     }
 
     /**
-     * {@code members=N} (the nodes this one sees, itself included) and, with SessionGrid, every attribute of
-     * its member MBean as {@code key=value} lines: what the benchmark waits on and reads for the rebalance.
+     * The cluster's {@code key=value} lines ({@code members=N}, the nodes this one sees, itself included; for
+     * Hazelcast also {@code clusterSafe}) and, with SessionGrid, every attribute of its member MBean: what the
+     * benchmark waits on and reads for the rebalance.
      */
     static final class StatusServlet extends HttpServlet {
 
         private static final long serialVersionUID = 1L;
-        private final transient SimpleTcpCluster cluster;
+        private final transient Supplier<String> cluster;
 
-        StatusServlet(SimpleTcpCluster cluster) {
+        StatusServlet(Supplier<String> cluster) {
             this.cluster = cluster;
         }
 
@@ -159,7 +207,7 @@ public final class BenchTomcatNode {
             resp.setContentType("text/plain");
             StringBuilder out = new StringBuilder("node=").append(System.getProperty("fault.node")).append('\n');
             if (cluster != null) {
-                out.append("members=").append(cluster.getMembers().length + 1).append('\n');
+                out.append(cluster.get());
             }
             try {
                 MBeanServer mbs = ManagementFactory.getPlatformMBeanServer();

@@ -24,7 +24,20 @@ public enum Contender {
     /** Tomcat's BackupManager (one backup), static membership, default async sends. */
     BACKUP("Tomcat BackupManager", Container.TOMCAT, "backup", false),
     /** Redisson's Tomcat manager (readMode REDIS, updateMode DEFAULT) over a local redis-server. */
-    REDISSON("Redisson + redis-server", Container.TOMCAT, "redisson", false);
+    REDISSON("Redisson + redis-server", Container.TOMCAT, "redisson", false),
+    /**
+     * Hazelcast's session filter over an embedded member per node, {@code backup-count=2},
+     * {@code sticky-session=false}: every request reads and writes the session in the cluster's map, so any node
+     * serves the current session, the guarantees SessionGrid gives (see {@link HazelcastMember}).
+     */
+    HAZELCAST("Hazelcast (hazelcast-wm, sticky-session=false)", Container.TOMCAT, "hazelcast", false),
+    /**
+     * The same with the filter's default {@code sticky-session=true}: each node keeps a local copy it trusts for
+     * requests that bring its own container cookie (behind a sticky balancer, every request); a request with
+     * another node's gets a new container session and a fresh read from the map.
+     */
+    HAZELCAST_STICKY("Hazelcast (hazelcast-wm, sticky-session=true, its default)", Container.TOMCAT, "hazelcast",
+            false);
 
     private final String label;
     private final Container container;
@@ -58,6 +71,19 @@ public enum Contender {
     /** Whether the nodes hold a cluster secret (and seal every message with it). */
     public boolean sealed() {
         return this == SESSIONGRID_TOMCAT_SEALED;
+    }
+
+    /** Whether the nodes run Hazelcast's session filter over an embedded member. */
+    public boolean hazelcast() {
+        return this == HAZELCAST || this == HAZELCAST_STICKY;
+    }
+
+    /**
+     * The cookie that carries the session id: the container's, but for Hazelcast's filter, which sets its own
+     * beside it.
+     */
+    public String sessionCookie() {
+        return hazelcast() ? "hazelcast.sessionId" : "JSESSIONID";
     }
 
     /** Whether the contender keeps a copy anywhere but the node that served the request. */

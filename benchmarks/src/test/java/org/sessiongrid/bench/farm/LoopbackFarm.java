@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The nodes of one contender as child JVMs on loopback: node i listens on {@code <subnet>.i} (HTTP 8080,
- * JGroups 7800, Tribes 4000), so every node has the same ports and a run never touches an address outside
- * 127.0.0.0/8. The subnet is chosen per run so that two runs on one machine do not collide.
+ * JGroups 7800, Tribes 4000, Hazelcast 5701), so every node has the same ports and a run never touches an
+ * address outside 127.0.0.0/8. The subnet is chosen per run so that two runs on one machine do not collide.
  */
 public final class LoopbackFarm implements AutoCloseable {
 
@@ -27,6 +27,16 @@ public final class LoopbackFarm implements AutoCloseable {
     static final int HTTP_PORT = 8080;
     static final int GRID_PORT = 7800;
     static final int TRIBES_PORT = 4000;
+    static final int HAZELCAST_PORT = 5701;
+    /**
+     * What Hazelcast's documentation asks of a member on Java 9 and later (else it warns at start and falls
+     * back to slower paths for its metrics and off-heap access).
+     */
+    static final List<String> HAZELCAST_JVM_ARGS = List.of("--add-modules", "java.se",
+            "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED",
+            "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
+            "--add-opens", "java.management/sun.management=ALL-UNNAMED",
+            "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED");
 
     /** One running node. */
     public record Node(String name, String address, ChildProcess process) {
@@ -132,10 +142,14 @@ public final class LoopbackFarm implements AutoCloseable {
         String name = "node" + slot;
         String address = address(slot);
         String all = IntStream.rangeClosed(1, maxNodes).mapToObj(this::address).collect(Collectors.joining(","));
+        String classPath = NodeJars.of(contender.container(), work);
+        if (contender.hazelcast()) {
+            classPath += java.io.File.pathSeparator + NodeJars.hazelcast(work);
+        }
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xms256m", "-Xmx" + jvmHeap, "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError",
                 "-Djava.net.preferIPv4Stack=true",
-                "-cp", NodeJars.of(contender.container(), work),
+                "-cp", classPath,
                 "-Dfault.node=" + name, "-Dfault.address=" + address, "-Dfault.httpPort=" + HTTP_PORT,
                 "-Dfault.work=" + work.toAbsolutePath(),
                 "-Dbench.address=" + address, "-Dbench.httpPort=" + HTTP_PORT, "-Dbench.work=" + work.toAbsolutePath(),
@@ -151,6 +165,15 @@ public final class LoopbackFarm implements AutoCloseable {
         }
         if (redissonConfig != null) {
             cmd.add("-Dbench.redissonConfig=" + redissonConfig);
+        }
+        if (contender.hazelcast()) {
+            cmd.addAll(HAZELCAST_JVM_ARGS);
+            // Hazelcast logs through SLF4J, errors only: at warn it writes a block per connection it loses while
+            // a farm stops. Its member events are one line each (HazelcastMember).
+            cmd.addAll(List.of("-Dbench.hazelcastPort=" + HAZELCAST_PORT, "-Dbench.cluster=" + cluster,
+                    "-Dbench.hazelcast.sticky=" + (contender == Contender.HAZELCAST_STICKY),
+                    "-Dhazelcast.logging.type=slf4j", "-Dorg.slf4j.simpleLogger.log.com.hazelcast=error",
+                    "-Dorg.slf4j.simpleLogger.log.org.sessiongrid.bench.contender.HazelcastMember=info"));
         }
         if (contender.isSessionGrid()) {
             // Everything else is SessionGrid's default: 3 owners, synchronous replication, 10 s failure detection.
@@ -217,6 +240,8 @@ public final class LoopbackFarm implements AutoCloseable {
                 topology = t;
             } else if (s.containsKey("members") && Integer.parseInt(s.get("members")) != n) {
                 return node.name() + " sees " + s.get("members") + " members";
+            } else if ("false".equals(s.get("clusterSafe"))) {
+                return node.name() + ": backups not all in place yet";
             }
         }
         return null;

@@ -103,6 +103,11 @@ public final class BenchReport {
                 + " on Tomcat 11 (redisson-tomcat-11 does not resolve from Maven Central), readMode REDIS, updateMode "
                 + "DEFAULT (its defaults)");
         row(md, "redis-server", redisVersion() + ", no persistence (--save \"\" --appendonly no)");
+        row(md, "Hazelcast", System.getProperty("bench.version.hazelcast", "?") + " embedded, one member per node "
+                + "(backup-count 2, synchronous; TCP-IP join on loopback, multicast off), its session filter "
+                + "hazelcast-wm " + System.getProperty("bench.version.hazelcast-wm", "?") + " converted to jakarta "
+                + "with jakartaee-migration (no jakarta release), over Tomcat's StandardManager, sticky-session false "
+                + "and true (its default)");
         row(md, "load", o.settings().nodes() + " nodes, " + o.settings().users() + " users (one thread each, no think "
                 + "time), warm-up " + o.settings().warmupMillis() + " ms, measured " + o.settings().measureMillis()
                 + " ms per scenario; a write increments a counter and replaces a random payload of the session's size; "
@@ -148,6 +153,7 @@ public final class BenchReport {
                 + " vs " + fmt(c.bareClientCpuMicrosPerRequest()) + " µs per request)").orElse("not measured"))
                 .append(" | ").append(ceiling.map(c -> c.share() >= 0.8 ? "yes" : "**no**").orElse("–")).append(" |\n");
         WarmupSection.aimRow(md, rs, REFERENCE);
+        PeersSection.aimRows(md, rs, REFERENCE);
         Optional<LoadFigures> rr = figure(rs, REFERENCE, Scenario.ROUND_ROBIN_WRITES);
         md.append("| (c) round-robin: zero lost updates | ").append(rr.map(f -> f.lostUpdates() + " lost, "
                 + f.violations() + " violations").orElse("not measured")).append(" | ")
@@ -229,7 +235,8 @@ public final class BenchReport {
         md.append("Growth of the nodes' live heap (jcmd GC.class_histogram) from before to after creating the sessions, "
                 + "scaled to 10,000. SessionGrid keeps 3 copies (on 3 nodes: one on each), DeltaManager one on every "
                 + "node, BackupManager 2 (plus a proxy entry on the others), StandardManager 1, Redisson 1 in "
-                + "redis-server.\n\n");
+                + "redis-server, Hazelcast 3 in its map (backup-count 2) plus, on a node that served the session, "
+                + "its filter's view of it and an empty container session.\n\n");
         md.append("| contender | sessions created | per node MiB | whole farm MiB (incl. store) | of which redis-server MiB | ratio to SessionGrid (farm) |\n");
         md.append("|---|---:|---:|---:|---:|---:|\n");
         Optional<MemoryFigures> ref = rs.stream().filter(r -> r.contender() == REFERENCE).map(ContenderResult::memory)

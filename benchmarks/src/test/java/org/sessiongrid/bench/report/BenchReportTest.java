@@ -76,6 +76,59 @@ class BenchReportTest {
         return new Ramp(perSecond, 120, to80);
     }
 
+    private static LoadFigures measured(double throughput, double farmCpuMicros, long violations) {
+        long requests = Math.round(throughput * 30);
+        return new LoadFigures(throughput, 5, 30, 30, requests, 0, violations, violations, 0, violations, requests,
+                farmCpuMicros, 20);
+    }
+
+    /** The aims row that starts with {@code aim}, SessionGrid and Hazelcast (sticky-session=false) measured so. */
+    private static String peerRow(String aim, Scenario s, LoadFigures sg, LoadFigures hazelcast) {
+        ContenderResult mine = new ContenderResult(Contender.SESSIONGRID_TOMCAT);
+        mine.scenarios().put(s, sg);
+        ContenderResult peer = new ContenderResult(Contender.HAZELCAST);
+        peer.scenarios().put(s, hazelcast);
+        // The sticky-session=true figures are faster, but not the yardstick: they must not be what is judged.
+        ContenderResult sticky = new ContenderResult(Contender.HAZELCAST_STICKY);
+        sticky.scenarios().put(s, measured(100_000, 10, 0));
+        StringBuilder md = new StringBuilder();
+        BenchReport.aims(md, List.of(mine, peer, sticky));
+        return md.toString().lines().filter(l -> l.startsWith("| (issue 16) " + aim)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void stickyWritesAreJudgedAgainstHazelcastsModeWithTheSameGuarantees() {
+        String aim = "(a) sticky writes ≥ 2.00× Hazelcast (hazelcast-wm, sticky-session=false)";
+        String ahead = peerRow(aim, Scenario.STICKY_WRITES, measured(10_000, 200, 0), measured(4_000, 434, 0));
+        assertTrue(ahead.endsWith("| yes |") && ahead.contains("2.50×"), ahead);
+        String behind = peerRow(aim, Scenario.STICKY_WRITES, measured(6_647, 245, 0), measured(3_962, 434, 0));
+        assertTrue(behind.endsWith("| **no** |") && behind.contains("1.68×"), behind);
+        String silent = peerRow(aim, Scenario.STICKY_WRITES, measured(6_647, 245, 0), measured(0, -1, 0));
+        assertTrue(silent.endsWith("| – |") && silent.contains("answered no request"), silent);
+    }
+
+    @Test
+    void farmCpuPerStickyWriteIsJudgedAgainstHazelcast() {
+        String aim = "(a) farm CPU per sticky write ≤ 0.50× Hazelcast (hazelcast-wm, sticky-session=false)'s";
+        String lean = peerRow(aim, Scenario.STICKY_WRITES, measured(10_000, 200, 0), measured(4_000, 434, 0));
+        assertTrue(lean.endsWith("| yes |") && lean.contains("0.46×"), lean);
+        String heavy = peerRow(aim, Scenario.STICKY_WRITES, measured(6_647, 245, 0), measured(3_962, 434, 0));
+        assertTrue(heavy.endsWith("| **no** |") && heavy.contains("0.56×"), heavy);
+        String unknown = peerRow(aim, Scenario.STICKY_WRITES, measured(6_647, -1, 0), measured(3_962, 434, 0));
+        assertTrue(unknown.endsWith("| – |"), unknown);
+    }
+
+    @Test
+    void roundRobinNeedsHazelcastsThroughputAndZeroViolations() {
+        String aim = "(c) round-robin with 0 violations ≥ 1.00× Hazelcast (hazelcast-wm, sticky-session=false)";
+        String met = peerRow(aim, Scenario.ROUND_ROBIN_WRITES, measured(4_000, 300, 0), measured(3_663, 400, 0));
+        assertTrue(met.endsWith("| yes |"), met);
+        String slow = peerRow(aim, Scenario.ROUND_ROBIN_WRITES, measured(1_335, 300, 0), measured(3_663, 400, 0));
+        assertTrue(slow.endsWith("| **no** |") && slow.contains("0.36×"), slow);
+        String stale = peerRow(aim, Scenario.ROUND_ROBIN_WRITES, measured(4_000, 300, 12), measured(3_663, 400, 0));
+        assertTrue(stale.endsWith("| **no** |") && stale.contains("violations 12 vs 0"), stale);
+    }
+
     @Test
     void theWarmUpAimNeedsARampLongEnoughToJudge() {
         assertTrue(warmupRow(ramp(60, 12)).endsWith("| yes |"), warmupRow(ramp(60, 12)));

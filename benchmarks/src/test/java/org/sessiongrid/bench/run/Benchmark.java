@@ -58,6 +58,8 @@ public final class Benchmark {
             ContenderResult r = new ContenderResult(c);
             if (!parts.contains("contenders") || !only.isBlank() && !List.of(only.split(",")).contains(c.name())) {
                 r.notRun("left out by -Dbench.parts / -Dbench.contenders");
+            } else if (!settings.contenders().contains(c)) {
+                r.notRun("left out of the " + settings.name() + " run");
             } else {
                 LOG.info("contender {} ({} run)", c, settings.name());
                 r = runner.run(c);

@@ -131,7 +131,8 @@ public final class ContenderRun {
      * and {@code java.net.http} costs about what a node's request costs.
      */
     static LoadClient loadClient(History h, LoadClient.Mode mode, LoadClient.Settings s, LoopbackFarm farm) {
-        return new LoadClient(h, mode, s, farm::targets).exchange(new SocketExchange());
+        return new LoadClient(h, mode, s, farm::targets).exchange(new SocketExchange())
+                .sessionCookie(farm.contender().sessionCookie());
     }
 
     /** Runs scenario {@code s}; when {@code rampOf} is given, its warm-up is also recorded as that contender's ramp. */
