@@ -24,6 +24,21 @@ public record SessionKey(String namespace, String id) implements Comparable<Sess
         return c != 0 ? c : id.compareTo(o.id);
     }
 
+    /**
+     * Equal namespace and id. Written out, as is {@link #hashCode}, because every map and lock of the request
+     * path looks keys up: a record's generated methods are an {@code invokedynamic} call site whose method-handle
+     * chain the JIT does not always inline into large callers (it showed in the write path's profile).
+     */
+    @Override
+    public boolean equals(Object o) {
+        return o == this || o instanceof SessionKey k && id.equals(k.id) && namespace.equals(k.namespace);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * namespace.hashCode() + id.hashCode();
+    }
+
     @Override
     public String toString() {
         return namespace + "#" + id;

@@ -1,6 +1,7 @@
 package org.sessiongrid.placement;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -39,5 +40,22 @@ class MemberTest {
         assertNull(m.site());
         assertNull(m.rack());
         assertNull(m.machine());
+    }
+
+    @Test
+    void equalExactlyWhenEveryComponentIsEqual() {
+        String[][] values = {{"id", "id2"}, {"name", null}, {"site", null}, {"rack", null}, {"machine", null}};
+        Member base = new Member("id", "name", "site", "rack", "machine");
+        assertEquals(base, new Member(new String("id"), new String("name"), "site", "rack", "machine"));
+        assertEquals(base.hashCode(), new Member(new String("id"), "other", null, null, null).hashCode());
+        for (int i = 0; i < values.length; i++) {
+            String[] c = {"id", "name", "site", "rack", "machine"};
+            c[i] = values[i][1];
+            Member other = new Member(c[0], c[1], c[2], c[3], c[4]);
+            assertNotEquals(base, other, "differs in component " + i);
+            assertNotEquals(other, base, "differs in component " + i);
+        }
+        assertNotEquals(base, null);
+        assertNotEquals(base, "id");
     }
 }
