@@ -102,6 +102,14 @@ public final class AttributeCodec {
                 allows(policy, Long.class) && allows(policy, Number.class));
     }
 
+    /**
+     * The filter an {@link ObjectInputStream} starts out with (the JVM-wide one, as the filter factory makes it),
+     * or null. While there is one, every value goes through a stream so that it still has its say.
+     */
+    private static ObjectInputFilter jvmWideFilter() {
+        return ObjectInputFilter.Config.getSerialFilterFactory().apply(null, ObjectInputFilter.Config.getSerialFilter());
+    }
+
     /** Whether the policy lets {@code c} through when encoding (see {@link PolicyCheckingOutputStream}). */
     private static boolean allows(DeserializationPolicy policy, Class<?> c) {
         return !policy.verdict(c.getName(), c.getModule().getName(), true).rejected();
@@ -213,6 +221,12 @@ public final class AttributeCodec {
                     + "' is " + bytes.length + " bytes, over maxbytes=" + policy.maxBytes() + " of "
                     + DeserializationPolicy.SETTING + "; raise 'maxbytes=N' in that setting, the same on"
                     + " every node", null);
+        }
+        if (jvmWideFilter() == null) {
+            Object standard = forms.decode(bytes, policy.maxArrayLength());
+            if (standard != null) {
+                return standard;
+            }
         }
         ReadState state = new ReadState(name, policy, bytes.length, loader);
         ByteArrayInputStream source = new ByteArrayInputStream(bytes);

@@ -2,9 +2,11 @@ package org.sessiongrid.codec;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.io.ObjectStreamConstants;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
@@ -20,7 +22,9 @@ import java.util.Arrays;
  * (the caller serializes as before). Instances hold which of the boxed forms the policy allows, since their
  * class descriptors name classes the policy checks at encoding ({@code Integer}, {@code Long},
  * {@code Number}); a byte array's component is primitive and a string has no descriptor, so the policy
- * checks nothing for them. Immutable and thread-safe.
+ * checks nothing for them. Reading is the mirror image: a stream that is exactly one of these forms is read
+ * without an {@link ObjectInputStream} (a read on a member that is not the session's primary decodes every
+ * attribute that changed). Immutable and thread-safe.
  */
 final class StandardForms {
 
@@ -63,6 +67,68 @@ final class StandardForms {
             return longs ? withValue(LONG, l, 8) : null;
         }
         return null;
+    }
+
+    /**
+     * The value of {@code bytes} if they are exactly one of the standard forms, as {@link ObjectInputStream}
+     * would read it; null if they are anything else (the caller reads them with a stream, which also reports
+     * what is wrong with them). A byte array longer than {@code maxArray} and a boxed value the policy does not
+     * allow get null too, so that the stream's filter refuses them with its usual error.
+     */
+    Object decode(byte[] bytes, long maxArray) {
+        int n = bytes.length;
+        if (n <= HEADER + 2 || !hasHeader(bytes)) {
+            return null;
+        }
+        if (bytes[HEADER] == ObjectStreamConstants.TC_STRING) {
+            return string(bytes);
+        }
+        if (BYTE_ARRAY != null && n >= BYTE_ARRAY.length + 4 && startsWith(bytes, BYTE_ARRAY)) {
+            long length = getBigEndian(bytes, BYTE_ARRAY.length, 4);
+            int at = BYTE_ARRAY.length + 4;
+            return length == n - at && length <= maxArray ? Arrays.copyOfRange(bytes, at, n) : null;
+        }
+        if (integers && n == INTEGER.length + 4 && startsWith(bytes, INTEGER)) {
+            return (int) getBigEndian(bytes, INTEGER.length, 4);
+        }
+        if (longs && n == LONG.length + 8 && startsWith(bytes, LONG)) {
+            return getBigEndian(bytes, LONG.length, 8);
+        }
+        return null;
+    }
+
+    /** A string of characters 1 to 127 after TC_STRING and its length, or null (any other modified UTF-8). */
+    private static String string(byte[] bytes) {
+        int length = ((bytes[HEADER + 1] & 0xFF) << 8) | (bytes[HEADER + 2] & 0xFF);
+        int at = HEADER + 3;
+        if (length != bytes.length - at) {
+            return null;
+        }
+        for (int i = at; i < bytes.length; i++) {
+            if (bytes[i] <= 0) {
+                return null;
+            }
+        }
+        return new String(bytes, at, length, StandardCharsets.US_ASCII);
+    }
+
+    private static boolean hasHeader(byte[] bytes) {
+        return bytes[0] == (byte) (ObjectStreamConstants.STREAM_MAGIC >>> 8)
+                && bytes[1] == (byte) ObjectStreamConstants.STREAM_MAGIC
+                && bytes[2] == (byte) (ObjectStreamConstants.STREAM_VERSION >>> 8)
+                && bytes[3] == (byte) ObjectStreamConstants.STREAM_VERSION;
+    }
+
+    private static boolean startsWith(byte[] bytes, byte[] prefix) {
+        return Arrays.equals(bytes, 0, prefix.length, prefix, 0, prefix.length);
+    }
+
+    private static long getBigEndian(byte[] in, int at, int width) {
+        long value = 0;
+        for (int i = 0; i < width; i++) {
+            value = (value << 8) | (in[at + i] & 0xFF);
+        }
+        return value;
     }
 
     private static byte[] byteArray(byte[] b) {

@@ -20,6 +20,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 import org.sessiongrid.codec.AttributeCodec;
+import org.sessiongrid.codec.UnreadableAttributeException;
 import org.sessiongrid.codec.DeserializationPolicy;
 import org.sessiongrid.session.Attribute;
 import org.sessiongrid.session.SessionKey;
@@ -56,6 +57,10 @@ public class CodecBenchmark {
     private Integer counter = 1_000;
     private byte[] payload;
     private String token;
+    private byte[] encodedCounter;
+    private byte[] encodedPayload;
+    private byte[] encodedCart;
+    private final ClassLoader loader = CodecBenchmark.class.getClassLoader();
 
     @Setup(Level.Trial)
     public void setUp() throws MalformedMessageException {
@@ -92,6 +97,9 @@ public class CodecBenchmark {
         cartBytes = attributes.encode("cart", cart).length;
         payload = bytes(valueBytes, 44);
         token = "3f9c2a7e-51b4-4d0e-9a6b-c1d2e3f40516";
+        encodedCounter = attributes.encode("counter", counter);
+        encodedPayload = attributes.encode("payload", payload);
+        encodedCart = attributes.encode("cart", cart);
     }
 
     private static byte[] bytes(int n, int seed) {
@@ -134,6 +142,24 @@ public class CodecBenchmark {
     }
 
     /** The primary encodes the change once for all its backups. */
+    /** A member that is not the primary reads the attributes that changed since its copy: a counter, */
+    @Benchmark
+    public Object decodeCounter() throws UnreadableAttributeException {
+        return attributes.decode("counter", encodedCounter, loader);
+    }
+
+    /** a byte array, */
+    @Benchmark
+    public Object decodeByteArray() throws UnreadableAttributeException {
+        return attributes.decode("payload", encodedPayload, loader);
+    }
+
+    /** and a value with no standard form, through an ObjectInputStream. */
+    @Benchmark
+    public Object decodeAttribute() throws UnreadableAttributeException {
+        return attributes.decode("cart", encodedCart, loader);
+    }
+
     @Benchmark
     public byte[] encodeReplicateRequest() {
         return wire.encode(change);

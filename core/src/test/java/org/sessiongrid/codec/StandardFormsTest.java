@@ -73,6 +73,73 @@ class StandardFormsTest {
         assertNull(new StandardForms(1024, true, true).encode(new byte[1024]), "too large: no standard form");
     }
 
+    @Test
+    void everyStandardFormReadsBackAsObjectInputStreamReadsIt() throws Exception {
+        StandardForms forms = new StandardForms(Long.MAX_VALUE, true, true);
+        for (Object value : values()) {
+            byte[] stream = StandardForms.serialize(value);
+            Object read = forms.decode(stream, Long.MAX_VALUE);
+            assertNotNull(read, describe(value));
+            assertEquals(describe(readWithStream(stream)), describe(read));
+            assertEquals(readWithStream(stream).getClass(), read.getClass());
+        }
+    }
+
+    @Test
+    void anythingElseIsLeftToTheStream() {
+        StandardForms forms = new StandardForms(Long.MAX_VALUE, true, true);
+        List<byte[]> others = new ArrayList<>();
+        others.add(StandardForms.serialize(new ArrayList<>(List.of("a"))));
+        others.add(StandardForms.serialize("caf\u00e9"));          // not ASCII
+        others.add(StandardForms.serialize("a\u0000b"));           // NUL is two bytes in modified UTF-8
+        others.add(StandardForms.serialize(new int[] {1, 2}));
+        others.add(StandardForms.serialize((short) 3));
+        others.add(StandardForms.serialize(java.math.BigInteger.TEN));
+        for (Object v : List.of(new byte[] {1, 2, 3}, 42, 42L, "abc")) {
+            byte[] s = StandardForms.serialize(v);
+            others.add(java.util.Arrays.copyOf(s, s.length - 1));  // cut short
+            others.add(java.util.Arrays.copyOf(s, s.length + 1));  // a byte too many
+            byte[] badMagic = s.clone();
+            badMagic[0] = 0;
+            others.add(badMagic);
+        }
+        byte[] forged = StandardForms.serialize(new byte[] {1, 2, 3});
+        forged[forged.length - 4] = 0x7F;                            // declares a far longer array
+        others.add(forged);
+        for (byte[] b : others) {
+            assertNull(forms.decode(b, Long.MAX_VALUE), java.util.Arrays.toString(java.util.Arrays.copyOf(b, Math.min(b.length, 24))));
+        }
+        assertNull(forms.decode(new byte[0], Long.MAX_VALUE));
+        assertNull(forms.decode(new byte[] {(byte) 0xAC, (byte) 0xED, 0, 5}, Long.MAX_VALUE));
+    }
+
+    @Test
+    void whatThePolicyOrItsLimitsWouldRefuseIsLeftToTheStream() {
+        StandardForms noBoxes = new StandardForms(Long.MAX_VALUE, false, false);
+        assertNull(noBoxes.decode(StandardForms.serialize(42), Long.MAX_VALUE));
+        assertNull(noBoxes.decode(StandardForms.serialize(42L), Long.MAX_VALUE));
+        assertNull(new StandardForms(Long.MAX_VALUE, true, true).decode(StandardForms.serialize(new byte[100]), 99));
+    }
+
+    @Test
+    void theCodecReadsEveryValueAsBeforeAndStillRefusesWhatThePolicyLimits() throws Exception {
+        AttributeCodec codec = new AttributeCodec(DeserializationPolicy.defaults());
+        for (Object value : values()) {
+            byte[] encoded = codec.encode("a", value);
+            assertEquals(describe(readWithStream(encoded)), describe(codec.decode("a", encoded, getClass().getClassLoader())));
+        }
+        AttributeCodec short99 = new AttributeCodec(DeserializationPolicy.parse("maxarray=99"));
+        UnreadableAttributeException e = assertThrows(UnreadableAttributeException.class,
+                () -> short99.decode("b", StandardForms.serialize(new byte[100]), getClass().getClassLoader()));
+        assertEquals(UnreadableAttributeException.Reason.REJECTED_BY_FILTER, e.reason());
+    }
+
+    private static Object readWithStream(byte[] stream) throws Exception {
+        try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(stream))) {
+            return in.readObject();
+        }
+    }
+
     private static String describe(Object v) {
         if (v instanceof byte[] b) {
             return "byte[" + b.length + "] " + java.util.Arrays.hashCode(b);
