@@ -165,9 +165,13 @@ final class GridNode implements AutoCloseable {
                 })
                 .on(GridMessage.ReplicateRequest.class, EnumSet.of(Rule.CHANGES_STATE, Rule.SERVES_COPIES,
                         Rule.FENCED_BY_MERGE, Rule.ON_DELIVERY_THREAD), (from, r, mayWait) -> replicator.replicate(r, mayWait))
-                .on(GridMessage.ReadRequest.class, EnumSet.of(Rule.SERVES_COPIES), (from, r, w) -> {
-                    stats.read(true);
-                    return replicator.read(r, from.id());
+                .on(GridMessage.ReadRequest.class, EnumSet.of(Rule.SERVES_COPIES, Rule.ON_DELIVERY_THREAD),
+                        (from, r, mayWait) -> {
+                    GridMessage answer = replicator.read(r, from.id(), mayWait);
+                    if (answer != null) {
+                        stats.read(true);
+                    }
+                    return answer;
                 })
                 .on(GridMessage.StateRequest.class, EnumSet.of(Rule.SERVES_COPIES),
                         (from, s, w) -> replicator.stateChunk(s, config.stateTransferChunkSize()))

@@ -60,8 +60,9 @@ final class InboundRouter implements RequestHandler {
         /**
          * May be answered on the JGroups thread that delivered it (see
          * {@link RequestHandler#handleWithoutBlocking}): a backup applying its primary's change, on every
-         * write, needs on its usual path no lock another thread holds for long, no wait and no message of
-         * its own. Everything else may wait (a primary's commit waits for its backups, a coordinator's
+         * write, and a primary answering a read from another member, on every request a balancer sends
+         * elsewhere, need on their usual path no lock another thread holds for long, no wait and no message
+         * of their own. Everything else may wait (a primary's commit waits for its backups, a coordinator's
          * decisions for other members), sends (a primary forwards access times to its backups), may take
          * long (a touch batch holds up to 65,536 entries) or is too rare to be worth a second path.
          */

@@ -714,6 +714,12 @@ public final class Replicator {
 
     private static final long RESEND_PAUSE_MILLIS = 250;
 
+    /**
+     * The largest record whose changes a read answers on the JGroups thread that delivered it; a larger one is
+     * answered from the transport's executor, through flow control. One bundle of the shipped stacks.
+     */
+    private static final long REPLY_ON_DELIVERY_THREAD_MAX_BYTES = 60 * 1024;
+
     /** How long an honoured announcement is re-sent to a backup that refused it: a merge's freeze included. */
     long resendWindowMillis() {
         return Math.max(10_000, 4 * remoteTimeout);
@@ -725,9 +731,24 @@ public final class Replicator {
      * @param senderId the member that asked (it then holds a copy), or null when asked here
      */
     public GridMessage read(ReadRequest req, String senderId) {
-        GridMessage refused = fence(req.topologyId());
-        if (refused != null) {
-            return refused;
+        return read(req, senderId, true);
+    }
+
+    /**
+     * @param mayWait false on the JGroups thread that delivered the request: a read under another topology than
+     *        this member's (which may mean waiting for the newer one) is then left to the transport's executor
+     *        (null); under this member's topology it needs no lock and no wait, like a backup's apply
+     */
+    public GridMessage read(ReadRequest req, String senderId, boolean mayWait) {
+        if (!mayWait) {
+            if (req.topologyId() != topology.id()) {
+                return null;
+            }
+        } else {
+            GridMessage refused = fence(req.topologyId());
+            if (refused != null) {
+                return refused;
+            }
         }
         Topology t = topology.get();
         if (!messenger.self().equals(t.primary(records.segmentOf(req.key())))) {
@@ -739,6 +760,10 @@ public final class Replicator {
         }
         if (r.isTombstone()) {
             return new ReadReply(ReadStatus.INVALIDATED, null);
+        }
+        if (!mayWait && r.version() != req.knownVersion() && r.sizeBytes() > REPLY_ON_DELIVERY_THREAD_MAX_BYTES) {
+            // A reply sent from the delivering thread bypasses flow control, which is right only for small ones.
+            return null;
         }
         if (senderId != null) {
             copyHolders.computeIfAbsent(req.key(), k -> ConcurrentHashMap.newKeySet()).add(senderId);

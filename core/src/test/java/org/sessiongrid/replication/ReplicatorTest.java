@@ -119,6 +119,36 @@ class ReplicatorTest {
         assertNull(b.records.get(key));
     }
 
+    // ---- Reads at the primary ----
+
+    @Test
+    void aReadUnderThePrimarysTopologyIsAnsweredOnTheDeliveringThreadAndAnyOtherIsLeftToTheExecutor() {
+        long v1 = create().version();
+        GridMessage.ReadReply same = (GridMessage.ReadReply) a.replicator.read(new GridMessage.ReadRequest(T, key, v1), B.id(), false);
+        assertEquals(GridMessage.ReadStatus.NOT_MODIFIED, same.status());
+        GridMessage.ReadReply older = (GridMessage.ReadReply) a.replicator.read(new GridMessage.ReadRequest(T, key, 0), B.id(), false);
+        assertEquals(GridMessage.ReadStatus.CHANGES, older.status());
+        assertNull(a.replicator.read(new GridMessage.ReadRequest(T + 1, key, v1), B.id(), false),
+                "a newer topology may mean a wait: not on the delivering thread");
+        assertNull(a.replicator.read(new GridMessage.ReadRequest(T - 1, key, v1), B.id(), false),
+                "an older topology is refused by the fence, on the executor");
+        assertTrue(a.catchUps.isEmpty(), "nothing was waited for or caught up on the delivering thread");
+        assertEquals(new Retry(T), a.replicator.read(new GridMessage.ReadRequest(T - 1, key, v1), B.id(), true));
+    }
+
+    @Test
+    void aLargeRecordsChangesAreNotSentFromTheDeliveringThread() {
+        CommitReply r = (CommitReply) a.replicator.commit(CommitRequest.create(T, key,
+                SessionDelta.builder().set("big", new byte[100 * 1024]).build(), 0));
+        assertEquals(CommitStatus.OK, r.status());
+        assertNull(a.replicator.read(new GridMessage.ReadRequest(T, key, 0), B.id(), false),
+                "its reply would bypass flow control");
+        assertEquals(GridMessage.ReadStatus.NOT_MODIFIED, ((GridMessage.ReadReply) a.replicator.read(
+                new GridMessage.ReadRequest(T, key, r.version()), B.id(), false)).status(), "nothing to send: answered");
+        assertEquals(GridMessage.ReadStatus.CHANGES, ((GridMessage.ReadReply) a.replicator.read(
+                new GridMessage.ReadRequest(T, key, 0), B.id(), true)).status());
+    }
+
     // ---- Commit only what is replicated ----
 
     @Test
