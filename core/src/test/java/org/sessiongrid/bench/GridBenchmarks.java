@@ -67,6 +67,14 @@ public abstract class GridBenchmarks {
         @Param("1024")
         public int sessions;
 
+        /**
+         * The members' JGroups stack: a shipped one's name or a file. The in-memory {@code test-loopback} by
+         * default; {@code -p stack=tcp} compares a transport setting over real sockets on loopback (with
+         * {@code -Dsessiongrid.bindAddress=127.0.0.1}).
+         */
+        @Param("test-loopback")
+        public String stack;
+
         SessionGrid a;
         SessionGrid b;
         SessionGrid c;
@@ -85,7 +93,7 @@ public abstract class GridBenchmarks {
             List<SessionGrid> started = new ArrayList<>();
             try {
                 for (String node : List.of("A", "B", "C")) {
-                    started.add(SessionGrid.start(GridConfig.builder(cluster).stack("test-loopback").nodeName(node)
+                    started.add(SessionGrid.start(GridConfig.builder(cluster).stack(stack).nodeName(node)
                             .build()));
                 }
                 a = started.get(0);
