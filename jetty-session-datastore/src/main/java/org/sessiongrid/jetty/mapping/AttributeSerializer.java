@@ -25,11 +25,20 @@ import org.sessiongrid.codec.DeserializationPolicy;
  * {@link AttributeCodec#streamFilter}, on top of any JVM-wide {@code jdk.serialFilter}: the same
  * rules as the Tomcat adapter, while Jetty's stream format stays.
  *
- * <p>Thread-safe; holds only the immutable codec.
+ * <p>Thread-safe: the immutable codec, and Jetty's flags per context class loader replaced whole.
  */
 public final class AttributeSerializer {
 
     private final AttributeCodec codec;
+
+    /**
+     * Jetty's flag for each kind of {@link JettyStreamForms} under one context class loader, as Jetty's
+     * own serialization wrote it; replaced when a value is encoded under another loader.
+     */
+    private volatile ServerClassFlags flags;
+
+    private record ServerClassFlags(ClassLoader loader, boolean[] serverClass) {
+    }
 
     /**
      * @param deserializationFilter the grid setting {@code deserializationFilter}, or null for the
@@ -41,11 +50,20 @@ public final class AttributeSerializer {
     }
 
     /**
-     * The serialized form of one attribute value.
+     * The serialized form of one attribute value: Jetty's stream of a session holding only this attribute.
+     * Byte arrays, ASCII strings, {@code Integer} and {@code Long} values are written without an
+     * {@link ObjectOutputStream}, byte for byte as it writes them ({@link JettyStreamForms}).
      *
      * @throws IOException if the value (or something it references) cannot be serialized
      */
     public byte[] encode(String name, Object value) throws IOException {
+        int kind = JettyStreamForms.kindOf(value);
+        if (kind >= 0) {
+            byte[] direct = JettyStreamForms.encode(name, value, serverClass(kind));
+            if (direct != null) {
+                return direct;
+            }
+        }
         SessionData one = carrier();
         one.setAttribute(name, value);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
@@ -53,6 +71,27 @@ public final class AttributeSerializer {
             SessionData.serializeAttributes(one, out);
         }
         return bytes.toByteArray();
+    }
+
+    /**
+     * Jetty's flag for a value of {@code kind} under the calling thread's context class loader: whether
+     * it is to be read with the server's class loader. Taken from Jetty's own serialization once per
+     * loader, for all kinds at once: Jetty decides it by asking the loader for the value's class.
+     */
+    private boolean serverClass(int kind) throws IOException {
+        ClassLoader loader = Thread.currentThread().getContextClassLoader();
+        ServerClassFlags f = flags;
+        if (f == null || f.loader() != loader) {
+            boolean[] serverClass = new boolean[JettyStreamForms.KINDS];
+            String name = "a";
+            for (int k = 0; k < serverClass.length; k++) {
+                byte[] jetty = JettyStreamForms.jettyStream(name, JettyStreamForms.sample(k));
+                serverClass[k] = jetty[JettyStreamForms.flagOffset(name)] != 0;
+            }
+            f = new ServerClassFlags(loader, serverClass);
+            flags = f;
+        }
+        return f.serverClass()[kind];
     }
 
     /**
