@@ -10,6 +10,7 @@ import java.util.WeakHashMap;
 import org.eclipse.jetty.session.SessionData;
 import org.sessiongrid.grid.SessionStore;
 import org.sessiongrid.jetty.mapping.AttributeSerializer;
+import org.sessiongrid.jetty.mapping.JettyMetadata;
 import org.sessiongrid.session.Attribute;
 import org.sessiongrid.session.SessionDelta;
 import org.sessiongrid.session.SessionRecord;
@@ -30,10 +31,11 @@ final class AttributeDiff {
      * What this node last saw of a session: the record (the base of its next commit), the serialized
      * attributes this node's copy holds (changes are measured against them; the arrays are shared
      * with the records), the attribute objects (to skip re-serializing unchanged immutable values),
-     * and whether the record holds exactly this node's copy.
+     * whether the record holds exactly this node's copy, and the record's Jetty metadata (decoded once,
+     * not at every save that asks whether only the access time moved; null if it carries none).
      */
     record Seen(String id, SessionRecord record, Map<String, byte[]> mine, Map<String, Object> values,
-                boolean coherent) {
+                boolean coherent, JettyMetadata meta) {
         Seen {
             mine = Map.copyOf(mine);
             values = Map.copyOf(values);
@@ -63,23 +65,38 @@ final class AttributeDiff {
 
     /** {@code data} was just loaded from record {@code r}. */
     void loaded(String id, SessionData data, SessionRecord r) {
-        seen.put(data, new Seen(id, r, bytesOf(r), data.getAllAttributes(), true));
+        seen.put(data, new Seen(id, r, bytesOf(r), data.getAllAttributes(), true, JettyMetadata.ofRecord(r)));
     }
 
-    /** Only the access time of {@code data} moved (a touch): its base stays {@code base}. */
-    void touched(String id, SessionData data, SessionRecord base, Change change, Seen before) {
-        seen.put(data, new Seen(id, base, change.nowMine(), change.values(), before == null || before.coherent()));
+    /**
+     * Only the access time of {@code data} moved (a touch, or not even that): its base stays {@code base},
+     * whose Jetty metadata is {@code baseMeta}.
+     */
+    void touched(String id, SessionData data, SessionRecord base, JettyMetadata baseMeta, Change change, Seen before) {
+        seen.put(data, new Seen(id, base, change.nowMine(), change.values(), before == null || before.coherent(),
+                baseMeta));
     }
 
-    /** {@code data}'s change was stored as {@code result}. */
-    void saved(String id, SessionData data, SessionRecord result, Change change) {
+    /**
+     * {@code data}'s change was stored as {@code result}; {@code written} is the Jetty metadata the change
+     * carried, and {@code writtenBytes} its encoding.
+     */
+    void saved(String id, SessionData data, SessionRecord result, Change change, JettyMetadata written,
+               byte[] writtenBytes) {
+        JettyMetadata meta = Arrays.equals(result.meta().containerData(), writtenBytes) ? written
+                : JettyMetadata.ofRecord(result);
         seen.put(data, new Seen(id, result, change.nowMine(), change.values(),
-                sameAttributes(result, change.nowMine())));
+                sameAttributes(result, change.nowMine()), meta));
+    }
+
+    /** The Jetty metadata of {@code base}: decoded once per record this node saw ({@code before}), else now. */
+    static JettyMetadata metaOf(SessionRecord base, Seen before) {
+        return before != null && before.record() == base ? before.meta() : JettyMetadata.ofRecord(base);
     }
 
     /** {@code data} is not the session the grid holds under {@code id} ({@code current}): its next check finds it stale. */
     void notCurrent(String id, SessionData data, SessionRecord current) {
-        seen.put(data, new Seen(id, current, Map.of(), Map.of(), false));
+        seen.put(data, new Seen(id, current, Map.of(), Map.of(), false, JettyMetadata.ofRecord(current)));
     }
 
     void clear() {
@@ -159,7 +176,7 @@ final class AttributeDiff {
         if (now != null && sameContent(now, s.record())) {
             // Only the lock moved (lockingMode takes and releases it with a version bump each):
             // the copy is still right; commit on top of the newer record.
-            seen.put(data, new Seen(id, now, s.mine(), s.values(), s.coherent()));
+            seen.put(data, new Seen(id, now, s.mine(), s.values(), s.coherent(), JettyMetadata.ofRecord(now)));
             return true;
         }
         return false;

@@ -64,12 +64,12 @@ final class RecordWriter {
     }
 
     /**
-     * True if a save of {@code md} over {@code base} would change nothing but the access time, and the
-     * record other nodes judge expiry from stays fresh enough without it: the access time then reaches
-     * the primary batched ({@code accessTimeGranularity}) instead of costing a synchronous write.
+     * True if a save of {@code md} over {@code base} (whose Jetty metadata is {@code baseMd}) would change
+     * nothing but the access time, and the record other nodes judge expiry from stays fresh enough without
+     * it: the access time then reaches the primary batched ({@code accessTimeGranularity}) instead of
+     * costing a synchronous write.
      */
-    boolean onlyAccessMoved(JettyMetadata md, SessionRecord base, long now) {
-        JettyMetadata baseMd = JettyMetadata.ofRecord(base);
+    boolean onlyAccessMoved(JettyMetadata md, JettyMetadata baseMd, SessionRecord base, long now) {
         return md.sameExceptAccess(baseMd)
                 && gridMaxInactive(md.maxInactiveMs()) == base.meta().maxInactiveInterval()
                 && now - baseMd.writeTime() < freshnessMillis(md.maxInactiveMs())

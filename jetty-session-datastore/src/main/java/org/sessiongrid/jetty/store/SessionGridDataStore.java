@@ -253,20 +253,28 @@ public class SessionGridDataStore extends AbstractSessionDataStore {
             throw new UnwriteableSessionDataException(id, _context, e);
         }
         JettyMetadata md = JettyMetadata.of(data, now);
-        if (base != null && !change.attributesChanged() && writer.onlyAccessMoved(md, base, now)) {
-            // Only the access time moved: it reaches the primary batched (accessTimeGranularity)
-            // instead of costing a synchronous write per request.
-            sessions.touch(id, data.getAccessed());
-            diff.touched(id, data, base, change, before);
-            return;
+        if (base != null && !change.attributesChanged()) {
+            JettyMetadata baseMd = AttributeDiff.metaOf(base, before);
+            if (writer.onlyAccessMoved(md, baseMd, base, now)) {
+                // Only the access time moved: it reaches the primary batched (accessTimeGranularity)
+                // instead of costing a synchronous write per request. Not even that when the record
+                // already carries it: the end of a request whose changes were saved at its commit
+                // (Jetty saves again when the request leaves the session, its expiry recomputed).
+                if (data.getAccessed() > base.meta().lastAccessedTime()) {
+                    sessions.touch(id, data.getAccessed());
+                }
+                diff.touched(id, data, base, baseMd, change, before);
+                return;
+            }
         }
-        SessionDelta.Builder delta = change.delta().containerData(md.encode())
+        byte[] written = md.encode();
+        SessionDelta.Builder delta = change.delta().containerData(written)
                 .lastAccessedTime(now)
                 .maxInactiveInterval(writer.gridMaxInactive(md.maxInactiveMs()));
         SessionRecord result = base != null ? writer.commit(id, data, delta, base, now)
                 : isNew ? writer.createNew(id, data, delta) : writer.create(id, data, delta, now);
         if (result != null) {
-            diff.saved(id, data, result, change);
+            diff.saved(id, data, result, change, md, written);
         }
     }
 
