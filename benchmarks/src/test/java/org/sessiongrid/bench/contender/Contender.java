@@ -19,6 +19,11 @@ public enum Contender {
     SESSIONGRID_JETTY("SessionGrid (Jetty 12)", Container.JETTY, "sessiongrid", true),
     /** Tomcat's in-process StandardManager: no replication, the upper bound (only valid with sticky routing). */
     STANDARD("Tomcat StandardManager", Container.TOMCAT, "standard", false),
+    /**
+     * Jetty's in-process sessions ({@code DefaultSessionCache}, {@code NullSessionDataStore}): no replication, what
+     * Jetty itself costs per request, against which {@link #SESSIONGRID_JETTY} is read as STANDARD is for Tomcat.
+     */
+    JETTY_STANDARD("Jetty DefaultSessionCache", Container.JETTY, "standard", false),
     /** Tomcat's DeltaManager (every session on every node), static membership, default async sends. */
     DELTA("Tomcat DeltaManager", Container.TOMCAT, "delta", false),
     /** Tomcat's BackupManager (one backup), static membership, default async sends. */
@@ -88,11 +93,14 @@ public enum Contender {
 
     /** Whether the contender keeps a copy anywhere but the node that served the request. */
     public boolean replicates() {
-        return this != STANDARD;
+        return this != STANDARD && this != JETTY_STANDARD;
     }
 
     /** The node's main class. */
     public String mainClass() {
-        return container == Container.JETTY ? "org.sessiongrid.it.node.JettyFaultNode" : BenchTomcatNode.class.getName();
+        if (container == Container.JETTY) {
+            return sessionGrid ? "org.sessiongrid.it.node.JettyFaultNode" : BenchJettyNode.class.getName();
+        }
+        return BenchTomcatNode.class.getName();
     }
 }

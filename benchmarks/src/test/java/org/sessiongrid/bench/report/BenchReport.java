@@ -201,7 +201,7 @@ public final class BenchReport {
                     .append(f.requests()).append(" | ").append(f.errors()).append(" | ").append(f.staleReads())
                     .append(" | ").append(f.lostUpdates()).append(" | ").append(f.lostSessions()).append(" | ")
                     .append(f.correct() ? "correct" : f.violations() + " violations"
-                            + (r.contender() == Contender.STANDARD ? " (no replication)" : ""))
+                            + (!r.contender().replicates() ? " (no replication)" : ""))
                     .append(" |\n");
         }
         md.append('\n');
