@@ -232,6 +232,11 @@ final class GridMetrics implements GridMetricsMXBean {
     }
 
     @Override
+    public long getExitsProven() {
+        return stats().exitsProven();
+    }
+
+    @Override
     public String sessionOwners(String sessionId) {
         if (sessionId == null || sessionId.isBlank()) {
             throw new IllegalArgumentException("sessionOwners needs a session id");

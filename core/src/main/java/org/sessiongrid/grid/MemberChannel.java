@@ -5,8 +5,12 @@ import org.sessiongrid.jgroups.ChannelSecurity;
 import org.sessiongrid.jgroups.SEAL;
 import org.sessiongrid.jgroups.StackLoader;
 import org.sessiongrid.metrics.GridStats;
+import org.sessiongrid.suspicion.SuspectProbe;
 
-/** Builds a member's JGroups channel from its settings: the stack, sealed with the cluster secret or not. */
+/**
+ * Builds a member's JGroups channel from its settings: the stack, sealed with the cluster secret or not, with
+ * {@link SuspectProbe} below its VERIFY_SUSPECT2.
+ */
 final class MemberChannel {
 
     private MemberChannel() {
@@ -27,6 +31,13 @@ final class MemberChannel {
         SEAL seal = channel.getProtocolStack().findProtocol(SEAL.class);
         if (seal != null) {
             seal.onDrop(stats::dropped);
+        }
+        try {
+            SuspectProbe.insertInto(channel, config.nodeName(), stats::exitProven);
+        } catch (Exception e) {
+            channel.close();
+            throw new GridStartException("SessionGrid cluster '" + config.clusterName() + "': could not add the probe of"
+                    + " suspected members to the stack: " + e.getMessage(), e);
         }
         return channel;
     }

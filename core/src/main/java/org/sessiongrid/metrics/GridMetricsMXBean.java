@@ -128,6 +128,14 @@ public interface GridMetricsMXBean {
     long getSuspectsExcluded();
 
     /**
+     * Suspected members whose process this member proved gone and had excluded at once, without waiting for
+     * JGroups' verification: the host refused a connection to the port the member listened on (a killed
+     * process; a stopped or paused one is still accepted). Counted at the member that acts on suspicions (the
+     * coordinator). Each one is also a log line.
+     */
+    long getExitsProven();
+
+    /**
      * Where a session lives under this member's topology: {@code "primary,backup1,backup2"} (empty when
      * this member has no topology). A JMX operation, so monitoring tools and webapps can show it. The
      * placement depends on the session id alone (a {@code .route} suffix is ignored), not on the webapp.

@@ -27,6 +27,7 @@ public final class GridStats {
     private final LongAdder fencedCommits = new LongAdder();
     private final LongAdder suspicionsRaised = new LongAdder();
     private final LongAdder suspectsExcluded = new LongAdder();
+    private final LongAdder exitsProven = new LongAdder();
     private final LatencyHistogram replication = new LatencyHistogram();
 
     /** Every counter at zero. */
@@ -139,6 +140,18 @@ public final class GridStats {
 
     public long suspectsExcluded() {
         return suspectsExcluded.sum();
+    }
+
+    /**
+     * Counts a suspected member whose process this member proved gone (its host refused a connection to the
+     * port it listened on) and had excluded without waiting for JGroups' verification.
+     */
+    public void exitProven() {
+        exitsProven.increment();
+    }
+
+    public long exitsProven() {
+        return exitsProven.sum();
     }
 
     public void commit(boolean remote) {

@@ -170,7 +170,10 @@ public final class Suspicions implements Suspector {
         Member self = transport.self();
         LOG.info("{} has JGroups check {} (suspected by {}: {}); it is excluded unless it answers within {} ms", self,
                 s.member(), s.raisedBy().equals(self) ? "this member" : s.raisedBy(), s.why(), verifyMillis);
-        verifier.up(new Event(Event.SUSPECT, List.of(address)));
+        // Through the probe below the verifier when the stack has it: a suspect whose process is gone is excluded
+        // at once, and the verdict on a silent one comes when its timeout is over.
+        SuspectProbe probe = SuspectProbe.of(channel);
+        (probe != null ? probe : verifier).up(new Event(Event.SUSPECT, List.of(address)));
         // A member that answered stays: say so once its verification must be over.
         CompletableFuture.delayedExecutor(2 * verifyMillis + 1_000, TimeUnit.MILLISECONDS).execute(() -> {
             if (transport.isInView(s.member()) && !transport.isClosed()) {
