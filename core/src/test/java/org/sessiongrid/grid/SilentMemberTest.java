@@ -20,17 +20,24 @@ import org.sessiongrid.session.SessionRecord;
 
 /**
  * A member that stops answering without closing anything (a GC pause, SIGSTOP, a network cut) stalls the
- * writes that wait for it only about {@code backupTimeout} plus JGroups' verification, not failure detection:
- * the waiting members suspect it, the member that would coordinate without it has VERIFY_SUSPECT2 check it,
- * and GMS excludes it. Failure detection is set to 10 s here so that it cannot be what ends the stall; the
- * bound is 3 s (backupTimeout 500 ms, verification 0.5 to 1 s, the view, the new topology and the retry).
+ * writes that wait for it only {@code backupTimeout} plus JGroups' verification, not failure detection: the
+ * waiting members suspect it, the member that would coordinate without it has VERIFY_SUSPECT2 check it, and
+ * GMS excludes it when the verification's timeout is over. Failure detection is set to 10 s here so that it
+ * cannot be what ends the stall; the bound is {@code backupTimeout + verifySuspectTimeout} and
+ * {@value #VIEW_AND_RETRY_MILLIS} ms for the view, the new topology and the retry. The verification is longer
+ * than that margin, so a verdict that waited for VERIFY_SUSPECT2's own fixed-rate task (one to two timeouts)
+ * would exceed the bound.
  * A member made silent by dropping all its traffic ({@link DISCARD}) and then resumed with its clock showing
  * the pause models SIGSTOP and SIGCONT.
  */
 class SilentMemberTest {
 
     private static final String NS = "localhost/silent";
-    private static final long BOUND_MILLIS = 3_000;
+    private static final long BACKUP_TIMEOUT_MILLIS = 500;
+    private static final long VERIFY_MILLIS = 1_500;
+    /** The view, the topology without the silent member and the write's retry under it. */
+    private static final long VIEW_AND_RETRY_MILLIS = 800;
+    private static final long BOUND_MILLIS = BACKUP_TIMEOUT_MILLIS + VERIFY_MILLIS + VIEW_AND_RETRY_MILLIS;
 
     private static TestCluster cluster(String name, long backupTimeout, long verifySuspectTimeout) {
         return new TestCluster(name, b -> b.backupTimeout(backupTimeout).remoteTimeout(8_000)
@@ -87,7 +94,7 @@ class SilentMemberTest {
 
     @Test
     void writesWaitingForASilentBackupOrPrimaryEndWithinTheBoundAndNothingIsLostOrReadStale() throws Exception {
-        try (TestCluster c = cluster("silent", 500, 500).start(5)) {
+        try (TestCluster c = cluster("silent", BACKUP_TIMEOUT_MILLIS, VERIFY_MILLIS).start(5)) {
             SessionGrid a = c.members.get(0);
             SessionGrid e = c.members.get(4);
             List<SessionGrid> others = c.members.subList(0, 4);
@@ -108,7 +115,7 @@ class SilentMemberTest {
                 awaitProgress(load, 5);
                 long slowest = load.slowestMillis();
                 assertTrue(slowest < BOUND_MILLIS, "a write through a member that is not silent took " + slowest
-                        + " ms while E was silent (failure detection would end it after 10 s)");
+                        + " ms while E was silent (bound " + BOUND_MILLIS + " ms; failure detection would end it after 10 s)");
                 assertTrue(sum(others, g -> g.metrics().getSuspicionsRaised()) > raisedBefore, "SuspicionsRaised");
                 assertTrue(sum(others, g -> g.metrics().getSuspectsExcluded()) > excludedBefore, "SuspectsExcluded");
 
@@ -151,7 +158,7 @@ class SilentMemberTest {
 
     @Test
     void whenTheCoordinatorIsSilentTheNextInLineExcludesItWithinTheBound() throws Exception {
-        try (TestCluster c = cluster("silentcoord", 500, 500).start(4)) {
+        try (TestCluster c = cluster("silentcoord", BACKUP_TIMEOUT_MILLIS, VERIFY_MILLIS).start(4)) {
             SessionGrid a = c.members.get(0);
             List<SessionGrid> others = c.members.subList(1, 4);
             assertTrue(a.isCoordinator());
@@ -164,7 +171,8 @@ class SilentMemberTest {
                 awaitExcluded(others, a);
                 awaitProgress(load, 5);
                 long slowest = load.slowestMillis();
-                assertTrue(slowest < BOUND_MILLIS, "a write took " + slowest + " ms while the coordinator was silent");
+                assertTrue(slowest < BOUND_MILLIS, "a write took " + slowest + " ms while the coordinator was silent"
+                        + " (bound " + BOUND_MILLIS + " ms)");
                 assertTrue(c.members.get(1).isCoordinator(), "B took over as coordinator");
             } finally {
                 load.close();
