@@ -19,6 +19,7 @@ import java.util.stream.Collectors;
 import org.jgroups.Address;
 import org.jgroups.Event;
 import org.jgroups.JChannel;
+import org.jgroups.Message;
 import org.jgroups.View;
 import org.jgroups.protocols.BasicTCP;
 import org.jgroups.protocols.FD_SOCK2;
@@ -43,6 +44,7 @@ import org.slf4j.LoggerFactory;
  *   is gone: the suspicion goes straight to GMS, above VERIFY_SUSPECT2, which excludes the member without
  *   waiting for the verification. An accepted connection, a timeout or any other error proves nothing and
  *   VERIFY_SUSPECT2 decides as always; a port taken again by a restarted process accepts, which is safe.</li>
+ *   <li><b>has the suspect answer at once.</b> VERIFY_SUSPECT2's messages travel out of band ({@link #down(Message)}).</li>
  *   <li><b>ends the verification on time.</b> VERIFY_SUSPECT2 checks its suspects with a task at a fixed rate
  *   of its timeout, so a suspect that stays silent was excluded one to two timeouts after the suspicion. This
  *   runs VERIFY_SUSPECT2's check once more when the suspicion's timeout is over: the verdict comes one
@@ -134,6 +136,21 @@ public final class SuspectProbe extends Protocol {
         }
         probing.clear();
         super.stop();
+    }
+
+    /**
+     * Marks VERIFY_SUSPECT2's ARE_YOU_DEAD and I_AM_NOT_DEAD out of band. A regular message waits at its receiver
+     * behind every earlier regular message from the same sender (JGroups delivers those one at a time per
+     * sender): a member busy with a queue of replicates from the verifier answered its check only after them. Out
+     * of band, the check is answered on its own thread however long that queue is; it carries no data, and its
+     * order with other messages means nothing.
+     */
+    @Override
+    public Object down(Message msg) {
+        if (msg.getHeader(up_prot.getId()) != null) {
+            msg.setFlag(Message.Flag.OOB);
+        }
+        return down_prot.down(msg);
     }
 
     @Override
