@@ -21,8 +21,8 @@ import org.jgroups.Event;
 import org.jgroups.JChannel;
 import org.jgroups.Message;
 import org.jgroups.View;
-import org.jgroups.protocols.BasicTCP;
 import org.jgroups.protocols.FD_SOCK2;
+import org.jgroups.protocols.TCP_NIO2;
 import org.jgroups.protocols.VERIFY_SUSPECT;
 import org.jgroups.protocols.VERIFY_SUSPECT2;
 import org.jgroups.stack.IpAddress;
@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * FD_ALL3's and the grid's own, {@link Suspicions}). It passes each on unchanged, and then:
  * <ul>
  *   <li><b>proves a crash.</b> It connects to the port the suspect's process listens on (the transport's own
- *   address when the transport is TCP; FD_SOCK2's ports otherwise) with a short timeout, off JGroups' threads.
+ *   address on TCP_NIO2; FD_SOCK2's ports otherwise) with a short timeout, off JGroups' threads.
  *   The kernel of a live process accepts into the listen backlog even while the process is stopped, paused or
  *   busy; only a host without a listener on that port refuses. A refusal on every such port is a process that
  *   is gone: the suspicion goes straight to GMS, above VERIFY_SUSPECT2, which excludes the member without
@@ -229,16 +229,19 @@ public final class SuspectProbe extends Protocol {
     }
 
     /**
-     * Where the suspect's process listens: the transport's address when the transport is TCP (its physical
-     * address is its listening socket); else every port FD_SOCK2 may have taken on that host, all of which must
-     * refuse; else none (an in-memory transport: nothing to probe).
+     * Where the suspect's process listens: the transport's address when the transport is TCP_NIO2 (its physical
+     * address is its listening socket, and it closes a connection that sends nothing without a word); else
+     * every port FD_SOCK2 may have taken on that host, all of which must refuse (UDP has no listening socket;
+     * JGroups' blocking TCP transport logs a warning with a stack trace for every connection that closes
+     * before naming its sender, so probing it would litter a live suspect's log); else none (an in-memory
+     * transport: nothing to probe).
      */
     private List<InetSocketAddress> listeningPorts(Address suspect) {
         Object physical = down_prot.down(new Event(Event.GET_PHYSICAL_ADDRESS, suspect));
         if (!(physical instanceof IpAddress ip) || ip.getIpAddress() == null) {
             return List.of();
         }
-        if (getTransport() instanceof BasicTCP) {
+        if (getTransport() instanceof TCP_NIO2) {
             return List.of(new InetSocketAddress(ip.getIpAddress(), ip.getPort()));
         }
         FD_SOCK2 fd = getProtocolStack().findProtocol(FD_SOCK2.class);
