@@ -261,6 +261,69 @@ public sealed interface GridMessage {
         }
     }
 
+    /**
+     * What identifies one kept copy's content for {@link StateDigest}: its version and the id of the commit that
+     * made it (every commit makes a new version; the commit id tells apart two versions of the same number that
+     * no acknowledged write could both have made), and its access time, which changes without a version.
+     */
+    record CopyStamp(SessionKey key, long version, long lastOpId, long accessTime) {
+        public CopyStamp {
+            Objects.requireNonNull(key, "key");
+        }
+
+        /** The stamp of a record. */
+        public static CopyStamp of(SessionRecord r) {
+            return new CopyStamp(r.key(), r.version(), r.meta().lastOpId(), r.meta().lastAccessedTime());
+        }
+
+        /** True if {@code r} is the copy this stamp names, access time aside. */
+        public boolean sameContentAs(SessionRecord r) {
+            return r.version() == version && r.meta().lastOpId() == lastOpId;
+        }
+    }
+
+    /**
+     * A member back from an absence pulls a segment as with {@link StateRequest}, naming the copies it kept from
+     * before: {@code kept} are their stamps in ascending key order, every kept copy above {@code after} up to and
+     * including {@code keptThrough} (null: every kept copy above {@code after}). Answered with {@link StateDiff}:
+     * only what differs travels. A member of a version without this type answers {@link Failure} (unknown type).
+     */
+    record StateDigest(long topologyId, int segment, SessionKey after, int maxRecords, List<CopyStamp> kept,
+                       SessionKey keptThrough) implements GridMessage {
+        public StateDigest {
+            kept = List.copyOf(kept);
+            for (int i = 0; i < kept.size(); i++) {
+                SessionKey k = kept.get(i).key();
+                SessionKey previous = i == 0 ? after : kept.get(i - 1).key();
+                if (previous != null && k.compareTo(previous) <= 0) {
+                    throw new IllegalArgumentException("digest keys must ascend above 'after': " + k + " follows " + previous);
+                }
+                if (keptThrough != null && k.compareTo(keptThrough) > 0) {
+                    throw new IllegalArgumentException("digest key " + k + " lies beyond keptThrough " + keptThrough);
+                }
+            }
+        }
+    }
+
+    /**
+     * The answer to a {@link StateDigest}, covering the segment's keys above the request's {@code after} up to and
+     * including {@code through} ({@code last}: to the end of the segment; {@code through} is then null). In that
+     * range: {@code records} are the source's records that the digest did not name with the same content (whole);
+     * {@code gone} are named copies the source no longer holds; {@code touches} are later access times of named
+     * copies it holds with the same content. Every other named copy in the range is current as it was kept.
+     */
+    record StateDiff(List<SessionRecord> records, List<SessionKey> gone, List<Touch> touches, SessionKey through,
+                     boolean last) implements GridMessage {
+        public StateDiff {
+            records = List.copyOf(records);
+            gone = List.copyOf(gone);
+            touches = List.copyOf(touches);
+            if (last != (through == null)) {
+                throw new IllegalArgumentException("a diff names where it ends exactly when it is not the last");
+            }
+        }
+    }
+
     // ---- listing and change notices ----
 
     /**

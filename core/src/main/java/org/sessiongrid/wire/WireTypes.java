@@ -22,9 +22,12 @@ import java.util.List;
 import java.util.Map;
 
 import org.sessiongrid.session.RecordChanges;
+import org.sessiongrid.session.SessionKey;
+import org.sessiongrid.session.SessionRecord;
 import org.sessiongrid.topology.Phase;
 import org.sessiongrid.wire.GridMessage.Ack;
 import org.sessiongrid.wire.GridMessage.Changed;
+import org.sessiongrid.wire.GridMessage.CopyStamp;
 import org.sessiongrid.wire.GridMessage.CommitKind;
 import org.sessiongrid.wire.GridMessage.CommitReply;
 import org.sessiongrid.wire.GridMessage.CommitRequest;
@@ -47,6 +50,8 @@ import org.sessiongrid.wire.GridMessage.Retry;
 import org.sessiongrid.wire.GridMessage.SegmentCounts;
 import org.sessiongrid.wire.GridMessage.SessionList;
 import org.sessiongrid.wire.GridMessage.StateChunk;
+import org.sessiongrid.wire.GridMessage.StateDiff;
+import org.sessiongrid.wire.GridMessage.StateDigest;
 import org.sessiongrid.wire.GridMessage.StateRequest;
 import org.sessiongrid.wire.GridMessage.Suspect;
 import org.sessiongrid.wire.GridMessage.TopologyQuery;
@@ -211,21 +216,54 @@ final class WireTypes {
                 writeWholeRecords(w, x.records());
                 w.bool(x.last());
             }, r -> new StateChunk(readWholeRecords(r), r.bool("last"))),
-            row(18, TouchBatch.class, (w, x) -> {
-                w.varint(x.touches().size());
-                for (Touch t : x.touches()) {
-                    writeKey(w, t.key());
-                    w.i64(t.accessTime());
+            row(25, StateDigest.class, (w, x) -> {
+                w.i64(x.topologyId());
+                w.varint(x.segment());
+                writeNullableKey(w, x.after());
+                w.varint(x.maxRecords());
+                w.varint(x.kept().size());
+                for (CopyStamp c : x.kept()) {
+                    writeKey(w, c.key());
+                    w.i64(c.version());
+                    w.i64(c.lastOpId());
+                    w.i64(c.accessTime());
                 }
-                w.bool(x.forwarded());
+                writeNullableKey(w, x.keptThrough());
             }, r -> {
-                int n = r.count("touches", 10, MAX_BATCH);
-                List<Touch> touches = new ArrayList<>(n);
+                long topologyId = r.i64("topologyId");
+                int segment = r.varint("segment");
+                SessionKey after = readNullableKey(r);
+                int maxRecords = r.varint("maxRecords");
+                int n = r.count("copy stamps", 27, MAX_BATCH);
+                List<CopyStamp> kept = new ArrayList<>(n);
                 for (int i = 0; i < n; i++) {
-                    touches.add(new Touch(readKey(r), r.i64("accessTime")));
+                    kept.add(new CopyStamp(readKey(r), r.i64("version"), r.i64("lastOpId"), r.i64("accessTime")));
                 }
-                return new TouchBatch(touches, r.bool("forwarded"));
+                return new StateDigest(topologyId, segment, after, maxRecords, kept, readNullableKey(r));
             }),
+            row(26, StateDiff.class, (w, x) -> {
+                writeWholeRecords(w, x.records());
+                w.varint(x.gone().size());
+                for (SessionKey k : x.gone()) {
+                    writeKey(w, k);
+                }
+                writeTouches(w, x.touches());
+                writeNullableKey(w, x.through());
+            }, r -> {
+                List<SessionRecord> records = readWholeRecords(r);
+                int n = r.count("gone keys", 3, MAX_BATCH);
+                List<SessionKey> gone = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    gone.add(readKey(r));
+                }
+                List<Touch> touches = readTouches(r);
+                SessionKey through = readNullableKey(r);
+                return new StateDiff(records, gone, touches, through, through == null);
+            }),
+            row(18, TouchBatch.class, (w, x) -> {
+                writeTouches(w, x.touches());
+                w.bool(x.forwarded());
+            }, r -> new TouchBatch(readTouches(r), r.bool("forwarded"))),
             // ---- merge after a partition ----
             row(19, MergePush.class, (w, x) -> {
                 w.i64(x.mergeId());
@@ -301,6 +339,34 @@ final class WireTypes {
         Map<Class<? extends GridMessage>, Integer> out = new LinkedHashMap<>();
         ROWS.forEach(row -> out.put(row.type(), row.code()));
         return out;
+    }
+
+    private static void writeTouches(WireWriter w, List<Touch> touches) {
+        w.varint(touches.size());
+        for (Touch t : touches) {
+            writeKey(w, t.key());
+            w.i64(t.accessTime());
+        }
+    }
+
+    private static List<Touch> readTouches(WireReader r) throws MalformedMessageException {
+        int n = r.count("touches", 10, MAX_BATCH);
+        List<Touch> touches = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            touches.add(new Touch(readKey(r), r.i64("accessTime")));
+        }
+        return touches;
+    }
+
+    private static void writeNullableKey(WireWriter w, SessionKey k) {
+        w.bool(k != null);
+        if (k != null) {
+            writeKey(w, k);
+        }
+    }
+
+    private static SessionKey readNullableKey(WireReader r) throws MalformedMessageException {
+        return r.bool("key present") ? readKey(r) : null;
     }
 
     private static void writeOptionalChanges(WireWriter w, RecordChanges c) {

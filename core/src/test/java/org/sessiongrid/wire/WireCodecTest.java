@@ -421,6 +421,22 @@ class WireCodecTest {
             w.varint(1);
             w.varint(0);
         }), INVALID_VALUE);
+        // A digest whose keys do not ascend: the source's walk relies on the order.
+        assertRejected(CODEC, craft(25, w -> {
+            w.i64(1);
+            w.varint(0);
+            w.bool(false);
+            w.varint(10);
+            w.varint(2);
+            for (String id : List.of("b", "a")) {
+                w.string("ns");
+                w.string(id);
+                w.i64(1);
+                w.i64(1);
+                w.i64(0);
+            }
+            w.bool(false);
+        }), INVALID_VALUE);
     }
 
     /** A TopologyUpdate with one member and one segment owned by {@code owner}. */

@@ -51,6 +51,8 @@ class WireCodesTest {
         expected.put("ListSessions", 22);
         expected.put("SessionList", 23);
         expected.put("Changed", 24);
+        expected.put("StateDigest", 25);
+        expected.put("StateDiff", 26);
         expected.put("Retry", 30);
         expected.put("Ack", 31);
         expected.put("Failure", 32);

@@ -25,6 +25,7 @@ import org.sessiongrid.wire.GridMessage.CommitKind;
 import org.sessiongrid.wire.GridMessage.CommitReply;
 import org.sessiongrid.wire.GridMessage.CommitRequest;
 import org.sessiongrid.wire.GridMessage.CommitStatus;
+import org.sessiongrid.wire.GridMessage.CopyStamp;
 import org.sessiongrid.wire.GridMessage.Failure;
 import org.sessiongrid.wire.GridMessage.JoinReply;
 import org.sessiongrid.wire.GridMessage.JoinRequest;
@@ -43,6 +44,8 @@ import org.sessiongrid.wire.GridMessage.Retry;
 import org.sessiongrid.wire.GridMessage.SegmentCounts;
 import org.sessiongrid.wire.GridMessage.SessionList;
 import org.sessiongrid.wire.GridMessage.StateChunk;
+import org.sessiongrid.wire.GridMessage.StateDiff;
+import org.sessiongrid.wire.GridMessage.StateDigest;
 import org.sessiongrid.wire.GridMessage.StateRequest;
 import org.sessiongrid.wire.GridMessage.Suspect;
 import org.sessiongrid.wire.GridMessage.TopologyQuery;
@@ -170,6 +173,13 @@ final class WireSamples {
         records.add(new SessionRecord(new SessionKey("", "x"), 1, meta(false, null, null), new TreeMap<>()));
         m.put("StateChunk-records", new StateChunk(records, false));
         m.put("StateChunk-empty", new StateChunk(List.of(), true));
+        m.put("StateDigest-first", new StateDigest(43, 17, null, 512, List.of(
+                new CopyStamp(KEY, 42L << 32 | 9, 0x5eed0f0c1a1e0001L, 1_700_000_000_001L),
+                new CopyStamp(OTHER_KEY, 1, SessionRecord.UNANNOUNCED, 0)), OTHER_KEY));
+        m.put("StateDigest-rest", new StateDigest(43, 63, KEY, 1, List.of(), null));
+        m.put("StateDiff-partial", new StateDiff(records.subList(0, 1), List.of(OTHER_KEY),
+                List.of(new Touch(KEY, 1_700_000_000_002L)), OTHER_KEY, false));
+        m.put("StateDiff-last", new StateDiff(List.of(), List.of(), List.of(), null, true));
         m.put("TouchBatch", new TouchBatch(List.of(new Touch(KEY, 1_700_000_000_001L), new Touch(OTHER_KEY, 0),
                 new Touch(KEY, Long.MAX_VALUE)), true));
         m.put("TouchBatch-empty", new TouchBatch(List.of(), false));
