@@ -12,7 +12,7 @@ import org.sessiongrid.session.SessionRecord;
 
 /**
  * The records this node holds, as primary or backup, one map per segment so that a segment can be
- * handed over or dropped as a unit.
+ * handed over or dropped as a unit; and, aside, the copies it kept from before an absence ({@link KeptCopies}).
  *
  * <p>Thread-safe; each record is replaced atomically. The store itself applies no ordering rule:
  * callers decide (the primary under its key lock, backups by version).
@@ -22,10 +22,12 @@ public final class RecordStore {
     private final int numSegments;
     private final ConcurrentHashMap<SessionKey, SessionRecord>[] segments;
     private final ExpiryIndex expiry = new ExpiryIndex();
+    private final KeptCopies kept;
 
     @SuppressWarnings("unchecked")
     public RecordStore(int numSegments) {
         this.numSegments = numSegments;
+        this.kept = new KeptCopies(numSegments);
         this.segments = new ConcurrentHashMap[numSegments];
         for (int i = 0; i < numSegments; i++) {
             segments[i] = new ConcurrentHashMap<>();
@@ -34,6 +36,24 @@ public final class RecordStore {
 
     public int numSegments() {
         return numSegments;
+    }
+
+    /**
+     * The copies this member set aside when it had to rejoin after an absence: not records of this store (no
+     * read, expiry or transfer sees them) until a catch-up puts back those still current.
+     */
+    public KeptCopies kept() {
+        return kept;
+    }
+
+    /**
+     * Moves every record of this store to {@link #kept()}; the caller makes sure that no change is in progress.
+     *
+     * @param awaySinceNanos when the absence began ({@link System#nanoTime()})
+     * @return the number of records moved
+     */
+    public int setAside(long awaySinceNanos) {
+        return kept.setAside(this, awaySinceNanos);
     }
 
     /** When each held record expires (tombstones: when they may be forgotten). */
@@ -205,6 +225,21 @@ public final class RecordStore {
                 }
             }
         }
+        return out;
+    }
+
+    /**
+     * The records of a segment with keys above {@code after} up to and including {@code through}, in key order
+     * (null bounds: open), sorted per request as {@link #chunk} is.
+     */
+    public List<SessionRecord> range(int segment, SessionKey after, SessionKey through) {
+        List<SessionRecord> out = new ArrayList<>();
+        for (SessionRecord r : segments[segment].values()) {
+            if ((after == null || r.key().compareTo(after) > 0) && (through == null || r.key().compareTo(through) <= 0)) {
+                out.add(r);
+            }
+        }
+        out.sort((a, b) -> a.key().compareTo(b.key()));
         return out;
     }
 
