@@ -175,6 +175,8 @@ final class GridNode implements AutoCloseable {
                 })
                 .on(GridMessage.StateRequest.class, EnumSet.of(Rule.SERVES_COPIES),
                         (from, s, w) -> replicator.stateChunk(s, config.stateTransferChunkSize()))
+                .on(GridMessage.StateDigest.class, EnumSet.of(Rule.SERVES_COPIES),
+                        (from, d, w) -> replicator.stateDiff(d, config.stateTransferChunkSize()))
                 .on(GridMessage.TouchBatch.class, (from, b, w) -> InboundRouter.acked(() -> replicator.touch(b)))
                 .on(GridMessage.TopologyUpdate.class, EnumSet.of(Rule.CHANGES_STATE, Rule.FROM_COORDINATOR), (from, u, w) -> {
                     installer.install(u.topology(), from);

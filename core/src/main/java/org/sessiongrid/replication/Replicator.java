@@ -41,6 +41,7 @@ import org.sessiongrid.wire.GridMessage.ReplicateReply;
 import org.sessiongrid.wire.GridMessage.ReplicateRequest;
 import org.sessiongrid.wire.GridMessage.Retry;
 import org.sessiongrid.wire.GridMessage.StateChunk;
+import org.sessiongrid.wire.GridMessage.StateDigest;
 import org.sessiongrid.wire.GridMessage.StateRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -786,5 +787,19 @@ public final class Replicator {
         int max = Math.max(1, Math.min(req.maxRecords(), maxChunk));
         List<SessionRecord> chunk = records.chunk(req.segment(), req.after(), max);
         return new StateChunk(chunk, chunk.size() < max);
+    }
+
+    /** Serves a segment to a member back from an absence: only what differs from the copies it kept. */
+    public GridMessage stateDiff(StateDigest req, int maxChunk) {
+        GridMessage refused = fence(req.topologyId());
+        if (refused != null) {
+            return refused;
+        }
+        if (req.segment() < 0 || req.segment() >= records.numSegments()) {
+            return new Failure("segment " + req.segment() + " out of range");
+        }
+        int max = Math.max(1, Math.min(req.maxRecords(), maxChunk));
+        return SegmentDiff.answer(records.range(req.segment(), req.after(), req.keptThrough()), req.kept(),
+                req.keptThrough(), max);
     }
 }
