@@ -80,6 +80,16 @@ final class GridMetrics implements GridMetricsMXBean {
     }
 
     @Override
+    public long getCatchUps() {
+        return stats().catchUps();
+    }
+
+    @Override
+    public long getRecordsKeptByCatchUps() {
+        return stats().recordsKeptByCatchUps();
+    }
+
+    @Override
     public int getPrimarySegments() {
         Topology t = node.topology();
         return t == null ? 0 : t.readTable().primaryCount(node.self());

@@ -34,16 +34,17 @@ import org.slf4j.LoggerFactory;
  * Detects that this member was stopped (a long GC pause, SIGSTOP) for longer than the failure-detection
  * timeout, and rejoins. Such a member has most likely been expelled while it slept, and the cluster went
  * on without it: its copies may be stale and it may still believe itself primary. It must not serve them.
- * So it refuses requests, drops its copies and joins again as a member without data (the coordinator
- * first removes it from the tables, as after a crash).
+ * So it refuses requests, sets its copies aside (it never serves them again) and joins again as a member
+ * without data (the coordinator first removes it from the tables, as after a crash); its pulls then take back
+ * those of the kept copies that their sources say are current (a catch-up, see {@code SegmentPuller}).
  *
  * <p>A shorter pause can also have cost this member its place: another member that waited
  * {@code backupTimeout} for it suspects it, and JGroups excludes it if it does not answer within
  * VERIFY_SUSPECT2's timeout. So a pause longer than {@code backupTimeout + verifySuspectTimeout} (the
  * check threshold) holds this member's requests while it finds out: once every verification that may
  * have started during the pause has ended (two of VERIFY_SUSPECT2's timeouts, and a margin), it asks the
- * others whether they still count it. If they all do, it serves on with its copies; otherwise it drops
- * them and rejoins as above.
+ * others whether they still count it. If they all do, it serves on with its copies; otherwise it sets
+ * them aside and rejoins as above.
  *
  * <p>Thread safety: the clock is read every {@value #TICK_MILLIS} ms on its own thread
  * ({@code sessiongrid-<member>-pause-detector}), so that a scheduler task that blocks (an expiry waiting
@@ -151,7 +152,7 @@ final class PauseDetector {
         if (rejoining.get()) {
             throw new GridUnavailableException("session " + key + " refused: SessionGrid member " + config.nodeName()
                     + " was paused long enough for the cluster to have moved on without it (excluded it);"
-                    + " it dropped its copies and is rejoining");
+                    + " it set its copies aside and is rejoining");
         }
     }
 
@@ -162,8 +163,8 @@ final class PauseDetector {
 
     /**
      * After a pause above the check threshold: holds requests, waits until every verification that may have
-     * started during the pause has ended, then serves on if the others still count this member, or drops its
-     * copies and rejoins if not (see the class comment).
+     * started during the pause has ended, then serves on if the others still count this member, or sets its
+     * copies aside and rejoins if not (see the class comment).
      */
     private void checkAfterPause(long gapNanos) {
         CompletableFuture<Void> current = check.get();
@@ -217,7 +218,7 @@ final class PauseDetector {
 
     /** Why this member refuses requests because of a pause, or empty when it was not paused. */
     Optional<String> refusal() {
-        return rejoining.get() ? Optional.of("paused long enough to have been excluded; it drops its copies and rejoins")
+        return rejoining.get() ? Optional.of("paused long enough to have been excluded; it sets its copies aside and rejoins")
                 : pausedNow() ? Optional.of("paused; it holds requests until it knows whether it was excluded meanwhile")
                 : Optional.empty();
     }
@@ -241,12 +242,14 @@ final class PauseDetector {
         }
         Member me = transport.self();
         LOG.warn("{} was paused for {} ms (a GC pause or SIGSTOP), longer than failureDetectionTimeout or long enough"
-                + " for the others to exclude it: its copies may be stale, so it drops them and rejoins cluster {}", me,
-                TimeUnit.NANOSECONDS.toMillis(gapNanos), config.clusterName());
+                + " for the others to exclude it: its copies may be stale, so it sets them aside, never to serve them, and"
+                + " rejoins cluster {}", me, TimeUnit.NANOSECONDS.toMillis(gapNanos), config.clusterName());
+        long awaySince = System.nanoTime() - gapNanos;
         transfers.execute(() -> {
             try {
                 membership.forget();
-                installer.forgetAll();
+                int setAside = installer.forgetAll(awaySince);
+                LOG.debug("{} set {} records aside; its pulls take back those still current", me, setAside);
                 awaitTakenBack(pausedIn);
                 membership.join();
                 LOG.info("{} rejoined cluster {} after a pause", me, config.clusterName());

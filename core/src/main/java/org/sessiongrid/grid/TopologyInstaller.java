@@ -13,7 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Installs topologies on this member, and forgets them for a rejoin. An install is one step with what
+ * Installs topologies on this member, and forgets them for a rejoin (setting its records aside). An install is one step with what
  * follows from it: the parts that note the new topology (expiry's new primaries, the copy holders a
  * primary forgets), the drop of segments this member no longer keeps, the start of a rebalance's pull.
  *
@@ -87,20 +87,22 @@ final class TopologyInstaller {
     }
 
     /**
-     * Forgets the installed topology and every record, for a member that must rejoin without data. Changes
-     * in progress under the forgotten topology end first, as an install waits for them: one landing after
-     * the drop would leave a possibly stale copy behind.
+     * Forgets the installed topology and moves every record aside ({@link RecordStore#kept()}), for a member that must
+     * rejoin without data it serves: the kept copies are only offered to the sources of its pulls, which say
+     * which are still current. Changes in progress under the forgotten topology end first, as an install waits
+     * for them: one landing after the move would leave a possibly stale copy behind, served.
+     *
+     * @param awaySinceNanos when the absence that cost this member its place began
+     * @return the number of records set aside
      */
-    void forgetAll() {
+    int forgetAll(long awaySinceNanos) {
         lock.lock();
         try {
             installed.clear();
-            // Changes that entered before the clear store their record before the drop; later ones are
+            // Changes that entered before the clear store their record before the move; later ones are
             // refused, as no topology is installed.
             installed.awaitChangesInProgress();
-            for (int s = 0; s < records.numSegments(); s++) {
-                records.dropSegment(s);
-            }
+            return records.setAside(awaySinceNanos);
         } finally {
             lock.unlock();
         }

@@ -33,6 +33,18 @@ public interface GridMetricsMXBean {
 
     long getRebalancesCompleted();
 
+    /**
+     * Pulls after a rejoin that offered the copies this member kept from before its absence, so that only what
+     * changed meanwhile travelled. Each one is also a log line.
+     */
+    long getCatchUps();
+
+    /**
+     * Records the catch-ups did not transfer because the copy kept from before the absence was still current
+     * (compare {@link #getRecordsTransferred()}, the records that did travel).
+     */
+    long getRecordsKeptByCatchUps();
+
     int getPrimarySegments();
 
     int getBackupSegments();

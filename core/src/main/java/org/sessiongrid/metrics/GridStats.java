@@ -20,6 +20,8 @@ public final class GridStats {
     private final LongAdder lostSegments = new LongAdder();
     private final LongAdder lostSessions = new LongAdder();
     private final LongAdder recordsTransferred = new LongAdder();
+    private final LongAdder catchUps = new LongAdder();
+    private final LongAdder recordsKeptByCatchUps = new LongAdder();
     private final LongAdder rebalancesCompleted = new LongAdder();
     private final LongAdder mergeConflicts = new LongAdder();
     private final LongAdder quarantined = new LongAdder();
@@ -179,6 +181,12 @@ public final class GridStats {
         recordsTransferred.add(n);
     }
 
+    /** A pull after a rejoin ended that offered kept copies; {@code current} of them did not need to travel. */
+    public void caughtUp(long current) {
+        catchUps.increment();
+        recordsKeptByCatchUps.add(current);
+    }
+
     public void rebalanceCompleted() {
         rebalancesCompleted.increment();
     }
@@ -222,6 +230,14 @@ public final class GridStats {
 
     public long recordsTransferred() {
         return recordsTransferred.sum();
+    }
+
+    public long catchUps() {
+        return catchUps.sum();
+    }
+
+    public long recordsKeptByCatchUps() {
+        return recordsKeptByCatchUps.sum();
     }
 
     public long rebalancesCompleted() {

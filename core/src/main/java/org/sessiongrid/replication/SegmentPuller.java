@@ -1,26 +1,42 @@
 package org.sessiongrid.replication;
 
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 
 import org.sessiongrid.metrics.GridStats;
 import org.sessiongrid.placement.Member;
 import org.sessiongrid.session.SessionKey;
 import org.sessiongrid.session.SessionRecord;
+import org.sessiongrid.store.KeptCopies;
 import org.sessiongrid.store.RecordStore;
 import org.sessiongrid.topology.InstalledTopology;
 import org.sessiongrid.topology.Topology;
 import org.sessiongrid.transport.Messenger;
 import org.sessiongrid.wire.GridMessage;
+import org.sessiongrid.wire.GridMessage.CopyStamp;
+import org.sessiongrid.wire.GridMessage.Failure;
 import org.sessiongrid.wire.GridMessage.Retry;
 import org.sessiongrid.wire.GridMessage.StateChunk;
+import org.sessiongrid.wire.GridMessage.StateDiff;
+import org.sessiongrid.wire.GridMessage.StateDigest;
 import org.sessiongrid.wire.GridMessage.StateRequest;
+import org.sessiongrid.wire.GridMessage.Touch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +49,12 @@ import org.slf4j.LoggerFactory;
  * over pulled data. A pull stops as soon as another topology is installed; the coordinator then
  * starts a new rebalance whose pull begins afresh (records already here are kept).
  *
+ * <p>A catch-up: a segment of which this member kept copies from before an absence ({@link KeptCopies}) is
+ * pulled with a digest of them ({@link StateDigest}), and the source sends only what differs ({@link StateDiff}).
+ * A kept copy returns to the store only once the source's answer says it is current, and only as a pulled record
+ * would ({@link RecordStore#putIfNewer}); one that changed or ended meanwhile never does. A source that does not
+ * know digests (an older version answers {@link Failure}) is asked for whole chunks for the rest of the pull.
+ *
  * <p>Segments are pulled {@value #PARALLEL_PULLS} at a time: each chunk is a round trip, most segments
  * fit in one chunk (many are empty), so one at a time left a joiner idle on the wire for seconds.
  */
@@ -43,16 +65,19 @@ public final class SegmentPuller {
     /** Segments pulled at once (each from its own source, so the sources share the load). */
     static final int PARALLEL_PULLS = 4;
 
+    /** The most kept copies one {@link StateDigest} names (about 80 bytes each). */
+    static final int DIGEST_STAMPS = 1024;
+
     private final Supplier<Member> self;
     private final Messenger transport;
     private final InstalledTopology topology;
     private final RecordStore records;
+    private final KeptCopies kept;
     private final int chunkSize;
     private final long remoteTimeout;
     private final GridStats stats;
-    private final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
-
-    private final java.util.function.LongConsumer catchUp;
+    private final AtomicInteger pending = new AtomicInteger();
+    private final LongConsumer catchUp;
     private final Executor lanes;
 
     /**
@@ -62,13 +87,14 @@ public final class SegmentPuller {
      */
     public SegmentPuller(Supplier<Member> self, Messenger transport, InstalledTopology topology,
                          RecordStore records, int chunkSize, long remoteTimeout, GridStats stats,
-                         java.util.function.LongConsumer catchUp, Executor lanes) {
+                         LongConsumer catchUp, Executor lanes) {
         this.catchUp = catchUp;
         this.lanes = lanes;
         this.self = self;
         this.transport = transport;
         this.topology = topology;
         this.records = records;
+        this.kept = records.kept();
         this.chunkSize = chunkSize;
         this.remoteTimeout = remoteTimeout;
         this.stats = stats;
@@ -81,20 +107,21 @@ public final class SegmentPuller {
     public boolean pull(Topology t) throws InterruptedException {
         List<Integer> segments = t.segmentsToPull(self.get());
         pending.set(segments.size());
+        Tally tally = new Tally();
         int n = Math.min(PARALLEL_PULLS, segments.size());
         List<CompletableFuture<Boolean>> others = new ArrayList<>();
         for (int lane = 1; lane < n; lane++) {
             int first = lane;
             others.add(CompletableFuture.supplyAsync(() -> {
                 try {
-                    return pullLane(t, segments, first, n);
+                    return pullLane(t, segments, first, n, tally);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return false;
                 }
             }, lanes));
         }
-        boolean all = segments.isEmpty() || pullLane(t, segments, 0, n);
+        boolean all = segments.isEmpty() || pullLane(t, segments, 0, n, tally);
         for (CompletableFuture<Boolean> f : others) {
             // A lane that stops (topology replaced) makes the others stop at their next chunk too.
             all &= f.join();
@@ -102,13 +129,19 @@ public final class SegmentPuller {
         if (all && !segments.isEmpty()) {
             LOG.debug("Pulled {} segments under topology {}", segments.size(), t.id());
         }
+        if (all) {
+            tally.report(self.get(), kept.awaySinceNanos());
+            // What this rebalance did not give back to this member is not its to keep.
+            kept.clear();
+        }
         return all;
     }
 
     /** Pulls segments {@code first}, {@code first + step}, ... of {@code segments}; false if {@code t} was replaced. */
-    private boolean pullLane(Topology t, List<Integer> segments, int first, int step) throws InterruptedException {
+    private boolean pullLane(Topology t, List<Integer> segments, int first, int step, Tally tally)
+            throws InterruptedException {
         for (int i = first; i < segments.size(); i += step) {
-            if (!pullSegment(t, segments.get(i))) {
+            if (!pullSegment(t, segments.get(i), tally)) {
                 return false;
             }
             pending.decrementAndGet();
@@ -116,7 +149,11 @@ public final class SegmentPuller {
         return true;
     }
 
-    private boolean pullSegment(Topology t, int segment) throws InterruptedException {
+    private boolean pullSegment(Topology t, int segment, Tally tally) throws InterruptedException {
+        NavigableMap<SessionKey, SessionRecord> copies = kept.segment(segment);
+        if (!copies.isEmpty()) {
+            tally.segmentsHeld.increment();
+        }
         SessionKey after = null;
         int attempt = 0;
         int chunks = 0;
@@ -141,10 +178,12 @@ public final class SegmentPuller {
                 topology.awaitNewerThan(t.id(), remoteTimeout, TimeUnit.MILLISECONDS);
                 continue;
             }
+            boolean digest = !copies.isEmpty() && !tally.withoutDigests.contains(source);
+            GridMessage request = digest ? digest(t, segment, after, copies)
+                    : new StateRequest(t.id(), segment, after, chunkSize);
             GridMessage reply;
             try {
-                reply = transport.request(source, new StateRequest(t.id(), segment, after, chunkSize), remoteTimeout)
-                        .get(remoteTimeout + 1_000, TimeUnit.MILLISECONDS);
+                reply = transport.request(source, request, remoteTimeout).get(remoteTimeout + 1_000, TimeUnit.MILLISECONDS);
             } catch (ExecutionException | TimeoutException e) {
                 attempt++;
                 if (attempt % 3 == 0) {
@@ -154,18 +193,52 @@ public final class SegmentPuller {
                 topology.awaitNewerThan(t.id(), Math.min(1_000L * attempt, 5_000), TimeUnit.MILLISECONDS);
                 continue;
             }
+            if ((reply instanceof StateChunk || reply instanceof StateDiff) && !topology.enterChange(t.id())) {
+                // Stored only as a change of t: a rejoin that sets this member's records aside meanwhile waits for
+                // changes in progress, and no pulled record or kept copy may land in the store after it.
+                return false;
+            }
             if (reply instanceof StateChunk chunk) {
                 chunks++;
                 int stored = 0;
-                for (SessionRecord r : chunk.records()) {
-                    if (records.putIfNewer(r)) {
-                        stored++;
+                try {
+                    for (SessionRecord r : chunk.records()) {
+                        if (records.putIfNewer(r)) {
+                            stored++;
+                        }
+                        after = r.key();
                     }
-                    after = r.key();
+                } finally {
+                    topology.exitChange();
                 }
                 stats.recordsTransferred(stored);
+                if (copies.isEmpty()) {
+                    tally.receivedNew.add(stored);
+                } else {
+                    tally.received.add(stored);
+                    tally.sources.add(source);
+                }
                 if (chunk.last()) {
+                    kept.release(segment);
                     return true;
+                }
+            } else if (reply instanceof StateDiff diff) {
+                chunks++;
+                try {
+                    apply(diff, after, copies, source, tally);
+                } finally {
+                    topology.exitChange();
+                }
+                if (diff.last()) {
+                    kept.release(segment);
+                    return true;
+                }
+                after = diff.through();
+            } else if (digest && reply instanceof Failure f) {
+                // A member of a version without digests cannot decode one and answers so: whole chunks from it.
+                if (tally.withoutDigests.add(source)) {
+                    LOG.info("{} does not answer catch-up digests ({}): what {} pulls from it comes whole", source,
+                            f.message(), self.get());
                 }
             } else if (reply instanceof Retry r) {
                 attempt++;
@@ -185,6 +258,60 @@ public final class SegmentPuller {
         }
     }
 
+    /** The digest of the kept copies above {@code after}, at most {@value #DIGEST_STAMPS} of them. */
+    private StateDigest digest(Topology t, int segment, SessionKey after, NavigableMap<SessionKey, SessionRecord> copies) {
+        List<CopyStamp> stamps = new ArrayList<>();
+        SessionKey through = null;
+        for (SessionRecord r : (after == null ? copies : copies.tailMap(after, false)).values()) {
+            if (stamps.size() == DIGEST_STAMPS) {
+                through = stamps.get(stamps.size() - 1).key();
+                break;
+            }
+            stamps.add(CopyStamp.of(r));
+        }
+        return new StateDigest(t.id(), segment, after, chunkSize, stamps, through);
+    }
+
+    /**
+     * Stores what a {@link StateDiff} settles: the records it carries, then the kept copies of its range that it
+     * says are current (with their later access times), each only if newer than what a write meanwhile stored here.
+     */
+    private void apply(StateDiff diff, SessionKey after, NavigableMap<SessionKey, SessionRecord> copies, Member source,
+                       Tally tally) {
+        Set<SessionKey> sent = new HashSet<>();
+        int stored = 0;
+        for (SessionRecord r : diff.records()) {
+            sent.add(r.key());
+            if (records.putIfNewer(r)) {
+                stored++;
+            }
+        }
+        stats.recordsTransferred(stored);
+        Set<SessionKey> gone = new HashSet<>(diff.gone());
+        Map<SessionKey, Long> touched = new HashMap<>();
+        for (Touch touch : diff.touches()) {
+            touched.merge(touch.key(), touch.accessTime(), Math::max);
+        }
+        NavigableMap<SessionKey, SessionRecord> settled = after == null ? copies : copies.tailMap(after, false);
+        if (!diff.last()) {
+            settled = settled.headMap(diff.through(), true);
+        }
+        int current = 0;
+        for (SessionRecord copy : settled.values()) {
+            if (sent.contains(copy.key()) || gone.contains(copy.key())) {
+                continue;
+            }
+            Long accessed = touched.get(copy.key());
+            records.putIfNewer(accessed == null || accessed <= copy.meta().lastAccessedTime() ? copy
+                    : copy.withMeta(copy.meta().withLastAccessedTime(accessed), copy.version()));
+            current++;
+        }
+        tally.received.add(stored);
+        tally.current.add(current);
+        tally.gone.add(gone.size());
+        tally.sources.add(source);
+    }
+
     /** Segments still to pull in the rebalance under way (0 when none). */
     public int pending() {
         return pending.get();
@@ -195,5 +322,33 @@ public final class SegmentPuller {
         List<Member> owners = t.current().owners(segment).stream()
                 .filter(m -> !m.equals(self.get()) && transport.isInView(m)).toList();
         return owners.isEmpty() ? null : owners.get(attempt % owners.size());
+    }
+
+    /** What one pull did with the kept copies, summed over its lanes; reported once when the pull ends. */
+    private final class Tally {
+        final LongAdder segmentsHeld = new LongAdder();
+        final LongAdder received = new LongAdder();
+        final LongAdder receivedNew = new LongAdder();
+        final LongAdder current = new LongAdder();
+        final LongAdder gone = new LongAdder();
+        final Set<Member> sources = ConcurrentHashMap.newKeySet();
+        final Set<Member> withoutDigests = ConcurrentHashMap.newKeySet();
+
+        /** One line and the metrics for a pull of segments this member kept copies of; nothing otherwise. */
+        void report(Member me, long awaySinceNanos) {
+            if (segmentsHeld.sum() == 0) {
+                return;
+            }
+            long currentCopies = current.sum();
+            long travelled = received.sum();
+            stats.caughtUp(currentCopies);
+            String away = String.format(Locale.ROOT, "%.1f", (System.nanoTime() - awaySinceNanos) / 1e9);
+            String whole = withoutDigests.isEmpty() ? ""
+                    : " (" + withoutDigests + " answered no digest, an older version: from it they came whole)";
+            LOG.info("{} caught up {} of {} records of the {} segments it held before, from {}, after {} s away: {} kept"
+                    + " copies were current, {} had ended{}; {} records of segments new to it came whole", me, travelled,
+                    travelled + currentCopies, segmentsHeld.sum(), sources, away, currentCopies, gone.sum(), whole,
+                    receivedNew.sum());
+        }
     }
 }

@@ -87,14 +87,15 @@ class TopologyInstallerTest {
 
         // A backup applying its primary's change under topology 1 is inside the change when the pause is found.
         assertTrue(installed.enterChange(t.id()));
-        CompletableFuture<Void> forgetting = CompletableFuture.runAsync(installer::forgetAll);
+        CompletableFuture<Integer> forgetting = CompletableFuture.supplyAsync(() -> installer.forgetAll(System.nanoTime()));
         Thread.sleep(300);
         records.put(record("in-progress"));
         installed.exitChange();
-        forgetting.get(5, TimeUnit.SECONDS);
+        assertEquals(2, forgetting.get(5, TimeUnit.SECONDS), "records set aside");
 
         assertEquals(0, installed.id());
         assertEquals(0, records.size(), "a change in progress when the member forgot everything was left behind");
+        assertEquals(2, records.kept().size(), "the change in progress was set aside with the rest");
         assertTrue(!installed.enterChange(t.id()), "no change of the forgotten topology begins afterwards");
     }
 

@@ -33,6 +33,8 @@ import org.sessiongrid.wire.GridMessage.CommitRequest;
 import org.sessiongrid.wire.GridMessage.Failure;
 import org.sessiongrid.wire.GridMessage.ReadRequest;
 import org.sessiongrid.wire.GridMessage.ReplicateRequest;
+import org.sessiongrid.wire.GridMessage.StateDigest;
+import org.sessiongrid.wire.GridMessage.StateRequest;
 import org.sessiongrid.wire.GridMessage.TouchBatch;
 
 /**
@@ -55,12 +57,13 @@ final class ControlledCluster implements AutoCloseable {
         final List<Long> catchUps = new CopyOnWriteArrayList<>();
         volatile Set<Member> view;
         volatile boolean refusesWrites;
+        final Messenger messenger = new NodeMessenger(this);
         final Replicator replicator;
 
         Node(Member member, Function<Replicator.Builder, Replicator.Builder> settings) {
             this.member = member;
             this.view = Set.copyOf(members);
-            this.replicator = settings.apply(Replicator.builder(new NodeMessenger(this), topology, records)
+            this.replicator = settings.apply(Replicator.builder(messenger, topology, records)
                     .remoteTimeoutMillis(2_000)
                     .expirySlackMillis(0)
                     .tombstoneSeconds(600)
@@ -243,6 +246,12 @@ final class ControlledCluster implements AutoCloseable {
         }
         if (m instanceof ReadRequest r) {
             return target.read(r, call.from.id());
+        }
+        if (m instanceof StateRequest r) {
+            return target.stateChunk(r, 512);
+        }
+        if (m instanceof StateDigest d) {
+            return target.stateDiff(d, 512);
         }
         if (m instanceof TouchBatch b) {
             target.touch(b);
