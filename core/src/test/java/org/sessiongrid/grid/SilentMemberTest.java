@@ -69,7 +69,7 @@ class SilentMemberTest {
     }
 
     /** Drops everything {@code g} sends and receives, as if it were stopped; returns the switch. */
-    private static DISCARD silence(SessionGrid g) {
+    static DISCARD silence(SessionGrid g) {
         JChannel ch = g.node().transport().channel();
         ProtocolStack stack = ch.getProtocolStack();
         Protocol transport = stack.getTransport();
