@@ -84,15 +84,20 @@ class BenchReportTest {
 
     /** The aims row that starts with {@code aim}, SessionGrid and Hazelcast (sticky-session=false) measured so. */
     private static String peerRow(String aim, Scenario s, LoadFigures sg, LoadFigures hazelcast) {
+        return peerRow(aim, s, sg, Contender.HAZELCAST, hazelcast);
+    }
+
+    /** The aims row that starts with {@code aim}, SessionGrid and {@code peer} measured so. */
+    private static String peerRow(String aim, Scenario s, LoadFigures sg, Contender peer, LoadFigures theirs) {
         ContenderResult mine = new ContenderResult(Contender.SESSIONGRID_TOMCAT);
         mine.scenarios().put(s, sg);
-        ContenderResult peer = new ContenderResult(Contender.HAZELCAST);
-        peer.scenarios().put(s, hazelcast);
+        ContenderResult other = new ContenderResult(peer);
+        other.scenarios().put(s, theirs);
         // The sticky-session=true figures are faster, but not the yardstick: they must not be what is judged.
         ContenderResult sticky = new ContenderResult(Contender.HAZELCAST_STICKY);
         sticky.scenarios().put(s, measured(100_000, 10, 0));
         StringBuilder md = new StringBuilder();
-        BenchReport.aims(md, List.of(mine, peer, sticky));
+        BenchReport.aims(md, List.of(mine, other, sticky));
         return md.toString().lines().filter(l -> l.startsWith("| (issue 16) " + aim)).findFirst().orElseThrow();
     }
 
@@ -127,6 +132,35 @@ class BenchReportTest {
         assertTrue(slow.endsWith("| **no** |") && slow.contains("0.36×"), slow);
         String stale = peerRow(aim, Scenario.ROUND_ROBIN_WRITES, measured(4_000, 300, 12), measured(3_663, 400, 0));
         assertTrue(stale.endsWith("| **no** |") && stale.contains("violations 12 vs 0"), stale);
+    }
+
+    @Test
+    void roundRobinNeedsFiveTimesRedissonsThroughputAndZeroViolations() {
+        String aim = "(c) round-robin with 0 violations ≥ 5.00× Redisson + redis-server";
+        Scenario rr = Scenario.ROUND_ROBIN_WRITES;
+        // Redisson's own violations are shown beside SessionGrid's, not judged.
+        String met = peerRow(aim, rr, measured(4_000, 300, 0), Contender.REDISSON, measured(700, 900, 3));
+        assertTrue(met.endsWith("| yes |") && met.contains("5.71×") && met.contains("violations 0 vs 3"), met);
+        String slow = peerRow(aim, rr, measured(1_335, 300, 0), Contender.REDISSON, measured(700, 900, 0));
+        assertTrue(slow.endsWith("| **no** |") && slow.contains("1.91×"), slow);
+        String stale = peerRow(aim, rr, measured(4_000, 300, 12), Contender.REDISSON, measured(700, 900, 0));
+        assertTrue(stale.endsWith("| **no** |") && stale.contains("violations 12 vs 0"), stale);
+        String silent = peerRow(aim, rr, measured(4_000, 300, 0), Contender.REDISSON, measured(0, -1, 0));
+        assertTrue(silent.endsWith("| – |") && silent.contains("Redisson + redis-server answered no request"), silent);
+        String mute = peerRow(aim, rr, measured(0, -1, 0), Contender.REDISSON, measured(700, 900, 0));
+        assertTrue(mute.endsWith("| – |") && mute.contains("answered no request"), mute);
+    }
+
+    @Test
+    void theRedissonAimIsNotMeasuredWithoutARedissonFigure() {
+        ContenderResult mine = new ContenderResult(Contender.SESSIONGRID_TOMCAT);
+        mine.scenarios().put(Scenario.ROUND_ROBIN_WRITES, measured(4_000, 300, 0));
+        ContenderResult redisson = new ContenderResult(Contender.REDISSON);
+        redisson.notRun("redis-server is not installed");
+        StringBuilder md = new StringBuilder();
+        BenchReport.aims(md, List.of(mine, redisson));
+        String row = md.toString().lines().filter(l -> l.contains("× Redisson")).findFirst().orElseThrow();
+        assertTrue(row.endsWith("| not measured | – |"), row);
     }
 
     @Test
