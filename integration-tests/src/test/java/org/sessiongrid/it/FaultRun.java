@@ -28,6 +28,18 @@ final class FaultRun implements AutoCloseable {
     /** Grid settings of every fault farm: fast failure detection, a remote timeout below the client's. */
     static final Map<String, String> BASE_SETTINGS = Map.of("failureDetectionTimeout", "3000", "remoteTimeout", "5000");
 
+    /**
+     * A silent member excluded well within {@value #UNAFFECTED_P99_BOUND_MILLIS} ms: a write that waits for it ends
+     * after backupTimeout + verifySuspectTimeout and the view, topology and retry (docs/design.md, "A silent
+     * member"). Not for partitions yet: in a 2|3 split at a load of 30 to 40 the majority's members suspected one
+     * another second-hand (each waited for one that waited for the minority), one of them did not answer JGroups'
+     * check within 400 ms, and the majority lost members it needed (p99 2.3 s, a 10.7 s stall).
+     */
+    static final Map<String, String> SILENCE_WITHIN_A_SECOND = Map.of("backupTimeout", "300", "verifySuspectTimeout", "400");
+
+    /** Issue 17's bound on the p99 of the requests that members not hit by a fault serve during it. */
+    static final long UNAFFECTED_P99_BOUND_MILLIS = 1_000;
+
     final String title;
     final NetRig rig;
     final Farm farm;
@@ -95,7 +107,7 @@ final class FaultRun implements AutoCloseable {
      * the p99 latency of the requests that nodes outside {@code affected} served in the window. These are
      * the figures a bound on stalls is judged by; they are facts in the report, not assertions.
      */
-    void reportStalls(String fault, java.util.Collection<String> affected, long from, long to) {
+    long reportStalls(String fault, java.util.Collection<String> affected, long from, long to) {
         List<Op> window = history.ops().stream().filter(o -> o.start() >= from && o.start() <= to).toList();
         long[] unaffected = window.stream().filter(o -> !affected.contains(o.node())).mapToLong(Op::latency).sorted()
                 .toArray();
@@ -119,6 +131,24 @@ final class FaultRun implements AutoCloseable {
         history.fact(fault + ": longest stall of any user", longest + " ms (user " + longestUser + ")");
         history.fact(fault + ": p99 of requests on unaffected nodes", (p99 < 0 ? "none served" : p99 + " ms")
                 + " over " + unaffected.length + " requests");
+        return p99;
+    }
+
+    /** Stall bounds exceeded, each a line for the failure; asserted by {@link #finish} after the report. */
+    private final List<String> boundsExceeded = new ArrayList<>();
+
+    /**
+     * Reports the stalls as {@link #reportStalls} does and holds the fault to issue 17's bound: the requests
+     * served by nodes outside {@code affected} between {@code from} and {@code to} have a p99 of at most
+     * {@value #UNAFFECTED_P99_BOUND_MILLIS} ms. {@link #finish} fails otherwise, once the checker has run and the
+     * report is written.
+     */
+    void boundStalls(String fault, java.util.Collection<String> affected, long from, long to) {
+        long p99 = reportStalls(fault, affected, from, to);
+        if (p99 > UNAFFECTED_P99_BOUND_MILLIS) {
+            boundsExceeded.add(fault + ": p99 of requests on unaffected nodes " + p99 + " ms > "
+                    + UNAFFECTED_P99_BOUND_MILLIS + " ms");
+        }
     }
 
     /** Waits until the load has completed {@code more} further successful requests (the farm serves). */
@@ -174,6 +204,7 @@ final class FaultRun implements AutoCloseable {
         FaultReport.add(title, farm.kind().name(), result, history);
         assertTrue(result.passed(), () -> title + ": the checker found violations (node logs in "
                 + farm.nodes().get(0).log.getParent() + ")\n" + table);
+        assertTrue(boundsExceeded.isEmpty(), () -> title + ": " + String.join("; ", boundsExceeded));
         if (ownerSetsMayBeLost == null) {
             // Never more than numOwners - 1 owners of a segment failed at once: the grid must not have
             // given up any segment, whatever the checker's users happened to touch.

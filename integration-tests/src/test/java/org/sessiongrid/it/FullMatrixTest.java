@@ -162,6 +162,7 @@ class FullMatrixTest {
             // The fault's duration, by definition (not a wait for something).
             run.awaitProgress(3000, SETTLE);
             long end = run.history.now();
+            run.reportStalls("loss and delay on " + victim.name, List.of(victim.name), start, end);
             run.history.fact("p99 latency under loss and delay", p99(run, start, end) + " ms");
             run.history.fact("p99 latency before", p99(run, 0, start) + " ms");
             run.history.mark("heal");

@@ -79,11 +79,14 @@ class TomcatFaultsTest {
     /**
      * A member stopped past failure detection is expelled; when it resumes it must not serve its stale copies
      * (it detects the pause, refuses with 503 and rejoins) and must not write an old counter over the grid's.
+     * While it is stopped, the requests the other members serve have a p99 of at most 1 s (issue 17): the
+     * members waiting for it suspect it after backupTimeout and JGroups excludes it after verifySuspectTimeout.
      */
     @Test
     void stopOneNodePastFailureDetectionThenContinue() throws Exception {
         try (FaultRun run = FaultRun.start("fault 2: SIGSTOP one of 5 past failure detection, then SIGCONT",
-                Farm.Kind.TOMCAT, 5, Map.of(), LoadClient.Mode.STICKY, LoadClient.Settings.defaults())) {
+                Farm.Kind.TOMCAT, 5, FaultRun.SILENCE_WITHIN_A_SECOND, LoadClient.Mode.STICKY,
+                LoadClient.Settings.defaults())) {
             run.load.start();
             run.awaitProgress(1500, SETTLE);
             Farm.Node coordinator = run.farm.coordinator();
@@ -95,7 +98,7 @@ class TomcatFaultsTest {
             // Frozen longer than failureDetectionTimeout: the others expel it (and rebalance without it).
             run.farm.awaitMembers(others, SETTLE);
             run.history.mark(victim.name + " expelled");
-            run.reportStalls("SIGSTOP of " + victim.name, List.of(victim.name), stopped, run.history.now());
+            run.boundStalls("SIGSTOP of " + victim.name, List.of(victim.name), stopped, run.history.now());
             run.awaitProgress(1000, SETTLE);
             run.history.mark("SIGCONT " + victim.name);
             long resumed = run.history.now();
@@ -182,6 +185,7 @@ class TomcatFaultsTest {
             run.farm.awaitMembers(run.farm.alive(), Duration.ofSeconds(150));
             long merged = run.history.now();
             run.history.mark("merged");
+            // Reported, not bounded: see FaultRun.SILENCE_WITHIN_A_SECOND.
             run.reportStalls("partition", minorityNames, cut, heal);
             long minorityOk = run.okOn(minorityNames, split, heal);
             long majorityOk = run.okOn(majorityNames, split, heal);
