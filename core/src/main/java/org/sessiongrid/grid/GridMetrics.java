@@ -90,6 +90,16 @@ final class GridMetrics implements GridMetricsMXBean {
     }
 
     @Override
+    public long getRestoredSegments() {
+        return stats().restoredSegments();
+    }
+
+    @Override
+    public long getRestoredRecords() {
+        return stats().restoredRecords();
+    }
+
+    @Override
     public int getPrimarySegments() {
         Topology t = node.topology();
         return t == null ? 0 : t.readTable().primaryCount(node.self());

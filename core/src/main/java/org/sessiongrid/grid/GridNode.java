@@ -116,7 +116,8 @@ final class GridNode implements AutoCloseable {
         this.merge = new MergeParticipant(transport::self, transport::viewMembers, transport, installed, records,
                 config.stateTransferChunkSize(), config.remoteTimeout(), config.leaveTimeout());
         this.census = new Census(installed, records, transport, this::reportCountsHere, config.remoteTimeout());
-        this.installer = new TopologyInstaller(installed, records, transport::self, this::noteInstalled, this::pullLater);
+        this.installer = new TopologyInstaller(installed, records, transport::self, this::noteInstalled, this::pullLater,
+                this::joined, stats);
         this.coordinator = new TopologyCoordinator(new CoordinatorLink(config, transport, installed, installer,
                 this::joined, census, merge), config.nodeName(), config.clusterName(), config.numSegments(),
                 config.numOwners(), config.partitionPolicy() == PartitionPolicy.MINORITY_REFUSES_WRITES, stats, 3 * config.remoteTimeout());

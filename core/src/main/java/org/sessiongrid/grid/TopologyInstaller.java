@@ -1,10 +1,15 @@
 package org.sessiongrid.grid;
 
+import java.util.BitSet;
+import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiConsumer;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
+import org.sessiongrid.metrics.GridStats;
 import org.sessiongrid.placement.Member;
+import org.sessiongrid.store.KeptCopies;
 import org.sessiongrid.store.RecordStore;
 import org.sessiongrid.topology.InstalledTopology;
 import org.sessiongrid.topology.Phase;
@@ -23,6 +28,11 @@ import org.slf4j.LoggerFactory;
  * newer one, already installed, gives back to this member, with the writes made under it. The lock is
  * not a thread of its own because callers need the install done before they answer (the coordinator
  * counts a member's answer as installed).
+ *
+ * <p>A member that set its copies aside to rejoin and installs, before its join is answered, a topology in which
+ * it is the only owner of segments it read from when it set them aside (the coordinator keeps a rejoining member
+ * the owner of the segments nobody else holds) puts its kept copies of those segments back before the install:
+ * they are the only copies there are, and the newest (see design.md, "The rejoin of a segment's only owner").
  */
 final class TopologyInstaller {
 
@@ -33,6 +43,8 @@ final class TopologyInstaller {
     private final Supplier<Member> self;
     private final BiConsumer<Topology, Topology> noteInstalled;
     private final BiConsumer<Topology, Member> pull;
+    private final BooleanSupplier joined;
+    private final GridStats stats;
     /** Held for an install and its follow-up, and for {@link #forgetAll}. */
     private final ReentrantLock lock = new ReentrantLock();
 
@@ -40,14 +52,18 @@ final class TopologyInstaller {
      * @param noteInstalled told (previous, installed) of every install, before segments are dropped
      * @param pull          starts pulling what this member gains in a rebalance topology, to be confirmed to
      *                      the member that decided it (must not block)
+     * @param joined        whether this member's join was answered (false while it starts or rejoins)
      */
     TopologyInstaller(InstalledTopology installed, RecordStore records, Supplier<Member> self,
-                      BiConsumer<Topology, Topology> noteInstalled, BiConsumer<Topology, Member> pull) {
+                      BiConsumer<Topology, Topology> noteInstalled, BiConsumer<Topology, Member> pull,
+                      BooleanSupplier joined, GridStats stats) {
         this.installed = installed;
         this.records = records;
         this.self = self;
         this.noteInstalled = noteInstalled;
         this.pull = pull;
+        this.joined = joined;
+        this.stats = stats;
     }
 
     /**
@@ -61,6 +77,12 @@ final class TopologyInstaller {
         lock.lock();
         try {
             Topology previous = installed.get();
+            if (previous != null && previous.id() >= t.id()) {
+                return false;
+            }
+            if (!joined.getAsBoolean()) {
+                restoreOnlyCopies(t);
+            }
             if (!installed.install(t)) {
                 return false;
             }
@@ -98,13 +120,58 @@ final class TopologyInstaller {
     int forgetAll(long awaySinceNanos) {
         lock.lock();
         try {
+            Topology forgotten = installed.get();
             installed.clear();
             // Changes that entered before the clear store their record before the move; later ones are
             // refused, as no topology is installed.
             installed.awaitChangesInProgress();
-            return records.setAside(awaySinceNanos);
+            BitSet held = new BitSet();
+            if (forgotten != null) {
+                Member me = self.get();
+                for (int s = 0; s < forgotten.numSegments(); s++) {
+                    held.set(s, forgotten.readTable().isOwner(me, s));
+                }
+            }
+            return records.setAside(awaySinceNanos, held);
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Puts back the kept copies of every segment {@code t} gives this member alone and that it read from when it
+     * set them aside: every write acknowledged on such a segment reached this member, which set its copies aside
+     * only after the changes in progress and accepted none since; and nobody else can have acknowledged one, as
+     * a topology in which another member owns the segment without this one ends only in one without this member
+     * (a crash, an exclusion) or in the hand-over of the segment's data, which this member did not serve.
+     */
+    private void restoreOnlyCopies(Topology t) {
+        KeptCopies kept = records.kept();
+        Member me = self.get();
+        int segments = 0;
+        int restored = 0;
+        int notHeld = 0;
+        for (int s = 0; s < t.numSegments(); s++) {
+            List<Member> owners = t.writeOwners(s);
+            if (owners.size() != 1 || !owners.get(0).equals(me) || kept.segment(s).isEmpty()) {
+                continue;
+            }
+            if (!kept.heldWhenSetAside(s)) {
+                notHeld++;
+                continue;
+            }
+            restored += kept.restore(s, records);
+            segments++;
+        }
+        if (segments > 0) {
+            stats.restoredSegments(segments, restored);
+            LOG.info("{} restored {} sessions of {} segments it is the only owner of in topology {} from the copies it"
+                    + " set aside to rejoin: nobody else holds them, so nobody else can have acknowledged a write on"
+                    + " them meanwhile", me, restored, segments, t.id());
+        }
+        if (notHeld > 0) {
+            LOG.info("{} is the only owner of {} segments in topology {} whose copies it kept but did not hold whole"
+                    + " when it set them aside: they are not restored from them", me, notHeld, t.id());
         }
     }
 }

@@ -45,6 +45,15 @@ public interface GridMetricsMXBean {
      */
     long getRecordsKeptByCatchUps();
 
+    /**
+     * Segments this member was the only owner of when it had to rejoin after a pause, restored from the copies it
+     * set aside instead of restarting empty (each restore is also a log line; compare {@link #getLostSegments()}).
+     */
+    long getRestoredSegments();
+
+    /** The records those restores put back. */
+    long getRestoredRecords();
+
     int getPrimarySegments();
 
     int getBackupSegments();

@@ -22,6 +22,8 @@ public final class GridStats {
     private final LongAdder recordsTransferred = new LongAdder();
     private final LongAdder catchUps = new LongAdder();
     private final LongAdder recordsKeptByCatchUps = new LongAdder();
+    private final LongAdder restoredSegments = new LongAdder();
+    private final LongAdder restoredRecords = new LongAdder();
     private final LongAdder rebalancesCompleted = new LongAdder();
     private final LongAdder mergeConflicts = new LongAdder();
     private final LongAdder quarantined = new LongAdder();
@@ -187,6 +189,12 @@ public final class GridStats {
         recordsKeptByCatchUps.add(current);
     }
 
+    /** A rejoining member put back the kept copies of segments it alone owned: {@code records} copies of {@code segments}. */
+    public void restoredSegments(int segments, long records) {
+        restoredSegments.add(segments);
+        restoredRecords.add(records);
+    }
+
     public void rebalanceCompleted() {
         rebalancesCompleted.increment();
     }
@@ -238,6 +246,14 @@ public final class GridStats {
 
     public long recordsKeptByCatchUps() {
         return recordsKeptByCatchUps.sum();
+    }
+
+    public long restoredSegments() {
+        return restoredSegments.sum();
+    }
+
+    public long restoredRecords() {
+        return restoredRecords.sum();
     }
 
     public long rebalancesCompleted() {

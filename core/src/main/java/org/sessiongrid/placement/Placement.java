@@ -160,6 +160,48 @@ public final class Placement {
                 lost.stream().mapToInt(Integer::intValue).toArray());
     }
 
+    /**
+     * The rejoin step, for a member that set its copies aside to join again: {@code member} leaves every segment
+     * another member also owns (those owners keep their order, as after its crash) and stays the only owner of
+     * each segment it alone owns, whose only copies are the ones it set aside (it restores them instead of the
+     * segment restarting empty). {@code member} leaves the member list when it keeps no segment.
+     *
+     * @param current the table in force
+     * @param member  the rejoining member; {@code current} is returned as it is when it is not a member
+     * @return the table
+     */
+    public static OwnerTable withoutSharedCopiesOf(OwnerTable current, Member member) {
+        Objects.requireNonNull(current, "current");
+        int gone = current.indexOf(member);
+        if (gone < 0) {
+            return current;
+        }
+        int[][] rows = new int[current.numSegments()][];
+        boolean keepsAny = false;
+        for (int s = 0; s < rows.length; s++) {
+            int[] row = current.row(s);
+            if (row.length == 1 && row[0] == gone) {
+                rows[s] = row;
+                keepsAny = true;
+            } else {
+                rows[s] = Arrays.stream(row).filter(m -> m != gone).toArray();
+            }
+        }
+        if (keepsAny) {
+            return new OwnerTable(current.members(), rows.length, rows);
+        }
+        List<Member> others = new ArrayList<>(current.members());
+        others.remove(gone);
+        for (int[] row : rows) {
+            for (int i = 0; i < row.length; i++) {
+                if (row[i] > gone) {
+                    row[i]--;
+                }
+            }
+        }
+        return new OwnerTable(others, rows.length, rows);
+    }
+
     /** {@code current}'s rows restricted to {@code kept}, order preserved, as indexes into {@code kept}. */
     private static int[][] keptRows(OwnerTable current, List<Member> kept) {
         List<Member> old = current.members();

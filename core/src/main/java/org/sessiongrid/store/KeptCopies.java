@@ -1,5 +1,6 @@
 package org.sessiongrid.store;
 
+import java.util.BitSet;
 import java.util.Collections;
 import java.util.NavigableMap;
 import java.util.TreeMap;
@@ -22,6 +23,8 @@ public final class KeptCopies {
 
     private final AtomicReferenceArray<NavigableMap<SessionKey, SessionRecord>> segments;
     private volatile long awaySinceNanos;
+    /** The segments this member read from when it set its copies aside (it held all of their data); never modified. */
+    private volatile BitSet held = new BitSet();
 
     public KeptCopies(int numSegments) {
         this.segments = new AtomicReferenceArray<>(numSegments);
@@ -33,9 +36,11 @@ public final class KeptCopies {
      * in progress (a change landing between the copy and the drop would be lost).
      *
      * @param awaySinceNanos when the absence began ({@link System#nanoTime()}), for the catch-up's report
+     * @param held           the segments this member read from under the topology it forgets (see
+     *                       {@link #heldWhenSetAside})
      * @return the number of records moved
      */
-    int setAside(RecordStore store, long awaySinceNanos) {
+    int setAside(RecordStore store, long awaySinceNanos, BitSet held) {
         int moved = 0;
         for (int s = 0; s < segments.length(); s++) {
             if (store.size(s) == 0) {
@@ -49,7 +54,33 @@ public final class KeptCopies {
             segments.set(s, Collections.unmodifiableNavigableMap(copies));
         }
         this.awaySinceNanos = awaySinceNanos;
+        this.held = (BitSet) held.clone();
         return moved;
+    }
+
+    /**
+     * True if this member was an owner that reads of {@code segment} went to (so it held every acknowledged
+     * write of it) under the topology it forgot when it last set its copies aside.
+     */
+    public boolean heldWhenSetAside(int segment) {
+        return held.get(segment);
+    }
+
+    /**
+     * Puts the copies kept of {@code segment} back into {@code store} ({@link RecordStore#putIfNewer}) and
+     * forgets them: for a segment whose kept copies are the newest there are (the caller knows why).
+     *
+     * @return the number of copies put back
+     */
+    public int restore(int segment, RecordStore store) {
+        int n = 0;
+        for (SessionRecord r : segment(segment).values()) {
+            if (store.putIfNewer(r)) {
+                n++;
+            }
+        }
+        release(segment);
+        return n;
     }
 
     /** The copies kept of {@code segment} in key order; empty when none. */

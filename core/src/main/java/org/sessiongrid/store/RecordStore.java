@@ -1,6 +1,7 @@
 package org.sessiongrid.store;
 
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiFunction;
@@ -53,7 +54,15 @@ public final class RecordStore {
      * @return the number of records moved
      */
     public int setAside(long awaySinceNanos) {
-        return kept.setAside(this, awaySinceNanos);
+        return setAside(awaySinceNanos, new BitSet());
+    }
+
+    /**
+     * As {@link #setAside(long)}, noting the segments this member read from under the topology it forgets
+     * ({@link KeptCopies#heldWhenSetAside}).
+     */
+    public int setAside(long awaySinceNanos, BitSet held) {
+        return kept.setAside(this, awaySinceNanos, held);
     }
 
     /** When each held record expires (tombstones: when they may be forgotten). */

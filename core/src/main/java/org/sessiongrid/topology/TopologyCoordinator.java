@@ -446,8 +446,8 @@ public final class TopologyCoordinator implements AutoCloseable {
                     + clusterOwners + ": set numOwners=" + clusterOwners + " on every member");
         }
         if (topology != null && topology.members().contains(m)) {
-            // A member joins only when it holds nothing (it starts, or it dropped its copies after a
-            // long pause): as after its crash, the tables forget it first, then it gets its share anew.
+            // A member joins only when it serves nothing (it starts, or it set its copies aside after a
+            // pause): as after its crash, the tables forget it first, then it gets its share anew.
             forget(m);
         }
         joined.add(m);
@@ -462,22 +462,22 @@ public final class TopologyCoordinator implements AutoCloseable {
         return new JoinDecision(true, null, now);
     }
 
+    /**
+     * Takes a member that joins again without data out of the tables, as after its crash, except from the
+     * segments it alone owns: nobody else holds them, and it restores them from the copies it set aside (the
+     * newest there are: every write acknowledged on them reached it), so they stay its instead of restarting empty.
+     */
     private void forget(Member m) {
-        List<Member> others = topology.current().members().stream().filter(x -> !x.equals(m)).toList();
-        if (others.isEmpty()) {
-            topology = null;
-            return;
-        }
-        Placement.Removal r = Placement.withoutMembers(topology.current(), others);
-        if (r.lostSegments().length > 0) {
-            stats.lostSegments(r.lostSegments().length, 0);
-        }
-        install(new Topology(topology.id() + 1, Phase.NONE, numOwners(topology), r.table(), null));
-        LOG.info("{} joins cluster {} again without data: removed from the tables first (topology {})", m, clusterName,
-                topology.id());
-        if (r.lostSegments().length > 0) {
-            LOG.error("Lost {} segments of cluster {}: their only owner {} dropped its copies", r.lostSegments().length,
-                    clusterName, m);
+        OwnerTable table = Placement.withoutSharedCopiesOf(topology.current(), m);
+        int kept = table.ownedCount(m);
+        install(new Topology(topology.id() + 1, Phase.NONE, numOwners(topology), table, null));
+        if (kept > 0) {
+            LOG.info("{} joins cluster {} again without data: removed from the tables first, but for the {} segments it"
+                    + " is the only owner of, which it restores from the copies it set aside (topology {})", m,
+                    clusterName, kept, topology.id());
+        } else {
+            LOG.info("{} joins cluster {} again without data: removed from the tables first (topology {})", m,
+                    clusterName, topology.id());
         }
     }
 

@@ -10,6 +10,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
+import org.sessiongrid.metrics.GridStats;
 import org.sessiongrid.placement.Member;
 import org.sessiongrid.placement.OwnerTable;
 import org.sessiongrid.session.SessionDelta;
@@ -52,7 +53,7 @@ class TopologyInstallerTest {
                 inFollowUp.countDown();
                 await(release);
             }
-        }, (t, decidedBy) -> { });
+        }, (t, decidedBy) -> { }, () -> true, new GridStats());
         assertTrue(installer.install(topology(1, A), A));
 
         // Topology 2 moves the segment to B; its follow-up (the drop) is held back.
@@ -80,7 +81,7 @@ class TopologyInstallerTest {
         InstalledTopology installed = new InstalledTopology();
         RecordStore records = new RecordStore(1);
         TopologyInstaller installer = new TopologyInstaller(installed, records, () -> A, (previous, t) -> { },
-                (t, decidedBy) -> { });
+                (t, decidedBy) -> { }, () -> true, new GridStats());
         Topology t = topology(1, A);
         installer.install(t, A);
         records.put(record("before"));

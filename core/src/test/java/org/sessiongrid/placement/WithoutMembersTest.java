@@ -125,4 +125,32 @@ class WithoutMembersTest {
         assertTrue(r.toString().contains("[1, 2]"));
         assertThrows(NullPointerException.class, () -> new Placement.Removal(null, lost));
     }
+
+    @Test
+    void aRejoiningMemberLeavesTheSegmentsOthersHoldAndKeepsThoseItAloneOwns() {
+        List<Member> members = Fixtures.members(new Random(35), 4);
+        OwnerTable t = Placement.create(members, Fixtures.SEGMENTS, 2);
+        Member back = members.get(1);
+        // Segments 0-9 have it as their only owner, as right after a merge.
+        int[][] rows = new int[Fixtures.SEGMENTS][];
+        for (int s = 0; s < rows.length; s++) {
+            rows[s] = s < 10 ? new int[] {t.indexOf(back)} : t.ownerIndexes(s);
+        }
+        OwnerTable merged = new OwnerTable(t.members(), Fixtures.SEGMENTS, rows);
+        OwnerTable after = Placement.withoutSharedCopiesOf(merged, back);
+        Fixtures.assertSameMembers(members, after);
+        for (int s = 0; s < Fixtures.SEGMENTS; s++) {
+            List<Member> expected = new ArrayList<>(merged.owners(s));
+            if (expected.size() > 1) {
+                expected.remove(back);
+            }
+            assertEquals(expected, after.owners(s), "segment " + s);
+        }
+        assertEquals(10, after.ownedCount(back));
+
+        OwnerTable shared = Placement.withoutSharedCopiesOf(t, back);
+        List<Member> others = new ArrayList<>(members);
+        others.remove(back);
+        assertEquals(Placement.withoutMembers(t, others).table(), shared, "owning nothing alone, it leaves as after a crash");
+    }
 }

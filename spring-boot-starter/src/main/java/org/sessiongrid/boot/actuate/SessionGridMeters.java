@@ -88,6 +88,10 @@ public final class SessionGridMeters implements MeterBinder {
                 Tags.empty(), GridMetricsMXBean::getLostSegments);
         counter(registry, "sessiongrid.lost.sessions", "Sessions lost with all their owners", null,
                 Tags.empty(), GridMetricsMXBean::getLostSessions);
+        counter(registry, "sessiongrid.restored.segments", "Segments this member alone owned when it rejoined after a"
+                + " pause, restored from the copies it set aside", null, Tags.empty(), GridMetricsMXBean::getRestoredSegments);
+        counter(registry, "sessiongrid.restored.records", "Records those restores put back", null, Tags.empty(),
+                GridMetricsMXBean::getRestoredRecords);
         counter(registry, "sessiongrid.quarantined.attributes", "Attributes that could not be read back", null,
                 Tags.empty(), GridMetricsMXBean::getQuarantinedAttributes);
 
