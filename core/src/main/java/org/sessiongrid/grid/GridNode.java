@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongFunction;
@@ -232,7 +233,14 @@ final class GridNode implements AutoCloseable {
     }
 
     private void pullLater(Topology t, Member decidedBy) {
-        background.execute(() -> membership.pullAndConfirm(t, decidedBy));
+        try {
+            background.execute(() -> membership.pullAndConfirm(t, decidedBy));
+        } catch (RejectedExecutionException e) {
+            // Refused only once this member closes (an install may still be under way): nothing to pull for.
+            if (!closed) {
+                throw e;
+            }
+        }
     }
 
     private boolean joined() {

@@ -170,7 +170,7 @@ public final class SegmentPuller {
                         chunks, attempt, after);
                 nextReport = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(3 * remoteTimeout);
             }
-            Member source = sourceFor(t, segment, attempt);
+            Member source = sourceFor(t, segment, attempt, tally);
             if (source == null) {
                 // No current owner in this member's view: they died (the coordinator replaces this topology)
                 // or this view lags behind (they reappear). Either way the segment is not here yet, and
@@ -186,6 +186,11 @@ public final class SegmentPuller {
                 reply = transport.request(source, request, remoteTimeout).get(remoteTimeout + 1_000, TimeUnit.MILLISECONDS);
             } catch (ExecutionException | TimeoutException e) {
                 attempt++;
+                if (tally.unanswering.add(source)) {
+                    LOG.warn("{} did not answer a pull of segment {} under topology {} ({}): the other owners are asked"
+                            + " first for the rest of this transfer", source, segment, t.id(),
+                            String.valueOf(e.getCause() == null ? e : e.getCause()));
+                }
                 if (attempt % 3 == 0) {
                     LOG.warn("Pull of segment {} under topology {} from {} keeps failing ({} attempts): {}", segment,
                             t.id(), source, attempt, String.valueOf(e.getCause() == null ? e : e.getCause()));
@@ -193,6 +198,7 @@ public final class SegmentPuller {
                 topology.awaitNewerThan(t.id(), Math.min(1_000L * attempt, 5_000), TimeUnit.MILLISECONDS);
                 continue;
             }
+            tally.unanswering.remove(source);
             if ((reply instanceof StateChunk || reply instanceof StateDiff) && !topology.enterChange(t.id())) {
                 // Stored only as a change of t: a rejoin that sets this member's records aside meanwhile waits for
                 // changes in progress, and no pulled record or kept copy may land in the store after it.
@@ -318,9 +324,20 @@ public final class SegmentPuller {
     }
 
     /** A current owner of the segment other than this member, in the view; rotates on failures. */
-    private Member sourceFor(Topology t, int segment, int attempt) {
+    /**
+     * The owner of {@code segment} to ask on attempt {@code attempt}: the owners in turn, primary first, leaving
+     * out those that let a request of this transfer go unanswered while another owner is left. Every segment
+     * starts at attempt 0, so a silent primary would otherwise cost each of its segments a whole timeout.
+     */
+    private Member sourceFor(Topology t, int segment, int attempt, Tally tally) {
         List<Member> owners = t.current().owners(segment).stream()
                 .filter(m -> !m.equals(self.get()) && transport.isInView(m)).toList();
+        if (!tally.unanswering.isEmpty()) {
+            List<Member> answering = owners.stream().filter(m -> !tally.unanswering.contains(m)).toList();
+            if (!answering.isEmpty()) {
+                owners = answering;
+            }
+        }
         return owners.isEmpty() ? null : owners.get(attempt % owners.size());
     }
 
@@ -333,6 +350,8 @@ public final class SegmentPuller {
         final LongAdder gone = new LongAdder();
         final Set<Member> sources = ConcurrentHashMap.newKeySet();
         final Set<Member> withoutDigests = ConcurrentHashMap.newKeySet();
+        /** Owners that let a request of this transfer go unanswered and have not answered one since. */
+        final Set<Member> unanswering = ConcurrentHashMap.newKeySet();
 
         /** One line and the metrics for a pull of segments this member kept copies of; nothing otherwise. */
         void report(Member me, long awaySinceNanos) {

@@ -16,6 +16,7 @@ import java.util.stream.Collectors;
 import org.sessiongrid.placement.Member;
 import org.sessiongrid.session.SessionDelta;
 import org.sessiongrid.session.SessionRecord;
+import org.sessiongrid.topology.Topology;
 
 /**
  * Members of one grid on loopback ports, restarted one at a time with a new configuration (a rolling
@@ -122,8 +123,15 @@ final class RollingFarm implements AutoCloseable {
     private static void awaitOneGrid(SessionGrid... grid) {
         Await.until("one stable grid of " + grid.length, FORM, () -> Arrays.stream(grid).allMatch(g -> g.isStable()
                         && g.members().size() == grid.length && g.topologyId() == grid[0].topologyId()),
-                () -> Arrays.stream(grid).map(g -> g.memberName() + " " + g.members() + " t" + g.topologyId()
-                        + (g.isStable() ? " stable" : "")).collect(Collectors.joining("; ")));
+                () -> Arrays.stream(grid).map(RollingFarm::describe).collect(Collectors.joining("; ")));
+    }
+
+    /** A member's view, topology and transfer, for a failure message that tells where a rebalance stopped. */
+    private static String describe(SessionGrid g) {
+        Topology t = g.topology();
+        return g.memberName() + " " + g.members() + (t == null ? " no topology" : " t" + t.id() + " " + t.phase()
+                + " read " + t.readTable().members()) + ", " + g.node().segmentsPendingTransfer() + " segments to pull"
+                + (g.isStable() ? ", stable" : "");
     }
 
     private static List<String> topologyMembers(SessionGrid g) {
