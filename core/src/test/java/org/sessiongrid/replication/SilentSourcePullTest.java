@@ -31,7 +31,7 @@ class SilentSourcePullTest {
     private static final Member A = new Member("a", "A");
     private static final Member B = new Member("b", "B");
     private static final Member C = new Member("c", "C");
-    private static final long REMOTE_TIMEOUT = 100;
+    private static final long REMOTE_TIMEOUT = 1_000;
 
     private final ControlledCluster cluster = new ControlledCluster(A, B, C);
     private final ExecutorService lanes = Executors.newCachedThreadPool();
