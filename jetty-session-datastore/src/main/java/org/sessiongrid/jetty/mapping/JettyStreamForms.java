@@ -46,8 +46,8 @@ final class JettyStreamForms {
 
     /**
      * The least {@code maxrefs} under which Jetty's stream of any direct form passes the policy's filter: the
-     * filter counts the count's object and class descriptors too (a {@code Long} value needs 5). Under a lower
-     * limit every value is left to the stream, which refuses what it refuses.
+     * filter counts the count's object and class descriptors too (a {@code byte[]} or a {@code Long} needs 5).
+     * Under a lower limit every value is left to the stream, which refuses what it refuses.
      */
     static final long MIN_REFERENCES = 5;
     /** The least {@code maxdepth} likewise: the count's superclass, {@code Number}, is read at depth 2. */
