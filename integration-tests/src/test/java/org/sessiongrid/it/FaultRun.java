@@ -14,6 +14,7 @@ import org.sessiongrid.it.load.History;
 import org.sessiongrid.it.load.LoadClient;
 import org.sessiongrid.it.load.Op;
 import org.sessiongrid.it.report.FaultReport;
+import org.sessiongrid.it.rig.Balancer;
 import org.sessiongrid.it.rig.Farm;
 import org.sessiongrid.it.rig.NetRig;
 
@@ -31,8 +32,9 @@ final class FaultRun implements AutoCloseable {
     /**
      * A silent member excluded well within {@value #UNAFFECTED_P99_BOUND_MILLIS} ms: a write that waits for it ends
      * after backupTimeout + verifySuspectTimeout and the view, topology and retry (docs/design.md, "A silent
-     * member"). Faults 2 (SIGSTOP), 3 (the majority of a 2|3 split) and 7 (the members beside a lossy one) run
-     * with it and are held to that bound.
+     * member"). Not for partitions yet: in a 2|3 split at a load of 30 to 40 the majority's members suspected one
+     * another second-hand (each waited for one that waited for the minority), one of them did not answer JGroups'
+     * check within 400 ms, and the majority lost members it needed (p99 2.3 s, a 10.7 s stall).
      */
     static final Map<String, String> SILENCE_WITHIN_A_SECOND = Map.of("backupTimeout", "300", "verifySuspectTimeout", "400");
 
@@ -44,18 +46,23 @@ final class FaultRun implements AutoCloseable {
     final Farm farm;
     final History history = new History();
     final LoadClient load;
+    /** HAProxy in front of the farm when the load goes through a real balancer ({@link LoadClient.Mode#BALANCER}), else null. */
+    final Balancer balancer;
     private final long started;
     private final Duration expiryQuietPeriod;
 
-    private FaultRun(long started, String title, NetRig rig, Farm farm, LoadClient.Mode mode, LoadClient.Settings settings,
-                     long remoteTimeoutMillis) {
+    private FaultRun(long started, String title, NetRig rig, Farm farm, Balancer balancer, LoadClient.Mode mode,
+                     LoadClient.Settings settings, long remoteTimeoutMillis) {
         this.started = started;
         this.expiryQuietPeriod = expiryQuietPeriod(remoteTimeoutMillis);
         this.title = title;
         this.rig = rig;
         this.farm = farm;
-        this.load = new LoadClient(history, mode, settings,
-                () -> farm.nodes().stream().map(n -> new LoadClient.Target(n.name, n.baseUrl())).toList());
+        this.balancer = balancer;
+        List<LoadClient.Target> behindBalancer = balancer == null ? null
+                : List.of(new LoadClient.Target("balancer", balancer.baseUrl()));
+        this.load = new LoadClient(history, mode, settings, balancer != null ? () -> behindBalancer
+                : () -> farm.nodes().stream().map(n -> new LoadClient.Target(n.name, n.baseUrl())).toList());
     }
 
     static FaultRun start(String title, Farm.Kind kind, int size, Map<String, String> settings, LoadClient.Mode mode,
@@ -63,18 +70,26 @@ final class FaultRun implements AutoCloseable {
         long started = System.nanoTime();
         NetRig rig = NetRig.create(size);
         Farm farm = null;
+        Balancer balancer = null;
         try {
             Map<String, String> all = new java.util.HashMap<>(BASE_SETTINGS);
             all.putAll(settings);
             Path work = Path.of(System.getProperty("faults.work", "target/fault-work"), slug(title));
             org.sessiongrid.testsupport.files.WorkDirs.delete(work);
             farm = Farm.start(kind, rig, work, size, all);
-            FaultRun run = new FaultRun(started, title, rig, farm, mode, load,
+            if (mode == LoadClient.Mode.BALANCER) {
+                balancer = Balancer.start(farm.nodes(), work);
+                System.out.printf("[%s] haproxy (pid %d) at %s%n", title, balancer.pid(), balancer.baseUrl());
+            }
+            FaultRun run = new FaultRun(started, title, rig, farm, balancer, mode, load,
                     Long.parseLong(all.getOrDefault("remoteTimeout", "15000")));
             System.out.printf("[%s] farm of %d %s nodes up in %d s%n", title, size, kind,
                     Duration.ofNanos(System.nanoTime() - run.started).toSeconds());
             return run;
         } catch (Exception | Error e) {
+            if (balancer != null) {
+                balancer.close();
+            }
             if (farm != null) {
                 farm.close();
             }
@@ -130,6 +145,44 @@ final class FaultRun implements AutoCloseable {
         history.fact(fault + ": longest stall of any user", longest + " ms (user " + longestUser + ")");
         history.fact(fault + ": p99 of requests on unaffected nodes", (p99 < 0 ? "none served" : p99 + " ms")
                 + " over " + unaffected.length + " requests");
+        return p99;
+    }
+
+    /**
+     * Reports how long the users a crash hit waited until another node served them (issue 17: "served again within
+     * 200 ms at p99"): the users whose last answer before {@code killed} came from {@code victim}; for each, from
+     * the kill (or its first request after it, if later) to the end of its first successful request that {@code
+     * victim} did not answer, or to {@code to} if none. Returns the p99 over those users, or -1 if there were none.
+     */
+    long reportServedAgain(String fault, String victim, long killed, long to) {
+        Map<Integer, List<Op>> byUser = new java.util.HashMap<>();
+        history.ops().stream().filter(o -> o.start() <= to).forEach(o -> byUser.computeIfAbsent(o.user(), k -> new ArrayList<>()).add(o));
+        List<long[]> waits = new ArrayList<>(); // {wait, user}
+        for (Map.Entry<Integer, List<Op>> e : byUser.entrySet()) {
+            Op last = e.getValue().stream().filter(o -> o.ok() && o.end() < killed).reduce((a, b) -> b.end() > a.end() ? b : a)
+                    .orElse(null);
+            if (last == null || !last.node().equals(victim)) {
+                continue;
+            }
+            List<Op> after = e.getValue().stream().filter(o -> o.end() >= killed && !(o.ok() && o.node().equals(victim)))
+                    .sorted(java.util.Comparator.comparingLong(Op::start)).toList();
+            if (after.isEmpty()) {
+                continue;
+            }
+            long from = Math.max(killed, after.get(0).start());
+            long served = after.stream().filter(Op::ok).mapToLong(Op::end).findFirst().orElse(to);
+            waits.add(new long[] {served - from, e.getKey()});
+        }
+        if (waits.isEmpty()) {
+            history.fact(fault + ": users served again by another node", "no user of " + victim + " sent a request");
+            return -1;
+        }
+        waits.sort(java.util.Comparator.comparingLong(w -> w[0]));
+        long p99 = waits.get((int) Math.ceil(waits.size() * 0.99) - 1)[0];
+        long[] longest = waits.get(waits.size() - 1);
+        history.fact(fault + ": " + victim + "'s users served again by another node", "p99 " + p99 + " ms, median "
+                + waits.get(waits.size() / 2)[0] + " ms, longest " + longest[0] + " ms (user " + longest[1] + ") over "
+                + waits.size() + " users");
         return p99;
     }
 
@@ -276,9 +329,15 @@ final class FaultRun implements AutoCloseable {
             load.close();
         } finally {
             try {
-                farm.close();
+                if (balancer != null) {
+                    balancer.close();
+                }
             } finally {
-                rig.close();
+                try {
+                    farm.close();
+                } finally {
+                    rig.close();
+                }
             }
         }
     }

@@ -14,8 +14,14 @@ import java.util.List;
  */
 public interface HttpExchange extends AutoCloseable {
 
-    /** An HTTP answer: its status, its body as text, and the values of its {@code Set-Cookie} headers. */
-    record Answer(int status, String body, List<String> setCookies) {
+    /**
+     * An HTTP answer: its status, its body as text, the values of its {@code Set-Cookie} headers, and the node
+     * a balancer in between named as the one that answered ({@code X-Served-By}), or null.
+     */
+    record Answer(int status, String body, List<String> setCookies, String servedBy) {
+        public Answer(int status, String body, List<String> setCookies) {
+            this(status, body, setCookies, null);
+        }
     }
 
     /**

@@ -25,7 +25,8 @@ public final class JdkExchange implements HttpExchange {
                     : others == null ? cookieName + "=" + cookie : cookieName + "=" + cookie + "; " + others);
         }
         HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        return new Answer(r.statusCode(), r.body(), r.headers().allValues("Set-Cookie"));
+        return new Answer(r.statusCode(), r.body(), r.headers().allValues("Set-Cookie"),
+                r.headers().firstValue("X-Served-By").orElse(null));
     }
 
     @Override

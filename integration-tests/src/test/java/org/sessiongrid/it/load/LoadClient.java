@@ -20,7 +20,9 @@ import java.util.function.Supplier;
  * node is down) to a live node chosen by the user's number, where it stays. ROUND_ROBIN sends each request
  * of a user to the next live node. A node is taken out after a request to it failed without an HTTP
  * answer (refused, reset, timed out) and put back when its status page answers again, as a balancer's
- * health check does. A request is never retried: its outcome is recorded and the checker treats a failed
+ * health check does. BALANCER sends every request to the one target, a real balancer in front of the nodes
+ * (its stickiness, failover and health checks are its own), and records the node the balancer names in its
+ * answer. A request is never retried: its outcome is recorded and the checker treats a failed
  * increment as "may or may not have happened".
  *
  * <p>Workload: each regular user increments its counter; now and then (probability
@@ -32,7 +34,7 @@ public final class LoadClient implements AutoCloseable {
 
     /** How requests are spread over the nodes. */
     public enum Mode {
-        STICKY, ROUND_ROBIN
+        STICKY, ROUND_ROBIN, BALANCER
     }
 
     /** A node the client may send to. */
@@ -266,6 +268,9 @@ public final class LoadClient implements AutoCloseable {
                     settings.requestTimeout());
             long end = history.now();
             keepOtherCookies(u, r);
+            if (r.servedBy() != null && mode == Mode.BALANCER) {
+                t = new Target(r.servedBy(), t.baseUrl());
+            }
             if (r.status() != 200) {
                 op = new Op(u.id, seq, kind, t.name(), Op.Outcome.HTTP_ERROR, r.status(), -1, null, sent, start, end);
             } else {
@@ -291,14 +296,21 @@ public final class LoadClient implements AutoCloseable {
                 }
             }
         } catch (HttpTimeoutException | SocketTimeoutException e) {
-            down.put(t.name(), true);
+            takeOut(t);
             op = new Op(u.id, seq, kind, t.name(), Op.Outcome.TIMEOUT, 0, -1, null, sent, start, history.now());
         } catch (IOException e) {
-            down.put(t.name(), true);
+            takeOut(t);
             op = new Op(u.id, seq, kind, t.name(), Op.Outcome.IO_ERROR, 0, -1, null, sent, start, history.now());
         }
         history.add(op);
         return op;
+    }
+
+    /** Takes a node out after a request failed without an answer; a balancer takes its own nodes out. */
+    private void takeOut(Target t) {
+        if (mode != Mode.BALANCER) {
+            down.put(t.name(), true);
+        }
     }
 
     /** Keeps every cookie of the answer but the session's in the user's jar (the last value of a name wins). */
@@ -322,6 +334,9 @@ public final class LoadClient implements AutoCloseable {
     }
 
     private Target choose(User u, String cookie) {
+        if (mode == Mode.BALANCER) {
+            return targets.get().get(0);
+        }
         List<Target> live = targets.get().stream().filter(t -> !isDown(t.name())).toList();
         if (live.isEmpty()) {
             return null;
