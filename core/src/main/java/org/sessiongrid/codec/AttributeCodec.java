@@ -110,6 +110,21 @@ public final class AttributeCodec {
         return ObjectInputFilter.Config.getSerialFilterFactory().apply(null, ObjectInputFilter.Config.getSerialFilter());
     }
 
+    /**
+     * Whether {@link #decode} reads a value of exactly {@code type} without an {@link ObjectInputStream} at this
+     * moment, for an adapter that reads its container's own stream of the same values directly and must keep the
+     * same rules: {@code byte[]} and {@code String} always, {@code Integer} and {@code Long} when the policy allows
+     * them and {@code Number}; nothing while a JVM-wide serial filter is set (it must see every class, so every
+     * value then goes through a stream). The limits ({@code maxbytes}, {@code maxarray}, {@code maxrefs}) are the
+     * caller's to check against its own stream, with {@link #policy()}.
+     *
+     * @param type the class of the value read
+     * @return whether a value of that class may be read without a stream now
+     */
+    public boolean readsWithoutStream(Class<?> type) {
+        return forms.reads(type) && jvmWideFilter() == null;
+    }
+
     /** Whether the policy lets {@code c} through when encoding (see {@link PolicyCheckingOutputStream}). */
     private static boolean allows(DeserializationPolicy policy, Class<?> c) {
         return !policy.verdict(c.getName(), c.getModule().getName(), true).rejected();

@@ -52,6 +52,20 @@ final class StandardForms {
         this.longs = longs && LONG != null;
     }
 
+    /** Whether {@link #decode} reads values of exactly {@code type} (the policy and the confirmed forms permitting). */
+    boolean reads(Class<?> type) {
+        if (type == byte[].class) {
+            return BYTE_ARRAY != null;
+        }
+        if (type == Integer.class) {
+            return integers;
+        }
+        if (type == Long.class) {
+            return longs;
+        }
+        return type == String.class;
+    }
+
     /** The serialized form of {@code value}, or null if it has no standard form here. */
     byte[] encode(Object value) {
         if (value instanceof byte[] b) {

@@ -43,8 +43,10 @@ import org.slf4j.LoggerFactory;
  * VERIFY_SUSPECT2's timeout. So a pause longer than {@code backupTimeout + verifySuspectTimeout} (the
  * check threshold) holds this member's requests while it finds out: once every verification that may
  * have started during the pause has ended (two of VERIFY_SUSPECT2's timeouts, and a margin), it asks the
- * others whether they still count it. If they all do, it serves on with its copies; otherwise it sets
- * them aside and rejoins as above.
+ * others whether they still count it. If they all do, it serves on with its copies; if one says it does not, it
+ * sets them aside and rejoins as above. One that does not answer while still in the view (cut off by a partition
+ * that began meanwhile, or frozen) says nothing about this member's place: it is asked again until it answers or
+ * leaves the view, for as long as failure detection could take to exclude it.
  *
  * <p>Thread safety: the clock is read every {@value #TICK_MILLIS} ms on its own thread
  * ({@code sessiongrid-<member>-pause-detector}), so that a scheduler task that blocks (an expiry waiting
@@ -181,7 +183,17 @@ final class PauseDetector {
         transfers.execute(() -> {
             try {
                 installed.awaitAtLeast(Long.MAX_VALUE, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(verificationMillis));
-                if (stillCounted(me)) {
+                // Long enough for failure detection to exclude a member that went silent during the pause.
+                long giveUp = System.nanoTime() + thresholdNanos + TimeUnit.MILLISECONDS.toNanos(verificationMillis);
+                Boolean counted = stillCounted(me);
+                while (counted == null && System.nanoTime() - giveUp < 0 && !closed.getAsBoolean()) {
+                    // A member of the view did not answer: it may sit across a partition that began meanwhile,
+                    // and leave the view soon. Its silence says nothing about this member's place: ask again
+                    // once it answers or has left (requests stay held meanwhile).
+                    installed.awaitAtLeast(Long.MAX_VALUE, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100));
+                    counted = stillCounted(me);
+                }
+                if (Boolean.TRUE.equals(counted)) {
                     LOG.info("{} is still counted by every other member after its {} ms pause: it serves on with its"
                             + " copies", me, TimeUnit.NANOSECONDS.toMillis(gapNanos));
                 } else {
@@ -198,14 +210,18 @@ final class PauseDetector {
 
     /**
      * True if every other member of this member's view answers, at once, that it has this member in its view and
-     * its topology; a member that left the view meanwhile (it crashed) does not count against it.
+     * its topology; false if one answers that it has not, or no other member is left; null if one that is still
+     * in the view did not answer within the verification's time (unknown: a cut, or a busy member). A member that
+     * left the view meanwhile (it crashed, or sits across a partition) does not count against it.
      */
-    private boolean stillCounted(Member me) {
+    private Boolean stillCounted(Member me) {
         List<Member> others = transport.viewMembers().stream().filter(m -> !m.equals(me)).toList();
-        Map<Member, GridMessage> answers = transport.requestAll(others, new TopologyQuery(), config.remoteTimeout());
+        Map<Member, GridMessage> answers = transport.requestAll(others, new TopologyQuery(), verificationMillis);
+        boolean unknown = false;
         for (Member other : others) {
             GridMessage r = answers.get(other);
-            if (r == null && !transport.isInView(other)) {
+            if (r == null) {
+                unknown |= transport.isInView(other);
                 continue;
             }
             if (!(r instanceof TopologyStatus st) || !st.seesSender() || st.topology() == null
@@ -213,7 +229,7 @@ final class PauseDetector {
                 return false;
             }
         }
-        return !answers.isEmpty();
+        return unknown ? null : !answers.isEmpty();
     }
 
     /** Why this member refuses requests because of a pause, or empty when it was not paused. */

@@ -173,21 +173,42 @@ final class PrimaryClient {
      * The primary's reply within {@code timeoutMillis}; a primary still silent after {@code backupTimeout} is
      * suspected once and waited for on: JGroups excludes it if it is silent (the request then fails with
      * {@link MemberGoneException} and is retried under the next topology), keeps it if it answers.
+     *
+     * <p>Not a primary that is waiting for a backup of its own: it suspects that backup itself and tells every
+     * member so ({@link Suspector#waitsForAnotherNanos}), and this member waits on without suspecting it for as
+     * long as that notice holds. Its notice leaves when its own backupTimeout is over, which began after this
+     * member's (the request's way there, the primary's work before it replicates), so a primary silent after
+     * backupTimeout gets half of it again for the notice to arrive before it is suspected.
      */
     private GridMessage await(CompletableFuture<GridMessage> reply, Member primary, GridMessage request,
                               long timeoutMillis) throws InterruptedException, ExecutionException, TimeoutException {
         long started = System.nanoTime();
+        long deadline = started + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         long quiet = config.backupTimeout();
         if (quiet < timeoutMillis) {
             try {
                 return reply.get(quiet, TimeUnit.MILLISECONDS);
             } catch (TimeoutException e) {
-                suspector.suspect(primary, "no answer to a " + (request instanceof CommitRequest ? "commit" : "read")
-                        + " within backupTimeout=" + quiet + "ms");
+                // not yet: see whether it waits for a backup of its own before suspecting it
             }
+            long graceEnd = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(quiet / 2);
+            while (true) {
+                long now = System.nanoTime();
+                long wait = Math.max(graceEnd - now, suspector.waitsForAnotherNanos(primary));
+                if (wait <= 0 || deadline - now <= 0) {
+                    break;
+                }
+                try {
+                    return reply.get(Math.min(wait, deadline - now), TimeUnit.NANOSECONDS);
+                } catch (TimeoutException e) {
+                    // the grace or the primary's notice ran out: look again
+                }
+            }
+            suspector.suspect(primary, "no answer to a " + (request instanceof CommitRequest ? "commit" : "read")
+                    + " within " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) + " ms (backupTimeout="
+                    + quiet + "ms), and no word that it waits for a backup of its own");
         }
-        long left = timeoutMillis - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-        return reply.get(Math.max(0, left), TimeUnit.MILLISECONDS);
+        return reply.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
     }
 
     private GridMessage handleLocally(GridMessage request) {

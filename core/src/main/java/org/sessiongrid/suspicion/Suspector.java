@@ -15,4 +15,14 @@ public interface Suspector {
      * @param why what it did not answer, for the log line ("no answer to a replicate within backupTimeout=1000ms")
      */
     void suspect(Member member, String why);
+
+    /**
+     * How much longer {@code member} is known to be alive and waiting for another member, which it suspects
+     * itself: a caller waiting for it then waits on rather than suspecting it second-hand.
+     *
+     * @return nanoseconds, 0 if nothing is known (always, by default)
+     */
+    default long waitsForAnotherNanos(Member member) {
+        return 0;
+    }
 }

@@ -35,6 +35,10 @@ import org.slf4j.LoggerFactory;
  * requests waiting for the excluded member then fail as after any departure and are retried under the next
  * topology.
  *
+ * <p>A member's own suspicion also tells the others that it is alive and waiting for another member:
+ * {@link #waitsForAnotherNanos} lets a caller of that member wait on without suspecting it second-hand (docs/design.md,
+ * "A silent member").
+ *
  * <p>One line per suspicion raised ({@link GridStats#suspicionRaised}), per verification started, per suspect
  * excluded ({@link GridStats#suspectExcluded}) and per suspect kept because it answered.
  *
@@ -48,13 +52,20 @@ public final class Suspicions implements Suspector {
     private final ClusterTransport transport;
     private final GridStats stats;
     private final long remoteTimeoutMillis;
+    /** How long one verification runs: VERIFY_SUSPECT2's timeout, after which the verdict comes, and a margin. */
+    private final long verificationNanos;
+    /** A suspicion and the verification it starts: backupTimeout, then the verification. */
     private final long quietNanos;
+    /** How long a member's own suspicion says that it waits for another: until it could have raised the next. */
+    private final long waitingNanos;
     /** Suspicions this member raised, by member id: at most one per member per {@link #quietNanos}. */
     private final Map<String, Suspicion> raised = new ConcurrentHashMap<>();
     /** Members suspected lately by this member or another, by member id, this member never among them. */
     private final Map<String, Suspicion> suspected = new ConcurrentHashMap<>();
-    /** Verifications this member started, by member id: at most one per member per {@link #quietNanos}. */
+    /** Verifications this member started, by member id: at most one per member at a time. */
     private final Map<String, Long> verifying = new ConcurrentHashMap<>();
+    /** When each member last told this one of a suspicion of its own (nanoTime), by member id. */
+    private final Map<String, Long> suspecting = new ConcurrentHashMap<>();
     private final AtomicBoolean warnedNoVerifier = new AtomicBoolean();
 
     private record Suspicion(Member member, String why, Member raisedBy, long atNanos) {
@@ -70,10 +81,16 @@ public final class Suspicions implements Suspector {
         this.transport = transport;
         this.stats = stats;
         this.remoteTimeoutMillis = remoteTimeoutMillis;
-        // VERIFY_SUSPECT2 decides between one and two of its timeouts after a suspicion arrives (its task runs
-        // at a fixed rate); a second suspicion before then would only repeat the first.
-        this.quietNanos = TimeUnit.MILLISECONDS.toNanos(backupTimeoutMillis + 2 * verifyTimeoutMillis(channel) + 1_000);
+        // The verdict comes when VERIFY_SUSPECT2's timeout is over (SuspectProbe runs its check then): a second
+        // verification of the same member before then would only repeat the first, one after it asks again (the
+        // member answered the first, or was still reachable when a partition was being cut).
+        this.verificationNanos = TimeUnit.MILLISECONDS.toNanos(verifyTimeoutMillis(channel) + VERDICT_MARGIN_MILLIS);
+        this.quietNanos = TimeUnit.MILLISECONDS.toNanos(backupTimeoutMillis) + verificationNanos;
+        this.waitingNanos = quietNanos + TimeUnit.MILLISECONDS.toNanos(backupTimeoutMillis);
     }
+
+    /** How long after a verification's timeout its verdict may still be on its way (the probe's check, a busy thread). */
+    static final long VERDICT_MARGIN_MILLIS = 100;
 
     /**
      * This suspector, or {@link Suspector#NONE} under {@code partitionPolicy=minority-refuses-writes}. Under that
@@ -127,9 +144,26 @@ public final class Suspicions implements Suspector {
         note(mine);
     }
 
+    /**
+     * How much longer {@code member} is known to be waiting for another member: it raised a suspicion of its own
+     * lately and told this one ({@link Suspect}). Such a member is alive (it sent the notice) and slow only
+     * because it waits; a caller waiting for it need not suspect it too, since its own suspicion already has
+     * the member it waits for checked. The notice holds for backupTimeout and a verification, after which that
+     * member is excluded or has answered, plus backupTimeout (the suspecting member raises its next suspicion of
+     * a still silent member then).
+     *
+     * @return nanoseconds, 0 if nothing is known
+     */
+    @Override
+    public long waitsForAnotherNanos(Member member) {
+        Long at = suspecting.get(member.id());
+        return at == null ? 0 : Math.max(0, at + waitingNanos - System.nanoTime());
+    }
+
     /** Another member's suspicion ({@link Suspect}). */
     public GridMessage received(Member from, Suspect s) {
         Member self = transport.self();
+        suspecting.put(from.id(), System.nanoTime());
         transport.viewMembers().stream().filter(m -> m.id().equals(s.memberId()) && !m.equals(self)).findFirst()
                 .ifPresent(target -> note(new Suspicion(target, s.reason(), from, System.nanoTime())));
         return new Ack();
@@ -153,7 +187,7 @@ public final class Suspicions implements Suspector {
 
     private void verify(Suspicion s) {
         long now = System.nanoTime();
-        Long started = verifying.merge(s.member().id(), now, (old, fresh) -> now - old < quietNanos ? old : fresh);
+        Long started = verifying.merge(s.member().id(), now, (old, fresh) -> now - old < verificationNanos ? old : fresh);
         if (started != now) {
             return;
         }
@@ -215,5 +249,6 @@ public final class Suspicions implements Suspector {
         });
         suspected.values().removeIf(x -> !transport.isInView(x.member()));
         verifying.keySet().removeIf(id -> !transport.isInView(id));
+        suspecting.keySet().removeIf(id -> !transport.isInView(id));
     }
 }

@@ -134,6 +134,22 @@ class StandardFormsTest {
         assertEquals(UnreadableAttributeException.Reason.REJECTED_BY_FILTER, e.reason());
     }
 
+    @Test
+    void theCodecTellsAdaptersWhichClassesItReadsWithoutAStream() {
+        AttributeCodec codec = new AttributeCodec(DeserializationPolicy.defaults());
+        // Another test of this JVM may have set the JVM-wide filter (it can be set once): then nothing is.
+        boolean jvmWide = java.io.ObjectInputFilter.Config.getSerialFilter() != null;
+        for (Class<?> c : List.of(byte[].class, String.class, Integer.class, Long.class)) {
+            assertEquals(!jvmWide, codec.readsWithoutStream(c), c.getName());
+        }
+        for (Class<?> c : List.<Class<?>>of(Short.class, Number.class, Object.class, int[].class, ArrayList.class)) {
+            assertEquals(false, codec.readsWithoutStream(c), c.getName());
+        }
+        StandardForms noBoxes = new StandardForms(Long.MAX_VALUE, false, false);
+        assertEquals(List.of(true, true, false, false), List.of(noBoxes.reads(byte[].class), noBoxes.reads(String.class),
+                noBoxes.reads(Integer.class), noBoxes.reads(Long.class)));
+    }
+
     private static Object readWithStream(byte[] stream) throws Exception {
         try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(stream))) {
             return in.readObject();

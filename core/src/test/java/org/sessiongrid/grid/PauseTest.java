@@ -158,6 +158,40 @@ class PauseTest {
         }
     }
 
+    /**
+     * The same short pause while another member falls silent (a partition cut at that moment, a member frozen): the
+     * silent one cannot say whether it still counts this member, and it is still in the view while JGroups excludes
+     * it. Its silence says nothing about this member's place: the check asks again once it has left the view, and
+     * the paused member serves on with its copies. Setting them aside would have lost every segment whose other
+     * owners sat across the cut (the fault matrix's 2|3 split under minority-refuses-writes: "Lost 134 segments").
+     */
+    @Test
+    void aPauseWhileAnotherMemberFallsSilentCostsAWaitNotItsCopies() {
+        // Failure detection (5 s) excludes the silent member only after the requests' remoteTimeout (2 s): the
+        // check must outlast a request's wait, as in the fault matrix (remoteTimeout 5 s, failure detection 10 s).
+        try (TestCluster c = new TestCluster("pausesilent", b -> b.remoteTimeout(2_000)
+                .stackProperty("sessiongrid.failureDetectionTimeout", "5000")).start(4)) {
+            SessionGrid a = c.members.get(0);
+            SessionGrid d = c.members.get(3);
+            String id = a.store(NS).newLocalId(() -> UUID.randomUUID().toString());
+            a.store(NS).create(id, SessionDelta.builder().set("v", new byte[] {7}).build());
+
+            SilentMemberTest.silence(d);
+            a.node().simulatePause(2_000);
+            boolean[] rejoined = {false};
+            Await.until("A serves again after its pause", Duration.ofSeconds(30), () -> {
+                rejoined[0] |= a.node().isRejoining();
+                try {
+                    return a.store(NS).find(id, null).attribute("v")[0] == 7;
+                } catch (GridUnavailableException held) {
+                    return false;
+                }
+            });
+            assertTrue(!rejoined[0], "A set its copies aside and rejoined although every member that answered counted it");
+            assertTrue(!a.members().contains("D"), "A served before the silent member left the view: " + a.members());
+        }
+    }
+
     /** The threshold is the timeout the stack really uses (test-loopback's own default, 3 s here), not a fixed 10 s. */
     @Test
     void aPauseCountsFromTheStacksOwnFailureDetectionTimeout() {

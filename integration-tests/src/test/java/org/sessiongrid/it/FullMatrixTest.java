@@ -135,11 +135,14 @@ class FullMatrixTest {
 
     /**
      * Fault 7: 5% packet loss on one node's link (both directions) and 50 ms delay on its messages (tc netem
-     * where the kernel has it, else JGroups' DELAY protocol in that node's stack).
+     * where the kernel has it, else STEADY_DELAY in that node's stack). With backupTimeout 300 and
+     * verifySuspectTimeout 400, the requests the other members serve meanwhile have a p99 of at most 1 s (issue 17):
+     * the lossy member is suspected when it is slow, answers JGroups' check and stays.
      */
     @Test
     void lossAndDelayOnOneNode() throws Exception {
-        try (FaultRun run = FaultRun.start("fault 7: 5% loss and 50 ms delay on one node", Farm.Kind.TOMCAT, 5, Map.of(),
+        try (FaultRun run = FaultRun.start("fault 7: 5% loss and 50 ms delay on one node", Farm.Kind.TOMCAT, 5,
+                FaultRun.SILENCE_WITHIN_A_SECOND,
                 LoadClient.Mode.STICKY, LoadClient.Settings.defaults())) {
             Farm.Node victim = run.farm.node("n3");
             boolean netem = run.rig.netemAvailable();
@@ -151,18 +154,18 @@ class FullMatrixTest {
             if (netem) {
                 run.rig.delay(victim.slot, 50);
             } else {
-                // No netem on this kernel: restart the node with JGroups' DELAY in its stack.
+                // No netem on this kernel: restart the node with a delay in its stack.
                 run.farm.jvmArgs(victim.slot, List.of("-Dsessiongrid.stack=" + delayStack(run).toAbsolutePath()));
                 victim.stop();
                 victim.restart();
                 run.farm.awaitMembers(run.farm.alive(), SETTLE);
-                run.history.mark(victim.name + " restarted with DELAY 50 ms");
+                run.history.mark(victim.name + " restarted with a 50 ms delay in its stack");
             }
-            run.history.fact("delay by", netem ? "tc netem" : "JGroups DELAY (no netem on this kernel)");
+            run.history.fact("delay by", netem ? "tc netem" : "STEADY_DELAY in the node's stack (no netem on this kernel)");
             // The fault's duration, by definition (not a wait for something).
             run.awaitProgress(3000, SETTLE);
             long end = run.history.now();
-            run.reportStalls("loss and delay on " + victim.name, List.of(victim.name), start, end);
+            run.boundStalls("loss and delay on " + victim.name, List.of(victim.name), start, end);
             run.history.fact("p99 latency under loss and delay", p99(run, start, end) + " ms");
             run.history.fact("p99 latency before", p99(run, 0, start) + " ms");
             run.history.mark("heal");
@@ -173,8 +176,8 @@ class FullMatrixTest {
     }
 
     /**
-     * The shipped tcp stack with JGroups' DELAY (50 ms on every outgoing message) just above the transport;
-     * its placeholders stay, so the node resolves them with its own settings.
+     * The shipped tcp stack with {@link org.sessiongrid.it.rig.STEADY_DELAY} (50 ms on every outgoing message) just
+     * above the transport; its placeholders stay, so the node resolves them with its own settings.
      */
     private static java.nio.file.Path delayStack(FaultRun run) throws Exception {
         String tcp;
@@ -182,8 +185,8 @@ class FullMatrixTest {
                 .getResourceAsStream("/org/sessiongrid/jgroups/stacks/tcp.xml")) {
             tcp = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         }
-        String withDelay = tcp.replaceFirst("<RED/>", "<DELAY out_delay=\"50\" constant_delay=\"true\"/>\n    <RED/>");
-        assertTrue(withDelay.contains("<DELAY"), "could not insert DELAY into the tcp stack");
+        String withDelay = tcp.replaceFirst("<RED/>", "<org.sessiongrid.it.rig.STEADY_DELAY out_delay=\"50\"/>\n    <RED/>");
+        assertTrue(withDelay.contains("STEADY_DELAY"), "could not insert STEADY_DELAY into the tcp stack");
         java.nio.file.Path p = run.farm.nodes().get(0).log.resolveSibling("tcp-delay.xml");
         java.nio.file.Files.writeString(p, withDelay);
         return p;

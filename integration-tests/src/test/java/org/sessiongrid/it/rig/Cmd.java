@@ -26,9 +26,16 @@ public final class Cmd {
     }
 
     public static Result run(List<String> command) {
+        return run(command, "");
+    }
+
+    /** Runs with {@code input} on its standard input and returns the result, whatever the exit code. */
+    public static Result run(List<String> command, String input) {
         try {
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            p.getOutputStream().close();
+            try (var in = p.getOutputStream()) {
+                in.write(input.getBytes(StandardCharsets.UTF_8));
+            }
             byte[] out = p.getInputStream().readAllBytes(); // commands here are short and bounded
             if (!p.waitFor(30, TimeUnit.SECONDS)) {
                 p.destroyForcibly();

@@ -5,9 +5,16 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * The network of a fault test: one network namespace per node slot ({@code sgf-n1}, {@code sgf-n2}, ...),
@@ -124,21 +131,51 @@ public final class NetRig implements AutoCloseable {
 
     /**
      * Cuts every path between the two sides (both directions, established connections included). The
-     * load client (bridge address) still reaches every node.
+     * load client (bridge address) still reaches every node. Each node's rules go in with one
+     * {@code iptables-restore} (one transaction), every node's at the same time: one {@code iptables} call per
+     * rule, 24 of them one after the other for a 2|3 split, took seconds on a loaded machine, and meanwhile
+     * some pairs were cut and others not (members across the cut answered JGroups' checks for 3 s after the
+     * cut began). A real cut is not installed pair by pair.
+     *
+     * @return how long the rules took to go in, in milliseconds
      */
-    public void partition(Collection<Integer> sideA, Collection<Integer> sideB) {
+    public long partition(Collection<Integer> sideA, Collection<Integer> sideB) {
         requireIptables();
-        for (int a : sideA) {
-            for (int b : sideB) {
-                drop(a, b);
-                drop(b, a);
+        long started = System.nanoTime();
+        Map<Integer, Collection<Integer>> peers = new LinkedHashMap<>();
+        sideA.forEach(a -> peers.put(a, sideB));
+        sideB.forEach(b -> peers.put(b, sideA));
+        ExecutorService threads = Executors.newFixedThreadPool(peers.size());
+        try {
+            List<Future<?>> all = new ArrayList<>();
+            peers.forEach((slot, others) -> all.add(threads.submit(() -> drop(slot, others))));
+            for (Future<?> f : all) {
+                f.get();
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while cutting " + sideA + " | " + sideB, e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
+        } finally {
+            threads.shutdownNow();
         }
+        return Duration.ofNanos(System.nanoTime() - started).toMillis();
     }
 
-    private static void drop(int in, int peer) {
-        Cmd.checkInNs(ns(in), "iptables", "-I", "INPUT", "-s", address(peer), "-j", "DROP");
-        Cmd.checkInNs(ns(in), "iptables", "-I", "OUTPUT", "-d", address(peer), "-j", "DROP");
+    /** Drops everything between the slot and each peer, in both directions, in one transaction. */
+    private static void drop(int in, Collection<Integer> peers) {
+        StringBuilder rules = new StringBuilder("*filter\n");
+        for (int peer : peers) {
+            rules.append("-I INPUT -s ").append(address(peer)).append(" -j DROP\n");
+            rules.append("-I OUTPUT -d ").append(address(peer)).append(" -j DROP\n");
+        }
+        rules.append("COMMIT\n");
+        Cmd.Result r = Cmd.run(Cmd.inNs(ns(in), "iptables-restore", "--noflush"), rules.toString());
+        if (!r.ok()) {
+            throw new IllegalStateException("cannot cut " + ns(in) + " off from " + peers + " (exit " + r.exitCode()
+                    + "): " + r.output());
+        }
     }
 
     /** Removes every rule the rig added in every slot (partition, loss). */

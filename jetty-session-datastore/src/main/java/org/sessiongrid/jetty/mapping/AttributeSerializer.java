@@ -5,6 +5,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.ObjectInputFilter;
 import java.io.ObjectOutputStream;
+import java.util.function.Predicate;
 
 import org.eclipse.jetty.session.SessionData;
 import org.eclipse.jetty.util.ClassLoadingObjectInputStream;
@@ -23,13 +24,17 @@ import org.sessiongrid.codec.DeserializationPolicy;
  * goes through the grid's {@link DeserializationPolicy} (built-in gadget deny list, the user's
  * {@code deserializationFilter}, size and depth limits) as an {@link ObjectInputFilter} from core's
  * {@link AttributeCodec#streamFilter}, on top of any JVM-wide {@code jdk.serialFilter}: the same
- * rules as the Tomcat adapter, while Jetty's stream format stays.
+ * rules as the Tomcat adapter, while Jetty's stream format stays. Byte arrays, ASCII strings,
+ * {@code Integer} and {@code Long} values are written and read without a stream, byte for byte in
+ * that format ({@link JettyStreamForms}), under the same rules.
  *
  * <p>Thread-safe: the immutable codec, and Jetty's flags per context class loader replaced whole.
  */
 public final class AttributeSerializer {
 
     private final AttributeCodec codec;
+    /** Core's rule for reading a value without a stream (the policy, a JVM-wide filter), for the direct forms. */
+    private final Predicate<Class<?>> readsWithoutStream;
 
     /**
      * Jetty's flag for each kind of {@link JettyStreamForms} under one context class loader, as Jetty's
@@ -47,6 +52,7 @@ public final class AttributeSerializer {
      */
     public AttributeSerializer(String deserializationFilter) {
         this.codec = new AttributeCodec(DeserializationPolicy.parse(deserializationFilter));
+        this.readsWithoutStream = codec::readsWithoutStream;
     }
 
     /**
@@ -96,7 +102,10 @@ public final class AttributeSerializer {
 
     /**
      * Reads back a value written by {@link #encode}, resolving classes with the calling thread's
-     * context class loader.
+     * context class loader. The direct forms of {@link JettyStreamForms} (byte arrays, ASCII strings,
+     * {@code Integer} and {@code Long}) are read without a stream, under the same rules as core's
+     * ({@link AttributeCodec#readsWithoutStream}, the policy's limits); anything else, and everything while
+     * a JVM-wide serial filter is set, through Jetty's stream.
      *
      * @throws RejectedAttributeException if the policy refused a class or a limit (the message
      *                                    names the class or limit and the setting)
@@ -104,6 +113,21 @@ public final class AttributeSerializer {
      * @throws ClassNotFoundException     if a class of the value is not visible to the webapp
      */
     public Object decode(String name, byte[] bytes) throws IOException, ClassNotFoundException {
+        DeserializationPolicy policy = codec.policy();
+        // Within these limits the stream's filter passes every direct form (it counts bytes, references and
+        // depth as it reads); beyond them the stream decides.
+        if (bytes.length <= policy.maxBytes() && policy.maxReferences() >= JettyStreamForms.MIN_REFERENCES
+                && policy.maxDepth() >= JettyStreamForms.MIN_DEPTH) {
+            Object direct = JettyStreamForms.decode(name, bytes, policy.maxArrayLength(), readsWithoutStream);
+            if (direct != null) {
+                return direct;
+            }
+        }
+        return decodeWithStream(name, bytes);
+    }
+
+    /** {@link #decode} through Jetty's stream and the policy's filter, whatever the bytes hold. */
+    Object decodeWithStream(String name, byte[] bytes) throws IOException, ClassNotFoundException {
         ClassLoader loader = Thread.currentThread().getContextClassLoader();
         AttributeCodec.StreamFilter filter = codec.streamFilter(name, bytes.length,
                 loader != null ? loader : AttributeSerializer.class.getClassLoader());

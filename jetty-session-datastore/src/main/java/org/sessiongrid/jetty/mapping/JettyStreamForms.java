@@ -4,7 +4,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.ObjectOutputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.function.Predicate;
 
 import org.eclipse.jetty.session.SessionData;
 
@@ -21,7 +23,12 @@ import org.eclipse.jetty.session.SessionData;
  * {@code serializeAttributes} makes, and each is checked against {@code serializeAttributes} itself for another
  * name and value; a form that does not match is not used (the caller serializes as before). The flag is the
  * caller's: it depends on the thread's context class loader ({@link AttributeSerializer} takes it from
- * {@code serializeAttributes} once per loader). Immutable and thread-safe.
+ * {@code serializeAttributes} once per loader).
+ *
+ * <p>Reading is the mirror image: bytes that are exactly such a stream (either flag) are read without a
+ * {@link java.io.ObjectInputStream}, which for so small a value costs far more than the value (the stream's
+ * buffers, two class descriptors resolved through the webapp's loader, the filter's checks). Immutable and
+ * thread-safe.
  */
 final class JettyStreamForms {
 
@@ -37,10 +44,24 @@ final class JettyStreamForms {
 
     private static final byte TC_BLOCKDATA = 0x77;
 
+    /**
+     * The least {@code maxrefs} under which Jetty's stream of any direct form passes the policy's filter: the
+     * filter counts the count's object and class descriptors too (a {@code byte[]} or a {@code Long} needs 5).
+     * Under a lower limit every value is left to the stream, which refuses what it refuses.
+     */
+    static final long MIN_REFERENCES = 5;
+    /** The least {@code maxdepth} likewise: the count's superclass, {@code Number}, is read at depth 2. */
+    static final long MIN_DEPTH = 2;
+
     /** Stream header and the attribute count, Integer 1, as Jetty writes them. */
     private static final byte[] HEAD = head();
     /** Per kind, the value's form without its variable part (length and content, or the number); null: none. */
     private static final byte[][] VALUE = values();
+    /**
+     * The value form of {@code Integer.valueOf(1)}, which is the count's own object, so Jetty writes it as a
+     * reference to the count; taken from Jetty's stream, null if that does not have the expected shape.
+     */
+    private static final byte[] ONE = one();
 
     private JettyStreamForms() {
     }
@@ -134,6 +155,92 @@ final class JettyStreamForms {
         return out;
     }
 
+    /**
+     * The value of attribute {@code name} if {@code bytes} are exactly a direct form of it (as {@link #encode}
+     * writes it, with either flag, or Jetty's reference for the value {@code Integer.valueOf(1)}), read as
+     * {@link SessionData#deserializeAttributes} reads it; null for anything else, so that the caller reads them
+     * with Jetty's stream, which also reports what is wrong with them. Null too for a byte array longer than
+     * {@code maxArray} and for a value of a class {@code readsWithoutStream} refuses (every stream holds the count,
+     * an {@code Integer}, so a refused {@code Integer} refuses every form): the stream's filter then refuses them
+     * with its usual error. The stream's other limits ({@code maxbytes}, {@code maxrefs}, {@code maxdepth}) are
+     * the caller's.
+     */
+    static Object decode(String name, byte[] bytes, long maxArray, Predicate<Class<?>> readsWithoutStream) {
+        int n = name.length();
+        int at = HEAD.length;
+        // Jetty's block of data: TC_BLOCKDATA, its length (one byte), the name (writeUTF) and the flag.
+        if (bytes.length < at + 2 + 2 + n + 1 + 1 || !Arrays.equals(bytes, 0, at, HEAD, 0, at)
+                || bytes[at] != TC_BLOCKDATA || (bytes[at + 1] & 0xFF) != 2 + n + 1
+                || get(bytes, at + 2, 2) != n) {
+            return null;
+        }
+        at += 4;
+        for (int i = 0; i < n; i++) {
+            char c = name.charAt(i);
+            if (c == 0 || c > 127 || bytes[at++] != c) {
+                return null;
+            }
+        }
+        if (bytes[at] != 0 && bytes[at] != 1) {
+            return null;
+        }
+        at++;
+        return value(bytes, at, maxArray, readsWithoutStream);
+    }
+
+    /** The value whose form starts at {@code at} and ends with {@code bytes}; null as {@link #decode} says. */
+    private static Object value(byte[] bytes, int at, long maxArray, Predicate<Class<?>> readsWithoutStream) {
+        int rest = bytes.length - at;
+        byte[] form;
+        if ((form = VALUE[BYTES]) != null && startsWith(bytes, at, form) && rest >= form.length + 4) {
+            long length = get(bytes, at + form.length, 4);
+            int from = at + form.length + 4;
+            return length == bytes.length - from && length <= maxArray && reads(readsWithoutStream, byte[].class)
+                    ? Arrays.copyOfRange(bytes, from, bytes.length) : null;
+        }
+        if ((form = VALUE[STRING]) != null && startsWith(bytes, at, form) && rest >= form.length + 2) {
+            int from = at + form.length + 2;
+            if (get(bytes, at + form.length, 2) != bytes.length - from) {
+                return null;
+            }
+            for (int i = from; i < bytes.length; i++) {
+                if (bytes[i] <= 0) {
+                    return null; // not a character 1 to 127 of modified UTF-8
+                }
+            }
+            return reads(readsWithoutStream, String.class)
+                    ? new String(bytes, from, bytes.length - from, StandardCharsets.US_ASCII) : null;
+        }
+        if ((form = VALUE[INTEGER]) != null && rest == form.length + 4 && startsWith(bytes, at, form)) {
+            return reads(readsWithoutStream, Integer.class) ? (int) get(bytes, at + form.length, 4) : null;
+        }
+        if ((form = VALUE[LONG]) != null && rest == form.length + 8 && startsWith(bytes, at, form)) {
+            return reads(readsWithoutStream, Long.class) ? get(bytes, at + form.length, 8) : null;
+        }
+        if (ONE != null && rest == ONE.length && startsWith(bytes, at, ONE)) {
+            return reads(readsWithoutStream, Integer.class) ? Integer.valueOf(1) : null;
+        }
+        return null;
+    }
+
+    /** Whether a value of {@code type} may be read without the stream: it and the count, an Integer. */
+    private static boolean reads(Predicate<Class<?>> readsWithoutStream, Class<?> type) {
+        return readsWithoutStream.test(Integer.class) && (type == Integer.class || readsWithoutStream.test(type));
+    }
+
+    private static boolean startsWith(byte[] bytes, int at, byte[] prefix) {
+        return bytes.length - at >= prefix.length
+                && Arrays.equals(bytes, at, at + prefix.length, prefix, 0, prefix.length);
+    }
+
+    private static long get(byte[] in, int at, int width) {
+        long value = 0;
+        for (int i = 0; i < width; i++) {
+            value = (value << 8) | (in[at + i] & 0xFF);
+        }
+        return value;
+    }
+
     /** Jetty's own stream of a session holding only {@code name} = {@code value}. */
     static byte[] jettyStream(String name, Object value) throws IOException {
         SessionData one = new SessionData("", "", "", 0, 0, 0, 0);
@@ -176,6 +283,27 @@ final class JettyStreamForms {
             return bytes.toByteArray();
         } catch (IOException e) {
             throw new UncheckedIOException(e); // a byte array cannot fail
+        }
+    }
+
+    private static byte[] one() {
+        try {
+            String name = "a";
+            byte[] jetty = jettyStream(name, Integer.valueOf(1));
+            // TC_REFERENCE and the count's handle: the stream's third object, after two class descriptors.
+            byte[] reference = {0x71, 0x00, 0x7e, 0x00, 0x02};
+            byte[] expected = Arrays.copyOf(HEAD, HEAD.length + 2 + 2 + 1 + 1 + reference.length);
+            int at = HEAD.length;
+            expected[at++] = TC_BLOCKDATA;
+            expected[at++] = 2 + 1 + 1;
+            at = put(expected, at, 1, 2);
+            expected[at++] = 'a';
+            expected[at] = jetty.length > at ? jetty[at] : 0; // the flag is whatever Jetty chose here
+            at++;
+            System.arraycopy(reference, 0, expected, at, reference.length);
+            return Arrays.equals(jetty, expected) ? reference : null;
+        } catch (IOException | RuntimeException e) {
+            return null;
         }
     }
 

@@ -43,8 +43,17 @@ final class Farm implements AutoCloseable {
     /** The command line of each node, to start it again. */
     private final List<List<String>> commands = new ArrayList<>();
 
+    /** Grid settings given to every node besides the farm's own ({@link #setting}). */
+    private final java.util.Map<String, Object> settings = new java.util.LinkedHashMap<>();
+
     Farm(String ee) {
         this.ee = ee;
+    }
+
+    /** A {@code sessiongrid.*} setting for every node this farm starts (call before {@link #start}). */
+    Farm setting(String name, Object value) {
+        settings.put(name, value);
+        return this;
     }
 
     /** Starts {@code count} nodes and waits until every one serves. */
@@ -75,6 +84,7 @@ final class Farm implements AutoCloseable {
                     .property("org.slf4j.simpleLogger.log.org.sessiongrid.jetty.cache.SessionGridSessionCache", "debug")
                     .property("org.slf4j.simpleLogger.showDateTime", true)
                     .property("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss.SSS");
+            settings.forEach(cmd::property);
             if (webappClasses != null) {
                 cmd.property("node.webappClasses", webappClasses.toAbsolutePath());
             }
@@ -152,6 +162,24 @@ final class Farm implements AutoCloseable {
         nodes.get(i).process.kill();
     }
 
+    /** SIGSTOP by the node's PID: the JVM freezes with its sockets open, as in a long GC pause or a frozen VM. */
+    void freeze(int i) throws IOException, InterruptedException {
+        signal(i, "STOP");
+    }
+
+    /** SIGCONT after {@link #freeze}. */
+    void thaw(int i) throws IOException, InterruptedException {
+        signal(i, "CONT");
+    }
+
+    private void signal(int i, String name) throws IOException, InterruptedException {
+        long pid = nodes.get(i).process.pid();
+        Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(pid)).inheritIO().start();
+        if (kill.waitFor() != 0) {
+            throw new AssertionError("kill -" + name + " " + pid + " (" + nodes.get(i).name + ") failed");
+        }
+    }
+
     /** A GET on node {@code i} that must answer 200; {@code cookie} is updated from Set-Cookie. */
     String get(int i, String path, Client client) throws IOException, InterruptedException {
         HttpResponse<String> r = send(i, path, client);
@@ -163,7 +191,13 @@ final class Farm implements AutoCloseable {
 
     /** A GET on node {@code i}, any status, redirects not followed; {@code cookie} is updated from Set-Cookie. */
     HttpResponse<String> send(int i, String path, Client client) throws IOException, InterruptedException {
-        return send(i, path, client, null);
+        return send(i, path, client, (String) null);
+    }
+
+    /** Like {@link #send(int, String, Client)} for a request that may take up to {@code timeout}. */
+    HttpResponse<String> send(int i, String path, Client client, Duration timeout)
+            throws IOException, InterruptedException {
+        return send(i, path, client, null, timeout);
     }
 
     /** A form POST ({@code a=1&b=2}) on node {@code i}, otherwise like {@link #send(int, String, Client)}. */
@@ -173,8 +207,13 @@ final class Farm implements AutoCloseable {
 
     private HttpResponse<String> send(int i, String path, Client client, String form)
             throws IOException, InterruptedException {
+        return send(i, path, client, form, Duration.ofSeconds(30));
+    }
+
+    private HttpResponse<String> send(int i, String path, Client client, String form, Duration timeout)
+            throws IOException, InterruptedException {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + nodes.get(i).httpPort + path))
-                .timeout(Duration.ofSeconds(30));
+                .timeout(timeout);
         if (form != null) {
             b.header("Content-Type", "application/x-www-form-urlencoded")
                     .POST(HttpRequest.BodyPublishers.ofString(form));

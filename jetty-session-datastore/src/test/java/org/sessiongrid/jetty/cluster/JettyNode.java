@@ -28,6 +28,7 @@ import org.eclipse.jetty.session.SessionCache;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
 import org.eclipse.jetty.util.security.Password;
+import org.sessiongrid.grid.SessionOwners;
 import org.sessiongrid.jetty.cache.SessionGridSessionCache;
 import org.sessiongrid.jetty.request.SessionGridRequestHandler;
 import org.sessiongrid.jetty.route.SessionGridSessionIdManager;
@@ -60,8 +61,9 @@ public final class JettyNode {
      * {@code /diag/cached?path=/app&id=COOKIE}: whether this node's cache of that context holds the
      * session ("yes"/"no"), whether a request here is using that copy ({@code /diag/inuse?...}), and whether
      * this member is its primary ({@code /diag/primary?...}), which member this member takes for its
-     * primary ({@code /diag/owner?...}); {@code /diag/late}: this member's
-     * {@code LateCommits}.
+     * primary ({@code /diag/owner?...}) and which members it takes for its owners, primary first
+     * ({@code /diag/owners?...}); {@code /diag/late} and {@code /diag/fenced}: this member's
+     * {@code LateCommits} and {@code FencedCommits}.
      * Observes what a test cannot see through the webapp: the cache itself.
      */
     static final class DiagnosticsContext extends ContextHandler {
@@ -75,6 +77,12 @@ public final class JettyNode {
                         // The grid's topology, and whether it is settled (no rebalance, every member placed).
                         SessionGridDataStore any = (SessionGridDataStore) CACHES.get("/app").getSessionDataStore();
                         Content.Sink.write(response, true, any.grid().topologyId() + " " + any.grid().isStable(),
+                                callback);
+                        return true;
+                    }
+                    if (Request.getPathInContext(request).equals("/fenced")) {
+                        SessionGridDataStore any = (SessionGridDataStore) CACHES.get("/app").getSessionDataStore();
+                        Content.Sink.write(response, true, String.valueOf(any.grid().metrics().getFencedCommits()),
                                 callback);
                         return true;
                     }
@@ -94,6 +102,10 @@ public final class JettyNode {
                     } else if (what.equals("/inuse")) {
                         ManagedSession s = cache instanceof DefaultSessionCache c ? c.doGet(id) : null;
                         answer = s != null && s.getRequests() > 0 ? "yes" : "no";
+                    } else if (what.equals("/owners")) {
+                        SessionGridDataStore store = (SessionGridDataStore) cache.getSessionDataStore();
+                        SessionOwners owners = store.grid().store(store.namespace()).owners(id);
+                        answer = owners.primary() + " " + String.join(" ", owners.backups());
                     } else if (what.equals("/owner")) {
                         SessionGridDataStore store = (SessionGridDataStore) cache.getSessionDataStore();
                         answer = String.valueOf(store.grid().store(store.namespace()).owners(id).primary());

@@ -2,6 +2,10 @@ package org.sessiongrid.jetty.cluster;
 
 import java.io.IOException;
 import java.util.Collections;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.servlet.RequestDispatcher;
@@ -22,6 +26,9 @@ import org.eclipse.jetty.server.Session;
  * <li>{@code /inc}: {@code count += 1} and answers the new value (creates the session if needed);
  * {@code ?out=STYLE} picks how the answer is written ({@link Answers}), {@code &linger=MS} keeps the
  * request running that long after the answer was written</li>
+ * <li>{@code /hold?key=K&holdMax=S}: {@code count += 1} in the session, then the request waits until
+ * {@code /release?key=K} (at most S seconds) and answers the new value: a request in flight whose session
+ * is saved only when it ends; {@code /holding?key=K}: whether such a request waits ({@code true}/{@code false})</li>
  * <li>{@code /show}: the counter (also the error page of the {@code error} style); {@code /late}: the
  * attribute {@code late}</li>
  * <li>{@code /whoami}: the session id with its route, as Jetty puts it in the cookie and URLs</li>
@@ -39,6 +46,9 @@ public class SessionServlet extends HttpServlet {
 
     /** Sessions destroyed on this node, counted by the listener below. */
     static final AtomicInteger DESTROYED = new AtomicInteger();
+
+    /** Requests waiting in {@code /hold}, by key, each released by {@code /release}. */
+    static final Map<String, CountDownLatch> HELD = new ConcurrentHashMap<>();
 
     /** Class name of the webapp-only attribute type (compiled by the test into the webapp's classes). */
     static final String WEBAPP_CLASS = "webapp.Cart";
@@ -82,6 +92,25 @@ public class SessionServlet extends HttpServlet {
                     }
                 }
                 return;
+            }
+            case "/hold" -> {
+                CountDownLatch release = new CountDownLatch(1);
+                int next = Answers.increment(req.getSession(true));
+                HELD.put(req.getParameter("key"), release);
+                try {
+                    release.await(Long.parseLong(req.getParameter("holdMax")), TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                answer = String.valueOf(next);
+            }
+            case "/holding" -> answer = String.valueOf(HELD.containsKey(req.getParameter("key")));
+            case "/release" -> {
+                CountDownLatch held = HELD.remove(req.getParameter("key"));
+                if (held != null) {
+                    held.countDown();
+                }
+                answer = String.valueOf(held != null);
             }
             case "/show" -> {
                 Answers.show(req, resp);
