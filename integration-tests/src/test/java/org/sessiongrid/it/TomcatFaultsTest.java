@@ -25,6 +25,9 @@ class TomcatFaultsTest {
 
     static final Duration SETTLE = Duration.ofSeconds(90);
 
+    /** How long fault 2 keeps its member stopped: issue 17 states its bound for a 20 s SIGSTOP. */
+    static final Duration STOP = Duration.ofSeconds(20);
+
     @BeforeAll
     static void rigAllowed() {
         Assumptions.assumeFalse(Boolean.getBoolean("faults.skip"), "fault tests skipped (-Dfaults.skip=true)");
@@ -79,8 +82,10 @@ class TomcatFaultsTest {
     /**
      * A member stopped past failure detection is expelled; when it resumes it must not serve its stale copies
      * (it detects the pause, refuses with 503 and rejoins) and must not write an old counter over the grid's.
-     * While it is stopped, the requests the other members serve have a p99 of at most 1 s (issue 17): the
+     * Over the whole stop (20 s), the requests the other members serve have a p99 of at most 1 s (issue 17): the
      * members waiting for it suspect it after backupTimeout and JGroups excludes it after verifySuspectTimeout.
+     * The window from the SIGSTOP to the expulsion, whose requests are mostly the stalled ones, is reported
+     * beside it: its p99 is the stall itself.
      */
     @Test
     void stopOneNodePastFailureDetectionThenContinue() throws Exception {
@@ -98,10 +103,14 @@ class TomcatFaultsTest {
             // Frozen longer than failureDetectionTimeout: the others expel it (and rebalance without it).
             run.farm.awaitMembers(others, SETTLE);
             run.history.mark(victim.name + " expelled");
-            run.boundStalls("SIGSTOP of " + victim.name, List.of(victim.name), stopped, run.history.now());
+            run.reportStalls("SIGSTOP of " + victim.name + " until its expulsion", List.of(victim.name), stopped,
+                    run.history.now());
             run.awaitProgress(1000, SETTLE);
+            // The stop lasts the issue's 20 s: the others serve on without it for the rest of it.
+            Thread.sleep(Math.max(0, stopped + STOP.toMillis() - run.history.now()));
             run.history.mark("SIGCONT " + victim.name);
             long resumed = run.history.now();
+            run.boundStalls("SIGSTOP of " + victim.name + " (the whole stop)", List.of(victim.name), stopped, resumed);
             victim.resume();
             // It comes back with its stale copies and must rejoin (MERGE3) before it serves anything stale.
             run.farm.awaitMembers(run.farm.alive(), Duration.ofSeconds(150));
