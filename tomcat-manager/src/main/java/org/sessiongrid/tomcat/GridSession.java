@@ -43,6 +43,7 @@ public class GridSession extends StandardSession {
     final transient Object sync = new Object();
 
     private transient volatile SessionRecord record;
+    private transient volatile long agreedTopology;
     /** Hash of each attribute's bytes as the grid holds them (as of {@link #record}). */
     private final transient Map<String, Long> hashes = new ConcurrentHashMap<>();
     // Names changed since the last commit. Drained element by element, never swapped: a request on
@@ -81,6 +82,28 @@ public class GridSession extends StandardSession {
     /** The record this copy last agreed with the grid on, or null for a new, not yet stored session. */
     SessionRecord record() {
         return record;
+    }
+
+    /**
+     * The topology this node had installed when this copy last agreed with the grid (a read or a commit);
+     * see {@link #changedBefore}.
+     */
+    long agreedTopology() {
+        return agreedTopology;
+    }
+
+    /** This copy's {@link #record} was read or stored with {@code topologyId} installed here. */
+    void agreedUnder(long topologyId) {
+        agreedTopology = topologyId;
+    }
+
+    /**
+     * True if requests changed this copy since it last agreed with the grid (attributes set, removed or
+     * read as possibly changed in place, not committed yet) and that agreement was under another topology
+     * than {@code topologyId}: those changes were made on what the copy read then.
+     */
+    boolean changedBefore(long topologyId) {
+        return agreedTopology != topologyId && (!written.isEmpty() || !removed.isEmpty() || !read.isEmpty());
     }
 
     // ---- what the application does -------------------------------------------------------------

@@ -401,23 +401,39 @@ public class SessionGridManager extends ManagerBase implements DistributedManage
     }
 
     private GridSession refresh(SessionStore s, String key, String id, GridSession local) {
+        if (local != null && local.changedBefore(topologyId())) {
+            // Changes made on what this copy read under an older topology (by a request still running, which
+            // started before this member was paused and rejoined, say) must not ride on a record refreshed
+            // under this one: the copy stays with the requests holding it, whose commit names the version
+            // they read (and is fenced if it would overwrite what the cluster stored since), and this
+            // request gets a copy of its own.
+            sessions.remove(key, local);
+            LOG.debug("Session {} in {}: a request changing the copy read under topology {} still runs; this"
+                    + " request under topology {} reads a copy of its own", key, namespace, local.agreedTopology(),
+                    topologyId());
+            local = null;
+        }
         if (local != null) {
             synchronized (local.sync) {
+                long topology = topologyId();
                 SessionRecord current = s.find(key, local.record());
                 if (current == null) {
                     local.discard();
                     return null;
                 }
                 local.refreshTo(current, codec, webappLoader);
+                local.agreedUnder(topology);
                 return local.isValid() ? local : null;
             }
         }
+        long topology = topologyId();
         SessionRecord current = s.find(key, null);
         if (current == null) {
             return null;
         }
         GridSession copy = (GridSession) createEmptySession();
         copy.load(current, id, codec, webappLoader);
+        copy.agreedUnder(topology);
         Session raced = sessions.putIfAbsent(key, copy);
         if (raced != null) {
             // Another request of the same user built a copy at the same moment: use that one.
@@ -615,10 +631,12 @@ public class SessionGridManager extends ManagerBase implements DistributedManage
             GridSession.Pending p = s.takeChanges(c);
             String id = s.getIdInternal();
             try {
+                long topology = topologyId();
                 SessionRecord base = s.record();
                 boolean changed = base == null || !p.delta().isAccessOnly();
                 if (base == null) {
                     s.committed(p, st.create(id, p.delta()), c, webappLoader);
+                    s.agreedUnder(topology);
                 } else if (!changed) {
                     long accessed = p.delta().lastAccessedTime();
                     // The end of a request whose commit already carried its access time (Tomcat's endAccess
@@ -630,6 +648,7 @@ public class SessionGridManager extends ManagerBase implements DistributedManage
                     s.committed(p, null, c, webappLoader);
                 } else {
                     s.committed(p, st.commit(id, p.delta(), base, lock), c, webappLoader);
+                    s.agreedUnder(topology);
                 }
                 if (kind == CommitKind.BEFORE_RESPONSE) {
                     s.compareAgainLater(p);
@@ -650,6 +669,12 @@ public class SessionGridManager extends ManagerBase implements DistributedManage
                 throw e;
             }
         }
+    }
+
+    /** The topology installed on this member (0 while stopped). */
+    private long topologyId() {
+        SessionGrid g = grid;
+        return g == null ? 0 : g.topologyId();
     }
 
     /** The grid's accessTimeGranularity: how late access times may reach a session's primary. */

@@ -22,7 +22,8 @@ import org.sessiongrid.tomcat.multinode.TomcatCluster.Node;
  * No zombie writes through Tomcat (issue 17, item 3): a request in flight on a node that is SIGSTOPped long
  * enough to be expelled must not, once the node is thawed and has rejoined, store what it computed before
  * the freeze over what the user stored on another node meanwhile. Its client gets a 503 and the session
- * keeps the newer value. Failure detection and merges are shortened (3 s, 1-2 s) so that the freeze, the
+ * keeps the newer value, also when a later request of the same user refreshed, on the thawed node, the copy
+ * the held request still uses (Tomcat shares a node's copy among the user's requests). Failure detection and merges are shortened (3 s, 1-2 s) so that the freeze, the
  * expulsion and the rejoin take seconds, and two nodes are enough (the issue saw it with three: what
  * matters is that the user's session moved to a node that stayed), which keeps it at about 30 s.
  */
@@ -35,46 +36,72 @@ class ZombieWriteTest {
 
     @Test
     void aRequestInFlightWhenItsNodeFrozeGetsA503AndTheNewerValueStays() throws Exception {
-        ExecutorService pool = Executors.newSingleThreadExecutor();
+        ExecutorService pool = Executors.newFixedThreadPool(2);
         try (TomcatCluster cluster = TomcatCluster.start(TomcatCluster.Line.selected(), "zombie", 2,
                 FAST_FAILURE_DETECTION)) {
             Node a = cluster.node("n1");
             Node b = cluster.node("n2");
-            WebUser user = new WebUser("zombie");
             WebUser control = new WebUser("control");
+            // Two users, each with a request held on n1 across the freeze. The second one's next request
+            // after the rejoin goes to n1 too, where it refreshes the copy the held request still uses.
+            WebUser user = new WebUser("zombie");
+            WebUser shared = new WebUser("shared");
             assertEquals(1, counter(user.get(a.url("/counter"))));
+            assertEquals(1, counter(shared.get(a.url("/counter"))));
 
-            // A second tab of the user: a request on n1 reads the session (1), sets 2 and is held there.
-            WebUser tab = new WebUser("zombie-tab");
-            tab.sessionId = user.sessionId;
-            Future<HttpResponse<String>> inFlight = pool.submit(() -> tab.get(a.url("/counter?hold=zombie&holdMax=120")));
-            await("the request held on n1", () -> body(control, a.url("/holding?key=zombie")).startsWith("true"));
+            // A second tab of each user: a request on n1 reads the session (1), sets 2 and is held there.
+            Future<HttpResponse<String>> inFlight = hold(pool, user, a, "zombie");
+            Future<HttpResponse<String>> inFlightShared = hold(pool, shared, a, "shared");
+            await("the requests held on n1", () -> body(control, a.url("/holding?key=zombie")).startsWith("true")
+                    && body(control, a.url("/holding?key=shared")).startsWith("true"));
 
-            // n1 freezes; once the others expelled it, the user goes on on n2 and stores 2, then 3.
+            // n1 freezes; once the others expelled it, the users go on on n2 and store 2, then 3.
             a.freeze();
             await("n1 expelled", () -> !body(control, b.url("/owners?id=" + user.sessionId)).contains("n1"));
-            assertEquals(2, counter(user.get(b.url("/counter"))));
-            assertEquals(3, counter(user.get(b.url("/counter"))));
+            for (WebUser u : new WebUser[] {user, shared}) {
+                assertEquals(2, counter(u.get(b.url("/counter"))));
+                assertEquals(3, counter(u.get(b.url("/counter"))));
+            }
 
             // n1 thaws, notices its pause and rejoins; then the held request ends and commits. (Equal topology
             // ids alone do not show the rejoin: n1, alone in its view for a moment, numbers its own.)
             a.thaw();
             await("n1 rejoined", () -> body(control, b.url("/owners?id=" + user.sessionId)).contains("n1"));
             cluster.awaitStableTopology();
+
+            // The second user's next request lands on n1 while its held request still runs there: it reads
+            // what the user stored on n2, not the held request's 2, and stores 4.
+            assertEquals(4, counter(shared.get(a.url("/counter"))),
+                    "a request on n1 after the rejoin reads what the user stored meanwhile");
+
             body(control, a.url("/release?key=zombie"));
-            HttpResponse<String> zombie = inFlight.get(60, TimeUnit.SECONDS);
-            assertEquals(503, zombie.statusCode(), "the request that started before the freeze answered "
-                    + zombie.statusCode() + " " + zombie.body());
-            assertTrue(zombie.headers().firstValue("Retry-After").isPresent(), "503 with Retry-After");
-            assertEquals(1, fenced(control, a) + fenced(control, b),
-                    "refused by the session's primary (FencedCommits), not by n1's own pause detection");
+            body(control, a.url("/release?key=shared"));
+            assertFenced(inFlight.get(60, TimeUnit.SECONDS), "the request that started before the freeze");
+            assertFenced(inFlightShared.get(60, TimeUnit.SECONDS),
+                    "the request that started before the freeze, its copy refreshed by a later request");
+            assertEquals(2, fenced(control, a) + fenced(control, b),
+                    "refused by the sessions' primaries (FencedCommits), not by n1's own pause detection");
 
             assertEquals(4, counter(user.get(b.url("/counter"))),
                     "the session keeps what was stored while n1 was frozen, and goes on from there");
             assertEquals(5, counter(user.get(a.url("/counter"))), "n1 serves the current session again");
+            assertEquals(5, counter(shared.get(b.url("/counter"))), "the second user's session keeps its 4");
+            assertEquals(6, counter(shared.get(a.url("/counter"))), "on either node");
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /** A second tab of {@code user}: a request on {@code n} that increments the counter and waits for /release. */
+    private static Future<HttpResponse<String>> hold(ExecutorService pool, WebUser user, Node n, String key) {
+        WebUser tab = new WebUser(key + "-tab");
+        tab.sessionId = user.sessionId;
+        return pool.submit(() -> tab.get(n.url("/counter?hold=" + key + "&holdMax=120")));
+    }
+
+    private static void assertFenced(HttpResponse<String> r, String what) {
+        assertEquals(503, r.statusCode(), what + " answered " + r.statusCode() + " " + r.body());
+        assertTrue(r.headers().firstValue("Retry-After").isPresent(), what + ": 503 with Retry-After");
     }
 
     /** The node's FencedCommits (core's MBean): commits it refused as a session's primary. */
