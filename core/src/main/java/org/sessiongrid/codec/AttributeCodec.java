@@ -237,7 +237,9 @@ public final class AttributeCodec {
                     + DeserializationPolicy.SETTING + "; raise 'maxbytes=N' in that setting, the same on"
                     + " every node", null);
         }
-        if (jvmWideFilter() == null) {
+        // Under lower limits than these the stream's filter refuses some standard forms: it decides them all.
+        if (jvmWideFilter() == null && policy.maxReferences() >= StandardForms.MIN_REFERENCES
+                && policy.maxDepth() >= StandardForms.MIN_DEPTH) {
             Object standard = forms.decode(bytes, policy.maxArrayLength());
             if (standard != null) {
                 return standard;

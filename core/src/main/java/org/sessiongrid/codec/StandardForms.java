@@ -36,6 +36,14 @@ final class StandardForms {
     private static final byte[] LONG = prefix(0L, 0x0102030405060708L, 8);
     private static final int HEADER = 4;
 
+    /**
+     * The least {@code maxrefs} under which {@link ObjectInputStream}'s filter passes every standard form: it
+     * counts an array's or a boxed value's class descriptor besides the object.
+     */
+    static final long MIN_REFERENCES = 2;
+    /** The least {@code maxdepth} likewise: a boxed value's superclass, {@code Number}, is read at depth 2. */
+    static final long MIN_DEPTH = 2;
+
     private final long maxBytes;
     private final boolean integers;
     private final boolean longs;
@@ -87,7 +95,8 @@ final class StandardForms {
      * The value of {@code bytes} if they are exactly one of the standard forms, as {@link ObjectInputStream}
      * would read it; null if they are anything else (the caller reads them with a stream, which also reports
      * what is wrong with them). A byte array longer than {@code maxArray} and a boxed value the policy does not
-     * allow get null too, so that the stream's filter refuses them with its usual error.
+     * allow get null too, so that the stream's filter refuses them with its usual error; so must limits of
+     * {@code maxrefs} and {@code maxdepth} below {@link #MIN_REFERENCES} and {@link #MIN_DEPTH} (the caller's).
      */
     Object decode(byte[] bytes, long maxArray) {
         int n = bytes.length;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -148,6 +149,37 @@ class StandardFormsTest {
         StandardForms noBoxes = new StandardForms(Long.MAX_VALUE, false, false);
         assertEquals(List.of(true, true, false, false), List.of(noBoxes.reads(byte[].class), noBoxes.reads(String.class),
                 noBoxes.reads(Integer.class), noBoxes.reads(Long.class)));
+    }
+
+    @Test
+    void limitsTheStreamWouldExceedStillRefuseAsItDoes() throws Exception {
+        AttributeCodec plain = new AttributeCodec(DeserializationPolicy.defaults());
+        ClassLoader loader = getClass().getClassLoader();
+        int refused = 0;
+        for (String spec : List.of("maxrefs=1", "maxrefs=2", "maxrefs=3", "maxdepth=1", "maxdepth=2")) {
+            AttributeCodec codec = new AttributeCodec(DeserializationPolicy.parse(spec));
+            for (Object value : List.of(new byte[] {1, 2}, new byte[0], "ab", "", 5, 7L)) {
+                byte[] bytes = plain.encode("a", value);
+                // The stream's answer: an ObjectInputStream with the codec's own filter.
+                boolean streamRefuses;
+                try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes))) {
+                    in.setObjectInputFilter(codec.streamFilter("a", bytes.length, loader));
+                    in.readObject();
+                    streamRefuses = false;
+                } catch (java.io.InvalidClassException e) {
+                    streamRefuses = true;
+                }
+                refused += streamRefuses ? 1 : 0;
+                if (streamRefuses) {
+                    UnreadableAttributeException e = assertThrows(UnreadableAttributeException.class,
+                            () -> codec.decode("a", bytes, loader), spec + ", " + describe(value));
+                    assertEquals(UnreadableAttributeException.Reason.REJECTED_BY_FILTER, e.reason());
+                } else {
+                    assertEquals(describe(value), describe(codec.decode("a", bytes, loader)), spec);
+                }
+            }
+        }
+        assertTrue(refused >= 4, "the stream refused only " + refused + " reads: the test proves little");
     }
 
     private static Object readWithStream(byte[] stream) throws Exception {
