@@ -128,15 +128,19 @@ class SilentMemberTest {
 
                 // E resumes: its clock shows the pause, its traffic flows again. It never answers from the copies it
                 // held before: each read through it fails or shows at least what was acknowledged before the read.
+                // Its own view and topology still show every member: it is back once it installed a newer topology.
+                long topologyBeforeResume = e.topologyId();
                 e.node().simulatePause((System.nanoTime() - silencedAt) / 1_000_000);
                 stopped.discardAll(false);
+                long resumedAt = System.nanoTime();
                 int stale = 0;
                 List<String> staleReads = new ArrayList<>();
                 long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
                 boolean back = false;
                 while (!back) {
                     assertTrue(System.nanoTime() < deadline, "E was not taken back within 60 s: " + e.members());
-                    back = e.members().size() == 5 && !e.node().isRejoining() && e.isStable();
+                    back = e.members().size() == 5 && !e.node().isRejoining() && e.isStable()
+                            && e.topologyId() > topologyBeforeResume;
                     for (int i = 0; i < ids.size(); i++) {
                         long acked = load.acked.get(i);
                         try {
@@ -144,7 +148,8 @@ class SilentMemberTest {
                             if (r == null || CounterLoad.decode(r) < acked) {
                                 stale++;
                                 staleReads.add(ids.get(i) + ": " + (r == null ? "none" : CounterLoad.decode(r)) + " < "
-                                        + acked);
+                                        + acked + " (" + (System.nanoTime() - resumedAt) / 1_000_000 + " ms after E resumed;"
+                                        + " E " + e.refusal().orElse("serving") + ", topology " + e.topologyId() + ")");
                             }
                         } catch (GridUnavailableException refused) {
                             // refusing is allowed: the member is finding out whether it was excluded, or rejoining
