@@ -158,8 +158,8 @@ final class GridNode implements AutoCloseable {
     private InboundRouter router() {
         long remote = config.remoteTimeout();
         return new InboundRouter(new InboundRouter.View(transport::self, transport::viewMembers, transport::isInView),
-                new InboundRouter.MergeFence(merge::frozen, merge::fence), stats, this::isRejoining, () -> closed, remote,
-                config.leaveTimeout())
+                new InboundRouter.MergeFence(merge::frozen, merge::fence), stats, this::isRejoining, pause::mayBeExcludedNow,
+                () -> closed, remote, config.leaveTimeout())
                 .on(GridMessage.CommitRequest.class, EnumSet.of(Rule.CHANGES_STATE, Rule.SERVES_COPIES,
                         Rule.FENCED_BY_MERGE), (from, c, w) -> {
                     stats.commit(true);
@@ -167,7 +167,8 @@ final class GridNode implements AutoCloseable {
                 })
                 .on(GridMessage.ReplicateRequest.class, EnumSet.of(Rule.CHANGES_STATE, Rule.SERVES_COPIES,
                         Rule.FENCED_BY_MERGE, Rule.ON_DELIVERY_THREAD), (from, r, mayWait) -> replicator.replicate(r, mayWait))
-                .on(GridMessage.ReadRequest.class, EnumSet.of(Rule.SERVES_COPIES, Rule.ON_DELIVERY_THREAD),
+                .on(GridMessage.ReadRequest.class, EnumSet.of(Rule.SERVES_COPIES, Rule.ANSWERS_FROM_COPIES,
+                        Rule.ON_DELIVERY_THREAD),
                         (from, r, mayWait) -> {
                     GridMessage answer = replicator.read(r, from.id(), mayWait);
                     if (answer != null) {
@@ -175,9 +176,9 @@ final class GridNode implements AutoCloseable {
                     }
                     return answer;
                 })
-                .on(GridMessage.StateRequest.class, EnumSet.of(Rule.SERVES_COPIES),
+                .on(GridMessage.StateRequest.class, EnumSet.of(Rule.SERVES_COPIES, Rule.ANSWERS_FROM_COPIES),
                         (from, s, w) -> replicator.stateChunk(s, config.stateTransferChunkSize()))
-                .on(GridMessage.StateDigest.class, EnumSet.of(Rule.SERVES_COPIES),
+                .on(GridMessage.StateDigest.class, EnumSet.of(Rule.SERVES_COPIES, Rule.ANSWERS_FROM_COPIES),
                         (from, d, w) -> replicator.stateDiff(d, config.stateTransferChunkSize()))
                 .on(GridMessage.TouchBatch.class, (from, b, w) -> InboundRouter.acked(() -> replicator.touch(b)))
                 .on(GridMessage.TopologyUpdate.class, EnumSet.of(Rule.CHANGES_STATE, Rule.FROM_COORDINATOR), (from, u, w) -> {

@@ -55,6 +55,15 @@ final class InboundRouter implements RequestHandler {
         MERGE,
         /** Serves or changes copies: refused while this member rejoins after a pause (its copies are gone). */
         SERVES_COPIES,
+        /**
+         * Answers from this member's copies (a read, a segment's transfer): refused as well while an exclusion of
+         * this member may still be under way after a pause (its clock shows the pause, or its check still waits
+         * for the verifications that may have started during it): a member that has not yet installed the view
+         * and topology without it still names it primary, and its copy may miss what the new primary stored. A
+         * backup's apply and a primary's commit are not: the one only brings a copy forward, the other is
+         * answered only once the backups of the same topology applied it.
+         */
+        ANSWERS_FROM_COPIES,
         /** A change of records: refused between this member's merge push and its install of the merged topology. */
         FENCED_BY_MERGE,
         /**
@@ -93,6 +102,7 @@ final class InboundRouter implements RequestHandler {
     private final MergeFence fence;
     private final GridStats stats;
     private final BooleanSupplier rejoining;
+    private final BooleanSupplier holding;
     private final BooleanSupplier closed;
     private final long remoteTimeout;
     private final long leaveTimeout;
@@ -115,12 +125,17 @@ final class InboundRouter implements RequestHandler {
     record MergeFence(BooleanSupplier up, LongSupplier topologyId) {
     }
 
-    InboundRouter(View view, MergeFence fence, GridStats stats, BooleanSupplier rejoining, BooleanSupplier closed,
-                  long remoteTimeout, long leaveTimeout) {
+    /**
+     * @param rejoining true while this member rejoins after a pause (see {@link Rule#SERVES_COPIES})
+     * @param holding   true while an exclusion of it may be under way after a pause (see {@link Rule#ANSWERS_FROM_COPIES})
+     */
+    InboundRouter(View view, MergeFence fence, GridStats stats, BooleanSupplier rejoining, BooleanSupplier holding,
+                  BooleanSupplier closed, long remoteTimeout, long leaveTimeout) {
         this.view = view;
         this.fence = fence;
         this.stats = stats;
         this.rejoining = rejoining;
+        this.holding = holding;
         this.closed = closed;
         this.remoteTimeout = remoteTimeout;
         this.leaveTimeout = leaveTimeout;
@@ -168,7 +183,8 @@ final class InboundRouter implements RequestHandler {
         if (!mayWait && !rules.contains(Rule.ON_DELIVERY_THREAD)) {
             return null;
         }
-        if (rejoining.getAsBoolean() && rules.contains(Rule.SERVES_COPIES)) {
+        if (rejoining.getAsBoolean() && rules.contains(Rule.SERVES_COPIES)
+                || rules.contains(Rule.ANSWERS_FROM_COPIES) && holding.getAsBoolean()) {
             return new Retry(0);
         }
         try {

@@ -77,6 +77,8 @@ final class PauseDetector {
     /** The check after a pause above the check threshold, while it runs; completed otherwise. */
     private final AtomicReference<CompletableFuture<Void>> check =
             new AtomicReference<>(CompletableFuture.completedFuture(null));
+    /** When the running check's first wait (for verifications begun during the pause) ends (nanoTime). */
+    private volatile long verificationEndsNanos = System.nanoTime();
     /** When the clock was last seen running (nanoTime). */
     private final AtomicLong lastTick = new AtomicLong(System.nanoTime());
 
@@ -168,6 +170,17 @@ final class PauseDetector {
     }
 
     /**
+     * True while an exclusion of this member may still be under way after a pause: its clock shows the pause now
+     * (its ticks are overdue), or the check after one still waits for the verifications that may have started
+     * during it. Until then a member that has not installed the view and topology without this one may still ask
+     * it for its copies; after it, every such exclusion has happened and been installed.
+     */
+    boolean mayBeExcludedNow() {
+        long now = System.nanoTime();
+        return now - lastTick.get() > checkThresholdNanos || !check.get().isDone() && now - verificationEndsNanos < 0;
+    }
+
+    /**
      * After a pause above the check threshold: holds requests, waits until every verification that may have
      * started during the pause has ended, then serves on if the others still count this member, or sets its
      * copies aside and rejoins if not (see the class comment).
@@ -175,8 +188,13 @@ final class PauseDetector {
     private void checkAfterPause(long gapNanos) {
         CompletableFuture<Void> current = check.get();
         CompletableFuture<Void> done = new CompletableFuture<>();
-        if (closed.getAsBoolean() || !membership.joined() || rejoining.get() || !current.isDone()
-                || !check.compareAndSet(current, done)) {
+        if (closed.getAsBoolean() || !membership.joined() || rejoining.get() || !current.isDone()) {
+            return;
+        }
+        // Set before the check shows as running; a check that loses the race below only extends it.
+        long verified = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(verificationMillis);
+        verificationEndsNanos = verified;
+        if (!check.compareAndSet(current, done)) {
             return;
         }
         Member me = transport.self();
@@ -186,7 +204,7 @@ final class PauseDetector {
         View pausedIn = transport.view();
         transfers.execute(() -> {
             try {
-                installed.awaitAtLeast(Long.MAX_VALUE, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(verificationMillis));
+                installed.awaitAtLeast(Long.MAX_VALUE, verified);
                 // Long enough for failure detection to exclude a member that went silent during the pause.
                 long giveUp = System.nanoTime() + thresholdNanos + TimeUnit.MILLISECONDS.toNanos(verificationMillis);
                 Boolean counted = stillCounted(me);

@@ -42,13 +42,15 @@ class InboundRouterTest {
     private final GridStats stats = new GridStats();
     private final List<String> handled = new CopyOnWriteArrayList<>();
     private volatile boolean rejoining;
+    private volatile boolean holding;
     private volatile boolean fenced;
 
     /** The message types stand in for any with the same rules; a commit gets {@code commitRules}. */
     private InboundRouter router(Set<Rule> commitRules) {
         List<Member> view = List.of(COORDINATOR, SELF, OTHER);
         return new InboundRouter(new InboundRouter.View(() -> SELF, () -> view, view::contains),
-                new InboundRouter.MergeFence(() -> fenced, () -> 9), stats, () -> rejoining, () -> false, 100, 100)
+                new InboundRouter.MergeFence(() -> fenced, () -> 9), stats, () -> rejoining, () -> holding, () -> false,
+                100, 100)
                 .on(CommitRequest.class, commitRules, (from, c, mayWait) -> {
                     handled.add("commit from " + from.id() + (mayWait ? "" : " on the delivery thread"));
                     return new Ack();
@@ -123,6 +125,19 @@ class InboundRouterTest {
         fenced = false;
         assertInstanceOf(Ack.class, r.handle(OTHER, COMMIT));
         assertEquals(List.of("query from coord", "commit from other"), handled);
+    }
+
+    @Test
+    void whileThisMemberHoldsAfterAPauseItAnswersNothingFromItsCopiesButStillAppliesChanges() {
+        InboundRouter answers = router(EnumSet.of(Rule.SERVES_COPIES, Rule.ANSWERS_FROM_COPIES, Rule.ON_DELIVERY_THREAD));
+        InboundRouter applies = router(EnumSet.of(Rule.SERVES_COPIES, Rule.ON_DELIVERY_THREAD));
+        holding = true;
+        assertEquals(new Retry(0), answers.handle(OTHER, COMMIT));
+        assertEquals(new Retry(0), answers.handleWithoutBlocking(OTHER, COMMIT), "refused on the delivery thread too");
+        assertInstanceOf(Ack.class, applies.handle(OTHER, COMMIT), "a change that answers nothing from the copies");
+        holding = false;
+        assertInstanceOf(Ack.class, answers.handle(OTHER, COMMIT));
+        assertEquals(List.of("commit from other", "commit from other"), handled);
     }
 
     @Test

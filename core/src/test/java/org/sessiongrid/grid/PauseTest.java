@@ -192,6 +192,30 @@ class PauseTest {
         }
     }
 
+    /**
+     * While an exclusion of a member may still be under way after its pause (the check's first wait), it answers no
+     * other member's read from its copies: a member that has not installed the view and topology without it yet
+     * would read a copy the new primary may have changed since. The read waits until that wait is over (1.5 s here).
+     */
+    @Test
+    void aMemberHoldingAfterAPauseAnswersNoOtherMembersReadFromItsCopies() {
+        try (TestCluster c = new TestCluster("holdread").start(3)) {
+            SessionGrid b = c.members.get(1);
+            SessionGrid paused = c.members.get(2);
+            String id = paused.store(NS).newLocalId(() -> UUID.randomUUID().toString());
+            paused.store(NS).create(id, SessionDelta.builder().set("v", new byte[] {7}).build());
+            assertEquals(paused.memberName(), b.store(NS).owners(id).primary());
+
+            paused.node().simulatePause(2_000);
+            long started = System.nanoTime();
+            assertTrue(paused.refusal().isPresent(), "the paused member holds its requests");
+            assertEquals(7, b.store(NS).find(id, null).attribute("v")[0], "read through another member");
+            long waited = (System.nanoTime() - started) / 1_000_000;
+            assertTrue(waited >= 1_000, "another member read the paused member's copy " + waited + " ms after its"
+                    + " pause, while an exclusion of it could still be under way");
+        }
+    }
+
     /** The threshold is the timeout the stack really uses (test-loopback's own default, 3 s here), not a fixed 10 s. */
     @Test
     void aPauseCountsFromTheStacksOwnFailureDetectionTimeout() {
