@@ -149,17 +149,22 @@ final class FaultRun implements AutoCloseable {
 
     /**
      * Reports how long the users a crash hit waited until another node served them (issue 17: "served again within
-     * 200 ms at p99"): the users whose last answer before {@code killed} came from {@code victim}; for each, from
-     * the kill (or its first request after it, if later) to the end of its first successful request that {@code
-     * victim} did not answer, or to {@code to} if none. Returns the p99 over those users, or -1 if there were none.
+     * 200 ms at p99"): the users whose last answer before {@code killed} came from {@code victim} and who sent a
+     * request after it; for each, the time its requests took from the kill up to and including its first
+     * successful one that {@code victim} did not answer (a request in flight at the kill counts from the kill; a
+     * user never served again counts until now). The load client's own pacing between a user's requests (its
+     * thread serves other users meanwhile) is not counted: a user waits while a request is open. Call it once the
+     * load has gone on past the fault, so that those requests have completed. Returns the p99 over those users,
+     * or -1 if none.
      */
-    long reportServedAgain(String fault, String victim, long killed, long to) {
+    long reportServedAgain(String fault, String victim, long killed) {
+        long now = history.now();
         Map<Integer, List<Op>> byUser = new java.util.HashMap<>();
-        history.ops().stream().filter(o -> o.start() <= to).forEach(o -> byUser.computeIfAbsent(o.user(), k -> new ArrayList<>()).add(o));
+        history.ops().forEach(o -> byUser.computeIfAbsent(o.user(), k -> new ArrayList<>()).add(o));
         List<long[]> waits = new ArrayList<>(); // {wait, user}
         for (Map.Entry<Integer, List<Op>> e : byUser.entrySet()) {
-            Op last = e.getValue().stream().filter(o -> o.ok() && o.end() < killed).reduce((a, b) -> b.end() > a.end() ? b : a)
-                    .orElse(null);
+            Op last = e.getValue().stream().filter(o -> o.ok() && o.end() < killed)
+                    .max(java.util.Comparator.comparingLong(Op::end)).orElse(null);
             if (last == null || !last.node().equals(victim)) {
                 continue;
             }
@@ -168,9 +173,20 @@ final class FaultRun implements AutoCloseable {
             if (after.isEmpty()) {
                 continue;
             }
-            long from = Math.max(killed, after.get(0).start());
-            long served = after.stream().filter(Op::ok).mapToLong(Op::end).findFirst().orElse(to);
-            waits.add(new long[] {served - from, e.getKey()});
+            long waited = 0;
+            boolean served = false;
+            for (Op o : after) {
+                waited += o.end() - Math.max(killed, o.start());
+                if (o.ok()) {
+                    served = true;
+                    break;
+                }
+            }
+            if (!served) {
+                Op lastTried = after.get(after.size() - 1);
+                waited += now - Math.max(killed, lastTried.end());
+            }
+            waits.add(new long[] {waited, e.getKey()});
         }
         if (waits.isEmpty()) {
             history.fact(fault + ": users served again by another node", "no user of " + victim + " sent a request");

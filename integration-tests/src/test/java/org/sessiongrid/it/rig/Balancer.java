@@ -24,8 +24,13 @@ import java.util.concurrent.TimeUnit;
  * is down is ignored and the request balanced round-robin; a refused connection is retried at once on another
  * server ({@code option redispatch 1}, {@code retries}; HAProxy waits min(timeout connect, 1 s) only before a
  * retry on the same server); health checks of {@code /status} every {@value #CHECK_INTERVAL_MILLIS} ms take a
- * dead node out. Every answer names the server that gave it ({@value #SERVED_BY}), so the history records the
- * node behind the balancer.
+ * dead node out. {@code option http-server-close}, a new server connection per request: when a reused server
+ * connection closes without an answer, HAProxy closes the client's connection silently so that the client sends the
+ * request again (HAProxy's {@code http-reuse} documentation), and clients do so for a GET (browsers, and {@code
+ * java.net.http}); the counter's {@code /inc} is a GET that is not idempotent, and an increment that a node stored
+ * but was killed before answering was applied twice (the checker's phantom increment). On a connection of its own
+ * such a request is answered 502 instead. Every answer names the server
+ * that gave it ({@value #SERVED_BY}), so the history records the node behind the balancer.
  */
 public final class Balancer implements AutoCloseable {
 
@@ -82,6 +87,7 @@ public final class Balancer implements AutoCloseable {
                     timeout check 1s
                     retries 3
                     option redispatch 1
+                    option http-server-close
                 frontend farm
                     bind 127.0.0.1:%d
                     default_backend nodes
