@@ -98,7 +98,8 @@ final class GridNode implements AutoCloseable {
         this.background = Executors.newCachedThreadPool(MemberThreads.named(config.nodeName(), "transfer"));
         this.scheduler = Executors.newSingleThreadScheduledExecutor(MemberThreads.named(config.nodeName(), "scheduler"));
         this.partition = new PartitionGuard(config.partitionPolicy(), installed, transport);
-        this.suspicions = new Suspicions(channel, transport, stats, config.backupTimeout(), config.remoteTimeout());
+        this.suspicions = new Suspicions(channel, transport, stats, config.backupTimeout(), config.remoteTimeout(),
+                this::pausedNow);
         Suspector suspector = suspicions.unlessMinorityRefuses(config.partitionPolicy() == PartitionPolicy.MINORITY_REFUSES_WRITES);
         this.listeners = new Listeners(this::awaitExpiryPass, transport, background, config.remoteTimeout());
         this.replicator = Replicator.builder(transport, installed, records)
@@ -353,6 +354,12 @@ final class GridNode implements AutoCloseable {
 
     boolean isRejoining() {
         return pause.isRejoining();
+    }
+
+    /** True while this member was just paused itself (see {@link PauseDetector#pausedNow}); false while it starts. */
+    private boolean pausedNow() {
+        PauseDetector p = pause;
+        return p != null && p.pausedNow();
     }
 
     /** Why this member refuses requests now, or empty while it serves them: see {@link SessionGrid#refusal()}. */

@@ -6,6 +6,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 
 import org.jgroups.Address;
 import org.jgroups.Event;
@@ -67,6 +68,7 @@ public final class Suspicions implements Suspector {
     /** When each member last told this one of a suspicion of its own (nanoTime), by member id. */
     private final Map<String, Long> suspecting = new ConcurrentHashMap<>();
     private final AtomicBoolean warnedNoVerifier = new AtomicBoolean();
+    private final BooleanSupplier pausedNow;
 
     private record Suspicion(Member member, String why, Member raisedBy, long atNanos) {
     }
@@ -74,9 +76,12 @@ public final class Suspicions implements Suspector {
     /**
      * @param backupTimeoutMillis the silence that raises a suspicion; with the stack's verification timeout it
      *                            sets how long a suspicion of a member stands before another may be raised
+     * @param pausedNow           true while this member itself was just paused (its pause detector's clock is
+     *                            overdue, or it checks whether it was excluded): it raises no suspicion then
      */
     public Suspicions(JChannel channel, ClusterTransport transport, GridStats stats, long backupTimeoutMillis,
-                      long remoteTimeoutMillis) {
+                      long remoteTimeoutMillis, BooleanSupplier pausedNow) {
+        this.pausedNow = pausedNow;
         this.channel = channel;
         this.transport = transport;
         this.stats = stats;
@@ -124,6 +129,12 @@ public final class Suspicions implements Suspector {
     public void suspect(Member member, String why) {
         Member self = transport.self();
         if (member.equals(self) || !transport.isInView(member) || transport.isClosed()) {
+            return;
+        }
+        if (pausedNow.getAsBoolean()) {
+            // Its own pause ran out every wait it had: the silence was this member's, not the other's. Suspecting
+            // every member it waited for would have JGroups check them all at once, each excluded if it answers late.
+            LOG.debug("{} does not suspect {} ({}): it was paused itself", self, member, why);
             return;
         }
         long now = System.nanoTime();

@@ -216,6 +216,51 @@ class PauseTest {
         }
     }
 
+    /**
+     * A member back from a pause finds every wait it had run out, its own silence counted against the members it
+     * waited for: it suspects none of them while it checks whether it was excluded itself. In the fault matrix a
+     * member back from a 1.2 s pause suspected every other member at once, and the checks that followed excluded
+     * two live ones that answered late (a split farm before the fault began, sessions lost).
+     */
+    @Test
+    void aMemberBackFromAPauseSuspectsNobodyWhileItChecks() {
+        try (TestCluster c = new TestCluster("pausesuspects", b -> b.backupTimeout(300)).start(4)) {
+            SessionGrid a = c.members.get(0);
+            SessionGrid b = c.members.get(1);
+            SessionGrid d = c.members.get(3);
+            List<String> ids = new ArrayList<>();
+            while (ids.size() < 4) {
+                String id = UUID.randomUUID().toString();
+                SessionOwners o = b.store(NS).owners(id);
+                if ("A".equals(o.primary()) && o.backups().contains("D")) {
+                    b.store(NS).create(id, SessionDelta.builder().build());
+                    ids.add(id);
+                }
+            }
+            long raised = a.metrics().getSuspicionsRaised();
+            // A waits for D's answers (D silent) while its clock says it was paused: each wait runs past backupTimeout.
+            SilentMemberTest.silence(d);
+            a.node().simulatePause(2_000);
+            Await.until("A checks after its pause", Duration.ofSeconds(5), () -> a.refusal().isPresent());
+            List<Thread> writers = new ArrayList<>();
+            for (String id : ids) {
+                Thread t = new Thread(() -> {
+                    try {
+                        b.store(NS).commit(id, SessionDelta.builder().set("v", new byte[] {1}).build(), null);
+                    } catch (RuntimeException expected) {
+                        // D's exclusion or the pause may fail it; only A's suspicions matter here
+                    }
+                }, "writer-" + id);
+                t.setDaemon(true);
+                t.start();
+                writers.add(t);
+            }
+            Await.until("A's check after its pause ends", Duration.ofSeconds(20), () -> a.refusal().isEmpty());
+            assertEquals(raised, a.metrics().getSuspicionsRaised(), "A suspected a member while it checked after its"
+                    + " own pause");
+        }
+    }
+
     /** The threshold is the timeout the stack really uses (test-loopback's own default, 3 s here), not a fixed 10 s. */
     @Test
     void aPauseCountsFromTheStacksOwnFailureDetectionTimeout() {
