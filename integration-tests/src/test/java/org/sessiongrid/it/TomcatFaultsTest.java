@@ -17,7 +17,8 @@ import org.sessiongrid.it.rig.Farm;
 /**
  * The short matrix on 5 Tomcat 11 nodes (each its own JVM in its own network namespace): fault 1 (kill -9
  * of one node, then of two at the same instant), fault 2 (SIGSTOP past the failure detection timeout,
- * then SIGCONT) and fault 3 (partition 2|3, both partition policies). Every test ends with the checker
+ * then SIGCONT) and fault 3 (partition 2|3, both partition policies); the tests tagged {@code full} (the
+ * second policy and a short rolling restart) run only with {@code -Pfault-matrix}. Every test ends with the checker
  * passing over everything the load client saw.
  */
 @Tag("short")
@@ -127,9 +128,12 @@ class TomcatFaultsTest {
 
     /**
      * The short rolling restart: 3 nodes, each stopped gracefully (SIGTERM: it hands its share over) and
-     * started again under load, the next one only once the farm has settled. The full matrix restarts 5.
+     * started again under load, the next one only once the farm has settled. The full matrix restarts 5 as
+     * well; this one runs only there (the default build's budget), and tomcat-manager's RollingRestartTest
+     * restarts 3 in-process Tomcats in the default build.
      */
     @Test
+    @Tag("full")
     void rollingRestartOfThreeNodes() throws Exception {
         try (FaultRun run = FaultRun.start("fault 4 (short): rolling restart of 3 nodes", Farm.Kind.TOMCAT, 3, Map.of(),
                 LoadClient.Mode.STICKY, LoadClient.Settings.defaults())) {
@@ -159,8 +163,12 @@ class TomcatFaultsTest {
         partition("fault 3: partition 2|3, both sides serve (serve-both-sides)", "serve-both-sides");
     }
 
-    /** The minority answers errors during the split, never data the merge may discard. */
+    /**
+     * The minority answers errors during the split, never data the merge may discard. Only in the full matrix
+     * (the default build's budget): the default build splits the farm under the default policy above.
+     */
     @Test
+    @Tag("full")
     void partitionTwoAgainstThreeMinorityRefusesWrites() throws Exception {
         partition("fault 3: partition 2|3, minority refuses writes", "minority-refuses-writes");
     }
