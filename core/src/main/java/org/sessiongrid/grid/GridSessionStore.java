@@ -174,10 +174,22 @@ final class GridSessionStore implements SessionStore {
 
     @Override
     public boolean invalidate(String id) {
+        return invalidate(id, null);
+    }
+
+    @Override
+    public boolean invalidate(String id, SessionRecord base) {
         SessionKey key = key(id);
         int ttl = node.config().tombstoneTimeout();
+        long baseVersion = base == null ? 0 : base.version();
         CommitReply reply = node.primaries().call(key,
-                tid -> CommitRequest.invalidate(tid, key, ttl), CommitReply.class);
+                tid -> CommitRequest.invalidate(tid, key, baseVersion, ttl), CommitReply.class);
+        if (reply.status() == GridMessage.CommitStatus.FENCED) {
+            throw new SessionFencedException("the invalidation of session " + key + " was refused: the request read"
+                    + " version " + baseVersion + ", before a failover that SessionGrid member " + node.config().nodeName()
+                    + " did not see (it was paused or cut off), and the cluster has changed the session since;"
+                    + " nothing was applied");
+        }
         return reply.status() == GridMessage.CommitStatus.OK;
     }
 
@@ -213,6 +225,11 @@ final class GridSessionStore implements SessionStore {
 
     @Override
     public SessionRecord changeId(String oldId, String newId) {
+        return changeId(oldId, newId, null);
+    }
+
+    @Override
+    public SessionRecord changeId(String oldId, String newId, SessionRecord base) {
         SessionRecord old = find(oldId, null);
         if (old == null) {
             throw new SessionGoneException("session " + key(oldId) + " no longer exists", false);
@@ -225,7 +242,17 @@ final class GridSessionStore implements SessionStore {
         }
         old.attributes().forEach((n, a) -> b.set(n, a.value()));
         SessionRecord moved = create(newId, b.build());
-        invalidate(oldId);
+        try {
+            invalidate(oldId, base);
+        } catch (SessionFencedException e) {
+            // Nobody was given the new id: it goes, the old one stays the user's.
+            try {
+                invalidate(newId);
+            } catch (RuntimeException notEnded) {
+                e.addSuppressed(notEnded);
+            }
+            throw e;
+        }
         return moved;
     }
 

@@ -88,6 +88,18 @@ public interface SessionStore {
     boolean invalidate(String id);
 
     /**
+     * As {@link #invalidate(String)}, by a request that read {@code base}: refused if the session changed
+     * since under a newer topology (the request started before a failover its member did not see, and the
+     * user went on using the session elsewhere).
+     *
+     * @param base the record the request read (null: none, which invalidates whatever the session became)
+     * @return true if this call invalidated a live session
+     * @throws SessionFencedException if the request read {@code base} before a failover its member did not
+     *                                see and the session changed since (it was not invalidated)
+     */
+    boolean invalidate(String id, SessionRecord base);
+
+    /**
      * Ends a session on behalf of this member's container, which judged it expired (the grid does not
      * check its own expiry time: an adapter sets the grid's timeout longer than the container's, so that
      * the container's scavenger comes first). The container then owes the listener calls: it calls
@@ -127,6 +139,20 @@ public interface SessionStore {
      * @throws SessionGoneException if the old session no longer exists
      */
     SessionRecord changeId(String oldId, String newId);
+
+    /**
+     * As {@link #changeId(String, String)}, by a request that read {@code base}. The move ends the old id,
+     * and the request goes on with the copy under the new one as its base: a request that read before a
+     * failover its member did not see would both end the session the user went on using elsewhere and
+     * commit its older values on a current base. So the old id's end is fenced as
+     * {@link #invalidate(String, SessionRecord)} is, and a refused move leaves the old id as it was and
+     * the new id unused.
+     *
+     * @param base the record the request read (null: none)
+     * @throws SessionFencedException if the request read {@code base} before a failover its member did not
+     *                                see and the session changed since (nothing was moved)
+     */
+    SessionRecord changeId(String oldId, String newId, SessionRecord base);
 
     /**
      * Mints a session id whose primary is this member, so that a sticky balancer keeps the user on

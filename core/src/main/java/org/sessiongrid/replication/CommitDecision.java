@@ -1,7 +1,10 @@
 package org.sessiongrid.replication;
 
+import java.util.Arrays;
+
 import org.sessiongrid.session.Attribute;
 import org.sessiongrid.session.RecordChanges;
+import org.sessiongrid.session.SessionDelta;
 import org.sessiongrid.session.SessionRecord;
 import org.sessiongrid.wire.GridMessage.CommitKind;
 import org.sessiongrid.wire.GridMessage.CommitReply;
@@ -23,9 +26,11 @@ import org.sessiongrid.wire.GridMessage.CommitStatus;
  * <li>{@code UPDATE}: {@code MISSING} / {@code INVALIDATED} when there is no live record; a retry of an
  * applied update (same op id) is answered OK without applying it twice; a lock token that no longer
  * holds the lock is {@code LOCK_LOST}; an update that would overwrite a newer topology's change made after
- * its base is {@code FENCED} (see {@link #overwrittenAttribute}).</li>
+ * its base is {@code FENCED} (see {@link #overwritten}).</li>
  * <li>{@code INVALIDATE} / {@code EXPIRE}: end the live record (an expiry only once it is due, one
- * access-time slack after its expiry time: {@code NOT_EXPIRED} otherwise); release a lock waiter.</li>
+ * access-time slack after its expiry time: {@code NOT_EXPIRED} otherwise); release a lock waiter. An
+ * invalidation that names a base the session changed after under a newer topology is {@code FENCED}
+ * (see {@link #overwritten}); one without a base (an older member's) ends the session as it always did.</li>
  * <li>{@code CLAIM}: end the live record as an unannounced expiry naming the claim; the same claim
  * retried stands.</li>
  * <li>{@code ANNOUNCE}: turn an unannounced expiry into an announced one; anything else was announced
@@ -87,7 +92,7 @@ public sealed interface CommitDecision {
                 if (req.lockToken() != null && !req.lockToken().equals(old.meta().lockOwner())) {
                     yield answer(CommitStatus.LOCK_LOST, old.version(), null);
                 }
-                if (overwrittenAttribute(req, old) != null) {
+                if (overwritten(req, old) != null) {
                     yield answer(CommitStatus.FENCED, old.version(), null);
                 }
                 SessionRecord next = old.apply(req.delta(), version, req.opId());
@@ -97,6 +102,9 @@ public sealed interface CommitDecision {
             case INVALIDATE -> {
                 if (gone(old)) {
                     yield goneAnswer(old);
+                }
+                if (overwritten(req, old) != null) {
+                    yield answer(CommitStatus.FENCED, old.version(), null);
                 }
                 yield new Store(old.tombstone(version, nowMillis, req.tombstoneSeconds()), true, null);
             }
@@ -155,6 +163,65 @@ public sealed interface CommitDecision {
     }
 
     /**
+     * What a commit made on its request's base would undo of what the cluster stored after that base under
+     * a newer topology than the base's own, or null: the request read the session before a failover it did
+     * not take part in (its member was paused or cut off), and the commit would write over, or end, what
+     * the cluster acknowledged to the user since (a zombie write). Within one topology nothing is ever
+     * refused, and a commit without a base (0: an older member's invalidation) never is.
+     * <ul>
+     * <li>{@code UPDATE}: an attribute it sets or removes (see {@link #overwrittenAttribute}), or metadata
+     * it changes to another value than the record holds (the timeout, the container's data): the record
+     * does not date its metadata, so any change of the session under the newer topology counts, and a
+     * value the record already holds overwrites nothing.</li>
+     * <li>{@code INVALIDATE}: any change of the session under the newer topology: the user went on using
+     * it elsewhere, and a logout or login (an id rotation ends the old id) that started before the
+     * failover would end it under them.</li>
+     * </ul>
+     */
+    static Overwritten overwritten(CommitRequest req, SessionRecord current) {
+        long base = req.baseVersion();
+        if (!changedUnderNewerTopology(current.version(), base)) {
+            return null;
+        }
+        return switch (req.kind()) {
+            case UPDATE -> {
+                String name = overwrittenAttribute(req, current);
+                if (name != null) {
+                    Attribute a = current.attributes().get(name);
+                    yield a == null ? new Overwritten("it sets attribute '" + name + "', removed", current.version())
+                            : new Overwritten("attribute '" + name + "' changed", a.version());
+                }
+                String meta = overwrittenMetadata(req.delta(), current);
+                yield meta == null ? null : new Overwritten("it changes " + meta + " of a session changed",
+                        current.version());
+            }
+            case INVALIDATE -> new Overwritten("it ends a session changed", current.version());
+            default -> null;
+        };
+    }
+
+    /**
+     * What a commit would overwrite: {@link #reason()} reads "... at version {@link #changedAt()}".
+     *
+     * @param reason    what the commit does to what changed, e.g. {@code attribute 'cart' changed}
+     * @param changedAt the version of that change (the record's, for what the record does not date)
+     */
+    record Overwritten(String reason, long changedAt) {
+    }
+
+    /** The metadata {@code delta} sets to another value than {@code current} holds, or null. */
+    private static String overwrittenMetadata(SessionDelta delta, SessionRecord current) {
+        if (delta.maxInactiveInterval() != SessionDelta.UNCHANGED
+                && delta.maxInactiveInterval() != current.meta().maxInactiveInterval()) {
+            return "maxInactiveInterval";
+        }
+        if (delta.containerDataChanged() && !Arrays.equals(delta.containerData(), current.meta().containerData())) {
+            return "the container's data";
+        }
+        return null;
+    }
+
+    /**
      * The attribute an update would overwrite although it changed after the update's base under a newer
      * topology than the base's own (or null): the update's request read the session before a failover it
      * did not take part in, and what it writes was computed from a value the cluster has replaced and
@@ -170,7 +237,7 @@ public sealed interface CommitDecision {
      */
     static String overwrittenAttribute(CommitRequest req, SessionRecord current) {
         long base = req.baseVersion();
-        if (base <= 0 || current.version() <= base || topologyOf(current.version()) <= topologyOf(base)) {
+        if (!changedUnderNewerTopology(current.version(), base)) {
             return null;
         }
         for (String name : req.delta().set().keySet()) {
@@ -189,7 +256,12 @@ public sealed interface CommitDecision {
     }
 
     private static boolean changedUnderNewerTopology(Attribute a, long baseVersion) {
-        return a.version() > baseVersion && topologyOf(a.version()) > topologyOf(baseVersion);
+        return changedUnderNewerTopology(a.version(), baseVersion);
+    }
+
+    /** True if {@code version} was made after the base, under a newer topology than the base's (0: no base). */
+    private static boolean changedUnderNewerTopology(long version, long baseVersion) {
+        return baseVersion > 0 && version > baseVersion && topologyOf(version) > topologyOf(baseVersion);
     }
 
     /** The topology a version was made under (see {@link SessionRecord#nextVersion}). */

@@ -330,18 +330,18 @@ public final class Replicator {
         }
     }
 
-    /** Counts and logs, in one line, an update refused as a zombie write (see {@link CommitDecision#overwrittenAttribute}). */
+    /** Counts and logs, in one line, a commit refused as a zombie write (see {@link CommitDecision#overwritten}). */
     private void fenced(CommitRequest req, Topology t, SessionRecord current, String senderId) {
         stats.fencedCommit();
         String sender = senderId == null ? "this member" : t.members().stream().filter(m -> m.id().equals(senderId))
                 .map(Member::toString).findFirst().orElse("member " + senderId);
-        String name = CommitDecision.overwrittenAttribute(req, current);
-        long changedAt = current.attributes().containsKey(name) ? current.attributes().get(name).version() : current.version();
-        LOG.warn("{} refused a commit of session {} from {}: attribute '{}' changed at version {} (topology {}) after the"
-                + " version {} (topology {}) the request read, so the request started before a failover it did not see"
-                + " (its member was paused or cut off); nothing was applied and its client gets an error",
-                messenger.self(), req.key(), sender, name, changedAt,
-                CommitDecision.topologyOf(changedAt), req.baseVersion(), CommitDecision.topologyOf(req.baseVersion()));
+        CommitDecision.Overwritten o = CommitDecision.overwritten(req, current);
+        LOG.warn("{} refused {} of session {} from {}: {} at version {} (topology {}) after the version {} (topology {})"
+                + " the request read, so the request started before a failover it did not see (its member was paused"
+                + " or cut off); nothing was applied and its client gets an error", messenger.self(),
+                req.kind() == CommitKind.INVALIDATE ? "an invalidation" : "a commit", req.key(), sender, o.reason(),
+                o.changedAt(), CommitDecision.topologyOf(o.changedAt()), req.baseVersion(),
+                CommitDecision.topologyOf(req.baseVersion()));
     }
 
     /** Forgets copy holders of sessions whose segment this member is no longer primary of. */

@@ -158,9 +158,20 @@ public sealed interface GridMessage {
             return new CommitRequest(topologyId, key, CommitKind.UPDATE, baseVersion, delta, 0, opId, lockToken, 0);
         }
 
-        /** Ends the session; its tombstone is kept {@code tombstoneSeconds}. */
+        /** Ends the session whatever its sender read; its tombstone is kept {@code tombstoneSeconds}. */
         public static CommitRequest invalidate(long topologyId, SessionKey key, int tombstoneSeconds) {
-            return new CommitRequest(topologyId, key, CommitKind.INVALIDATE, 0, NO_CHANGES, tombstoneSeconds, 0, null, 0);
+            return invalidate(topologyId, key, 0, tombstoneSeconds);
+        }
+
+        /**
+         * Ends the session, whose copy at the sender is at {@code baseVersion} (0: none, as an older member
+         * sends it), so that the primary can refuse the end of a session changed since under a newer
+         * topology; its tombstone is kept {@code tombstoneSeconds}. The field is the one an update's base
+         * travels in, so the message's layout is the same as without a base.
+         */
+        public static CommitRequest invalidate(long topologyId, SessionKey key, long baseVersion, int tombstoneSeconds) {
+            return new CommitRequest(topologyId, key, CommitKind.INVALIDATE, baseVersion, NO_CHANGES, tombstoneSeconds, 0,
+                    null, 0);
         }
 
         /** Expires the session if it is (still) due; only a primary sends this, to itself. */
@@ -199,9 +210,9 @@ public sealed interface GridMessage {
         /** EXPIRE: the session was used meanwhile. */
         NOT_EXPIRED,
         /**
-         * UPDATE whose base predates a change, made under a newer topology, of an attribute it writes: work
-         * that started before a failover it did not see (its member was paused or cut off). Nothing was
-         * applied.
+         * UPDATE whose base predates a change, made under a newer topology, of an attribute or metadata it
+         * writes, or INVALIDATE whose base predates any change made under a newer topology: work that started
+         * before a failover it did not see (its member was paused or cut off). Nothing was applied.
          */
         FENCED
     }

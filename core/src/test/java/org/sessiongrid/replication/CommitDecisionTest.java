@@ -216,4 +216,46 @@ class CommitDecisionTest {
         assertInstanceOf(CommitDecision.Store.class, decide(CommitRequest.update(T, KEY, older.version(),
                 set("counter", "2"), 26, null), older), "a base that is the current record is never fenced");
     }
+
+    /**
+     * A late logout: the request read the session under topology 1, its member was paused and expelled, and
+     * the user went on under topology 2. Its invalidation, naming that base, would end the session under them.
+     */
+    @Test
+    void anInvalidationOfASessionChangedUnderANewerTopologySinceItsBaseIsFenced() {
+        long read = (1L << 32) + 4;
+        SessionRecord base = live(read, 0).apply(set("counter", "1"), read);
+        SessionRecord current = base.apply(set("other", "x"), 2L << 32);
+
+        assertEquals(new CommitReply(CommitStatus.FENCED, 2L << 32, null),
+                answer(CommitRequest.invalidate(T, KEY, read, 600), current), "whatever changed under the newer one");
+        assertTrue(store(CommitRequest.invalidate(T, KEY, 600), current).next().isTombstone(),
+                "an invalidation without a base (an older member's) ends the session as it always did");
+        assertTrue(store(CommitRequest.invalidate(T, KEY, 2L << 32, 600), current).next().isTombstone(),
+                "a base that is the current record");
+        assertTrue(store(CommitRequest.invalidate(T, KEY, read, 600), base.apply(set("other", "x"), read + 1))
+                .next().isTombstone(), "a concurrent change under the same topology: the invalidation still ends it");
+    }
+
+    /** The metadata is not dated: any change under the newer topology counts, a value already held does not. */
+    @Test
+    void anUpdateThatChangesMetadataOfASessionChangedUnderANewerTopologyIsFenced() {
+        long read = (1L << 32) + 4;
+        SessionRecord base = live(read, 0).apply(set("counter", "1"), read);
+        SessionRecord current = base.apply(set("other", "x"), 2L << 32);
+        int timeout = current.meta().maxInactiveInterval();
+
+        assertEquals(CommitStatus.FENCED, answer(CommitRequest.update(T, KEY, read,
+                SessionDelta.builder().maxInactiveInterval(timeout + 60).build(), 31, null), current).status(),
+                "a timeout");
+        assertEquals(CommitStatus.FENCED, answer(CommitRequest.update(T, KEY, read,
+                SessionDelta.builder().containerData(new byte[] {7}).build(), 32, null), current).status(),
+                "the container's data (Tomcat: who logged in)");
+        assertInstanceOf(CommitDecision.Store.class, decide(CommitRequest.update(T, KEY, read, SessionDelta.builder()
+                .maxInactiveInterval(timeout).containerData(current.meta().containerData()).build(), 33, null), current),
+                "metadata the record holds already overwrites nothing");
+        assertEquals(timeout + 60, store(CommitRequest.update(T, KEY, read, SessionDelta.builder()
+                .maxInactiveInterval(timeout + 60).build(), 34, null), base.apply(set("other", "x"), read + 1))
+                .next().meta().maxInactiveInterval(), "under the same topology the last writer's timeout stands");
+    }
 }

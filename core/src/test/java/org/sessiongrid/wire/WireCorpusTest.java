@@ -3,6 +3,7 @@ package org.sessiongrid.wire;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.net.URISyntaxException;
@@ -77,6 +78,36 @@ class WireCorpusTest {
             assertArrayEquals(Files.readAllBytes(seed), CODEC.encode(e.getValue()), "encoding of sample " + e.getKey()
                     + " differs from its seed: if the format was meant to change, rewrite the corpus (see above)");
         }
+    }
+
+    /**
+     * A rolling upgrade mixes members that send an invalidation's base and members that do not (issue 17,
+     * item 3). Both shapes have one layout: the seed an older member's encoder wrote decodes as an
+     * invalidation without a base (which a primary applies as it always did), and one with a base differs
+     * from it only in the eight bytes of that field, so an older member reads it with the reader it has.
+     */
+    @Test
+    @DisabledIfSystemProperty(named = "sessiongrid.writeCorpus", matches = "true")
+    void anInvalidationWithOrWithoutABaseHasTheLayoutOfEveryVersion() throws IOException, URISyntaxException,
+            MalformedMessageException {
+        URL url = getClass().getResource("/" + DIRECTORY);
+        assertNotNull(url, DIRECTORY + " is missing from the test resources");
+        Path dir = Paths.get(url.toURI());
+        byte[] old = Files.readAllBytes(dir.resolve(PREFIX + "CommitRequest-invalidate"));
+        GridMessage.CommitRequest decoded = (GridMessage.CommitRequest) CODEC.decode(old);
+        WireAssertions.assertSameMessage(CODEC, GridMessage.CommitRequest.invalidate(42, WireSamples.KEY, 600), decoded);
+        assertEquals(0, decoded.baseVersion(), "an older member's invalidation names no base");
+
+        GridMessage.CommitRequest withBase = GridMessage.CommitRequest.invalidate(42, WireSamples.KEY, 42L << 32 | 7, 600);
+        byte[] now = CODEC.encode(withBase);
+        assertArrayEquals(Files.readAllBytes(dir.resolve(PREFIX + "CommitRequest-invalidateWithBase")), now);
+        assertEquals(old.length, now.length, "the same layout");
+        int differing = 0;
+        for (int i = 0; i < old.length; i++) {
+            differing += old[i] != now[i] ? 1 : 0;
+        }
+        assertTrue(differing > 0 && differing <= Long.BYTES, "only the base's bytes differ: " + differing);
+        WireAssertions.assertSameMessage(CODEC, withBase, CODEC.decode(now));
     }
 
     /** Not a test: writes the seeds into the source tree (Surefire runs in the module directory). */

@@ -150,6 +150,8 @@ final class WireSamples {
                 SessionDelta.builder().containerData(null).set("a", new byte[] {0}).build(), 0, 0, null, 0));
         m.put("CommitRequest-invalidate", new CommitRequest(42, KEY, CommitKind.INVALIDATE, 0,
                 SessionDelta.builder().build(), 600, 0, null, 0));
+        // A newer member's invalidation names the base its request read, in the field an update's base takes.
+        m.put("CommitRequest-invalidateWithBase", CommitRequest.invalidate(42, KEY, 42L << 32 | 7, 600));
         m.put("CommitRequest-claim", new CommitRequest(42, KEY, CommitKind.CLAIM, 0,
                 SessionDelta.builder().build(), 600, 0, MEMBERS.get(1).id() + "/5eed0f0c1a1e", 0));
         m.put("CommitReply-changes", new CommitReply(CommitStatus.OK, 42L << 32 | 9, partialChanges(42L << 32 | 7,
