@@ -80,6 +80,16 @@ public final class AttributeSerializer {
     }
 
     /**
+     * True if {@code bytes} are what {@link #encode} writes for {@code name} = {@code value} now, known without
+     * writing them (for the values {@link JettyStreamForms} writes directly, compared in place); false when they
+     * differ or it cannot tell without encoding.
+     */
+    public boolean encodesTo(byte[] bytes, String name, Object value) throws IOException {
+        int kind = JettyStreamForms.kindOf(value);
+        return kind >= 0 && JettyStreamForms.matches(bytes, name, value, serverClass(kind));
+    }
+
+    /**
      * Jetty's flag for a value of {@code kind} under the calling thread's context class loader: whether
      * it is to be read with the server's class loader. Taken from Jetty's own serialization once per
      * loader, for all kinds at once: Jetty decides it by asking the loader for the value's class.

@@ -55,7 +55,11 @@ public record JettyMetadata(long cookieSet, String lastNode, long maxInactiveMs,
      * without Jetty metadata expires when the grid says.
      */
     public static long expiryOf(SessionRecord r) {
-        JettyMetadata md = ofRecord(r);
+        return expiryOf(r, ofRecord(r));
+    }
+
+    /** {@link #expiryOf(SessionRecord)} with the record's Jetty metadata {@code md} already decoded (or null). */
+    public static long expiryOf(SessionRecord r, JettyMetadata md) {
         if (md == null) {
             return r.meta().expiryTime() == Long.MAX_VALUE ? 0 : r.meta().expiryTime();
         }
@@ -72,7 +76,57 @@ public record JettyMetadata(long cookieSet, String lastNode, long maxInactiveMs,
                 && java.util.Objects.equals(lastNode, o.lastNode);
     }
 
+    /**
+     * The blob this metadata is kept as: {@link DataOutputStream}'s writes of the format tag and the fields, written
+     * directly when the node name is ASCII (characters 1 to 127, as worker names are), through the stream otherwise.
+     */
     public byte[] encode() {
+        int node = lastNode == null ? 0 : lastNode.length();
+        if (lastNode != null && !ascii(lastNode)) {
+            return encodeWithStream();
+        }
+        byte[] out = new byte[1 + 8 + 1 + (lastNode == null ? 0 : 2 + node) + 5 * 8];
+        out[0] = FORMAT;
+        int at = putLong(out, 1, cookieSet);
+        out[at++] = (byte) (lastNode != null ? 1 : 0);
+        if (lastNode != null) {
+            out[at++] = (byte) (node >>> 8);
+            out[at++] = (byte) node;
+            for (int i = 0; i < node; i++) {
+                out[at++] = (byte) lastNode.charAt(i);
+            }
+        }
+        at = putLong(out, at, maxInactiveMs);
+        at = putLong(out, at, accessed);
+        at = putLong(out, at, lastAccessed);
+        at = putLong(out, at, expiry);
+        putLong(out, at, writeTime);
+        return out;
+    }
+
+    /** Characters 1 to 127 only, which modified UTF-8 writes one byte each, at most 65535 of them. */
+    private static boolean ascii(String s) {
+        if (s.length() > 0xFFFF) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == 0 || c > 127) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int putLong(byte[] out, int at, long v) {
+        for (int shift = 56; shift >= 0; shift -= 8) {
+            out[at++] = (byte) (v >>> shift);
+        }
+        return at;
+    }
+
+    /** {@link #encode} through a {@link DataOutputStream}, whatever the node name holds. */
+    byte[] encodeWithStream() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeByte(FORMAT);

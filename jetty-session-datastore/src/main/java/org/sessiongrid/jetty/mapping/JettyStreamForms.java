@@ -111,21 +111,72 @@ final class JettyStreamForms {
         return write(VALUE[kind], name, value, serverClass);
     }
 
+    /**
+     * True if {@code bytes} are exactly what {@link #encode} writes for {@code name} = {@code value} with flag
+     * {@code serverClass}, compared in place without writing them: a save learns that an attribute is unchanged
+     * without a copy of its value. False also when the value has no direct form here.
+     */
+    static boolean matches(byte[] bytes, String name, Object value, boolean serverClass) {
+        int kind = kindOf(value);
+        if (kind < 0 || value == (Object) Integer.valueOf(1)) {
+            return false;
+        }
+        byte[] valueHead = VALUE[kind];
+        int variable = valueHead == null || !ascii(name, MAX_NAME) ? -1 : variableLength(value);
+        int n = name.length();
+        int at = HEAD.length;
+        if (variable < 0 || bytes.length != at + 2 + 2 + n + 1 + valueHead.length + variable
+                || !Arrays.equals(bytes, 0, at, HEAD, 0, at) || bytes[at] != TC_BLOCKDATA
+                || (bytes[at + 1] & 0xFF) != 2 + n + 1 || get(bytes, at + 2, 2) != n) {
+            return false;
+        }
+        at += 4;
+        for (int i = 0; i < n; i++) {
+            if (bytes[at++] != (byte) name.charAt(i)) {
+                return false;
+            }
+        }
+        if (bytes[at++] != (serverClass ? 1 : 0) || !startsWith(bytes, at, valueHead)) {
+            return false;
+        }
+        at += valueHead.length;
+        if (value instanceof byte[] b) {
+            return get(bytes, at, 4) == b.length && Arrays.equals(bytes, at + 4, bytes.length, b, 0, b.length);
+        }
+        if (value instanceof String s) {
+            if (get(bytes, at, 2) != s.length()) {
+                return false;
+            }
+            at += 2;
+            for (int i = 0; i < s.length(); i++) {
+                if (bytes[at + i] != (byte) s.charAt(i)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        if (value instanceof Integer i) {
+            return (int) get(bytes, at, 4) == i;
+        }
+        return get(bytes, at, 8) == (Long) value;
+    }
+
+    /** The length of the variable part of {@code value}'s form (length and content, or the number); -1: none. */
+    private static int variableLength(Object value) {
+        if (value instanceof byte[] b) {
+            return 4 + b.length;
+        }
+        if (value instanceof String s) {
+            return s.isEmpty() || ascii(s, 0xFFFF) ? 2 + s.length() : -1;
+        }
+        return value instanceof Integer ? 4 : 8;
+    }
+
     /** {@link #encode} with the value form {@code valueHead}; null if there is none, or no direct form. */
     private static byte[] write(byte[] valueHead, String name, Object value, boolean serverClass) {
-        if (valueHead == null || !ascii(name, MAX_NAME)) {
+        int variable = valueHead == null || !ascii(name, MAX_NAME) ? -1 : variableLength(value);
+        if (variable < 0) {
             return null;
-        }
-        int variable;
-        if (value instanceof byte[] b) {
-            variable = 4 + b.length;
-        } else if (value instanceof String s) {
-            if (!s.isEmpty() && !ascii(s, 0xFFFF)) {
-                return null;
-            }
-            variable = 2 + s.length();
-        } else {
-            variable = value instanceof Integer ? 4 : 8;
         }
         int n = name.length();
         byte[] out = Arrays.copyOf(HEAD, HEAD.length + 2 + 2 + n + 1 + valueHead.length + variable);

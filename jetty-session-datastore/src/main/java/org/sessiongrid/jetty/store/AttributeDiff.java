@@ -73,6 +73,10 @@ final class AttributeDiff {
      * whose Jetty metadata is {@code baseMeta}.
      */
     void touched(String id, SessionData data, SessionRecord base, JettyMetadata baseMeta, Change change, Seen before) {
+        if (before != null && before.record() == base && before.meta() == baseMeta
+                && sameObjects(before.mine(), change.nowMine()) && sameObjects(before.values(), change.values())) {
+            return; // what this node saw is what it sees now (the save at a request's end, after its commit)
+        }
         seen.put(data, new Seen(id, base, change.nowMine(), change.values(), before == null || before.coherent(),
                 baseMeta));
     }
@@ -126,6 +130,12 @@ final class AttributeDiff {
             }
             byte[] bytes;
             try {
+                if (had != null && base != null && serializer.encodesTo(had, name, value)) {
+                    // Unchanged, compared in place: a mutable value (a byte array) is checked at every save
+                    // without a copy of it.
+                    nowMine.put(name, had);
+                    continue;
+                }
                 bytes = serializer.encode(name, value);
             } catch (IOException e2) {
                 throw new IOException("attribute '" + name + "' (" + value.getClass().getName()
@@ -192,6 +202,19 @@ final class AttributeDiff {
         Map<String, byte[]> m = new HashMap<>();
         r.attributes().forEach((n, a) -> m.put(n, a.value()));
         return m;
+    }
+
+    /** True if both maps hold the very same objects under the same names. */
+    private static <V> boolean sameObjects(Map<String, V> a, Map<String, V> b) {
+        if (a.size() != b.size()) {
+            return false;
+        }
+        for (Map.Entry<String, V> e : a.entrySet()) {
+            if (b.get(e.getKey()) != e.getValue()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** True if the record holds exactly the attributes this node's copy holds (no one else's change). */

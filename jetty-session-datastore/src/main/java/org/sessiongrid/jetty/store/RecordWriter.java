@@ -77,7 +77,7 @@ final class RecordWriter {
                 // that outlasted much of the timeout (a failover held it) must not leave them a record
                 // that is already, or nearly, expired.
                 && (md.maxInactiveMs() <= 0
-                || JettyMetadata.expiryOf(base) - now >= freshnessMillis(md.maxInactiveMs()));
+                || JettyMetadata.expiryOf(base, baseMd) - now >= freshnessMillis(md.maxInactiveMs()));
     }
 
     /**

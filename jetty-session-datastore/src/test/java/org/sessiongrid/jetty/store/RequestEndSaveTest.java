@@ -117,4 +117,29 @@ class RequestEndSaveTest {
         assertEquals(1, store.calls("commit"));
         assertEquals(1, store.calls("touch"));
     }
+
+    @Test
+    void aByteArrayChangedInPlaceIsSavedAtTheRequestsEnd() throws Exception {
+        start();
+        long now = System.currentTimeMillis();
+        SessionData data = store.newSessionData("s2", now, now, now, 1_800_000);
+        data.setLastNode("n1");
+        byte[] payload = new byte[1024];
+        data.setAttribute("payload", payload);
+        store.store("s2", data);
+
+        // A later request that sets nothing: the same array, unchanged, commits nothing at its end.
+        access(data, data.getLastSaved() + 1);
+        store.store("s2", data);
+        assertEquals(0, store.calls("commit"), "an unchanged array");
+
+        // The next one changes the array in place (Jetty sees no setAttribute, the session is not dirty).
+        access(data, data.getLastSaved() + 1);
+        payload[1023] = 7;
+        store.store("s2", data);
+        assertEquals(1, store.calls("commit"), "an array changed in place");
+        SessionRecord saved = store.grid().store(store.namespace()).find("s2", null);
+        byte[] stored = saved.attributes().get("payload").value();
+        assertEquals(7, stored[stored.length - 1], "the stored bytes end with the changed byte");
+    }
 }
