@@ -8,6 +8,7 @@ import java.util.TreeMap;
 import java.util.function.BiConsumer;
 
 import org.sessiongrid.placement.Member;
+import org.sessiongrid.session.Attributes;
 import org.sessiongrid.session.SessionKey;
 import org.sessiongrid.session.SessionRecord;
 import org.sessiongrid.store.RecordStore;
@@ -117,7 +118,7 @@ final class Census {
                 for (SessionRecord r : records.records(s)) {
                     String ns = r.key().namespace();
                     if (!r.isTombstone() && (exact ? ns.equals(namespace) : ns.startsWith(namespace))) {
-                        out.add(new SessionRecord(r.key(), r.version(), r.meta(), new TreeMap<>()));
+                        out.add(new SessionRecord(r.key(), r.version(), r.meta(), Attributes.empty()));
                     }
                 }
             }

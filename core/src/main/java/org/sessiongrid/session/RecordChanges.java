@@ -1,11 +1,8 @@
 package org.sessiongrid.session;
 
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.SortedMap;
-import java.util.TreeMap;
 
 /**
  * The difference between a record a node holds and the current one: the new version and metadata,
@@ -17,16 +14,23 @@ import java.util.TreeMap;
  * @param version     the version after applying
  * @param meta        the current metadata
  * @param changed     attributes changed after {@code baseVersion}
- * @param names       all attribute names of the current record
+ * @param names       all attribute names of the current record, in ascending order (in another order,
+ *                    or with a name twice, the record applied is the same)
  */
 public record RecordChanges(SessionKey key, long baseVersion, long version, SessionMeta meta,
-                            SortedMap<String, Attribute> changed, List<String> names) {
+                            Attributes changed, List<String> names) {
 
     public RecordChanges {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(meta, "meta");
-        changed = Collections.unmodifiableSortedMap(new TreeMap<>(changed));
-        names = List.copyOf(names);
+        Objects.requireNonNull(changed, "changed");
+        names = Attributes.unmodifiableNames(names);
+    }
+
+    /** As the canonical constructor, with {@code changed} copied into {@link Attributes}. */
+    public RecordChanges(SessionKey key, long baseVersion, long version, SessionMeta meta,
+                         Map<String, Attribute> changed, List<String> names) {
+        this(key, baseVersion, version, meta, Attributes.copyOf(changed), names);
     }
 
     /**
@@ -43,8 +47,9 @@ public record RecordChanges(SessionKey key, long baseVersion, long version, Sess
             throw new IllegalArgumentException("changes of " + key + " start at v" + baseVersion + " but the copy is at "
                     + (base == null ? "nothing" : "v" + base.version()));
         }
-        TreeMap<String, Attribute> attrs = new TreeMap<>();
-        for (String n : names) {
+        Attributes.Builder attrs = Attributes.builder(names.size());
+        for (int i = 0; i < names.size(); i++) {
+            String n = names.get(i);
             Attribute a = changed.get(n);
             if (a == null) {
                 a = base.attributes().get(n);
@@ -55,12 +60,12 @@ public record RecordChanges(SessionKey key, long baseVersion, long version, Sess
             }
             attrs.put(n, a);
         }
-        return new SessionRecord(key, version, meta, attrs);
+        return new SessionRecord(key, version, meta, attrs.build());
     }
 
     /** Whole-record form of a record. */
     public static RecordChanges whole(SessionRecord r) {
-        return new RecordChanges(r.key(), 0, r.version(), r.meta(), r.attributes(), List.copyOf(r.attributes().keySet()));
+        return new RecordChanges(r.key(), 0, r.version(), r.meta(), r.attributes(), r.attributes().names());
     }
 
     /** Convenience for callers that only want the attribute values. */

@@ -1,11 +1,8 @@
 package org.sessiongrid.session;
 
-import java.util.ArrayList;
-import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.SortedMap;
-import java.util.TreeMap;
 
 /**
  * One session as the grid holds it: key, version, metadata and serialized attributes. Immutable: a
@@ -22,13 +19,17 @@ public final class SessionRecord {
     private final SessionKey key;
     private final long version;
     private final SessionMeta meta;
-    private final SortedMap<String, Attribute> attributes;
+    private final Attributes attributes;
 
-    public SessionRecord(SessionKey key, long version, SessionMeta meta, SortedMap<String, Attribute> attributes) {
+    /**
+     * A record of {@code attributes}, which it copies into {@link Attributes} (and takes as they are if
+     * they are {@code Attributes} already).
+     */
+    public SessionRecord(SessionKey key, long version, SessionMeta meta, Map<String, Attribute> attributes) {
         this.key = Objects.requireNonNull(key, "key");
         this.version = version;
         this.meta = Objects.requireNonNull(meta, "meta");
-        this.attributes = Collections.unmodifiableSortedMap(new TreeMap<>(attributes));
+        this.attributes = Attributes.copyOf(attributes);
         if (version <= 0) {
             throw new IllegalArgumentException("record version must be positive: " + version);
         }
@@ -57,9 +58,7 @@ public final class SessionRecord {
         int maxInactive = delta.maxInactiveInterval() == SessionDelta.UNCHANGED ? 0 : (int) delta.maxInactiveInterval();
         SessionMeta meta = new SessionMeta(created, accessed, maxInactive, true,
                 delta.containerDataChanged() ? delta.containerData() : null, null, opId);
-        TreeMap<String, Attribute> attrs = new TreeMap<>();
-        delta.set().forEach((n, v) -> attrs.put(n, new Attribute(v, version)));
-        return new SessionRecord(key, version, meta, attrs);
+        return new SessionRecord(key, version, meta, Attributes.empty().with(delta.set(), List.of(), version));
     }
 
     /** This record with {@code delta} merged in, at {@code newVersion}. */
@@ -76,10 +75,7 @@ public final class SessionRecord {
                 : (int) delta.maxInactiveInterval();
         byte[] cd = delta.containerDataChanged() ? delta.containerData() : m.containerData();
         SessionMeta nm = new SessionMeta(m.creationTime(), accessed, maxInactive, m.valid(), cd, m.lockOwner(), opId);
-        TreeMap<String, Attribute> attrs = new TreeMap<>(attributes);
-        delta.set().forEach((n, v) -> attrs.put(n, new Attribute(v, newVersion)));
-        delta.removed().forEach(attrs::remove);
-        return new SessionRecord(key, newVersion, nm, attrs);
+        return new SessionRecord(key, newVersion, nm, attributes.with(delta.set(), delta.removed(), newVersion));
     }
 
     /** This record with other metadata (lock owner, access time) at {@code newVersion}; attributes unchanged. */
@@ -93,7 +89,7 @@ public final class SessionRecord {
      */
     public SessionRecord tombstone(long newVersion, long now, int ttlSeconds) {
         SessionMeta t = new SessionMeta(meta.creationTime(), now, Math.max(1, ttlSeconds), false, null);
-        return new SessionRecord(key, newVersion, t, new TreeMap<>());
+        return new SessionRecord(key, newVersion, t, Attributes.empty());
     }
 
     /**
@@ -161,7 +157,7 @@ public final class SessionRecord {
     public SessionRecord announced(long newVersion, long opId) {
         SessionMeta t = new SessionMeta(meta.creationTime(), meta.lastAccessedTime(), meta.maxInactiveInterval(), false,
                 null, null, opId);
-        return new SessionRecord(key, newVersion, t, new TreeMap<>());
+        return new SessionRecord(key, newVersion, t, Attributes.empty());
     }
 
     /** The changes a holder of {@code knownVersion} needs to reach this record. */
@@ -169,13 +165,8 @@ public final class SessionRecord {
         if (knownVersion <= 0 || knownVersion > version) {
             return RecordChanges.whole(this);
         }
-        TreeMap<String, Attribute> changed = new TreeMap<>();
-        attributes.forEach((n, a) -> {
-            if (a.version() > knownVersion) {
-                changed.put(n, a);
-            }
-        });
-        return new RecordChanges(key, knownVersion, version, meta, changed, new ArrayList<>(attributes.keySet()));
+        return new RecordChanges(key, knownVersion, version, meta, attributes.changedAfter(knownVersion),
+                attributes.names());
     }
 
     public SessionKey key() {
@@ -191,14 +182,14 @@ public final class SessionRecord {
     }
 
     /** Attributes by name, sorted. */
-    public SortedMap<String, Attribute> attributes() {
+    public Attributes attributes() {
         return attributes;
     }
 
     /** Shortcut for the serialized value of one attribute, or null. */
     public byte[] attribute(String name) {
-        Attribute a = attributes.get(name);
-        return a == null ? null : a.value();
+        int i = attributes.indexOf(name);
+        return i < 0 ? null : attributes.attribute(i).value();
     }
 
     public boolean isTombstone() {
@@ -211,8 +202,8 @@ public final class SessionRecord {
         if (meta.containerData() != null) {
             n += meta.containerData().length;
         }
-        for (Map.Entry<String, Attribute> e : attributes.entrySet()) {
-            n += e.getKey().length() + e.getValue().value().length + 16;
+        for (int i = 0; i < attributes.size(); i++) {
+            n += attributes.name(i).length() + attributes.attribute(i).value().length + 16;
         }
         return n;
     }
@@ -231,6 +222,6 @@ public final class SessionRecord {
     @Override
     public String toString() {
         return "SessionRecord[" + key + " v" + version + (isTombstone() ? " tombstone" : "") + " attrs="
-                + attributes.keySet() + "]";
+                + attributes.names() + "]";
     }
 }

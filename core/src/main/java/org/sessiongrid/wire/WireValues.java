@@ -4,11 +4,11 @@ import static org.sessiongrid.wire.MalformedMessageException.Reason.INVALID_VALU
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.TreeMap;
 
 import org.sessiongrid.placement.Member;
 import org.sessiongrid.placement.OwnerTable;
 import org.sessiongrid.session.Attribute;
+import org.sessiongrid.session.Attributes;
 import org.sessiongrid.session.RecordChanges;
 import org.sessiongrid.session.SessionDelta;
 import org.sessiongrid.session.SessionKey;
@@ -163,7 +163,7 @@ final class WireValues {
         }
         SessionMeta meta = readMeta(r);
         int n = r.count("changed attributes", 10, MAX_ATTRIBUTES);
-        TreeMap<String, Attribute> changed = new TreeMap<>();
+        Attributes.Builder changed = Attributes.builder(n);
         for (int i = 0; i < n; i++) {
             String name = r.string("attribute name");
             byte[] value = r.bytes("attribute value");
@@ -174,9 +174,10 @@ final class WireValues {
             }
             changed.put(name, new Attribute(value, v));
         }
+        Attributes attributes = changed.build();
         List<String> names;
         if (base == 0) {
-            names = new ArrayList<>(changed.keySet());
+            names = attributes.names();
         } else {
             int nn = r.count("attribute names", 1, MAX_ATTRIBUTES);
             names = new ArrayList<>(nn);
@@ -184,7 +185,7 @@ final class WireValues {
                 names.add(r.string("attribute name"));
             }
         }
-        return new RecordChanges(key, base, version, meta, changed, names);
+        return new RecordChanges(key, base, version, meta, attributes, names);
     }
 
     static void writeNullableTopology(WireWriter w, Topology t) {
