@@ -68,6 +68,9 @@ public class GridSession extends StandardSession {
      */
     private transient volatile Thread loading;
     private transient volatile boolean dropped;
+    /** The id whose route was last found to name the session's primary, and under which topology; or null. */
+    private transient volatile RouteCheck routeCheck;
+    private transient volatile KeyOf keyOfId;
     /** Requests (through the Host valve) using this copy right now; they commit it when they end. */
     final transient AtomicInteger requestsInFlight = new AtomicInteger();
 
@@ -333,6 +336,24 @@ public class GridSession extends StandardSession {
         }
     }
 
+    /**
+     * True if requests changed nothing but the access time since the last commit of this stored copy: no
+     * attribute set or removed, none read that may have changed in place (a mutable value got by
+     * {@link #getAttribute} counts as changed), no timeout or authentication change. Such a commit has nothing
+     * to compare or send beyond the access time, which {@link #takeChanges} would find too, at the cost of
+     * building an empty delta. A change another thread records after this answer stays for the next commit, as
+     * one recorded after {@code takeChanges} would.
+     */
+    boolean unchangedSinceCommit() {
+        return record != null && written.isEmpty() && removed.isEmpty() && read.isEmpty() && !timeoutChanged.get()
+                && !authChanged.get();
+    }
+
+    /** The time of this copy's latest access, which a commit sends to the grid. */
+    long accessTime() {
+        return thisAccessedTime;
+    }
+
     /** The changes of the requests since the last commit, ready to send; see {@link Pending}. */
     Pending takeChanges(AttributeCodec codec) {
         Set<String> w = drain(written);
@@ -477,6 +498,32 @@ public class GridSession extends StandardSession {
                 && now - thisAccessedTime > maxInactiveInterval * 1000L + slackMillis;
     }
 
+    /** This copy's grid key (its id without route), computed once per id. */
+    String key() {
+        KeyOf k = keyOfId;
+        String current = id;
+        if (k == null || k.id() != current) {
+            k = new KeyOf(current, SessionGridManager.key(current));
+            keyOfId = k;
+        }
+        return k.key();
+    }
+
+    /**
+     * This copy's id if its route was found to name the primary under {@code topologyId} and the id has not changed
+     * since, else null: the owners of a session change only with the topology, so the route needs no new look-up.
+     */
+    String routeCheckedUnder(long topologyId) {
+        RouteCheck c = routeCheck;
+        String current = id;
+        return c != null && c.topologyId() == topologyId && c.id() == current ? current : null;
+    }
+
+    /** The route of this copy's current id names the session's primary under {@code topologyId}. */
+    void routeChecked(long topologyId) {
+        routeCheck = new RouteCheck(id, topologyId);
+    }
+
     /** Takes the names out of {@code set} one by one; names added meanwhile stay for the next commit. */
     private static Set<String> drain(Set<String> set) {
         Set<String> out = new LinkedHashSet<>();
@@ -495,6 +542,14 @@ public class GridSession extends StandardSession {
         Set<String> u = new LinkedHashSet<>(a);
         u.addAll(b);
         return u;
+    }
+
+    /** An id whose route named the session's primary under a topology (the id compared by identity). */
+    private record RouteCheck(String id, long topologyId) {
+    }
+
+    /** An id and its grid key (the id compared by identity). */
+    private record KeyOf(String id, String key) {
     }
 
     /** A known-immutable attribute value and its serialized form. */

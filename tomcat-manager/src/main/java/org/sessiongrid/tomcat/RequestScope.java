@@ -68,11 +68,9 @@ final class RequestScope {
     }
 
     static void restore(RequestScope previous) {
-        if (previous == null) {
-            CURRENT.remove();
-        } else {
-            CURRENT.set(previous);
-        }
+        // set(null) rather than remove(): the request thread's entry is kept for its next request instead of
+        // being made anew each time; it holds no value between requests.
+        CURRENT.set(previous);
     }
 
     /** True if the session was already refreshed in this request (no second round trip). */
@@ -83,6 +81,19 @@ final class RequestScope {
             }
         }
         return false;
+    }
+
+    /**
+     * The session of {@code manager} this request already used under exactly this id, or null: what
+     * {@link SessionGridManager#findSession} finds without looking the copy up again.
+     */
+    synchronized GridSession usedWithId(String id, SessionGridManager manager) {
+        for (GridSession x : sessions) {
+            if (x.getManager() == manager && id.equals(x.getIdInternal())) {
+                return x;
+            }
+        }
+        return null;
     }
 
     synchronized void add(GridSession s) {

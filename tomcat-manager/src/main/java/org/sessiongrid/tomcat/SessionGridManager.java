@@ -385,9 +385,14 @@ public class SessionGridManager extends ManagerBase implements DistributedManage
         if (id == null || s == null) {
             return null;
         }
+        RequestScope scope = RequestScope.current();
+        GridSession used = scope == null ? null : scope.usedWithId(id, this);
+        if (used != null && !used.dropped() && sessions.get(used.key()) == used) {
+            // Already validated in this request (Tomcat's own look-up after the valve's).
+            return used.isValid() ? used : null;
+        }
         String key = key(id);
         GridSession local = (GridSession) sessions.get(key);
-        RequestScope scope = RequestScope.current();
         if (local != null && (local.record() == null || (scope != null && scope.contains(local)))) {
             // A new session not stored yet (its first request is still running), or already
             // validated in this request.
@@ -558,7 +563,8 @@ public class SessionGridManager extends ManagerBase implements DistributedManage
      * follows it: whenever the id the client sent (or this copy's id) names another member, the copy
      * takes the corrected id and the response sets the corrected cookie. Runs when the request's
      * session is loaded, so the application's {@code getId()} and {@code encodeURL} already show the
-     * corrected id, and again at the commit point in case the primary moved meanwhile.
+     * corrected id, and again at the commit point in case the primary moved meanwhile. The owners are
+     * looked up once per topology and id of the copy, not per request: they change only with the topology.
      */
     void correctRoute(Request request, GridSession s) {
         String jvmRoute = getJvmRoute();
@@ -566,22 +572,27 @@ public class SessionGridManager extends ManagerBase implements DistributedManage
         if (jvmRoute == null || jvmRoute.isEmpty() || st == null || request.getResponse().isCommitted()) {
             return;
         }
-        String id = s.getIdInternal();
-        String primary = st.owners(id).primary();
-        if (primary == null) {
-            return;
-        }
-        String key = key(id);
-        String routed = key + "." + primary;
-        if (!routed.equals(id)) {
-            synchronized (s.sync) {
-                // The grid key is the id without route: only the local copy and the cookie change.
-                s.setId(routed, false);
+        // Read before the owners: a topology installed in between makes the next request look again.
+        long topology = topologyId();
+        String routed = s.routeCheckedUnder(topology);
+        if (routed == null) {
+            String id = s.getIdInternal();
+            String primary = st.owners(id).primary();
+            if (primary == null) {
+                return;
             }
-            LOG.debug("Session {} now routes to its primary {}", routed, primary);
+            routed = key(id) + "." + primary;
+            if (!routed.equals(id)) {
+                synchronized (s.sync) {
+                    // The grid key is the id without route: only the local copy and the cookie change.
+                    s.setId(routed, false);
+                }
+                LOG.debug("Session {} now routes to its primary {}", routed, primary);
+            }
+            s.routeChecked(topology);
         }
         String requested = request.getRequestedSessionId();
-        if (requested != null && !requested.equals(routed) && key(requested).equals(key)) {
+        if (requested != null && !requested.equals(routed) && key(requested).equals(key(routed))) {
             request.changeSessionId(routed);
         }
     }
@@ -628,6 +639,11 @@ public class SessionGridManager extends ManagerBase implements DistributedManage
             if (!s.isValid() || s.dropped()) {
                 return false;
             }
+            if (s.unchangedSinceCommit()) {
+                // A read-only request: nothing to take, encode or compare, only the access time to pass on.
+                touchIfNews(st, s, s.accessTime(), kind);
+                return false;
+            }
             GridSession.Pending p = s.takeChanges(c);
             String id = s.getIdInternal();
             try {
@@ -638,13 +654,7 @@ public class SessionGridManager extends ManagerBase implements DistributedManage
                     s.committed(p, st.create(id, p.delta()), c, webappLoader);
                     s.agreedUnder(topology);
                 } else if (!changed) {
-                    long accessed = p.delta().lastAccessedTime();
-                    // The end of a request whose commit already carried its access time (Tomcat's endAccess
-                    // after the response) is no news to the grid: see accessNewerThanStored.
-                    if (kind != CommitKind.LATE && s.accessNewerThanStored(accessed, accessTimeGranularity())) {
-                        st.touch(id, accessed);
-                        s.noteStoredAccessTime(accessed);
-                    }
+                    touchIfNews(st, s, p.delta().lastAccessedTime(), kind);
                     s.committed(p, null, c, webappLoader);
                 } else {
                     s.committed(p, st.commit(id, p.delta(), base, lock), c, webappLoader);
@@ -668,6 +678,18 @@ public class SessionGridManager extends ManagerBase implements DistributedManage
                 s.forgetAfterFailedSave();
                 throw e;
             }
+        }
+    }
+
+    /**
+     * Passes the access time of a commit without other changes to the grid's batched access times, unless it is no
+     * news: the end of a request whose commit already carried its access time (Tomcat's endAccess after the
+     * response), see {@link GridSession#accessNewerThanStored}.
+     */
+    private void touchIfNews(SessionStore st, GridSession s, long accessed, CommitKind kind) {
+        if (kind != CommitKind.LATE && s.accessNewerThanStored(accessed, accessTimeGranularity())) {
+            st.touch(s.getIdInternal(), accessed);
+            s.noteStoredAccessTime(accessed);
         }
     }
 
