@@ -103,8 +103,12 @@ final class RequestScope {
         }
     }
 
-    synchronized List<GridSession> sessions() {
-        return new ArrayList<>(sessions);
+    /**
+     * The {@code i}-th session this request used, or null past the last. The list only grows, so a loop by index
+     * sees each session once without copying the list.
+     */
+    synchronized GridSession sessionAt(int i) {
+        return i < sessions.size() ? sessions.get(i) : null;
     }
 
     /** Marks the scope finished; true only for the first caller (async completion may race). */
@@ -137,7 +141,9 @@ final class RequestScope {
         committedBeforeResponse = true;
         SessionGridManager.CommitKind kind = point == Point.GATE ? SessionGridManager.CommitKind.BEFORE_RESPONSE
                 : SessionGridManager.CommitKind.WHOLE;
-        for (GridSession s : used(request)) {
+        includeOwn(request);
+        GridSession s;
+        for (int i = 0; (s = sessionAt(i)) != null; i++) {
             SessionGridManager m = (SessionGridManager) s.getManager();
             if (m == null || !s.isValid() || failed) {
                 continue;
@@ -165,7 +171,9 @@ final class RequestScope {
             boolean late = committedBeforeResponse;
             SessionGridManager.CommitKind kind = late ? SessionGridManager.CommitKind.LATE
                     : SessionGridManager.CommitKind.WHOLE;
-            for (GridSession s : used(request)) {
+            includeOwn(request);
+            GridSession s;
+            for (int i = 0; (s = sessionAt(i)) != null; i++) {
                 SessionGridManager m = (SessionGridManager) s.getManager();
                 if (m == null || !s.isValid()) {
                     continue;
@@ -182,7 +190,8 @@ final class RequestScope {
             }
         } finally {
             releaseLock();
-            for (GridSession s : sessions()) {
+            GridSession s;
+            for (int i = 0; (s = sessionAt(i)) != null; i++) {
                 s.requestsInFlight.decrementAndGet();
             }
         }
@@ -193,20 +202,17 @@ final class RequestScope {
         return committedBeforeResponse;
     }
 
-    /** The sessions this request used; also its own session if it was used on a thread without this scope. */
-    private List<GridSession> used(Request request) {
-        List<GridSession> used = sessions();
+    /** Adds the request's own session if it was used on a thread without this scope. */
+    private void includeOwn(Request request) {
         Session own;
         try {
             own = request.getSessionInternal(false);
         } catch (GridException e) {
-            return used; // the grid could not produce it: the request did not use it
+            return; // the grid could not produce it: the request did not use it
         }
-        if (own instanceof GridSession gs && !used.contains(gs) && gs.getManager() instanceof SessionGridManager) {
+        if (own instanceof GridSession gs && gs.getManager() instanceof SessionGridManager) {
             add(gs);
-            used.add(gs);
         }
-        return used;
     }
 
     /** What storing one session's changes came to. */
