@@ -200,8 +200,8 @@ public class GridSession extends StandardSession {
         if (!isValid || expiring) {
             return;
         }
-        if (!expiredByGrid) {
-            gridManager().invalidateInGrid(this);
+        if (!expiredByGrid && !gridManager().invalidateInGrid(this)) {
+            return; // refused: the session lives on in the grid, this copy is gone
         }
         super.expire(notify);
     }

@@ -136,9 +136,22 @@ final class RequestScope {
         ASYNC_COMPLETE
     }
 
+    /**
+     * The grid refused a change this request made before its commit point (an invalidation or an id change
+     * by work that started before a failover its member did not see): the commit point answers 503 and
+     * nothing of this request is stored.
+     */
+    void refuseAtCommitPoint() {
+        failed = true;
+    }
+
     /** The commit point (see the class comment), reached at {@code point}. */
     void commitBeforeResponse(Request request, Response response, Point point) {
         committedBeforeResponse = true;
+        if (failed) {
+            refuse(response, point != Point.PIPELINE_END);
+            return;
+        }
         SessionGridManager.CommitKind kind = point == Point.GATE ? SessionGridManager.CommitKind.BEFORE_RESPONSE
                 : SessionGridManager.CommitKind.WHOLE;
         includeOwn(request);

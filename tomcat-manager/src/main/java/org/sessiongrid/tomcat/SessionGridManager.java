@@ -20,6 +20,7 @@ import org.sessiongrid.codec.UnreadableAttributeException;
 import org.sessiongrid.grid.GridException;
 import org.sessiongrid.grid.LockingMode;
 import org.sessiongrid.grid.SessionExistsException;
+import org.sessiongrid.grid.SessionFencedException;
 import org.sessiongrid.grid.SessionGoneException;
 import org.sessiongrid.grid.SessionGrid;
 import org.sessiongrid.grid.SessionLock;
@@ -457,20 +458,55 @@ public class SessionGridManager extends ManagerBase implements DistributedManage
             // Only the route differs (e.g. a route-rewriting valve): same session in the grid.
             boolean sameKey = key(s.getIdInternal()).equals(key(newId));
             if (s.record() != null && store != null && !sameKey) {
-                s.moved(store.changeId(s.getIdInternal(), newId));
+                try {
+                    // Under the base the request read: the copy it goes on with is the moved record.
+                    s.moved(store.changeId(s.getIdInternal(), newId, s.record()));
+                } catch (SessionFencedException e) {
+                    refusedAsZombie(s, "id change", e);
+                    return; // the id stays; nothing of this request is stored
+                }
             }
             super.changeSessionId(session, newId, notifySessionListeners, notifyContainerListeners);
         }
     }
 
-    /** Called by {@link GridSession#expire} for an application {@code invalidate()} or a JMX expire. */
-    void invalidateInGrid(GridSession s) {
+    /**
+     * Called by {@link GridSession#expire} for an application {@code invalidate()} or a JMX expire.
+     *
+     * @return false if the grid refused it because the request read the session before a failover this node
+     *         did not see and the user went on using it elsewhere: the copy is discarded without listeners (the
+     *         session did not end) and the request is answered 503
+     */
+    boolean invalidateInGrid(GridSession s) {
         SessionStore st = store;
         synchronized (s.sync) {
             if (s.record() != null && st != null) {
-                st.invalidate(s.getIdInternal());
+                try {
+                    st.invalidate(s.getIdInternal(), s.record());
+                } catch (SessionFencedException e) {
+                    refusedAsZombie(s, "invalidation", e);
+                    s.discard();
+                    return false;
+                }
             }
         }
+        return true;
+    }
+
+    /**
+     * The grid refused a change the request made to {@code s} before its commit point (see
+     * {@link SessionFencedException}): as for a refused commit, the copy leaves this node and the client gets
+     * a 503. Outside a request (a JMX expire, an Accessor) the caller gets the exception.
+     */
+    private void refusedAsZombie(GridSession s, String what, SessionFencedException e) {
+        s.forgetAfterFailedSave();
+        RequestScope scope = RequestScope.current();
+        if (scope == null) {
+            throw e;
+        }
+        LOG.warn("The {} of session {} in {} was not saved, the client gets a 503: {}", what, s.getIdInternal(),
+                namespace, e.getMessage());
+        scope.refuseAtCommitPoint();
     }
 
     /**

@@ -21,9 +21,10 @@ import org.sessiongrid.tomcat.multinode.TomcatCluster.Node;
 /**
  * No zombie writes through Tomcat (issue 17, item 3): a request in flight on a node that is SIGSTOPped long
  * enough to be expelled must not, once the node is thawed and has rejoined, store what it computed before
- * the freeze over what the user stored on another node meanwhile. Its client gets a 503 and the session
- * keeps the newer value, also when a later request of the same user refreshed, on the thawed node, the copy
- * the held request still uses (Tomcat shares a node's copy among the user's requests). Failure detection and merges are shortened (3 s, 1-2 s) so that the freeze, the
+ * the freeze over what the user stored on another node meanwhile, nor end (a logout) the session the user
+ * went on using there. Its client gets a 503 and the session keeps the newer value, also when a later
+ * request of the same user refreshed, on the thawed node, the copy the held request still uses (Tomcat
+ * shares a node's copy among the user's requests). Failure detection and merges are shortened (3 s, 1-2 s) so that the freeze, the
  * expulsion and the rejoin take seconds, and two nodes are enough (the issue saw it with three: what
  * matters is that the user's session moved to a node that stayed), which keeps it at about 30 s.
  */
@@ -36,7 +37,7 @@ class ZombieWriteTest {
 
     @Test
     void aRequestInFlightWhenItsNodeFrozeGetsA503AndTheNewerValueStays() throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(2);
+        ExecutorService pool = Executors.newFixedThreadPool(3);
         try (TomcatCluster cluster = TomcatCluster.start(TomcatCluster.Line.selected(), "zombie", 2,
                 FAST_FAILURE_DETECTION)) {
             Node a = cluster.node("n1");
@@ -46,19 +47,24 @@ class ZombieWriteTest {
             // after the rejoin goes to n1 too, where it refreshes the copy the held request still uses.
             WebUser user = new WebUser("zombie");
             WebUser shared = new WebUser("shared");
+            // A third user's held request is a logout: it read the session and invalidates it when released.
+            WebUser logout = new WebUser("logout");
             assertEquals(1, counter(user.get(a.url("/counter"))));
             assertEquals(1, counter(shared.get(a.url("/counter"))));
+            assertEquals(1, counter(logout.get(a.url("/counter"))));
 
             // A second tab of each user: a request on n1 reads the session (1), sets 2 and is held there.
             Future<HttpResponse<String>> inFlight = hold(pool, user, a, "zombie");
             Future<HttpResponse<String>> inFlightShared = hold(pool, shared, a, "shared");
+            Future<HttpResponse<String>> inFlightLogout = hold(pool, logout, a, "/invalidate", "logout");
             await("the requests held on n1", () -> body(control, a.url("/holding?key=zombie")).startsWith("true")
-                    && body(control, a.url("/holding?key=shared")).startsWith("true"));
+                    && body(control, a.url("/holding?key=shared")).startsWith("true")
+                    && body(control, a.url("/holding?key=logout")).startsWith("true"));
 
             // n1 freezes; once the others expelled it, the users go on on n2 and store 2, then 3.
             a.freeze();
             await("n1 expelled", () -> !body(control, b.url("/owners?id=" + user.sessionId)).contains("n1"));
-            for (WebUser u : new WebUser[] {user, shared}) {
+            for (WebUser u : new WebUser[] {user, shared, logout}) {
                 assertEquals(2, counter(u.get(b.url("/counter"))));
                 assertEquals(3, counter(u.get(b.url("/counter"))));
             }
@@ -79,8 +85,13 @@ class ZombieWriteTest {
             assertFenced(inFlight.get(60, TimeUnit.SECONDS), "the request that started before the freeze");
             assertFenced(inFlightShared.get(60, TimeUnit.SECONDS),
                     "the request that started before the freeze, its copy refreshed by a later request");
-            assertEquals(2, fenced(control, a) + fenced(control, b),
+            body(control, a.url("/release?key=logout"));
+            assertFenced(inFlightLogout.get(60, TimeUnit.SECONDS), "the logout that started before the freeze");
+            assertEquals(3, fenced(control, a) + fenced(control, b),
                     "refused by the sessions' primaries (FencedCommits), not by n1's own pause detection");
+            assertEquals(4, counter(logout.get(b.url("/counter"))),
+                    "the session the late logout would have ended goes on with what the user stored on n2");
+            assertEquals(5, counter(logout.get(a.url("/counter"))), "on either node");
 
             assertEquals(4, counter(user.get(b.url("/counter"))),
                     "the session keeps what was stored while n1 was frozen, and goes on from there");
@@ -94,9 +105,15 @@ class ZombieWriteTest {
 
     /** A second tab of {@code user}: a request on {@code n} that increments the counter and waits for /release. */
     private static Future<HttpResponse<String>> hold(ExecutorService pool, WebUser user, Node n, String key) {
+        return hold(pool, user, n, "/counter", key);
+    }
+
+    /** A second tab of {@code user}: a request to {@code path} on {@code n} held until /release (see TestServlet). */
+    private static Future<HttpResponse<String>> hold(ExecutorService pool, WebUser user, Node n, String path,
+                                                     String key) {
         WebUser tab = new WebUser(key + "-tab");
         tab.sessionId = user.sessionId;
-        return pool.submit(() -> tab.get(n.url("/counter?hold=" + key + "&holdMax=120")));
+        return pool.submit(() -> tab.get(n.url(path + "?hold=" + key + "&holdMax=120")));
     }
 
     private static void assertFenced(HttpResponse<String> r, String what) {

@@ -151,6 +151,7 @@ public class TestServlet extends HttpServlet {
             }
             case "/invalidate" -> {
                 HttpSession s = req.getSession(false);
+                hold(req);
                 if (s != null) {
                     s.invalidate();
                 }
@@ -333,8 +334,8 @@ public class TestServlet extends HttpServlet {
     }
 
     /**
-     * With ?hold=KEY the request waits (at most 30 s, or ?holdMax= seconds) for /release?key=KEY after
-     * changing its session.
+     * With ?hold=KEY the request waits (at most 30 s, or ?holdMax= seconds) for /release?key=KEY: /counter
+     * after changing its session, /invalidate after reading it and before invalidating it.
      */
     private static void hold(HttpServletRequest req) {
         String key = req.getParameter("hold");
