@@ -128,10 +128,11 @@ public interface GridMetricsMXBean {
     long getLateCommits();
 
     /**
-     * Updates this member refused as primary because they would overwrite what the cluster acknowledged
-     * meanwhile: their request read the session before a failover its member did not see (it was paused or
-     * cut off) and changed an attribute that a newer topology's primary changed since. The client of such
-     * a request got an error and nothing was applied. 0 on a healthy farm; each one is also a log line.
+     * Commits this member refused as primary because they would overwrite, or end, what the cluster
+     * acknowledged meanwhile: their request read the session before a failover its member did not see (it
+     * was paused or cut off) and changed an attribute or metadata that a newer topology's primary changed
+     * since, or invalidated (or moved to a new id) a session changed since under a newer topology. The client
+     * of such a request got an error and nothing was applied. 0 on a healthy farm; each one is also a log line.
      */
     long getFencedCommits();
 
