@@ -13,6 +13,7 @@ import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Handler;
@@ -33,6 +34,7 @@ import org.sessiongrid.grid.GridConfig;
 import org.sessiongrid.grid.SessionGrid;
 import org.sessiongrid.grid.SessionOwners;
 import org.sessiongrid.grid.SessionStore;
+import org.sessiongrid.metrics.MessageCounts;
 import org.sessiongrid.session.SessionDelta;
 import org.sessiongrid.session.SessionRecord;
 import org.sessiongrid.tomcat.SessionGridManager;
@@ -263,5 +265,50 @@ class EmbeddedManagerTest {
             System.gc();
             Thread.sleep(100);
         }
+    }
+
+    /** The grid requests that carry a session's change or read: none may travel for a read on the primary. */
+    private static final List<String> PER_REQUEST_TYPES = List.of("ReplicateRequest", "CommitRequest", "ReadRequest");
+
+    /**
+     * A request that only reads its session on the session's primary sends no grid message of its own: nothing
+     * is replicated or asked, and its access time reaches the backup with the batched flush, at most one
+     * {@code TouchBatch} per {@code accessTimeGranularity} (1 s) however many requests read the session.
+     */
+    @Test
+    void readOnlyRequestsOnThePrimarySendNoMessageOfTheirOwn() throws Exception {
+        SessionGridManager m = (SessionGridManager) tomcat.context.getManager();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!m.isTopologyStable()) {
+            assertTrue(System.nanoTime() < deadline, "the two members' topology did not settle");
+            Thread.sleep(20);
+        }
+        WebUser u = new WebUser("reader");
+        assertTrue(u.get(tomcat.url("/set?name=greeting&value=hello")).body().startsWith("ok"));
+        assertTrue(m.getSessionOwners(u.sessionId).startsWith("tomcat,"), "a new session's primary is the member"
+                + " that created it: " + m.getSessionOwners(u.sessionId));
+        Map<String, MessageCounts> tomcatBefore = m.getGrid().stats().messagesSentByType();
+        Map<String, MessageCounts> peerBefore = peer.stats().messagesSentByType();
+        long start = System.nanoTime();
+        int reads = 50;
+        for (int i = 0; i < reads; i++) {
+            String body = u.get(tomcat.url("/attrs")).body();
+            assertTrue(body.contains("greeting=hello"), body);
+        }
+        long flushes = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) / 1000 + 2;
+        Map<String, MessageCounts> tomcatAfter = m.getGrid().stats().messagesSentByType();
+        Map<String, MessageCounts> peerAfter = peer.stats().messagesSentByType();
+        for (String type : PER_REQUEST_TYPES) {
+            assertEquals(0, sent(tomcatBefore, tomcatAfter, type) + sent(peerBefore, peerAfter, type),
+                    type + " sent during " + reads + " read-only requests on the primary: " + tomcatAfter);
+        }
+        long touches = sent(tomcatBefore, tomcatAfter, "TouchBatch");
+        assertTrue(touches <= flushes, touches + " access-time batches for " + reads + " reads over at most " + flushes
+                + " flushes: access times must travel batched, not per request");
+    }
+
+    private static long sent(Map<String, MessageCounts> before, Map<String, MessageCounts> after, String type) {
+        return after.getOrDefault(type, MessageCounts.NONE).messages()
+                - before.getOrDefault(type, MessageCounts.NONE).messages();
     }
 }
