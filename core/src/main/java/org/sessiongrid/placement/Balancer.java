@@ -3,6 +3,7 @@ package org.sessiongrid.placement;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.List;
 
 /**
@@ -44,13 +45,16 @@ final class Balancer {
     private final boolean transfersMatter;
     /** Scratch for {@link #swapAway}: location gain in the segment examined, per incoming member. */
     private final long[] swapGain;
+    /** Per member index, the segments it may hold copies of beyond the start table (null: none). */
+    private final BitSet[] prior;
 
     /**
      * @param members   sorted by id, distinct, not empty
      * @param numOwners requested owners per segment, at least 1
      * @param start     starting rows as indexes into {@code members}
+     * @param prior     segments of which members may hold copies the start rows do not list
      */
-    Balancer(List<Member> members, int numOwners, int[][] start) {
+    Balancer(List<Member> members, int numOwners, int[][] start, PriorCopies prior) {
         this.members = members;
         this.n = members.size();
         this.numSegments = start.length;
@@ -75,6 +79,13 @@ final class Balancer {
         this.memberHash = new int[n];
         for (int m = 0; m < n; m++) {
             memberHash[m] = SegmentHash.murmur3_32(members.get(m).id().getBytes(StandardCharsets.UTF_8), MEMBER_SEED);
+        }
+        this.prior = new BitSet[n];
+        if (!prior.isEmpty()) {
+            for (int m = 0; m < n; m++) {
+                BitSet held = prior.segmentsOf(members.get(m));
+                this.prior[m] = held.isEmpty() ? null : held;
+            }
         }
     }
 
@@ -134,12 +145,16 @@ final class Balancer {
         }
     }
 
-    /** Adds the best member under quota to {@code s}: best location, no transfer, largest deficit. */
+    /**
+     * Adds the best member under quota to {@code s}: best location, no transfer, copies set aside there,
+     * largest deficit.
+     */
     private void fillOne(int s) {
         boolean tags = locations.relevant();
         int best = -1;
         long bestCost = 0;
         int bestTransfer = 0;
+        int bestFetch = 0;
         int bestDeficit = 0;
         int bestTie = 0;
         for (int u = 0; u < n; u++) {
@@ -149,10 +164,14 @@ final class Balancer {
             }
             long cost = tags ? locations.costAgainst(t, s, u, -1) : 0;
             int transfer = t.transferCost(s, u);
+            int fetch = fetchCost(s, u);
             int tie = tieHash(s, u);
             int c = best < 0 ? -1 : Long.compare(cost, bestCost);
             if (c == 0) {
                 c = Integer.compare(transfer, bestTransfer);
+            }
+            if (c == 0) {
+                c = Integer.compare(fetch, bestFetch);
             }
             if (c == 0) {
                 c = Integer.compare(bestDeficit, deficit);
@@ -164,6 +183,7 @@ final class Balancer {
                 best = u;
                 bestCost = cost;
                 bestTransfer = transfer;
+                bestFetch = fetch;
                 bestDeficit = deficit;
                 bestTie = tie;
             }
@@ -322,8 +342,9 @@ final class Balancer {
 
     /**
      * Members over quota hand slots to members under quota, one slot at a time, choosing the
-     * (segment, receiver) that places best, transfers nothing if possible, keeps the giver's
-     * primaries, and serves the largest deficit. When no receiver can take any of the giver's
+     * (segment, receiver) that places best, transfers nothing if possible, else goes to a receiver
+     * that set copies of it aside (of those, first the segments fewest other givers could hand it),
+     * keeps the giver's primaries, and serves the largest deficit. When no receiver can take any of the giver's
      * segments, the slot is just released and {@link #fillHoles()} places it.
      */
     private void drainSurplus() {
@@ -341,6 +362,8 @@ final class Balancer {
                 int bestReceiver = -1;
                 long bestDelta = 0;
                 int bestTransfer = 0;
+                int bestFetch = 0;
+                int bestOthers = 0;
                 int bestPrimary = 0;
                 int bestDeficit = 0;
                 int bestTie = 0;
@@ -357,11 +380,19 @@ final class Balancer {
                         }
                         long delta = tags ? locations.replaceDelta(t, s, o, u) : 0;
                         int transfer = t.transferCost(s, u);
+                        int fetch = fetchCost(s, u);
+                        int others = fetch == 0 ? otherGivers(s, o) : 0;
                         int deficit = quota[u] - t.load(u);
                         int tie = tieHash(s, u);
                         int c = bestSegment < 0 ? -1 : Long.compare(delta, bestDelta);
                         if (c == 0) {
                             c = Integer.compare(transfer, bestTransfer);
+                        }
+                        if (c == 0) {
+                            c = Integer.compare(fetch, bestFetch);
+                        }
+                        if (c == 0) {
+                            c = Integer.compare(others, bestOthers);
                         }
                         if (c == 0) {
                             c = Integer.compare(primary, bestPrimary);
@@ -377,6 +408,8 @@ final class Balancer {
                             bestReceiver = u;
                             bestDelta = delta;
                             bestTransfer = transfer;
+                            bestFetch = fetch;
+                            bestOthers = others;
                             bestPrimary = primary;
                             bestDeficit = deficit;
                             bestTie = tie;
@@ -499,6 +532,29 @@ final class Balancer {
             }
         }
         return result;
+    }
+
+    /**
+     * Among slots that cost the same transfers: 0 if {@code m} may hold set-aside copies of {@code s} (its pull
+     * then fetches only what changed since), else 1 (the whole segment travels).
+     */
+    private int fetchCost(int s, int m) {
+        return prior[m] != null && prior[m].get(s) ? 0 : 1;
+    }
+
+    /**
+     * How many owners of {@code s} besides {@code giver} are still over quota: a giver hands a receiver first the
+     * set-aside segments no other giver could hand it, so that the givers after it still have some to give.
+     */
+    private int otherGivers(int s, int giver) {
+        int count = 0;
+        for (int i = 0; i < t.size(s); i++) {
+            int m = t.owner(s, i);
+            if (m != giver && t.load(m) > quota[m]) {
+                count++;
+            }
+        }
+        return count;
     }
 
     // ---------------------------------------------------------------- determinism helpers

@@ -87,7 +87,7 @@ public final class Placement {
             throw new IllegalArgumentException("numSegments must be at least 1: " + numSegments);
         }
         checkOwners(numOwners);
-        return new Balancer(sorted, numOwners, new int[numSegments][0]).run();
+        return new Balancer(sorted, numOwners, new int[numSegments][0], PriorCopies.NONE).run();
     }
 
     /**
@@ -106,10 +106,23 @@ public final class Placement {
      * @return the target table, with {@code current}'s segment count
      */
     public static OwnerTable rebalance(OwnerTable current, List<Member> members, int numOwners) {
+        return rebalance(current, members, numOwners, PriorCopies.NONE);
+    }
+
+    /**
+     * {@link #rebalance(OwnerTable, List, int)}, giving a member that returns with copies set aside the slots it
+     * held wherever that costs no more transfers: every guarantee above holds as without the hint, and the
+     * copies to transfer are as few; only the choice among equally cheap slots changes, so that the returning
+     * member's pulls find copies to keep instead of whole segments to fetch.
+     *
+     * @param prior segments of which members may hold copies the table does not list
+     */
+    public static OwnerTable rebalance(OwnerTable current, List<Member> members, int numOwners, PriorCopies prior) {
         Objects.requireNonNull(current, "current");
+        Objects.requireNonNull(prior, "prior");
         List<Member> sorted = sortedMembers(members);
         checkOwners(numOwners);
-        return new Balancer(sorted, numOwners, keptRows(current, sorted)).run();
+        return new Balancer(sorted, numOwners, keptRows(current, sorted), prior).run();
     }
 
     /**

@@ -74,6 +74,7 @@ public final class TopologyCoordinator implements AutoCloseable {
     private long rebalanceStartNanos;
     /** Live sessions per segment as last reported by each segment's primary; -1 = unknown. */
     private long[] sessionsPerSegment;
+    private final DepartedShares departedShares = new DepartedShares();
 
     /**
      * @param stallMillis how long a rebalance may wait for confirmations before the members it waits for
@@ -408,6 +409,7 @@ public final class TopologyCoordinator implements AutoCloseable {
             topology = null;
             return;
         }
+        departedShares.leaving(topology.current(), departed);
         Placement.Removal r = Placement.withoutMembers(topology.current(), liveOwners);
         // Count before installing: the new primaries of lost segments will report them empty.
         long lostSessions = 0;
@@ -468,6 +470,7 @@ public final class TopologyCoordinator implements AutoCloseable {
      * newest there are: every write acknowledged on them reached it), so they stay its instead of restarting empty.
      */
     private void forget(Member m) {
+        departedShares.leaving(topology.current(), List.of(m));
         OwnerTable table = Placement.withoutSharedCopiesOf(topology.current(), m);
         int kept = table.ownedCount(m);
         install(new Topology(topology.id() + 1, Phase.NONE, numOwners(topology), table, null));
@@ -568,8 +571,11 @@ public final class TopologyCoordinator implements AutoCloseable {
             answerLeaves();
             return;
         }
-        OwnerTable target = Placement.rebalance(topology.current(), targetMembers, topology.numOwners());
+        // A member back from an exclusion gets the segments it set copies of aside wherever that moves no more.
+        OwnerTable target = Placement.rebalance(topology.current(), targetMembers, topology.numOwners(),
+                departedShares.hintFor(targetMembers));
         if (target.equals(topology.current())) {
+            departedShares.settled(topology.current());
             return;
         }
         confirmed.clear();
