@@ -24,6 +24,7 @@ import org.sessiongrid.session.SessionKey;
 import org.sessiongrid.suspicion.Suspicions;
 import org.sessiongrid.threads.MemberThreads;
 import org.sessiongrid.topology.InstalledTopology;
+import org.sessiongrid.topology.Topology;
 import org.sessiongrid.transport.ClusterTransport;
 import org.sessiongrid.wire.GridMessage;
 import org.sessiongrid.wire.GridMessage.TopologyQuery;
@@ -131,10 +132,32 @@ final class PauseDetector {
     }
 
     private void afterGap(long gap) {
-        if (gap > thresholdNanos) {
+        if (gap > checkThresholdNanos && aloneInItsTopology()) {
+            serveOnAlone(gap);
+        } else if (gap > thresholdNanos) {
             rejoinAfterPause(gap);
         } else if (gap > checkThresholdNanos) {
             checkAfterPause(gap);
+        }
+    }
+
+    /**
+     * True if this member's topology names it alone: no other member held its sessions, so none could have
+     * excluded it and served them on while it was paused (a member that started meanwhile could not join
+     * through it and formed a cluster of its own, which the merge reconciles as any partition's). Setting its
+     * copies aside would set aside the only ones, and a rejoin would wait for a cluster that is not there.
+     */
+    private boolean aloneInItsTopology() {
+        Topology t = installed.get();
+        return t != null && t.members().size() == 1 && t.members().get(0).equals(transport.self());
+    }
+
+    private void serveOnAlone(long gapNanos) {
+        long last = lastTick.get();
+        if (System.nanoTime() - last > checkThresholdNanos && lastTick.compareAndSet(last, System.nanoTime())) {
+            LOG.info("{} was paused for {} ms; it is the only member of cluster {}, so nobody could have excluded it or"
+                    + " served its sessions meanwhile: it serves on with its copies", transport.self(),
+                    TimeUnit.NANOSECONDS.toMillis(gapNanos), config.clusterName());
         }
     }
 

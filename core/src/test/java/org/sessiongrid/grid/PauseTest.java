@@ -136,6 +136,30 @@ class PauseTest {
     }
 
     /**
+     * A member alone in its cluster (one Tomcat on a laptop that slept, a single-node test farm): nobody could have
+     * excluded it or served its sessions meanwhile, so after a pause longer than failure detection, or one between
+     * the check threshold and it, it serves on with its copies. It had set them aside (the only ones) and waited for
+     * a view of two to rejoin, refusing every request for good.
+     */
+    @Test
+    void aMemberAloneInItsClusterServesOnAfterAPause() {
+        try (TestCluster c = new TestCluster("alonepause",
+                b -> b.stackProperty("sessiongrid.failureDetectionTimeout", "3000")).start(1)) {
+            SessionGrid a = c.members.get(0);
+            String id = a.store(NS).newLocalId(() -> UUID.randomUUID().toString());
+            a.store(NS).create(id, SessionDelta.builder().set("v", new byte[] {5}).build());
+            long before = a.topologyId();
+            for (long pause : new long[] {10_000, 2_000}) {
+                a.node().simulatePause(pause);
+                assertEquals(5, a.store(NS).find(id, null).attribute("v")[0], "read after a " + pause + " ms pause");
+                assertTrue(!a.node().isRejoining() && a.refusal().isEmpty(), "after a " + pause + " ms pause: "
+                        + a.refusal());
+                assertEquals(before, a.topologyId(), "the lone member rejoined after a " + pause + " ms pause");
+            }
+        }
+    }
+
+    /**
      * A pause long enough for the others to have excluded this member (above backupTimeout + verifySuspectTimeout,
      * 1.5 s here) but shorter than failure detection (3 s), when they did not: its requests wait until any
      * exclusion would have happened and the others said they still count it, then it serves on with its copies.
