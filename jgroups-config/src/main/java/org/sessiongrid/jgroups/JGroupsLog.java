@@ -50,6 +50,50 @@ final class JGroupsLog implements Log {
     }
 
     private void log(int level, String msg, Throwable t) {
+        if (t != null && level >= LocationAwareLogger.WARN_INT && isNetworkFailure(t)) {
+            // A peer that closed its connection, refused a handshake or went away: one line names it; the
+            // stack, which says only where JGroups' transport noticed, is there at DEBUG for whoever wants it.
+            emit(level, msg + ": " + describe(t), null);
+            if (logger.isDebugEnabled()) {
+                emit(LocationAwareLogger.DEBUG_INT, "(the stack of the line above) " + msg, t);
+            }
+            return;
+        }
+        emit(level, msg, t);
+    }
+
+    /**
+     * True for the failures of sockets and TLS sessions (an {@link java.io.IOException} and what caused it): they
+     * are what a cluster meets whenever a member stops, restarts, is cut off or is refused, so they are expected
+     * conditions, not bugs. Anything else (a {@link RuntimeException} in a protocol) keeps its stack.
+     */
+    static boolean isNetworkFailure(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (!(c instanceof java.io.IOException)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The exception and its causes in one line: {@code SSLHandshakeException: Received fatal alert ...}. */
+    static String describe(Throwable t) {
+        StringBuilder sb = new StringBuilder();
+        int causes = 0;
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c != t) {
+                sb.append(" (caused by ");
+                causes++;
+            }
+            sb.append(c.getClass().getSimpleName());
+            if (c.getMessage() != null) {
+                sb.append(": ").append(c.getMessage());
+            }
+        }
+        return sb.append(")".repeat(causes)).toString();
+    }
+
+    private void emit(int level, String msg, Throwable t) {
         if (located != null) {
             located.log(null, SELF, level, msg, null, t);
             return;

@@ -43,6 +43,36 @@ class JGroupsLogTest {
         log.setLevel("trace"); // a stack XML's level attribute: the provider decides, nothing fails
     }
 
+    /**
+     * A socket or TLS failure is an expected condition in a cluster (a member stopped, restarted, was refused): one
+     * line names it, and its stack goes to DEBUG; any other exception keeps its stack in the line.
+     */
+    @Test
+    void aNetworkFailureIsOneLineAndItsStackGoesToDebug() {
+        List<Call> calls = new ArrayList<>();
+        JGroupsLog log = new JGroupsLog(recording(calls));
+        javax.net.ssl.SSLHandshakeException refused = new javax.net.ssl.SSLHandshakeException(
+                "Received fatal alert: bad_certificate");
+        java.io.IOException closed = new java.io.IOException("failed sending graceful close",
+                new java.net.SocketException("Socket is closed"));
+        IllegalStateException bug = new IllegalStateException("bug", new java.io.IOException("underneath"));
+
+        log.warn("127.0.0.1:39429: failed handling message", refused);
+        log.error("failed sending graceful close", closed);
+        log.warn("a protocol failed", bug);
+
+        assertEquals(List.of(
+                new Call(JGroupsLog.class.getName(), LocationAwareLogger.WARN_INT,
+                        "127.0.0.1:39429: failed handling message: SSLHandshakeException: Received fatal alert: bad_certificate", null),
+                new Call(JGroupsLog.class.getName(), LocationAwareLogger.DEBUG_INT,
+                        "(the stack of the line above) 127.0.0.1:39429: failed handling message", refused),
+                new Call(JGroupsLog.class.getName(), LocationAwareLogger.ERROR_INT,
+                        "failed sending graceful close: IOException: failed sending graceful close (caused by SocketException: Socket is closed)", null),
+                new Call(JGroupsLog.class.getName(), LocationAwareLogger.DEBUG_INT,
+                        "(the stack of the line above) failed sending graceful close", closed),
+                new Call(JGroupsLog.class.getName(), LocationAwareLogger.WARN_INT, "a protocol failed", bug)), calls);
+    }
+
     @Test
     void theLoaderInstallsItForEveryProtocol() throws Exception {
         // Initialised as by every channel's creation.
