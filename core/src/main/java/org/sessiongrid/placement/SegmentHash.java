@@ -68,8 +68,48 @@ public final class SegmentHash {
         if (numSegments < 1) {
             throw new IllegalArgumentException("numSegments must be at least 1: " + numSegments);
         }
-        byte[] bytes = sessionIdWithoutRoute.getBytes(StandardCharsets.UTF_8);
-        return (murmur3_32(bytes, 0) & 0x7fffffff) % numSegments;
+        int h = isAscii(sessionIdWithoutRoute) ? murmur3_32Ascii(sessionIdWithoutRoute)
+                : murmur3_32(sessionIdWithoutRoute.getBytes(StandardCharsets.UTF_8), 0);
+        return (h & 0x7fffffff) % numSegments;
+    }
+
+    private static boolean isAscii(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) >= 0x80) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * {@link #murmur3_32} with seed 0 over an ASCII string's UTF-8 bytes, which are its chars: every
+     * store operation finds its segment, and encoding the id first was an array per look-up.
+     */
+    private static int murmur3_32Ascii(String s) {
+        int h = 0;
+        int length = s.length();
+        int blockEnd = length & ~3;
+        for (int i = 0; i < blockEnd; i += 4) {
+            int k = s.charAt(i) | s.charAt(i + 1) << 8 | s.charAt(i + 2) << 16 | s.charAt(i + 3) << 24;
+            h ^= mixKey(k);
+            h = Integer.rotateLeft(h, 13);
+            h = h * 5 + 0xe6546b64;
+        }
+        int tail = length & 3;
+        if (tail > 0) {
+            int k = 0;
+            if (tail == 3) {
+                k ^= s.charAt(blockEnd + 2) << 16;
+            }
+            if (tail >= 2) {
+                k ^= s.charAt(blockEnd + 1) << 8;
+            }
+            k ^= s.charAt(blockEnd);
+            h ^= mixKey(k);
+        }
+        h ^= length;
+        return finalMix(h);
     }
 
     /**

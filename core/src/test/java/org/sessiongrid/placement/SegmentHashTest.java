@@ -72,6 +72,22 @@ class SegmentHashTest {
     }
 
     @Test
+    void idsOfEveryLengthAndCharacterFollowTheFormula() {
+        Random random = new Random(5);
+        String[] alphabet = {"a", "Z", "0", "-", "_", "\u007f", "\u0080", "é", "\u0800", "€", "\uD83D\uDE00"};
+        for (int i = 0; i < 20_000; i++) {
+            StringBuilder id = new StringBuilder();
+            int n = random.nextInt(14);
+            boolean ascii = random.nextBoolean();
+            for (int c = 0; c < n; c++) {
+                id.append(alphabet[random.nextInt(ascii ? 6 : alphabet.length)]);
+            }
+            String s = id.toString();
+            assertEquals((hash(s, 0) & 0x7fffffff) % 4099, SegmentHash.segmentOf(s, 4099), "id '" + s + "'");
+        }
+    }
+
+    @Test
     void stripRouteRemovesEverythingFromTheFirstDot() {
         assertEquals("ABC123", SegmentHash.stripRoute("ABC123.node1"));
         assertEquals("ABC123", SegmentHash.stripRoute("ABC123.node1.extra"));
