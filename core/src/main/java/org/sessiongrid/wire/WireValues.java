@@ -140,17 +140,21 @@ final class WireValues {
         w.i64(c.baseVersion());
         w.i64(c.version());
         writeMeta(w, c.meta());
-        w.varint(c.changed().size());
-        c.changed().forEach((n, a) -> {
-            w.string(n);
-            w.bytes(a.value());
-            w.i64(a.version());
-        });
+        Attributes changed = c.changed();
+        w.varint(changed.size());
+        for (int i = 0; i < changed.size(); i++) {
+            w.string(changed.name(i));
+            w.bytes(changed.attribute(i).value());
+            w.i64(changed.attribute(i).version());
+        }
         // Names of a whole record are the changed ones; send them once.
         boolean whole = c.baseVersion() == 0;
         if (!whole) {
-            w.varint(c.names().size());
-            c.names().forEach(w::string);
+            List<String> names = c.names();
+            w.varint(names.size());
+            for (int i = 0; i < names.size(); i++) {
+                w.string(names.get(i));
+            }
         }
     }
 
