@@ -18,10 +18,10 @@ import java.util.function.BiConsumer;
 
 /**
  * A record's attributes by name, sorted: an immutable map held as one array of alternating names and
- * {@link Attribute}s, looked up by binary search. A record is written far more often than it has
- * attributes, and each write makes a new record: merging a change makes one array of the new size (or
- * a copy of the old one when only values change), where a tree map made a node per attribute, copies
- * of the tree and a wrapper per record.
+ * {@link Attribute}s, looked up by binary search. Every write makes a new record on the primary and on
+ * each backup: merging a change makes one array (a copy of the old one when only values change, a new
+ * one of the new size when names come or go), where a tree map made a node per attribute, copies of
+ * the tree and a wrapper per record.
  *
  * <p>Ordered by {@link String#compareTo}, as a {@code TreeMap<String, ?>} is, and equal to any map
  * with the same entries. Every mutator of the map interfaces throws
