@@ -101,12 +101,16 @@ public class GridSession extends StandardSession {
     }
 
     /**
-     * True if requests changed this copy since it last agreed with the grid (attributes set, removed or
-     * read as possibly changed in place, not committed yet) and that agreement was under another topology
-     * than {@code topologyId}: those changes were made on what the copy read then.
+     * True if this copy last agreed with the grid under another topology than {@code topologyId} and
+     * requests changed it since (attributes set, removed or read as possibly changed in place, not
+     * committed yet) or still use it: those changes were made, and what those requests will still write,
+     * invalidate or move to a new id is decided, on what the copy read then. Refreshed in place, the copy
+     * would give them the current record as their base, which the grid's zombie-write fence cannot tell from
+     * a fresh read.
      */
     boolean changedBefore(long topologyId) {
-        return agreedTopology != topologyId && (!written.isEmpty() || !removed.isEmpty() || !read.isEmpty());
+        return agreedTopology != topologyId && (requestsInFlight.get() > 0 || !written.isEmpty() || !removed.isEmpty()
+                || !read.isEmpty());
     }
 
     // ---- what the application does -------------------------------------------------------------

@@ -409,12 +409,13 @@ public class SessionGridManager extends ManagerBase implements DistributedManage
     private GridSession refresh(SessionStore s, String key, String id, GridSession local) {
         if (local != null && local.changedBefore(topologyId())) {
             // Changes made on what this copy read under an older topology (by a request still running, which
-            // started before this member was paused and rejoined, say) must not ride on a record refreshed
-            // under this one: the copy stays with the requests holding it, whose commit names the version
-            // they read (and is fenced if it would overwrite what the cluster stored since), and this
-            // request gets a copy of its own.
+            // started before this member was paused and rejoined, say), or still to be made by a request
+            // that read it then, must not ride on a record refreshed under this one: the copy stays with the
+            // requests holding it, whose commit (or invalidation, or id change) names the version they read
+            // (and is fenced if it would overwrite what the cluster stored since), and this request gets a
+            // copy of its own.
             sessions.remove(key, local);
-            LOG.debug("Session {} in {}: a request changing the copy read under topology {} still runs; this"
+            LOG.debug("Session {} in {}: a request using the copy read under topology {} still runs; this"
                     + " request under topology {} reads a copy of its own", key, namespace, local.agreedTopology(),
                     topologyId());
             local = null;
