@@ -61,7 +61,8 @@ final class FaultRun implements AutoCloseable {
         List<LoadClient.Target> behindBalancer = balancer == null ? null
                 : List.of(new LoadClient.Target("balancer", balancer.baseUrl()));
         this.load = new LoadClient(history, mode, settings, balancer != null ? () -> behindBalancer
-                : () -> farm.nodes().stream().map(n -> new LoadClient.Target(n.name, n.baseUrl())).toList());
+                : () -> farm.nodes().stream().map(n -> new LoadClient.Target(n.name, n.baseUrl())).toList())
+                .identifyRequests();
     }
 
     static FaultRun start(String title, Farm.Kind kind, int size, Map<String, String> settings, LoadClient.Mode mode,
@@ -255,7 +256,14 @@ final class FaultRun implements AutoCloseable {
                 farm.sum(alive, "DroppedMessages"));
         history.fact("test duration", Duration.ofNanos(System.nanoTime() - started).toSeconds() + " s");
         checker.lostCallWindow(farm.announcedRightBeforeAKill(LOST_CALL_WINDOW), farm.kills());
+        if (balancer != null) {
+            checker.balancerResends(); // Balancer's HAProxy retries and redispatches (see its config)
+        }
         CheckResult result = checker.check(history);
+        if (!checker.resends().isEmpty()) {
+            history.fact("requests the balancer ran a second time after the node that had applied them died",
+                    checker.resends().size() + ": " + String.join("; ", checker.resends()));
+        }
         if (!checker.lostInWindow().isEmpty()) {
             history.fact("listener calls lost with a node killed right after announcing (documented window)",
                     String.join("; ", checker.lostInWindow()));

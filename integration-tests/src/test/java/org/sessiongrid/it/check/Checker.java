@@ -25,7 +25,10 @@ import org.sessiongrid.it.load.Op;
  * session left to time out ({@code NEVER_DESTROYED}), except a call lost in the one documented window
  * (see {@link #lostCallWindow});</li>
  * <li>optionally, no user waits longer than a bound between its first failed request and the next
- * success ({@code OUTAGE_TOO_LONG}).</li>
+ * success ({@code OUTAGE_TOO_LONG});</li>
+ * <li>no request runs twice ({@code APPLIED_TWICE}), unless a balancer that resends is in front
+ * ({@link #balancerResends()}): then a second run is counted with its evidence, and judged as the user's
+ * own second request.</li>
  * </ul>
  * Failed requests are not violations by themselves: they are counted and their duration reported.
  */
@@ -77,6 +80,28 @@ public final class Checker {
         return within && apart;
     }
 
+    private boolean balancerResends;
+    private final List<String> resends = new ArrayList<>();
+
+    /**
+     * A balancer that resends is in front of the farm (HAProxy's {@code retries} with {@code option
+     * redispatch}): a request on its way into a node that dies may have been applied there, its change
+     * acknowledged by the backups, and then be sent to another node and applied again. The grid cannot tell
+     * such a resend from a new request, and applying it is right; the checker counts it (see
+     * {@link #resends()}) instead of reporting a phantom increment or a lost session, on evidence only: an
+     * increment whose answer says the session had already applied that very request, or an invalidation that
+     * found no session while another node's sessionDestroyed for it came during the request.
+     */
+    public Checker balancerResends() {
+        this.balancerResends = true;
+        return this;
+    }
+
+    /** The requests of the last {@link #check} that ran twice through a resending balancer, with the evidence. */
+    public List<String> resends() {
+        return List.copyOf(resends);
+    }
+
     private Map<String, String> announcedBeforeKill = Map.of();
     private int kills;
     private final List<String> lostInWindow = new ArrayList<>();
@@ -117,6 +142,11 @@ public final class Checker {
                 invalidated.merge(op.sentSessionId(), op.end(), Math::min);
             }
         }
+        Map<String, List<History.Destroyed>> events = new HashMap<>();
+        for (History.Destroyed d : h.destroyed()) {
+            events.computeIfAbsent(d.sessionId(), k -> new ArrayList<>()).add(d);
+        }
+        resends.clear();
         Map<Op.Outcome, Integer> failures = new EnumMap<>(Op.Outcome.class);
         long lostIncrements = 0;
         long maxOutage = 0;
@@ -212,12 +242,24 @@ public final class Checker {
                             continue;
                         }
                         long v = op.counter();
+                        long again = 0; // this request's own first run, when its answer says it ran twice
+                        if (op.replayed()) {
+                            again = 1;
+                            if (balancerResends) {
+                                resends.add("user " + user + " request " + op.seq() + " answered " + v + " by "
+                                        + op.node() + " after " + acked + ": the session had applied it already");
+                            } else {
+                                violations.add(new Violation(Violation.Type.APPLIED_TWICE, user, session, op.node(),
+                                        op.start(), "increment answered " + v + " after " + acked
+                                                + ", and the session had applied this request already"));
+                            }
+                        }
                         if (v <= acked) {
                             violations.add(new Violation(Violation.Type.STALE_READ, user, session, op.node(), op.start(),
                                     "increment answered " + v + " after " + acked + " was acknowledged: "
                                             + (acked - v + 1) + " acknowledged increment(s) lost"));
                             lostIncrements += acked - v + 1;
-                        } else if (v > acked + 1 + uncertain) {
+                        } else if (v > acked + 1 + again + uncertain) {
                             violations.add(new Violation(Violation.Type.PHANTOM_INCREMENT, user, session, op.node(),
                                     op.start(), "increment answered " + v + " after " + acked + " with only " + uncertain
                                             + " unacknowledged increment(s) in between"));
@@ -227,9 +269,15 @@ public final class Checker {
                         lastAckEnd = op.end();
                     }
                     case INVALIDATE -> {
-                        if (op.sessionId() == null && session != null) {
+                        String ranBefore = op.sessionId() == null && session != null
+                                ? endedDuring(events.get(session), op) : null;
+                        if (ranBefore != null && balancerResends) {
+                            resends.add("user " + user + " request " + op.seq() + " (invalidate) found no session on "
+                                    + op.node() + ": " + ranBefore);
+                        } else if (op.sessionId() == null && session != null) {
                             violations.add(new Violation(Violation.Type.SESSION_LOST, user, session, op.node(), op.start(),
-                                    "invalidate found no session (acknowledged counter " + acked + ")"));
+                                    "invalidate found no session (acknowledged counter " + acked + ")"
+                                            + (ranBefore == null ? "" : "; " + ranBefore)));
                             lostIncrements += acked;
                         }
                         session = null;
@@ -270,10 +318,8 @@ public final class Checker {
         }
         Map<String, Integer> destroyed = h.destroyedCounts();
         Map<String, List<String>> where = new HashMap<>();
-        Map<String, List<History.Destroyed>> events = new HashMap<>();
         for (History.Destroyed d : h.destroyed()) {
             where.computeIfAbsent(d.sessionId(), k -> new ArrayList<>()).add(d.node() + "@" + d.at() + "ms");
-            events.computeIfAbsent(d.sessionId(), k -> new ArrayList<>()).add(d);
         }
         expiredOnBothSides = 0;
         destroyed.forEach((id, n) -> {
@@ -302,6 +348,20 @@ public final class Checker {
                 percentile(latencies, 0.50), percentile(latencies, 0.99), latencies.isEmpty() ? 0 : latencies.get(latencies.size() - 1),
                 expected.size(), (int) expected.stream().filter(destroyed::containsKey).count(), invalidated.size(),
                 violations);
+    }
+
+    /**
+     * Another node's sessionDestroyed for the session while {@code op} was under way (the first run of a
+     * resent invalidation, on the node that then died), described; or null.
+     */
+    private static String endedDuring(List<History.Destroyed> events, Op op) {
+        if (events == null) {
+            return null;
+        }
+        return events.stream().filter(d -> !d.node().equals(op.node()) && d.at() >= op.start() && d.at() <= op.end())
+                .findFirst().map(d -> "sessionDestroyed fired on " + d.node() + " at " + d.at()
+                        + " ms, during the request (" + op.start() + "-" + op.end() + " ms)")
+                .orElse(null);
     }
 
     static long percentile(List<Long> sorted, double p) {

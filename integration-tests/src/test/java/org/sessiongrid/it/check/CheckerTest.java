@@ -147,6 +147,61 @@ class CheckerTest {
         assertEquals(1, r.count(Violation.Type.PHANTOM_INCREMENT), r.table("phantom"));
     }
 
+    /** User 3's second increment ran on n1, which died before answering, and ran again on n2. */
+    private void replayedIncrement() {
+        cleanHistory();
+        inc(3, 1, "C", null);
+        t += 10;
+        h.add(new Op(3, 1, Kind.INC, "n2", Outcome.OK, 200, 3, "C", "C", t, t + 5, true));
+        inc(3, 4, "C", "C");
+    }
+
+    @Test
+    void aRequestThatRanTwiceIsAViolationWithoutABalancerThatResends() {
+        replayedIncrement();
+        CheckResult r = new Checker().check(h);
+        assertEquals(1, r.count(Violation.Type.APPLIED_TWICE), r.table("applied twice"));
+        assertEquals(0, r.count(Violation.Type.PHANTOM_INCREMENT), r.table("applied twice"));
+        assertEquals(1, r.violations().size(), r.table("applied twice"));
+    }
+
+    @Test
+    void aBalancersResendIsCountedNotAViolation() {
+        replayedIncrement();
+        Checker c = new Checker().balancerResends();
+        CheckResult r = c.check(h);
+        assertTrue(r.passed(), r.table("resend"));
+        assertEquals(1, c.resends().size(), String.valueOf(c.resends()));
+    }
+
+    @Test
+    void aResendExcusesOnlyItsOwnSecondRun() {
+        cleanHistory();
+        inc(3, 1, "C", null);
+        t += 10;
+        h.add(new Op(3, 1, Kind.INC, "n2", Outcome.OK, 200, 4, "C", "C", t, t + 5, true)); // 1 -> 4: one too many
+        CheckResult r = new Checker().balancerResends().check(h);
+        assertEquals(1, r.count(Violation.Type.PHANTOM_INCREMENT), r.table("resend and phantom"));
+    }
+
+    @Test
+    void aResentInvalidationIsCountedOnlyWithTheFirstRunsSessionDestroyed() {
+        cleanHistory();
+        inc(3, 1, "C", null);
+        op(3, Kind.INVALIDATE, "n2", Outcome.OK, -1, null, "C"); // found no session: ran before on n1?
+        Op invalidate = h.ops().get(h.ops().size() - 1);
+        CheckResult without = new Checker().balancerResends().check(h);
+        assertEquals(1, without.count(Violation.Type.SESSION_LOST), without.table("no evidence"));
+
+        h.destroyed("C", "n1", invalidate.start() + 2); // n1 ran it during the request, then died
+        Checker c = new Checker().balancerResends();
+        CheckResult with = c.check(h);
+        assertTrue(with.passed(), with.table("resent invalidate"));
+        assertEquals(1, c.resends().size(), String.valueOf(c.resends()));
+        CheckResult noBalancer = new Checker().check(h);
+        assertEquals(1, noBalancer.count(Violation.Type.SESSION_LOST), noBalancer.table("no balancer"));
+    }
+
     @Test
     void sessionDestroyedTwiceOrNeverIsReported() {
         cleanHistory();

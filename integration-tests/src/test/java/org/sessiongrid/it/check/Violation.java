@@ -21,6 +21,11 @@ public record Violation(Type type, int user, String sessionId, String node, long
         NEVER_DESTROYED,
         /** Some user could not be served for longer than the test allows. */
         OUTAGE_TOO_LONG,
+        /**
+         * A request ran twice on the session (its answer said {@link org.sessiongrid.it.load.Op#replayed()})
+         * where nothing between the load client and the grid resends: the grid applied one request twice.
+         */
+        APPLIED_TWICE,
         /** A final read still failed (error status, timeout) after its retries: the copies cannot be shown to converge. */
         FINAL_READ_FAILED
     }

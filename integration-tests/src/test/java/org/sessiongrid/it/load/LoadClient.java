@@ -84,6 +84,10 @@ public final class LoadClient implements AutoCloseable {
     private volatile double readRate;
     private volatile int payloadBytes;
     private volatile String sessionCookie = "JSESSIONID";
+    private volatile boolean identifyRequests;
+
+    /** The fourth word of an increment's answer when the session had already applied the request. */
+    public static final String REPLAYED = "replayed";
 
     public LoadClient(History history, Mode mode, Settings settings, Supplier<List<Target>> targets) {
         this.history = history;
@@ -132,6 +136,18 @@ public final class LoadClient implements AutoCloseable {
      */
     public LoadClient sessionCookie(String name) {
         this.sessionCookie = name;
+        return this;
+    }
+
+    /**
+     * Sends each increment and invalidation with its own id ({@code req=<user>-<seq>}, set before
+     * {@link #start()}). The fault nodes' servlet keeps the last id a session applied and says so when a request
+     * arrives that the session has already applied ({@link Op#replayed()}): the load client never resends, so a
+     * replay is a balancer's resend (or a grid that applied one request twice). The benchmarks leave it off: it
+     * adds an attribute to every write.
+     */
+    public LoadClient identifyRequests() {
+        this.identifyRequests = true;
         return this;
     }
 
@@ -256,6 +272,9 @@ public final class LoadClient implements AutoCloseable {
         long seq = u.seq++;
         String sent = cookie == null ? null : strip(cookie);
         long start = history.now();
+        if (identifyRequests && (kind == Op.Kind.INC || kind == Op.Kind.INVALIDATE)) {
+            path = path + (path.indexOf('?') < 0 ? "?req=" : "&req=") + u.id + "-" + seq;
+        }
         if (t == null) {
             Op op = new Op(u.id, seq, kind, "-", Op.Outcome.IO_ERROR, 0, -1, null, sent, start, start);
             history.add(op);
@@ -287,7 +306,8 @@ public final class LoadClient implements AutoCloseable {
                     counter = Long.parseLong(parts[0]);
                     id = parts[1];
                 }
-                op = new Op(u.id, seq, kind, t.name(), Op.Outcome.OK, 200, counter, id, sent, start, end);
+                boolean replayed = parts.length > 3 && parts[3].equals(REPLAYED);
+                op = new Op(u.id, seq, kind, t.name(), Op.Outcome.OK, 200, counter, id, sent, start, end, replayed);
                 if (kind == Op.Kind.INC) {
                     String prefix = sessionCookie + "=";
                     u.cookie = r.setCookies().stream().filter(c -> c.startsWith(prefix))

@@ -14,9 +14,18 @@ package org.sessiongrid.it.load;
  * @param sentSessionId the session id (without route) the request's cookie carried, or null
  * @param start start time, ms since the history's origin
  * @param end end time, ms since the history's origin
+ * @param replayed the answer said the session had already applied this very request (its id, which the
+ *                 load client sends with {@link LoadClient#identifyRequests()}): a second run of one request,
+ *                 which the load client never sends, so something between it and the grid did
  */
 public record Op(int user, long seq, Kind kind, String node, Outcome outcome, int status, long counter,
-                 String sessionId, String sentSessionId, long start, long end) {
+                 String sessionId, String sentSessionId, long start, long end, boolean replayed) {
+
+    /** A request whose answer does not say it was a replay. */
+    public Op(int user, long seq, Kind kind, String node, Outcome outcome, int status, long counter,
+              String sessionId, String sentSessionId, long start, long end) {
+        this(user, seq, kind, node, outcome, status, counter, sessionId, sentSessionId, start, end, false);
+    }
 
     /** What a request did. */
     public enum Kind {

@@ -18,9 +18,12 @@ import jakarta.servlet.http.HttpSession;
  * <ul>
  * <li>{@code /inc[?timeout=S][&pad=N]}: counter += 1 in the session (created if needed; a new session gets
  * maxInactiveInterval S when given) and the new value; with {@code pad}, the session's {@code payload}
- * attribute is also replaced by N random bytes (the benchmarks' session size)</li>
+ * attribute is also replaced by N random bytes (the benchmarks' session size); with {@code req=<id>}, the
+ * session keeps the id as {@code lastRequest}, and the answer has a fourth word, {@code replayed}, when the
+ * session had already applied that id: the request runs a second time (the increment is applied again, as an
+ * application without replay protection would), and the checker tells a balancer's resend from a grid fault</li>
  * <li>{@code /get}: the counter without changing anything, or {@code none - <node>} without a session</li>
- * <li>{@code /invalidate}: {@code invalidated <id> <node>}</li>
+ * <li>{@code /invalidate}: {@code invalidated <id> <node>} ({@code invalidated - <node>} without a session)</li>
  * <li>{@code /status}: {@code key=value} lines from this member's SessionGrid MBean (members, topology,
  * rebalance, merge conflicts), which the rig uses to wait for the cluster instead of sleeping</li>
  * </ul>
@@ -102,13 +105,19 @@ public class CounterServlet extends HttpServlet {
         Integer c = (Integer) s.getAttribute("counter");
         int next = c == null ? 1 : c + 1;
         s.setAttribute("counter", next);
+        String id = req.getParameter("req");
+        boolean replayed = false;
+        if (id != null) {
+            replayed = id.equals(s.getAttribute("lastRequest"));
+            s.setAttribute("lastRequest", id);
+        }
         if (req.getParameter("pad") != null) {
             // Random, so that no layer can shrink it by compression: the size is what is measured.
             byte[] payload = new byte[Integer.parseInt(req.getParameter("pad"))];
             java.util.concurrent.ThreadLocalRandom.current().nextBytes(payload);
             s.setAttribute("payload", payload);
         }
-        return next + " " + strip(s.getId()) + " " + node();
+        return next + " " + strip(s.getId()) + " " + node() + (replayed ? " replayed" : "");
     }
 
     /** Writes {@code answer} the way {@code out} says (null: with Content-Length). */
