@@ -29,7 +29,7 @@ import org.sessiongrid.bench.scale.ScaleRun;
 /**
  * {@code report.md} and its PNG charts: the machine, JVM, versions and settings; the aims of issue 8 with the
  * measured ratio and whether each is met; one table per scenario with every contender's figures and its ratio
- * to SessionGrid on Tomcat; failover, memory, rebalance and scale.
+ * to SessionGrid on Tomcat; failover, memory, rebalance, scale in one JVM and on farms.
  */
 public final class BenchReport {
 
@@ -73,6 +73,7 @@ public final class BenchReport {
         memory(md, rs);
         rebalance(md, o);
         scale(md, o);
+        FarmScaleSection.write(md, o.farmScale(), o.farmScaleProblem(), dir);
         problems(md, rs);
         Files.writeString(file, md, StandardCharsets.UTF_8);
         return md.toString();

@@ -65,10 +65,21 @@ public record BenchSettings(String name, Set<Contender> contenders, int nodes, i
     /**
      * The parts run unless {@code -Dbench.parts} says otherwise: all of them in the full run; the smoke run leaves
      * the rebalance out (starting a fourth node and waiting for the topology takes half a minute, more than the
-     * rest of SessionGrid's smoke run together).
+     * rest of SessionGrid's smoke run together) and the farm scale part (six farms of up to nine JVMs).
      */
     public String defaultParts() {
-        return name.equals("full") ? "contenders,rebalance,scale" : "contenders,scale";
+        return name.equals("full") ? "contenders,rebalance,scale,farmscale" : "contenders,scale";
+    }
+
+    /**
+     * These settings for one farm of the farm scale part: {@code nodes} nodes with {@code heap}, sticky writes
+     * only, no memory or failover part.
+     */
+    public BenchSettings stickyWritesOn(int nodes, String heap) {
+        List<Scenario> sticky = List.of(Scenario.STICKY_WRITES);
+        return new BenchSettings(name, contenders, nodes, users, warmupMillis, measureMillis, sticky, sticky,
+                EnumSet.noneOf(Contender.class), failoverObserveMillis, failoverMaxMillis, EnumSet.noneOf(Contender.class),
+                memorySessions, rebalanceSessions, scaleSizes, scaleWrites, heap, convergenceGraceMillis);
     }
 
     /**

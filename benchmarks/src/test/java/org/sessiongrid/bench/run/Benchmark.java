@@ -15,9 +15,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The whole benchmark: every contender one after the other (never two farms at once: 2 cores), then the
- * rebalance and the in-JVM scale run of SessionGrid. The caller writes the report from {@link Outcome}.
- * {@code -Dbench.parts=contenders,rebalance,scale} and {@code -Dbench.contenders=DELTA,...} (enum names) run a
- * subset; what is left out is reported as not run.
+ * rebalance, the in-JVM scale run of SessionGrid and the farm scale run (SessionGrid and DeltaManager on 3, 6 and
+ * 9 nodes). The caller writes the report from {@link Outcome}.
+ * {@code -Dbench.parts=contenders,rebalance,scale,farmscale} and {@code -Dbench.contenders=DELTA,...} (enum names)
+ * run a subset; what is left out is reported as not run.
  */
 public final class Benchmark {
 
@@ -25,7 +26,8 @@ public final class Benchmark {
 
     /** What was measured, and when. */
     public record Outcome(BenchSettings settings, List<ContenderResult> contenders, RebalanceFigures rebalance,
-                          String rebalanceProblem, List<ScaleFigures> scale, String scaleProblem, long startedAt,
+                          String rebalanceProblem, List<ScaleFigures> scale, String scaleProblem,
+                          List<FarmScaleRun.Point> farmScale, String farmScaleProblem, long startedAt,
                           long finishedAt, String loadBefore, String loadAfter) {
     }
 
@@ -87,7 +89,18 @@ public final class Benchmark {
                 scaleProblem = String.valueOf(e);
             }
         }
-        return new Outcome(settings, results, rebalance, rebalanceProblem, scale, scaleProblem, started,
+        List<FarmScaleRun.Point> farmScale = List.of();
+        String farmScaleProblem = parts.contains("farmscale") ? null : "left out by -Dbench.parts";
+        if (parts.contains("farmscale")) {
+            try {
+                farmScale = new FarmScaleRun(settings, work, subnet).run();
+            } catch (Exception e) {
+                LOG.warn("farm scale run failed", e);
+                farmScaleProblem = String.valueOf(e);
+            }
+        }
+        return new Outcome(settings, results, rebalance, rebalanceProblem, scale, scaleProblem, farmScale,
+                farmScaleProblem, started,
                 System.currentTimeMillis(), loadBefore, loadAverage());
     }
 
