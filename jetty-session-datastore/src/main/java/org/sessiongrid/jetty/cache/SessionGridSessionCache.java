@@ -64,8 +64,67 @@ public class SessionGridSessionCache extends DefaultSessionCache implements Loca
     private final Set<ManagedSession> abandoned = Collections.synchronizedSet(
             Collections.newSetFromMap(new WeakHashMap<>()));
 
+    /** A request's invalidation and id change, asked of the grid before Jetty runs the listeners. */
+    private final EndsInGrid ends = new EndsInGrid(copies, abandoned::add);
+
     public SessionGridSessionCache(SessionManager manager) {
         super(manager);
+    }
+
+    /** Jetty's session object, whose invalidation asks the grid first ({@link #endsInGrid}). */
+    @Override
+    public ManagedSession newSession(SessionData data) {
+        return new SessionGridManagedSession(getSessionManager(), data, this);
+    }
+
+    /**
+     * Called by a session's {@code invalidate()} before Jetty runs the listeners: in a request, the grid
+     * ends the session unless the request read it before a failover this member did not see and the user
+     * went on using it elsewhere ({@link EndsInGrid}).
+     *
+     * @return false if the grid refused: the session goes on, no listener runs and the request gets a 503
+     */
+    boolean endsInGrid(ManagedSession session) {
+        return !(getSessionDataStore() instanceof SessionGridDataStore store) || ends.invalidate(store, session);
+    }
+
+    /**
+     * Jetty's id change, with the grid moving the record (fenced as an invalidation is) instead of the
+     * store deleting the old id and writing the copy whole under the new one. A refused move leaves the old
+     * id as it was: Jetty's session manager fires no id listener (this returns null), and the request gets
+     * a 503 whose headers drop the new id's cookie.
+     */
+    @Override
+    public ManagedSession renewSessionId(String oldId, String newId, String oldExtendedId, String newExtendedId)
+            throws Exception {
+        if (!(getSessionDataStore() instanceof SessionGridDataStore store)) {
+            return super.renewSessionId(oldId, newId, oldExtendedId, newExtendedId);
+        }
+        ManagedSession session = getAndEnter(oldId, true);
+        if (session == null) {
+            return null;
+        }
+        try (AutoLock ignored = session.lock()) {
+            if (session.isInvalidOrInvalidating()) { // Jetty's own check (the session is CHANGING, not VALID)
+                throw new IllegalStateException("session " + oldId + " is not valid; its id cannot change");
+            }
+            EndsInGrid.Move move = ends.changeId(store, session, newId);
+            if (move != EndsInGrid.Move.REFUSED) {
+                SessionData data = session.getSessionData();
+                data.setId(newId);
+                if (move == EndsInGrid.Move.NOT_IN_GRID) {
+                    data.setLastSaved(0); // never saved under the new id: its first save creates it there
+                }
+                data.setDirty(true);
+                session.setExtendedId(newExtendedId);
+                session.onIdChanged();
+                doPutIfAbsent(newId, session);
+                doDelete(oldId);
+                return session;
+            }
+        }
+        release(session);
+        return null;
     }
 
     /** A store that takes each request's session lock through this cache learns so before it starts. */
@@ -233,7 +292,9 @@ public class SessionGridSessionCache extends DefaultSessionCache implements Loca
             session.release();
             if (session.getRequests() <= 0) {
                 abandoned.remove(session);
-                copies.drop(session, "its save failed; the next request loads what the grid holds");
+                if (session.isResident()) {
+                    copies.drop(session, "its save failed; the next request loads what the grid holds");
+                }
             }
         }
     }

@@ -98,6 +98,15 @@ final class AttributeDiff {
         return before != null && before.record() == base ? before.meta() : JettyMetadata.ofRecord(base);
     }
 
+    /**
+     * The grid moved {@code data}'s session to {@code newId} as {@code moved}, the copy's base from now on;
+     * what this node's copy holds ({@code before}) is unchanged, so that its unsaved changes still travel.
+     */
+    void moved(String newId, SessionData data, Seen before, SessionRecord moved) {
+        seen.put(data, new Seen(newId, moved, before.mine(), before.values(),
+                before.coherent() && sameAttributes(moved, before.mine()), JettyMetadata.ofRecord(moved)));
+    }
+
     /** {@code data} is not the session the grid holds under {@code id} ({@code current}): its next check finds it stale. */
     void notCurrent(String id, SessionData data, SessionRecord current) {
         seen.put(data, new Seen(id, current, Map.of(), Map.of(), false, JettyMetadata.ofRecord(current)));

@@ -241,13 +241,17 @@ final class RecordWriter {
     }
 
     /**
-     * Invalidates the session in the whole cluster (idempotent). If its primary died while this
-     * waited, once more against the new primary; else the caller learns that the session was not ended.
+     * Invalidates the session in the whole cluster (idempotent), by a request that read {@code base}
+     * (null: none, which ends whatever the session became). If its primary died while this waited, once
+     * more against the new primary; else the caller learns that the session was not ended.
+     *
+     * @throws org.sessiongrid.grid.SessionFencedException if the request read {@code base} before a
+     *         failover this member did not see and the session changed since (it was not ended)
      */
-    boolean invalidate(String id) throws InterruptedException {
+    boolean invalidate(String id, SessionRecord base) throws InterruptedException {
         long topology = sessions.owners(id).topologyId();
         try {
-            return sessions.invalidate(id);
+            return sessions.invalidate(id, base);
         } catch (GridUnavailableException e) {
             long now = awaitTopologyAfter(id, topology);
             if (now == topology) {
@@ -255,8 +259,20 @@ final class RecordWriter {
             }
             LOG.info("Invalidation of session {} of {} got no answer within remoteTimeout (topology {} -> {});"
                     + " trying once more against the new primary", id, namespace, topology, now);
-            return sessions.invalidate(id);
+            return sessions.invalidate(id, base);
         }
+    }
+
+    /**
+     * Moves the session to {@code newId} (the old id ends), by a request that read {@code base}.
+     *
+     * @return the record under the new id
+     * @throws org.sessiongrid.grid.SessionFencedException if the request read {@code base} before a
+     *         failover this member did not see and the session changed since (nothing was moved)
+     * @throws SessionGoneException if the old id holds no live session
+     */
+    SessionRecord changeId(String oldId, String newId, SessionRecord base) {
+        return sessions.changeId(oldId, newId, base);
     }
 
     /**

@@ -59,6 +59,7 @@ public class SessionGridDataStore extends AbstractSessionDataStore {
     private volatile AttributeDiff diff;
     private volatile RecordWriter writer;
     private volatile ExpiryClaims expiry;
+    private volatile RequestEnds ends;
     private volatile LocalCopies copies = LocalCopies.NONE;
 
     private volatile SessionGrid grid;
@@ -121,6 +122,7 @@ public class SessionGridDataStore extends AbstractSessionDataStore {
             writer = new RecordWriter(sessions, namespace(), _context, diff, lockingMode, config.remoteTimeout(),
                     this::getGracePeriodSec);
             expiry = new ExpiryClaims(g, sessions, namespace(), copies, reader, manager, _context, this::isStarted);
+            ends = new RequestEnds(writer, diff, expiry);
             sessions.setListener(new SessionListener() {
                 @Override
                 public void expired(SessionRecord last) {
@@ -205,6 +207,9 @@ public class SessionGridDataStore extends AbstractSessionDataStore {
         }
         if (expiry != null) {
             expiry.clear();
+        }
+        if (ends != null) {
+            ends.clear();
         }
         super.doStop();
     }
@@ -293,18 +298,45 @@ public class SessionGridDataStore extends AbstractSessionDataStore {
     /**
      * Invalidates the session in the whole cluster (idempotent); a tombstone refuses late write-backs.
      * For a session this node's scavenger claimed, announces its expiry instead ({@link ExpiryClaims}):
-     * Jetty calls this from its invalidation right before it fires the listeners.
+     * Jetty calls this from its invalidation right before it fires the listeners. A session a request
+     * ended already ({@link #invalidateAsRead}) is not asked for again.
      */
     @Override
     public boolean delete(String id) throws Exception {
+        if (ends.takeEnded(id)) {
+            expiry.takeClaim(id);
+            expiry.ended(id);
+            return true;
+        }
         if (expiry.takeClaim(id)) {
             return expiry.announce(id);
         }
         try {
-            return writer.invalidate(id);
+            return writer.invalidate(id, null);
         } finally {
             expiry.ended(id);
         }
+    }
+
+    /**
+     * A request's invalidation of session {@code id}, whose copy is {@code data}, before Jetty runs the
+     * listeners ({@link RequestEnds#invalidate}).
+     *
+     * @return false if the grid holds nothing of this copy: {@link #delete} ends it as for any session
+     * @throws org.sessiongrid.grid.SessionFencedException if the grid refused: the session lives on
+     */
+    public boolean invalidateAsRead(String id, SessionData data) throws InterruptedException {
+        return ends.invalidate(id, data);
+    }
+
+    /**
+     * Jetty's id change of session {@code oldId}, whose copy is {@code data} ({@link RequestEnds#changeId}).
+     *
+     * @return false if the grid holds nothing of this copy to move: its next save writes it under the new id
+     * @throws org.sessiongrid.grid.SessionFencedException if the grid refused: nothing was moved
+     */
+    public boolean changeId(String oldId, String newId, SessionData data) {
+        return ends.changeId(oldId, newId, data);
     }
 
     // ---------------------------------------------------------------- expiry

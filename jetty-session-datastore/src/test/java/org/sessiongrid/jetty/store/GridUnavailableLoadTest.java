@@ -83,6 +83,16 @@ class GridUnavailableLoadTest {
             return super.delete(id);
         }
 
+        /** A request's invalidation ends the session in the grid before Jetty's delete: it fails likewise. */
+        @Override
+        public boolean invalidateAsRead(String id, SessionData data) throws InterruptedException {
+            if (failDeletes.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                throw new GridUnavailableException("test hook: no primary of session " + id
+                        + " answered within remoteTimeout");
+            }
+            return super.invalidateAsRead(id, data);
+        }
+
         @Override
         public void doStore(String id, SessionData data, long lastSaveTime) throws Exception {
             if ((!failNewOnly || lastSaveTime <= 0) && failSaves.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
