@@ -34,7 +34,9 @@ import org.eclipse.jetty.server.Session;
  * <li>{@code /whoami}: the session id with its route, as Jetty puts it in the cookie and URLs</li>
  * <li>{@code /get}: answers {@code count}, or {@code none} without a session</li>
  * <li>{@code /set?name=N}: sets attribute N to "v"; {@code /names}: the attribute names</li>
- * <li>{@code /invalidate}</li>
+ * <li>{@code /invalidate}; with {@code ?key=K&holdMax=S} it reads the session, then waits as {@code /hold}
+ * does before it invalidates (a logout in flight); {@code /rotate?key=K&holdMax=S} likewise before it
+ * changes the session's id (a login's session fixation protection in flight), and answers {@code rotated}</li>
  * <li>{@code /setobj?value=V} and {@code /getobj}: an object of a class only the webapp's loader sees</li>
  * <li>{@code /destroyed}: how many sessions this node's {@code sessionDestroyed} saw</li>
  * <li>{@code /login} and {@code /login-error}: the FORM login and error pages of {@code /secure} (the login
@@ -94,14 +96,8 @@ public class SessionServlet extends HttpServlet {
                 return;
             }
             case "/hold" -> {
-                CountDownLatch release = new CountDownLatch(1);
                 int next = Answers.increment(req.getSession(true));
-                HELD.put(req.getParameter("key"), release);
-                try {
-                    release.await(Long.parseLong(req.getParameter("holdMax")), TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
+                hold(req);
                 answer = String.valueOf(next);
             }
             case "/holding" -> answer = String.valueOf(HELD.containsKey(req.getParameter("key")));
@@ -139,9 +135,22 @@ public class SessionServlet extends HttpServlet {
             case "/invalidate" -> {
                 HttpSession s = req.getSession(false);
                 if (s != null) {
+                    s.getAttribute("count"); // what a logout reads (who is logged out) before it ends the session
+                    hold(req);
                     s.invalidate();
                 }
                 answer = "ok";
+            }
+            case "/rotate" -> {
+                HttpSession s = req.getSession(false);
+                if (s == null) {
+                    answer = "none";
+                } else {
+                    s.getAttribute("count");
+                    hold(req);
+                    req.changeSessionId();
+                    answer = "rotated";
+                }
             }
             case "/setobj" -> {
                 try {
@@ -171,5 +180,20 @@ public class SessionServlet extends HttpServlet {
             }
         }
         resp.getWriter().print(answer);
+    }
+
+    /** With {@code ?key=K&holdMax=S}: waits until {@code /release?key=K}, at most S seconds. */
+    private static void hold(HttpServletRequest req) {
+        String key = req.getParameter("key");
+        if (key == null) {
+            return;
+        }
+        CountDownLatch release = new CountDownLatch(1);
+        HELD.put(key, release);
+        try {
+            release.await(Long.parseLong(req.getParameter("holdMax")), TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -1,6 +1,7 @@
 package org.sessiongrid.jetty.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -10,6 +11,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 
@@ -21,7 +23,11 @@ import org.junit.jupiter.api.Test;
  * counts the refusal ({@code FencedCommits}), and the node's cached copy is dropped, so that the user's next
  * request there reads the newer value. A later request of the same user on the thawed node while the held
  * one still runs shares the held request's copy (Jetty's cache does not refresh a copy in use): its save
- * names the pre-freeze base and is fenced as well, so nothing of the pre-freeze value is stored. Two ee11 JVMs with the coherent cache ({@code /app}); failure
+ * names the pre-freeze base and is fenced as well, so nothing of the pre-freeze value is stored. A third
+ * user's held request is a logout, a fourth's a login's id change, each after reading the session: both get a
+ * 503, no {@code sessionDestroyed} fires, and the sessions go on under their ids on both nodes; a logout and a
+ * login made after the rejoin go through (one {@code sessionDestroyed}; the moved session is read under its
+ * new id on the other node). Two ee11 JVMs with the coherent cache ({@code /app}); failure
  * detection 3 s and merges 1-2 s so that the freeze, the expulsion and the rejoin take seconds.
  */
 class ZombieWriteTest {
@@ -32,7 +38,7 @@ class ZombieWriteTest {
 
     @Test
     void aRequestInFlightWhenItsNodeFrozeGetsA503AndTheNewerValueStays() throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(2);
+        ExecutorService pool = Executors.newFixedThreadPool(4);
         try (Farm farm = new Farm("ee11").setting("sessiongrid.failureDetectionInterval", 1000)
                 .setting("sessiongrid.verifySuspectTimeout", 500).setting("sessiongrid.mergeMinInterval", 1000)
                 .setting("sessiongrid.mergeMaxInterval", 2000).start(2, 60, 60, null)) {
@@ -45,13 +51,20 @@ class ZombieWriteTest {
             Farm.Client shared = new Farm.Client();
             assertEquals("1", farm.get(N1, "/app/inc", user));
             assertEquals("1", farm.get(N1, "/app/inc", shared));
+            Farm.Client leaving = new Farm.Client();
+            Farm.Client rotating = new Farm.Client();
+            assertEquals("1", farm.get(N1, "/app/inc", leaving));
+            assertEquals("1", farm.get(N1, "/app/inc", rotating));
 
-            // A second tab of each user: a request on n1 reads the session (1), sets 2 and is held there.
-            Future<HttpResponse<String>> inFlight = hold(pool, farm, user, "zombie");
-            Future<HttpResponse<String>> inFlightShared = hold(pool, farm, shared, "shared");
-            Farm.awaitTrue("the requests held on n1", WAIT,
-                    () -> body(farm, N1, "/app/holding?key=zombie", control).equals("true")
-                            && body(farm, N1, "/app/holding?key=shared", control).equals("true"));
+            // A second tab of each user: a request on n1 reads the session (1), sets 2 and is held there; the
+            // third user's logs out and the fourth's logs in (an id change) once released.
+            Future<HttpResponse<String>> inFlight = hold(pool, farm, user, "/app/hold", "zombie");
+            Future<HttpResponse<String>> inFlightShared = hold(pool, farm, shared, "/app/hold", "shared");
+            Future<HttpResponse<String>> logout = hold(pool, farm, leaving, "/app/invalidate", "logout");
+            Future<HttpResponse<String>> login = hold(pool, farm, rotating, "/app/rotate", "login");
+            Farm.awaitTrue("the requests held on n1", WAIT, () -> Stream.of("zombie", "shared", "logout", "login")
+                    .allMatch(key -> body(farm, N1, "/app/holding?key=" + key, control).equals("true")));
+            int destroyedBefore = destroyed(farm, control);
 
             // n1 freezes; once n2 expelled it, the users go on on n2 and store 2, then 3.
             farm.freeze(N1);
@@ -60,7 +73,7 @@ class ZombieWriteTest {
                 String now = body(farm, N2, owners, control);
                 return !now.isEmpty() && !now.contains(n1);
             });
-            for (Farm.Client u : new Farm.Client[] {user, shared}) {
+            for (Farm.Client u : new Farm.Client[] {user, shared, leaving, rotating}) {
                 assertEquals("2", farm.get(N2, "/app/inc", u));
                 assertEquals("3", farm.get(N2, "/app/inc", u));
             }
@@ -80,7 +93,14 @@ class ZombieWriteTest {
             assertFenced(inFlight.get(60, TimeUnit.SECONDS), "the request that started before the freeze");
             assertFenced(inFlightShared.get(60, TimeUnit.SECONDS),
                     "the request that started before the freeze, whose copy a later request's refused save dropped");
-            assertEquals(2, fenced(farm, N1, control) + fenced(farm, N2, control),
+            assertEquals("true", farm.get(N1, "/app/release?key=logout", control));
+            assertEquals("true", farm.get(N1, "/app/release?key=login", control));
+            assertFenced(logout.get(60, TimeUnit.SECONDS), "the logout that started before the freeze");
+            HttpResponse<String> refusedLogin = login.get(60, TimeUnit.SECONDS);
+            assertFenced(refusedLogin, "the login that started before the freeze");
+            assertTrue(Farm.sessionCookie(refusedLogin).isEmpty(), "the refused login's 503 sets no new id");
+            assertEquals(destroyedBefore, destroyed(farm, control), "sessionDestroyed for a session that goes on");
+            assertEquals(4, fenced(farm, N1, control) + fenced(farm, N2, control),
                     "refused by the sessions' primaries (FencedCommits), not by n1's own pause detection");
 
             assertEquals("4", farm.get(N2, "/app/inc", user),
@@ -88,16 +108,37 @@ class ZombieWriteTest {
             assertEquals("5", farm.get(N1, "/app/inc", user), "n1 serves the current session again");
             assertEquals("4", farm.get(N2, "/app/inc", shared), "the second user's session keeps its 3");
             assertEquals("5", farm.get(N1, "/app/inc", shared), "on either node");
+            for (Farm.Client u : new Farm.Client[] {leaving, rotating}) {
+                assertEquals("4", farm.get(N2, "/app/inc", u), "a session whose zombie end was refused goes on");
+                assertEquals("5", farm.get(N1, "/app/inc", u), "on either node");
+            }
+
+            // A logout and a login made now go through: one sessionDestroyed; the moved session under its new id.
+            assertEquals("ok", farm.get(N1, "/app/invalidate", leaving));
+            assertEquals(destroyedBefore + 1, destroyed(farm, control), "sessionDestroyed once for the logout");
+            assertEquals("none", farm.get(N2, "/app/get", leaving), "the logged-out session on the other node");
+            String before = rotating.cookie;
+            assertEquals("rotated", farm.get(N1, "/app/rotate", rotating));
+            assertNotEquals(before, rotating.cookie, "the login's new session id");
+            assertEquals("6", farm.get(N2, "/app/inc", rotating), "the moved session on the other node");
+            assertEquals(destroyedBefore + 1, destroyed(farm, control), "no sessionDestroyed for an id change");
         } finally {
             pool.shutdownNow();
         }
     }
 
-    /** A second tab of {@code user}: a request on n1 that increments the counter and waits for /release. */
-    private static Future<HttpResponse<String>> hold(ExecutorService pool, Farm farm, Farm.Client user, String key) {
+    /** A second tab of {@code user}: a request to {@code path} on n1 that reads the session and waits for /release. */
+    private static Future<HttpResponse<String>> hold(ExecutorService pool, Farm farm, Farm.Client user, String path,
+                                                     String key) {
         Farm.Client tab = new Farm.Client();
         tab.cookie = user.cookie;
-        return pool.submit(() -> farm.send(N1, "/app/hold?key=" + key + "&holdMax=120", tab, Duration.ofSeconds(150)));
+        return pool.submit(() -> farm.send(N1, path + "?key=" + key + "&holdMax=120", tab, Duration.ofSeconds(150)));
+    }
+
+    /** sessionDestroyed calls on both nodes. */
+    private static int destroyed(Farm farm, Farm.Client control) throws IOException, InterruptedException {
+        return Integer.parseInt(farm.get(N1, "/app/destroyed", control).trim())
+                + Integer.parseInt(farm.get(N2, "/app/destroyed", control).trim());
     }
 
     private static void assertFenced(HttpResponse<String> r, String what) {
