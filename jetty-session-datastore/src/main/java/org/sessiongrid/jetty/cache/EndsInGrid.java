@@ -90,8 +90,8 @@ final class EndsInGrid {
 
     private void refuse(SessionGridDataStore store, ManagedSession s, String what, String why) {
         String id = s.getId();
-        LOG.warn("The {} of session {} of {} was refused by the grid, the client gets a 503 and the session goes on:"
-                + " {}", what, id, store.namespace(), why);
+        LOG.warn("The {} of session {} of {} was not done in the grid; no listener runs and the client gets"
+                + " a 503: {}", what, id, store.namespace(), why);
         abandon.accept(s);
         copies.drop(s, "the grid refused its " + what + "; the next request reads what the grid holds");
         SessionGridRequestHandler.LockScope scope = SessionGridRequestHandler.current();

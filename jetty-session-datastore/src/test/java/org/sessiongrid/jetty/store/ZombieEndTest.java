@@ -40,10 +40,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.sessiongrid.grid.GridConfig;
 import org.sessiongrid.grid.SessionGrid;
-import org.sessiongrid.jetty.cache.SessionGridSessionCache;
 import org.sessiongrid.jetty.config.StoreSettings;
 import org.sessiongrid.jetty.mapping.AttributeSerializer;
-import org.sessiongrid.jetty.request.SessionGridRequestHandler;
 import org.sessiongrid.jetty.testing.LoopbackServer;
 import org.sessiongrid.session.SessionDelta;
 import org.sessiongrid.session.SessionRecord;
@@ -156,11 +154,7 @@ class ZombieEndTest {
         StoreSettings settings = new StoreSettings();
         settings.set("clusterName", cluster);
         settings.set("stack", "test-loopback");
-        SessionGridSessionCache cache = new SessionGridSessionCache(ctx.getSessionHandler());
-        store = new SessionGridDataStore(settings, ctx.getSessionHandler());
-        cache.setSessionDataStore(store);
-        ctx.getSessionHandler().setSessionCache(cache);
-        server.setHandler(new SessionGridRequestHandler(ctx));
+        store = LoopbackServer.serveWithGrid(server, ctx, manager -> new SessionGridDataStore(settings, manager));
         server.start();
     }
 
