@@ -6,7 +6,9 @@ import java.util.function.Supplier;
  * The protocol every node main of the tests follows, whatever its container: a shutdown hook that
  * stops the container (SIGTERM is a graceful stop), then start, then the {@value #READY} line once
  * the node serves, or the {@value #FAILED} line and exit code 2 if it does not, then serve until the
- * JVM ends.
+ * JVM ends. A node also ends when the process that started it ends: a test JVM that is killed, or a build
+ * that is interrupted, runs no shutdown hook of its own and would otherwise leave its nodes running, holding
+ * their ports and a share of the machine's cores.
  */
 public final class NodeMain {
 
@@ -42,8 +44,12 @@ public final class NodeMain {
         return READY + " " + name;
     }
 
+    /** How long a node whose starter is gone waits for its graceful stop before it halts. */
+    static final long ORPHAN_STOP_MILLIS = 15_000;
+
     /** Runs the protocol for the node {@code name}; returns when the container stops serving. */
     public static void serve(String name, Container container) throws Exception {
+        ProcessHandle.current().parent().ifPresent(parent -> parent.onExit().thenRun(() -> stopOrphan(name, parent)));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 container.stop().run();
@@ -67,5 +73,23 @@ public final class NodeMain {
         System.out.println(readyLine(name) + " pid=" + ProcessHandle.current().pid());
         System.out.flush();
         container.await().run();
+    }
+
+    /** The starter of this node is gone: stop as on SIGTERM, and halt if that does not end the JVM in time. */
+    private static void stopOrphan(String name, ProcessHandle parent) {
+        System.out.println("node " + name + ": the process that started it (pid " + parent.pid()
+                + ") has ended: stopping");
+        System.out.flush();
+        Thread halt = new Thread(() -> {
+            try {
+                Thread.sleep(ORPHAN_STOP_MILLIS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            Runtime.getRuntime().halt(1);
+        }, "node-orphan-halt");
+        halt.setDaemon(true);
+        halt.start();
+        System.exit(0);
     }
 }
