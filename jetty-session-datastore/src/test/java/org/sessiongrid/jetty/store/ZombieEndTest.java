@@ -61,7 +61,10 @@ class ZombieEndTest {
 
     private static final Duration WAIT = Duration.ofSeconds(60);
 
-    /** {@code /inc} counts in the session; {@code /logout} invalidates it; {@code /login} changes its id. */
+    /**
+     * {@code /inc} counts in the session; {@code /logout} invalidates it; {@code /login} changes its id;
+     * {@code /fresh} makes a session, sets 1 and changes its id before it was ever saved.
+     */
     static final class App extends HttpServlet {
         final Set<String> holding = ConcurrentHashMap.newKeySet();
         final Map<String, CountDownLatch> releases = new ConcurrentHashMap<>();
@@ -71,7 +74,7 @@ class ZombieEndTest {
         @Override
         protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
             String op = req.getServletPath();
-            HttpSession s = req.getSession(op.equals("/inc"));
+            HttpSession s = req.getSession(op.equals("/inc") || op.equals("/fresh"));
             if (s == null) {
                 resp.sendError(404, "no session");
                 return;
@@ -91,6 +94,12 @@ class ZombieEndTest {
                     String old = s.getId();
                     rotated.put(old, req.changeSessionId());
                     resp.getWriter().print("in " + n);
+                }
+                case "/fresh" -> {
+                    s.setAttribute("n", 1);
+                    String old = s.getId();
+                    rotated.put(old, req.changeSessionId());
+                    resp.getWriter().print("fresh");
                 }
                 default -> resp.sendError(404);
             }
@@ -141,7 +150,7 @@ class ZombieEndTest {
     private void start() throws Exception {
         server = LoopbackServer.withWorker("n1");
         ServletContextHandler ctx = new ServletContextHandler("/app", ServletContextHandler.SESSIONS);
-        for (String path : List.of("/inc", "/logout", "/login")) {
+        for (String path : List.of("/inc", "/logout", "/login", "/fresh")) {
             ctx.addServlet(new ServletHolder(app), path);
         }
         ctx.addEventListener(new HttpSessionListener() {
@@ -200,7 +209,8 @@ class ZombieEndTest {
     private String get(String path, User user) throws Exception {
         HttpResponse<String> r = http.send(request(path, user), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode(), path + ": " + r.body());
-        r.headers().firstValue("Set-Cookie").ifPresent(c -> user.cookie = c.split(";", 2)[0]);
+        r.headers().allValues("Set-Cookie").stream().reduce((first, last) -> last)
+                .ifPresent(c -> user.cookie = c.split(";", 2)[0]);
         return r.body();
     }
 
@@ -284,6 +294,25 @@ class ZombieEndTest {
             assertEquals(4, counter(g, rotating.id()), "the new id as " + g.memberName() + " reads it");
         }
         assertEquals(List.of(loggedOut), destroyed, "no sessionDestroyed for an id change");
+    }
+
+    /**
+     * A session whose id changes in the request that made it (a login page that starts the session) has no
+     * record to move: it is stored under the new id only, at its first save.
+     */
+    @Test
+    void aNewSessionWhoseIdChangesBeforeItsFirstSaveIsStoredUnderTheNewIdOnly() throws Exception {
+        start();
+        User user = new User();
+        assertEquals("fresh", get("/fresh", user));
+        assertEquals(1, app.rotated.size());
+        String old = app.rotated.keySet().iterator().next();
+        assertEquals(List.of(old), idChanged, "sessionIdChanged fires once");
+        assertEquals(app.rotated.get(old), user.id(), "the client's cookie names the new id");
+        assertNull(counter(store.grid(), old), "the first id was never stored");
+        assertEquals(1, counter(store.grid(), user.id()));
+        assertEquals("2", get("/inc", user));
+        assertEquals(List.of(), destroyed);
     }
 
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {
