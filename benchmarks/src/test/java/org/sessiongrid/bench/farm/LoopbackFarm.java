@@ -13,6 +13,7 @@ import java.util.stream.IntStream;
 import org.sessiongrid.bench.contender.Contender;
 import org.sessiongrid.it.load.LoadClient;
 import org.sessiongrid.testsupport.process.ChildProcess;
+import org.sessiongrid.bench.measure.JitCpu;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -91,6 +92,19 @@ public final class LoopbackFarm implements AutoCloseable {
         long sum = 0;
         for (Node n : nodes) {
             long cpu = cpuNanos(n.process().pid());
+            if (cpu < 0 && n.process().isAlive()) {
+                return -1;
+            }
+            sum += Math.max(0, cpu);
+        }
+        return sum;
+    }
+
+    /** CPU time the nodes' JIT compiler threads have used so far ({@link JitCpu}), or -1 if unreadable. */
+    public long jitCpuNanos() {
+        long sum = 0;
+        for (Node n : nodes) {
+            long cpu = JitCpu.nanos(n.process().pid());
             if (cpu < 0 && n.process().isAlive()) {
                 return -1;
             }

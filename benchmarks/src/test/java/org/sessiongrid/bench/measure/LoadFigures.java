@@ -28,22 +28,25 @@ import org.sessiongrid.it.load.Op;
  *        is its cores divided by this figure, so it is the figure that carries over
  * @param clientCpuMicrosPerRequest the load client's own CPU (this JVM) per successful request; -1 if not
  *        measured
+ * @param jitCpuMicrosPerRequest the part of {@code farmCpuMicrosPerRequest} the nodes' JIT compiler threads
+ *        used ({@link JitCpu}); -1 if not measured. A large part says the window measured the JIT's ramp
  */
 public record LoadFigures(double throughput, double p50Millis, double p99Millis, double p999Millis, long requests,
                           long errors, long staleReads, long lostUpdates, long lostSessions, long violations,
-                          long served, double farmCpuMicrosPerRequest, double clientCpuMicrosPerRequest) {
+                          long served, double farmCpuMicrosPerRequest, double clientCpuMicrosPerRequest,
+                          double jitCpuMicrosPerRequest) {
 
     /** Figures of the ops that started at or after {@code from} and ended by {@code to} (history time). */
     public static LoadFigures of(History h, long from, long to, CheckResult check) {
-        return of(h, from, to, check, -1, -1);
+        return of(h, from, to, check, -1, -1, -1);
     }
 
     /**
-     * As {@link #of(History, long, long, CheckResult)}, with the CPU nanoseconds the farm and the client
-     * spent in the window (-1: not measured).
+     * As {@link #of(History, long, long, CheckResult)}, with the CPU nanoseconds the farm, the client and the
+     * farm's JIT compiler threads spent in the window (-1: not measured).
      */
     public static LoadFigures of(History h, long from, long to, CheckResult check, long farmCpuNanos,
-                                 long clientCpuNanos) {
+                                 long clientCpuNanos, long jitCpuNanos) {
         List<Long> latencies = new ArrayList<>();
         long requests = 0;
         long errors = 0;
@@ -65,7 +68,8 @@ public record LoadFigures(double throughput, double p50Millis, double p99Millis,
         return new LoadFigures(ok / seconds, percentile(latencies, 0.50), percentile(latencies, 0.99),
                 percentile(latencies, 0.999), requests, errors, check.count(Violation.Type.STALE_READ),
                 check.lostIncrements(), check.count(Violation.Type.SESSION_LOST), check.violations().size(),
-                check.requests() - check.failed(), perRequest(farmCpuNanos, ok), perRequest(clientCpuNanos, ok));
+                check.requests() - check.failed(), perRequest(farmCpuNanos, ok), perRequest(clientCpuNanos, ok),
+                perRequest(jitCpuNanos, ok));
     }
 
     private static double perRequest(long cpuNanos, long ok) {

@@ -22,7 +22,7 @@ class BenchReportTest {
     }
 
     private static LoadFigures answered(double farmCpuMicros, double p99) {
-        return new LoadFigures(1_000, 5, p99, p99, 30_000, 0, 0, 0, 0, 0, 30_000, farmCpuMicros, 20);
+        return new LoadFigures(1_000, 5, p99, p99, 30_000, 0, 0, 0, 0, 0, 30_000, farmCpuMicros, 20, 3);
     }
 
     private static String sealRow(LoadFigures sealed) {
@@ -34,7 +34,7 @@ class BenchReportTest {
 
     @Test
     void aSealedFarmThatAnsweredNothingInItsWindowDoesNotMeetTheAim() {
-        String row = sealRow(new LoadFigures(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 64, -1, -1));
+        String row = sealRow(new LoadFigures(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 64, -1, -1, -1));
         assertTrue(row.endsWith("| – |") && row.contains("answered no request"), row);
     }
 
@@ -79,7 +79,7 @@ class BenchReportTest {
     private static LoadFigures measured(double throughput, double farmCpuMicros, long violations) {
         long requests = Math.round(throughput * 30);
         return new LoadFigures(throughput, 5, 30, 30, requests, 0, violations, violations, 0, violations, requests,
-                farmCpuMicros, 20);
+                farmCpuMicros, 20, -1);
     }
 
     /** The aims row that starts with {@code aim}, SessionGrid and Hazelcast (sticky-session=false) measured so. */

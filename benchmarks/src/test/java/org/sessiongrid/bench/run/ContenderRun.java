@@ -146,9 +146,11 @@ public final class ContenderRun {
         // Fixed-length phases: the waits are the warm-up and the measurement window themselves.
         Thread.sleep(Math.max(0, from - h.now()));
         long farm0 = farmCpuNanos(farm, redis);
+        long jit0 = farm.jitCpuNanos();
         long client0 = LoopbackFarm.cpuNanos(ProcessHandle.current().pid());
         Thread.sleep(Math.max(0, to - h.now()));
         long farm1 = farmCpuNanos(farm, redis);
+        long jit1 = farm.jitCpuNanos();
         long client1 = LoopbackFarm.cpuNanos(ProcessHandle.current().pid());
         load.close();
         awaitConvergenceGrace(farm);
@@ -156,7 +158,7 @@ public final class ContenderRun {
         CheckResult check = new Checker().checkExpiry(false).check(h);
         logViolations(farm.contender() + " " + s.id(), check);
         LoadFigures figures = LoadFigures.of(h, from, to, check, farm0 < 0 || farm1 < 0 ? -1 : farm1 - farm0,
-                client0 < 0 || client1 < 0 ? -1 : client1 - client0);
+                client0 < 0 || client1 < 0 ? -1 : client1 - client0, jit0 < 0 || jit1 < 0 ? -1 : jit1 - jit0);
         if (rampOf != null) {
             rampOf.ramp(Ramp.of(h, loadStart, settings.warmupMillis(), figures.throughput()));
         }
