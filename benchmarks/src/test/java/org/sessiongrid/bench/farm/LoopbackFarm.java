@@ -7,13 +7,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongUnaryOperator;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 import org.sessiongrid.bench.contender.Contender;
+import org.sessiongrid.bench.measure.JitCpu;
 import org.sessiongrid.it.load.LoadClient;
 import org.sessiongrid.testsupport.process.ChildProcess;
-import org.sessiongrid.bench.measure.JitCpu;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -89,26 +90,23 @@ public final class LoopbackFarm implements AutoCloseable {
 
     /** CPU time, in nanoseconds, that the farm's live node processes have used so far (-1 if unknown). */
     public long cpuNanos() {
-        long sum = 0;
-        for (Node n : nodes) {
-            long cpu = cpuNanos(n.process().pid());
-            if (cpu < 0 && n.process().isAlive()) {
-                return -1;
-            }
-            sum += Math.max(0, cpu);
-        }
-        return sum;
+        return sumOverNodes(LoopbackFarm::cpuNanos);
     }
 
     /** CPU time the nodes' JIT compiler threads have used so far ({@link JitCpu}), or -1 if unreadable. */
     public long jitCpuNanos() {
+        return sumOverNodes(JitCpu::nanos);
+    }
+
+    /** {@code perPid} summed over the nodes; -1 if a live node's could not be read (a dead node's counts 0). */
+    private long sumOverNodes(LongUnaryOperator perPid) {
         long sum = 0;
         for (Node n : nodes) {
-            long cpu = JitCpu.nanos(n.process().pid());
-            if (cpu < 0 && n.process().isAlive()) {
+            long v = perPid.applyAsLong(n.process().pid());
+            if (v < 0 && n.process().isAlive()) {
                 return -1;
             }
-            sum += Math.max(0, cpu);
+            sum += Math.max(0, v);
         }
         return sum;
     }
