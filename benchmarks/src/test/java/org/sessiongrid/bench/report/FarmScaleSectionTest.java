@@ -27,7 +27,7 @@ class FarmScaleSectionTest {
 
     private static FarmScaleRun.Point point(int nodes, Contender c, double cpu) {
         return new FarmScaleRun.Point(nodes, c,
-                new LoadFigures(1_000, 5, 20, 30, 20_000, 0, 0, 0, 0, 0, 20_000, cpu, 20), null);
+                new LoadFigures(1_000, 5, 20, 30, 20_000, 0, 0, 0, 0, 0, 20_000, cpu, 20, -1), null);
     }
 
     private String section(List<FarmScaleRun.Point> points) throws Exception {
