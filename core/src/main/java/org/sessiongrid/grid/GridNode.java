@@ -199,6 +199,11 @@ final class GridNode implements AutoCloseable {
                     JoinDecision d = coordinator.join(from, j.numSegments(), j.numOwners()).get(remote, TimeUnit.MILLISECONDS);
                     return new GridMessage.JoinReply(d.accepted(), d.reason(), d.topology());
                 })
+                .on(GridMessage.RejoinRequest.class, EnumSet.of(Rule.CHANGES_STATE), (from, j, w) -> {
+                    JoinDecision d = coordinator.join(from, j.numSegments(), j.numOwners(), j.keptSegments())
+                            .get(remote, TimeUnit.MILLISECONDS);
+                    return new GridMessage.JoinReply(d.accepted(), d.reason(), d.topology());
+                })
                 .on(GridMessage.LeaveRequest.class, EnumSet.of(Rule.CHANGES_STATE), (from, l, w) -> {
                     coordinator.leave(from).get(config.leaveTimeout(), TimeUnit.MILLISECONDS);
                     return new Ack();

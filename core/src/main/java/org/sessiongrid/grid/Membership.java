@@ -1,5 +1,6 @@
 package org.sessiongrid.grid;
 
+import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
@@ -19,10 +20,12 @@ import org.sessiongrid.topology.TopologyCoordinator;
 import org.sessiongrid.transport.ClusterTransport;
 import org.sessiongrid.wire.GridMessage;
 import org.sessiongrid.wire.GridMessage.Ack;
+import org.sessiongrid.wire.GridMessage.Failure;
 import org.sessiongrid.wire.GridMessage.JoinReply;
 import org.sessiongrid.wire.GridMessage.JoinRequest;
 import org.sessiongrid.wire.GridMessage.LeaveRequest;
 import org.sessiongrid.wire.GridMessage.RebalanceConfirm;
+import org.sessiongrid.wire.GridMessage.RejoinRequest;
 import org.sessiongrid.wire.GridMessage.TopologyQuery;
 import org.sessiongrid.wire.GridMessage.TopologyStatus;
 import org.slf4j.Logger;
@@ -81,20 +84,36 @@ final class Membership {
         return transport.self();
     }
 
-    /** Asks the coordinator to take this member in; returns once accepted and a topology is installed. */
+    /**
+     * Asks the coordinator to take this member in; returns once accepted and a topology is installed. A member
+     * that set its copies aside names the segments it kept ({@link RejoinRequest}), so that whichever member
+     * coordinates gives it those back; a coordinator that cannot read that (an older version answers
+     * {@link Failure}) is asked with a plain {@link JoinRequest}.
+     */
     void join() {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.joinTimeout());
         String lastProblem = "no answer";
+        BitSet kept = installer.keptSegments();
+        boolean nameKept = !kept.isEmpty();
         while (System.nanoTime() < deadline) {
             Member coord = transport.viewMembers().get(0);
             JoinDecision d;
             try {
                 if (coord.equals(self())) {
-                    d = coordinator.join(self(), config.numSegments(), config.numOwners()).get(config.remoteTimeout(),
-                            TimeUnit.MILLISECONDS);
+                    d = coordinator.join(self(), config.numSegments(), config.numOwners(), nameKept ? kept : null)
+                            .get(config.remoteTimeout(), TimeUnit.MILLISECONDS);
                 } else {
-                    GridMessage r = transport.request(coord, new JoinRequest(config.numSegments(), config.numOwners()),
-                            config.remoteTimeout()).get(config.remoteTimeout() + 1_000, TimeUnit.MILLISECONDS);
+                    GridMessage ask = nameKept ? new RejoinRequest(config.numSegments(), config.numOwners(), kept)
+                            : new JoinRequest(config.numSegments(), config.numOwners());
+                    GridMessage r = transport.request(coord, ask, config.remoteTimeout())
+                            .get(config.remoteTimeout() + 1_000, TimeUnit.MILLISECONDS);
+                    if (nameKept && r instanceof Failure f) {
+                        LOG.info("{} asks {} to join without naming the {} segments it kept copies of: {} answered {}"
+                                + " (a version without rejoin requests)", self(), coord, kept.cardinality(), coord,
+                                f.message());
+                        nameKept = false;
+                        continue;
+                    }
                     d = r instanceof JoinReply jr ? new JoinDecision(jr.accepted(), jr.reason(), jr.topology())
                             : new JoinDecision(false, null, null);
                 }

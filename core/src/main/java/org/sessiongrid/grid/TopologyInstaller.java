@@ -108,6 +108,11 @@ final class TopologyInstaller {
         }
     }
 
+    /** The segments this member kept copies of when it set its records aside, for its join (empty when none). */
+    BitSet keptSegments() {
+        return records.kept().segments();
+    }
+
     /**
      * Forgets the installed topology and moves every record aside ({@link RecordStore#kept()}), for a member that must
      * rejoin without data it serves: the kept copies are only offered to the sources of its pulls, which say

@@ -101,6 +101,20 @@ public final class KeptCopies {
         }
     }
 
+    /**
+     * The segments of which copies are kept (a new set). Not {@link #heldWhenSetAside}: a member that was alone in
+     * its view before it set its copies aside read from every segment, most of which it has nothing of.
+     */
+    public BitSet segments() {
+        BitSet out = new BitSet(segments.length());
+        for (int s = 0; s < segments.length(); s++) {
+            if (!segment(s).isEmpty()) {
+                out.set(s);
+            }
+        }
+        return out;
+    }
+
     /** Copies kept, over all segments. */
     public int size() {
         int n = 0;

@@ -1,6 +1,7 @@
 package org.sessiongrid.topology;
 
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -155,10 +156,22 @@ public final class TopologyCoordinator implements AutoCloseable {
         });
     }
 
-    /** A member asks to join. */
+    /** A member asks to join, naming no copies it kept (it starts, or its version names none). */
     public CompletableFuture<JoinDecision> join(Member m, int memberSegments, int memberOwners) {
+        return join(m, memberSegments, memberOwners, null);
+    }
+
+    /**
+     * A member asks to join.
+     *
+     * @param keptSegments the segments it kept copies of when it set them aside to join again, which the
+     *                     rebalance gives back where that moves no more; null if it names none (this
+     *                     coordinator's own memory of what it owned stands in)
+     */
+    public CompletableFuture<JoinDecision> join(Member m, int memberSegments, int memberOwners, BitSet keptSegments) {
+        BitSet kept = keptSegments == null ? null : (BitSet) keptSegments.clone();
         CompletableFuture<JoinDecision> f = new CompletableFuture<>();
-        run(() -> f.complete(handleJoin(m, memberSegments, memberOwners)), f);
+        run(() -> f.complete(handleJoin(m, memberSegments, memberOwners, kept)), f);
         return f;
     }
 
@@ -432,7 +445,7 @@ public final class TopologyCoordinator implements AutoCloseable {
         }
     }
 
-    private JoinDecision handleJoin(Member m, int memberSegments, int memberOwners) {
+    private JoinDecision handleJoin(Member m, int memberSegments, int memberOwners, BitSet kept) {
         if (!active) {
             return new JoinDecision(false, null, null);
         }
@@ -451,6 +464,15 @@ public final class TopologyCoordinator implements AutoCloseable {
             // A member joins only when it serves nothing (it starts, or it set its copies aside after a
             // pause): as after its crash, the tables forget it first, then it gets its share anew.
             forget(m);
+        }
+        if (kept != null) {
+            // After forget: the member's word of what it kept outranks what the table said it owned.
+            kept.clear(clusterSegments, Math.max(clusterSegments, kept.length()));
+            departedShares.reported(m, kept);
+            if (!kept.isEmpty()) {
+                LOG.info("{} joins cluster {} again having kept copies of {} segments: the rebalance gives it those back"
+                        + " where that moves no more", m, clusterName, kept.cardinality());
+            }
         }
         joined.add(m);
         if (topology == null) {
@@ -571,9 +593,10 @@ public final class TopologyCoordinator implements AutoCloseable {
             answerLeaves();
             return;
         }
-        // A member back from an exclusion gets the segments it set copies of aside wherever that moves no more.
+        // A member back from an exclusion gets the segments it set copies of aside, and empty ones, wherever that
+        // moves no more.
         OwnerTable target = Placement.rebalance(topology.current(), targetMembers, topology.numOwners(),
-                departedShares.hintFor(targetMembers));
+                departedShares.hintFor(targetMembers, emptySegments()));
         if (target.equals(topology.current())) {
             departedShares.settled(topology.current());
             return;
@@ -586,6 +609,17 @@ public final class TopologyCoordinator implements AutoCloseable {
                 target));
         LOG.info("Rebalance of cluster {} started: topology {}, {} members, {} segment copies to transfer", clusterName,
                 topology.id(), targetMembers.size(), moves);
+    }
+
+    /** The segments whose primaries last reported no live session. */
+    private BitSet emptySegments() {
+        BitSet empty = new BitSet();
+        if (sessionsPerSegment != null) {
+            for (int s = 0; s < sessionsPerSegment.length; s++) {
+                empty.set(s, sessionsPerSegment[s] == 0);
+            }
+        }
+        return empty;
     }
 
     private void answerLeaves() {

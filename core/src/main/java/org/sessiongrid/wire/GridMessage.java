@@ -1,5 +1,6 @@
 package org.sessiongrid.wire;
 
+import java.util.BitSet;
 import java.util.List;
 import java.util.Objects;
 
@@ -20,6 +21,24 @@ public sealed interface GridMessage {
 
     /** A node asks the coordinator to take part in the grid; its settings must match the cluster's. */
     record JoinRequest(int numSegments, int numOwners) implements GridMessage {
+    }
+
+    /**
+     * A member that set its copies aside (after a pause or a cut that may have cost it its place) asks to join
+     * again, naming the segments it kept copies of: whichever member coordinates then gives it those back where
+     * that costs no more transfers, and the member catches up on them instead of receiving them whole. Answered
+     * {@link JoinReply}. A coordinator of a version without this type answers it as malformed; the member then
+     * sends a {@link JoinRequest}.
+     */
+    record RejoinRequest(int numSegments, int numOwners, BitSet keptSegments) implements GridMessage {
+        public RejoinRequest {
+            keptSegments = (BitSet) keptSegments.clone();
+        }
+
+        @Override
+        public BitSet keptSegments() {
+            return (BitSet) keptSegments.clone();
+        }
     }
 
     /** The coordinator's answer to a join: the topology to install, or why the node is refused. */

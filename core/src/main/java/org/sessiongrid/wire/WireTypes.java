@@ -17,6 +17,7 @@ import static org.sessiongrid.wire.WireValues.writeTopology;
 import static org.sessiongrid.wire.WireValues.writeWholeRecords;
 
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +36,7 @@ import org.sessiongrid.wire.GridMessage.CommitStatus;
 import org.sessiongrid.wire.GridMessage.Failure;
 import org.sessiongrid.wire.GridMessage.JoinReply;
 import org.sessiongrid.wire.GridMessage.JoinRequest;
+import org.sessiongrid.wire.GridMessage.RejoinRequest;
 import org.sessiongrid.wire.GridMessage.LeaveRequest;
 import org.sessiongrid.wire.GridMessage.ListSessions;
 import org.sessiongrid.wire.GridMessage.MergePush;
@@ -169,6 +171,11 @@ final class WireTypes {
                 w.string(x.memberId());
                 w.string(x.reason());
             }, r -> new Suspect(r.string("memberId"), r.string("reason"))),
+            row(27, RejoinRequest.class, (w, x) -> {
+                w.varint(x.numSegments());
+                w.varint(x.numOwners());
+                w.bytes(x.keptSegments().toByteArray());
+            }, r -> new RejoinRequest(r.varint("numSegments"), r.varint("numOwners"), readSegmentSet(r, "kept segments"))),
             // ---- session data ----
             row(10, CommitRequest.class, (w, x) -> {
                 w.i64(x.topologyId());
@@ -367,6 +374,16 @@ final class WireTypes {
 
     private static SessionKey readNullableKey(WireReader r) throws MalformedMessageException {
         return r.bool("key present") ? readKey(r) : null;
+    }
+
+    /** A set of segments as {@link BitSet#toByteArray()}: one bit per segment, at most {@code MAX_SEGMENTS} of them. */
+    private static BitSet readSegmentSet(WireReader r, String what) throws MalformedMessageException {
+        byte[] bits = r.bytes(what);
+        if (bits.length > MAX_SEGMENTS / Byte.SIZE) {
+            throw new MalformedMessageException(MalformedMessageException.Reason.OVERSIZED, what + ": " + bits.length
+                    + " bytes name segments beyond " + MAX_SEGMENTS);
+        }
+        return BitSet.valueOf(bits);
     }
 
     private static void writeOptionalChanges(WireWriter w, RecordChanges c) {

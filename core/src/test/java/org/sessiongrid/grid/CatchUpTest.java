@@ -39,8 +39,20 @@ class CatchUpTest {
                 .stackProperty("sessiongrid.verifySuspectTimeout", "500"));
     }
 
-    private static byte[] utf8(String s) {
+    static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Creates {@code n} sessions through {@code g}, session i with {@code v} = "v<i>", noted in {@code expected}. */
+    static List<String> createSessions(SessionGrid g, String namespace, int n, Map<String, String> expected) {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            String id = UUID.randomUUID().toString();
+            g.store(namespace).create(id, SessionDelta.builder().set("v", utf8("v" + i)).build());
+            ids.add(id);
+            expected.put(id, "v" + i);
+        }
+        return ids;
     }
 
     private static String valueOf(SessionRecord r) {
@@ -60,13 +72,7 @@ class CatchUpTest {
         SessionGrid a = c.members.get(0);
         SessionGrid away = c.members.get(2);
         Map<String, String> expected = new HashMap<>();
-        List<String> ids = new ArrayList<>();
-        for (int i = 0; i < SESSIONS; i++) {
-            String id = UUID.randomUUID().toString();
-            a.store(NS).create(id, SessionDelta.builder().set("v", utf8("v" + i)).build());
-            ids.add(id);
-            expected.put(id, "v" + i);
-        }
+        List<String> ids = createSessions(a, NS, SESSIONS, expected);
         long transferredBefore = away.metrics().getRecordsTransferred();
         long keptBefore = away.metrics().getRecordsKeptByCatchUps();
         long catchUpsBefore = away.metrics().getCatchUps();

@@ -70,6 +70,45 @@ class DepartedSharesTest {
                 + " segments it owns now; it owned " + owned.cardinality() + " before its exclusion");
     }
 
+    /**
+     * The coordinator role moves while E is away (here to B, whose coordinator never saw E leave): E's join names
+     * the segments it kept, and the new coordinator gives those back. Without that B gave it 93 of 128.
+     */
+    @Test
+    void aCoordinatorThatNeverSawTheMemberLeaveGivesBackTheSegmentsItsJoinNames() throws Exception {
+        ScriptedCluster cluster = new ScriptedCluster(A, ALL);
+        coord = new TopologyCoordinator(cluster, "a", "test", SEGMENTS, 3, false, new GridStats(), 60_000);
+        coord.onView(ALL, false);
+        for (Member m : ALL) {
+            assertTrue(await(coord.join(m, SEGMENTS, 3)).accepted());
+        }
+        BitSet kept = settle(ALL).current().segmentsOwnedBy(E);
+        List<Member> withoutE = List.of(A, B, C, D, F);
+        cluster.view = withoutE;
+        coord.onView(withoutE, false);
+        Topology restored = settle(withoutE);
+        coord.close();
+
+        // B takes over from the members' statuses, then E answers again and joins B naming what it kept.
+        List<Member> underB = List.of(B, A, C, D, F);
+        ScriptedCluster atB = new ScriptedCluster(B, underB);
+        for (Member m : underB) {
+            atB.statuses.put(m, new MemberStatus(restored, true, SEGMENTS, 3));
+        }
+        coord = new TopologyCoordinator(atB, "b", "test", SEGMENTS, 3, false, new GridStats(), 60_000);
+        coord.onView(underB, false);
+        List<Member> back = List.of(B, A, C, D, E, F);
+        atB.view = back;
+        coord.onView(back, false);
+        assertTrue(await(coord.join(E, SEGMENTS, 3, kept)).accepted());
+
+        BitSet now = settle(back).current().segmentsOwnedBy(E);
+        int share = now.cardinality();
+        now.and(kept);
+        assertTrue(now.cardinality() >= share * 0.98, "E got back " + now.cardinality() + " of the " + share
+                + " segments it owns now; its join named " + kept.cardinality());
+    }
+
     /** Confirms every rebalance for {@code members} until the coordinator installs one with none under way. */
     private Topology settle(List<Member> members) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);

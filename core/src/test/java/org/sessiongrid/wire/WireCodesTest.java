@@ -53,6 +53,7 @@ class WireCodesTest {
         expected.put("Changed", 24);
         expected.put("StateDigest", 25);
         expected.put("StateDiff", 26);
+        expected.put("RejoinRequest", 27);
         expected.put("Retry", 30);
         expected.put("Ack", 31);
         expected.put("Failure", 32);

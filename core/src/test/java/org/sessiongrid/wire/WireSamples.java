@@ -2,6 +2,7 @@ package org.sessiongrid.wire;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +30,7 @@ import org.sessiongrid.wire.GridMessage.CopyStamp;
 import org.sessiongrid.wire.GridMessage.Failure;
 import org.sessiongrid.wire.GridMessage.JoinReply;
 import org.sessiongrid.wire.GridMessage.JoinRequest;
+import org.sessiongrid.wire.GridMessage.RejoinRequest;
 import org.sessiongrid.wire.GridMessage.LeaveRequest;
 import org.sessiongrid.wire.GridMessage.ListSessions;
 import org.sessiongrid.wire.GridMessage.MergePush;
@@ -129,6 +131,12 @@ final class WireSamples {
     static Map<String, GridMessage> all() {
         Map<String, GridMessage> m = new LinkedHashMap<>();
         m.put("JoinRequest", new JoinRequest(1024, 3));
+        BitSet kept = new BitSet();
+        kept.set(0);
+        kept.set(17, 40);
+        kept.set(1023);
+        m.put("RejoinRequest", new RejoinRequest(1024, 3, kept));
+        m.put("RejoinRequest-nothingKept", new RejoinRequest(1024, 3, new BitSet()));
         m.put("JoinReply-accepted", new JoinReply(true, null, stableTopology()));
         m.put("JoinReply-refused", new JoinReply(false,
                 "numSegments 512 differs from the cluster's 1024: use the same settings on every member", null));
