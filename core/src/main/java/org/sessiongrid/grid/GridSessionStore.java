@@ -155,6 +155,10 @@ final class GridSessionStore implements SessionStore {
                 CommitReply.class);
         return switch (reply.status()) {
             case OK -> {
+                SessionRecord stored = heldAt(key, reply.version());
+                if (stored != null) {
+                    yield stored;
+                }
                 if (reply.changes() != null || base == null) {
                     yield apply(reply.changes(), base);
                 }
@@ -170,6 +174,16 @@ final class GridSessionStore implements SessionStore {
                     + " nothing was applied");
             default -> throw new IllegalStateException("update answered " + reply.status() + " for " + key);
         };
+    }
+
+    /**
+     * The record this member holds of {@code key} if it is at {@code version}: a commit answered with that
+     * version made it, so at the primary (or a backup) it is the very record the commit stored, and the caller
+     * takes it instead of applying its delta to its own copy a second time.
+     */
+    private SessionRecord heldAt(SessionKey key, long version) {
+        SessionRecord r = node.records().get(key);
+        return r != null && r.version() == version && !r.isTombstone() ? r : null;
     }
 
     @Override

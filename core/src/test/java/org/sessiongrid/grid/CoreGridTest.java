@@ -87,6 +87,26 @@ class CoreGridTest {
     }
 
     @Test
+    void aCommitAtItsPrimaryReturnsTheRecordThePrimaryStored() {
+        try (TestCluster c = new TestCluster("handback").start(3)) {
+            SessionGrid a = c.members.get(0);
+            String id = a.store(NS).newLocalId(CoreGridTest::newId);
+            assertTrue(a.store(NS).isLocalPrimary(id));
+            SessionRecord base = a.store(NS).create(id, SessionDelta.builder().set("x", utf8("1")).build());
+            SessionRecord first = a.store(NS).commit(id, SessionDelta.builder().set("y", utf8("2")).build(), base);
+            // The caller's result is the primary's record itself, not its own second application of the delta.
+            assertSame(a.store(NS).find(id, null), first, "the record the primary stored");
+            assertEquals("2", new String(first.attribute("y"), StandardCharsets.UTF_8));
+            // A commit on an older base merges at the primary and gets the merged record the same way.
+            SessionRecord second = a.store(NS).commit(id, SessionDelta.builder().set("z", utf8("3")).build(), base);
+            assertSame(a.store(NS).find(id, null), second);
+            assertEquals("2", new String(second.attribute("y"), StandardCharsets.UTF_8), "the other commit's change");
+            assertEquals("3", new String(second.attribute("z"), StandardCharsets.UTF_8));
+            assertEquals("1", new String(second.attribute("x"), StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
     void concurrentChangesOfDifferentAttributesMergeAtThePrimary() {
         try (TestCluster c = new TestCluster("merge").start(3)) {
             String id = newId();
