@@ -145,7 +145,12 @@ public final class ClusterTransport implements Messenger, AutoCloseable {
         });
         this.executor = new ThreadPoolExecutor(4, maxHandlers, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
                 MemberThreads.numbered(name, "handler"));
-        this.dispatcher = new MessageDispatcher(channel).asyncDispatching(true);
+        // Replies complete their requests' futures on the thread that delivered them, also when they arrive
+        // in a batch (JGroups would hand a batch's replies to ForkJoinPool.commonPool() on JDKs without
+        // virtual threads, as it does not for a single reply): what runs on completion is the reply's
+        // decoding and callers' wake-ups, nothing that blocks, and a thread hand-off less per backup's
+        // answer on the write path.
+        this.dispatcher = new MessageDispatcher(channel).asyncDispatching(true).asyncRspHandling(false);
         dispatcher.setRequestHandler(new org.jgroups.blocks.RequestHandler() {
             @Override
             public Object handle(Message msg) {
