@@ -102,8 +102,14 @@ final class GridSessionStore implements SessionStore {
         CommitReply reply = node.primaries().call(key,
                 tid -> CommitRequest.create(tid, key, delta, opId), CommitReply.class);
         return switch (reply.status()) {
-            case OK -> reply.changes() != null ? reply.changes().applyTo(null)
-                    : SessionRecord.create(key, reply.version(), delta, opId);
+            case OK -> {
+                SessionRecord stored = heldAt(key, reply.version());
+                if (stored != null) {
+                    yield stored;
+                }
+                yield reply.changes() != null ? reply.changes().applyTo(null)
+                        : SessionRecord.create(key, reply.version(), delta, opId);
+            }
             case EXISTS, INVALIDATED -> throw new SessionExistsException("session id " + key + " is already in use");
             default -> throw new IllegalStateException("create answered " + reply.status() + " for " + key);
         };

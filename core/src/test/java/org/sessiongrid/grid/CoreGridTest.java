@@ -87,12 +87,13 @@ class CoreGridTest {
     }
 
     @Test
-    void aCommitAtItsPrimaryReturnsTheRecordThePrimaryStored() {
+    void aCreateOrCommitAtItsPrimaryReturnsTheRecordThePrimaryStored() {
         try (TestCluster c = new TestCluster("handback").start(3)) {
             SessionGrid a = c.members.get(0);
             String id = a.store(NS).newLocalId(CoreGridTest::newId);
             assertTrue(a.store(NS).isLocalPrimary(id));
             SessionRecord base = a.store(NS).create(id, SessionDelta.builder().set("x", utf8("1")).build());
+            assertSame(a.store(NS).find(id, null), base, "the record the primary created");
             SessionRecord first = a.store(NS).commit(id, SessionDelta.builder().set("y", utf8("2")).build(), base);
             // The caller's result is the primary's record itself, not its own second application of the delta.
             assertSame(a.store(NS).find(id, null), first, "the record the primary stored");

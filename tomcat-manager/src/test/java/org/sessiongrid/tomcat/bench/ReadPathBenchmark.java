@@ -34,7 +34,8 @@ import org.sessiongrid.tomcat.SessionGridManager;
  * set-up without the grid. Each operation is one keep-alive HTTP/1.1 request from a client on a plain socket,
  * which allocates nothing per request: with {@code -prof gc} the allocation per operation is the whole JVM's
  * (the request thread, Tomcat's poller, the grid's threads) per read request, which the machine's load does
- * not blur as it does the time. After each iteration the grid messages all three members sent per request are
+ * not blur as it does the time. With {@code -p path=/app/inc} each operation is the sticky write (scenario (a))
+ * instead. After each iteration the grid messages all three members sent per request are
  * printed by type.
  */
 @State(Scope.Benchmark)
@@ -48,6 +49,13 @@ public class ReadPathBenchmark {
     /** {@code sessiongrid} or {@code standard}. */
     @Param({"sessiongrid", "standard"})
     public String manager;
+
+    /**
+     * The request each operation sends: {@code /app/get} reads the counter; {@code -p path=/app/inc} makes it the
+     * sticky write instead (the counter and a 1 KiB payload replaced, committed and replicated to both backups).
+     */
+    @Param({"/app/get"})
+    public String path;
 
     private Tomcat tomcat;
     private final List<SessionGrid> peers = new ArrayList<>();
@@ -101,7 +109,7 @@ public class ReadPathBenchmark {
         }
         client = new RawHttpClient("127.0.0.1", tomcat.getConnector().getLocalPort());
         String cookie = client.startSession("/app/inc");
-        client.prepare("/app/get", cookie);
+        client.prepare(path, cookie);
     }
 
     @Setup(Level.Iteration)
@@ -114,7 +122,7 @@ public class ReadPathBenchmark {
     public void report() {
         if (gridManager != null && requests > 0) {
             long sent = messagesSent() - messagesBefore;
-            System.out.printf("%n[grid messages] %d sent by the 3 members over %d read requests: %.5f per request%n",
+            System.out.printf("%n[grid messages] %d sent by the 3 members over %d requests: %.5f per request%n",
                     sent, requests, (double) sent / requests);
         }
     }
