@@ -6,8 +6,8 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Live heap of a child JVM after a full GC: {@code jcmd <pid> GC.class_histogram} (which collects first) and
- * its "Total" line. Works for every contender without code in the node.
+ * Live heap of a child JVM after a full GC: {@code jcmd <pid> GC.class_histogram} (which collects first), per
+ * class and in total. Works for every contender without code in the node.
  */
 public final class HeapProbe {
 
@@ -16,6 +16,11 @@ public final class HeapProbe {
 
     /** Live bytes on the heap of {@code pid}. */
     public static long liveBytes(long pid) throws IOException, InterruptedException {
+        return histogram(pid).totalBytes();
+    }
+
+    /** The live heap of {@code pid} per class, after a full GC. */
+    public static HeapHistogram histogram(long pid) throws IOException, InterruptedException {
         Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
         Process p = new ProcessBuilder(jcmd.toString(), String.valueOf(pid), "GC.class_histogram")
                 .redirectErrorStream(true).start();
@@ -24,15 +29,7 @@ public final class HeapProbe {
             p.destroyForcibly();
             throw new IllegalStateException("jcmd " + pid + " did not finish within 60 s");
         }
-        String text = new String(out, StandardCharsets.UTF_8);
-        for (String line : text.split("\n")) {
-            String t = line.trim();
-            if (t.startsWith("Total")) {
-                String[] parts = t.split("\\s+");
-                return Long.parseLong(parts[parts.length - 1]);
-            }
-        }
-        throw new IllegalStateException("no Total line from jcmd " + pid + " GC.class_histogram:\n" + text);
+        return HeapHistogram.parse(new String(out, StandardCharsets.UTF_8));
     }
 
     /** redis-server's used_memory (bytes), via redis-cli. */

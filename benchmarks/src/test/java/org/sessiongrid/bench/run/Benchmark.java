@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * rebalance, the in-JVM scale run of SessionGrid and the farm scale run (SessionGrid and DeltaManager on 3, 6 and
  * 9 nodes). The caller writes the report from {@link Outcome}.
  * {@code -Dbench.parts=contenders,rebalance,scale,farmscale} and {@code -Dbench.contenders=DELTA,...} (enum names)
- * run a subset; what is left out is reported as not run.
+ * run a subset; what is left out is reported as not run. {@code -Dbench.parts=memory} (without {@code contenders})
+ * runs only the memory part of each contender picked, on a fresh farm.
  */
 public final class Benchmark {
 
@@ -58,13 +59,14 @@ public final class Benchmark {
         String only = System.getProperty("bench.contenders", "");
         for (Contender c : Contender.values()) {
             ContenderResult r = new ContenderResult(c);
-            if (!parts.contains("contenders") || !only.isBlank() && !List.of(only.split(",")).contains(c.name())) {
+            boolean memoryOnly = parts.contains("memory") && !parts.contains("contenders");
+            if (!parts.contains("contenders") && !memoryOnly || !only.isBlank() && !List.of(only.split(",")).contains(c.name())) {
                 r.notRun("left out by -Dbench.parts / -Dbench.contenders");
             } else if (!settings.contenders().contains(c)) {
                 r.notRun("left out of the " + settings.name() + " run");
             } else {
                 LOG.info("contender {} ({} run)", c, settings.name());
-                r = runner.run(c);
+                r = runner.run(c, memoryOnly);
             }
             results.add(r);
         }

@@ -1,5 +1,6 @@
 package org.sessiongrid.bench.run;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -11,6 +12,7 @@ import org.sessiongrid.bench.contender.Contender;
 import org.sessiongrid.bench.contender.RedisServer;
 import org.sessiongrid.bench.farm.LoopbackFarm;
 import org.sessiongrid.bench.measure.FailoverFigures;
+import org.sessiongrid.bench.measure.HeapHistogram;
 import org.sessiongrid.bench.measure.HeapProbe;
 import org.sessiongrid.bench.measure.LoadFigures;
 import org.sessiongrid.bench.measure.MemoryFigures;
@@ -45,6 +47,14 @@ public final class ContenderRun {
     }
 
     public ContenderResult run(Contender c) throws InterruptedException {
+        return run(c, false);
+    }
+
+    /**
+     * Runs {@code c}; with {@code memoryOnly} only its memory part (on a fresh farm), whether or not the settings
+     * name it among the memory contenders ({@code -Dbench.parts=memory}).
+     */
+    public ContenderResult run(Contender c, boolean memoryOnly) throws InterruptedException {
         ContenderResult result = new ContenderResult(c);
         RedisServer redis = null;
         LoopbackFarm farm = null;
@@ -61,12 +71,15 @@ public final class ContenderRun {
             long t0 = System.nanoTime();
             farm.startAll(settings.nodes(), START_TIMEOUT_MILLIS);
             LOG.info("{}: {} nodes ready in {} ms", c, settings.nodes(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
-            if (settings.memoryContenders().contains(c)) {
+            if (memoryOnly || settings.memoryContenders().contains(c)) {
                 try {
                     result.memory(memory(farm, redis));
                 } catch (Exception e) {
                     LOG.warn("{}: memory failed", c, e);
                     result.problems().put("memory", String.valueOf(e));
+                }
+                if (memoryOnly) {
+                    return result;
                 }
             }
             // The ramp is the first load on a fresh farm: only when nothing (the memory part) ran before it.
@@ -236,9 +249,9 @@ public final class ContenderRun {
 
     MemoryFigures memory(LoopbackFarm farm, RedisServer redis) throws Exception {
         List<LoopbackFarm.Node> nodes = farm.live();
-        long[] before = new long[nodes.size()];
+        HeapHistogram[] before = new HeapHistogram[nodes.size()];
         for (int i = 0; i < nodes.size(); i++) {
-            before[i] = HeapProbe.liveBytes(nodes.get(i).process().pid());
+            before[i] = HeapProbe.histogram(nodes.get(i).process().pid());
         }
         long redisBefore = redis == null ? 0 : HeapProbe.redisUsedMemory(redis.address(), 6379);
         History h = new History();
@@ -258,8 +271,17 @@ public final class ContenderRun {
         load.close();
         long sessions = h.ops().stream().filter(Op::ok).map(Op::sessionId).distinct().count();
         long total = 0;
+        Path dir = work.resolve("memory");
+        Files.createDirectories(dir);
         for (int i = 0; i < nodes.size(); i++) {
-            total += HeapProbe.liveBytes(nodes.get(i).process().pid()) - before[i];
+            HeapHistogram after = HeapProbe.histogram(nodes.get(i).process().pid());
+            total += after.totalBytes() - before[i].totalBytes();
+            // What the sessions are made of on this node: the report's per-class breakdown (PROFILE.md's "Memory").
+            Path file = dir.resolve(farm.contender().name().toLowerCase() + "-" + nodes.get(i).name() + ".txt");
+            Files.writeString(file, farm.contender() + " " + nodes.get(i).name() + ", " + sessions
+                    + " sessions in the farm, live heap growth per class\n" + after.growthTable(before[i], sessions, 40));
+            LOG.info("{} {}: live heap grew {} bytes for {} sessions, per class in {}", farm.contender(),
+                    nodes.get(i).name(), after.totalBytes() - before[i].totalBytes(), sessions, file);
         }
         long store = redis == null ? 0 : HeapProbe.redisUsedMemory(redis.address(), 6379) - redisBefore;
         double scale = 10_000.0 / Math.max(1, sessions);
