@@ -19,7 +19,7 @@ import org.sessiongrid.grid.RequestLocking;
  *
  * <ul>
  * <li><b>Names</b>: the core's ({@link GridConfig#SETTINGS}), the adapter settings
- *     {@value #LOCKING_MODE} and {@value #LOCK_TIMEOUT}, and any name starting with
+ *     {@value #LOCKING_MODE}, {@value #LOCK_TIMEOUT} and {@value #COPY_IDLE_TIMEOUT}, and any name starting with
  *     {@value GridConfig#PREFIX}, which goes to the JGroups stack. Any other name is reported by
  *     {@link #resolve}, with the nearest known name: Tomcat passes unknown attributes to the manager
  *     while it parses {@code context.xml}, where an exception would only be logged.</li>
@@ -39,6 +39,14 @@ public final class Settings {
     public static final String LOCKING_MODE = "lockingMode";
     /** Milliseconds a request waits for its session's lock before it is answered 503. */
     public static final String LOCK_TIMEOUT = "lockTimeout";
+    /**
+     * Milliseconds a node keeps a session's decoded copy (the container's session object) after the last
+     * request used it; then only the grid's record stays in memory, and the next request decodes it again.
+     * 0 keeps copies until the session's own timeout.
+     */
+    public static final String COPY_IDLE_TIMEOUT = "copyIdleTimeout";
+    /** {@value #COPY_IDLE_TIMEOUT}'s default: a minute, longer than most users' pauses between two clicks. */
+    public static final long DEFAULT_COPY_IDLE_TIMEOUT = 60_000;
 
     private final String howToSet;
     private final Map<String, String> values = new LinkedHashMap<>();
@@ -89,9 +97,11 @@ public final class Settings {
         });
         String lockingText = pick(LOCKING_MODE, fromSystem);
         String lockTimeoutText = pick(LOCK_TIMEOUT, fromSystem);
+        long copyIdleTimeout = copyIdleTimeout(pick(COPY_IDLE_TIMEOUT, fromSystem));
         // Adapter settings are not grid settings: keep them out of the stack properties.
         fromSystem.remove(GridConfig.PREFIX + LOCKING_MODE);
         fromSystem.remove(GridConfig.PREFIX + LOCK_TIMEOUT);
+        fromSystem.remove(GridConfig.PREFIX + COPY_IDLE_TIMEOUT);
 
         if (pick("clusterName", fromSystem) == null) {
             throw new IllegalArgumentException("SessionGrid setting clusterName is missing: set " + how("clusterName")
@@ -101,7 +111,7 @@ public final class Settings {
         GridConfig.Builder b = GridConfig.builder(null);
         b.setAll(fromSystem);
         values.forEach((name, value) -> {
-            if (!name.equals(LOCKING_MODE) && !name.equals(LOCK_TIMEOUT)) {
+            if (!name.equals(LOCKING_MODE) && !name.equals(LOCK_TIMEOUT) && !name.equals(COPY_IDLE_TIMEOUT)) {
                 b.set(name, value);
             }
         });
@@ -112,7 +122,23 @@ public final class Settings {
         GridConfig grid = b.build();
         RequestLocking locking = RequestLocking.parse(lockingText, lockTimeoutText);
         return new ResolvedSettings(grid, locking.mode(), locking.lockTimeout(),
-                DeserializationPolicy.parse(grid.deserializationFilter()));
+                DeserializationPolicy.parse(grid.deserializationFilter()), copyIdleTimeout);
+    }
+
+    private long copyIdleTimeout(String text) {
+        if (text == null) {
+            return DEFAULT_COPY_IDLE_TIMEOUT;
+        }
+        try {
+            long v = Long.parseLong(text);
+            if (v >= 0) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("SessionGrid setting " + COPY_IDLE_TIMEOUT + "='" + text + "' is not valid:"
+                + " milliseconds, 0 or more (0 keeps copies until the session's timeout); set " + how(COPY_IDLE_TIMEOUT));
     }
 
     private String pick(String name, Map<String, String> fromSystem) {
@@ -139,6 +165,7 @@ public final class Settings {
         List<String> known = new ArrayList<>(GridConfig.SETTINGS);
         known.add(LOCKING_MODE);
         known.add(LOCK_TIMEOUT);
+        known.add(COPY_IDLE_TIMEOUT);
         return known;
     }
 

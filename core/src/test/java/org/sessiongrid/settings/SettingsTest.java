@@ -39,6 +39,8 @@ class SettingsTest {
             "lockingMode|sometimes|none, all or uriPattern:REGEX",
             "lockingMode|uriPattern:([a|does not compile",
             "lockTimeout|-5|positive number of milliseconds",
+            "copyIdleTimeout|-1|milliseconds, 0 or more",
+            "copyIdleTimeout|1m|milliseconds, 0 or more",
             "failureDetectionTimeout|soon|whole number",
             "backupTimeout|10|at least 50 milliseconds",
             "backupTimeout|1s|whole number",
@@ -78,17 +80,19 @@ class SettingsTest {
         ResolvedSettings r = s.resolve(MemberName.none(), Map.of("sessiongrid.clusterName", "fromSys",
                 "sessiongrid.numOwners", "5", "sessiongrid.replicationMode", "async",
                 "sessiongrid.lockingMode", "all", "sessiongrid.lockTimeout", "1234",
-                "sessiongrid.bindPort", "7800"));
+                "sessiongrid.copyIdleTimeout", "5000", "sessiongrid.bindPort", "7800"));
         assertEquals("fromSys", r.grid().clusterName());
         assertEquals(2, r.grid().numOwners());
         assertEquals(ReplicationMode.ASYNC, r.grid().replicationMode());
         assertEquals(1024, r.grid().numSegments());
         assertEquals("all", r.lockingMode().toString());
         assertEquals(1234, r.lockTimeout());
+        assertEquals(5000, r.copyIdleTimeout());
         assertEquals("7800", r.grid().stackProperties().getProperty("sessiongrid.bindPort"));
         // Adapter settings are not passed to the JGroups stack.
         assertNull(r.grid().stackProperties().getProperty("sessiongrid.lockingMode"));
         assertNull(r.grid().stackProperties().getProperty("sessiongrid.lockTimeout"));
+        assertNull(r.grid().stackProperties().getProperty("sessiongrid.copyIdleTimeout"));
     }
 
     @Test
@@ -157,9 +161,11 @@ class SettingsTest {
     }
 
     @Test
-    void defaultsAreNoLockingAndTenSecondLockTimeout() {
+    void defaultsAreNoLockingTenSecondLockTimeoutAndOneMinuteCopyIdleTimeout() {
         ResolvedSettings r = resolve(settings());
         assertTrue(r.lockingMode().isNone());
         assertEquals(RequestLocking.DEFAULT_LOCK_TIMEOUT, r.lockTimeout());
+        assertEquals(60_000, r.copyIdleTimeout());
+        assertEquals(0, resolve(settings("copyIdleTimeout", "0")).copyIdleTimeout());
     }
 }
