@@ -75,6 +75,8 @@ public class SessionGridProperties {
     private String lockingMode;
     /** Milliseconds a request waits for its session's lock; then HTTP 503. Default: 10000. */
     private String lockTimeout;
+    /** Milliseconds Tomcat keeps a session's decoded copy after its last request (then only the grid's record stays); 0: until the session's timeout. Default: 60000. Jetty: server.servlet.session / its cache's eviction policy. */
+    private String copyIdleTimeout;
 
     /** Address to bind and advertise: 127.0.0.1, an IP, SITE_LOCAL (default), GLOBAL, match-interface:eth.*. */
     private String bindAddress;
@@ -141,6 +143,7 @@ public class SessionGridProperties {
         put(m, "security", security);
         put(m, "lockingMode", lockingMode);
         put(m, "lockTimeout", lockTimeout);
+        put(m, "copyIdleTimeout", copyIdleTimeout);
         String p = "sessiongrid.";
         put(m, p + "bindAddress", bindAddress);
         put(m, p + "bindPort", bindPort);
@@ -259,6 +262,8 @@ public class SessionGridProperties {
     public void setLockingMode(String v) { lockingMode = v; }
     public String getLockTimeout() { return lockTimeout; }
     public void setLockTimeout(String v) { lockTimeout = v; }
+    public String getCopyIdleTimeout() { return copyIdleTimeout; }
+    public void setCopyIdleTimeout(String v) { copyIdleTimeout = v; }
     public String getBindAddress() { return bindAddress; }
     public void setBindAddress(String v) { bindAddress = v; }
     public String getBindPort() { return bindPort; }

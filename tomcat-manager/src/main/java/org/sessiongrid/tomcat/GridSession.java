@@ -496,6 +496,17 @@ public class GridSession extends StandardSession {
         gridManager().remove(this, false);
     }
 
+    /**
+     * True if this copy may leave memory at {@code now}: no request used it for {@code idleMillis}, none holds it,
+     * and nothing lives only in it: it is stored and unchanged since its commit, and it has no Tomcat notes (a FORM
+     * login in progress keeps its saved request there) and no Tomcat session listener (single sign-on registers
+     * one), neither of which the grid's record carries.
+     */
+    boolean idleAndOnlyInGrid(long now, long idleMillis) {
+        return record != null && isValid && !dropped && requestsInFlight.get() == 0 && unchangedSinceCommit()
+                && notes.isEmpty() && listeners.isEmpty() && now - Math.max(thisAccessedTime, lastAccessedTime) >= idleMillis;
+    }
+
     /** True if no request on this node used the copy for longer than the session's timeout. */
     boolean idleLongerThanTimeout(long now, long slackMillis) {
         return record != null && maxInactiveInterval > 0

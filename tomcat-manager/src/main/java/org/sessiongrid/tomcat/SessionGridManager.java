@@ -49,7 +49,7 @@ import org.slf4j.LoggerFactory;
  * {@code numOwners}, {@code replicationMode}, {@code failureDetectionTimeout},
  * {@code partitionPolicy}, {@code deserializationFilter}, ...; see
  * {@link org.sessiongrid.grid.GridConfig#SETTINGS}), plus {@code lockingMode} (none | all |
- * uriPattern:REGEX) and {@code lockTimeout} (ms). An attribute that is not set falls back to the
+ * uriPattern:REGEX), {@code lockTimeout} (ms) and {@code copyIdleTimeout} (ms, see {@link IdleCopies}). An attribute that is not set falls back to the
  * system property {@code sessiongrid.<name>}; {@code sessiongrid.*} attributes (bindAddress,
  * bindPort, initialHosts, ...) go to the JGroups stack. Values are checked when the context starts: a
  * wrong one stops the context with a message naming it. The inherited {@link ManagerBase}
@@ -82,6 +82,7 @@ public class SessionGridManager extends ManagerBase implements DistributedManage
     private volatile long lockTimeout;
     private volatile String namespace;
     private volatile long evictionSlackMillis;
+    private volatile IdleCopies idleCopies = new IdleCopies(0);
 
     // ---- configuration (context.xml attributes) ------------------------------------------------
 
@@ -142,6 +143,9 @@ public class SessionGridManager extends ManagerBase implements DistributedManage
     public void setLockTimeout(String v) { settings.set(Settings.LOCK_TIMEOUT, v); }
     public String getLockTimeout() { return settings.get(Settings.LOCK_TIMEOUT); }
 
+    public void setCopyIdleTimeout(String v) { settings.set(Settings.COPY_IDLE_TIMEOUT, v); }
+    public String getCopyIdleTimeout() { return settings.get(Settings.COPY_IDLE_TIMEOUT); }
+
     /**
      * false (default): on stop this node hands its share of the sessions to the others and they live
      * on (rolling restart). true: the sessions this node holds in memory are expired (listeners fire)
@@ -191,6 +195,7 @@ public class SessionGridManager extends ManagerBase implements DistributedManage
         lockingMode = resolved.lockingMode();
         lockTimeout = resolved.lockTimeout();
         evictionSlackMillis = 2 * resolved.grid().accessTimeGranularity() + 5_000;
+        idleCopies = new IdleCopies(resolved.copyIdleTimeout());
         SessionGrid g;
         // The grid outlives this webapp (shared by every webapp of the cluster, kept across reloads):
         // its threads must not inherit the webapp class loader, or a reload would leak it.
@@ -399,14 +404,14 @@ public class SessionGridManager extends ManagerBase implements DistributedManage
             // validated in this request.
             return local.isValid() ? local : null;
         }
-        GridSession result = refresh(s, key, id, local);
-        if (result != null && scope != null) {
-            scope.add(result);
-        }
-        return result;
+        return refresh(s, key, id, local, scope);
     }
 
-    private GridSession refresh(SessionStore s, String key, String id, GridSession local) {
+    /**
+     * The copy of {@code key} brought up to date, or a new one decoded from the grid's record; joined to
+     * {@code scope} (if any) under the copy's lock, so that {@link IdleCopies} never drops a copy a request took.
+     */
+    private GridSession refresh(SessionStore s, String key, String id, GridSession local, RequestScope scope) {
         if (local != null && local.changedBefore(topologyId())) {
             // Changes made on what this copy read under an older topology (by a request still running, which
             // started before this member was paused and rejoined, say), or still to be made by a request
@@ -422,15 +427,24 @@ public class SessionGridManager extends ManagerBase implements DistributedManage
         }
         if (local != null) {
             synchronized (local.sync) {
-                long topology = topologyId();
-                SessionRecord current = s.find(key, local.record());
-                if (current == null) {
-                    local.discard();
-                    return null;
+                if (sessions.get(key) == local) {
+                    long topology = topologyId();
+                    SessionRecord current = s.find(key, local.record());
+                    if (current == null) {
+                        local.discard();
+                        return null;
+                    }
+                    local.refreshTo(current, codec, webappLoader);
+                    local.agreedUnder(topology);
+                    if (!local.isValid()) {
+                        return null;
+                    }
+                    if (scope != null) {
+                        scope.add(local);
+                    }
+                    return local;
                 }
-                local.refreshTo(current, codec, webappLoader);
-                local.agreedUnder(topology);
-                return local.isValid() ? local : null;
+                // Dropped while this request waited for it (idle, or stale): decode a copy of its own below.
             }
         }
         long topology = topologyId();
@@ -441,10 +455,20 @@ public class SessionGridManager extends ManagerBase implements DistributedManage
         GridSession copy = (GridSession) createEmptySession();
         copy.load(current, id, codec, webappLoader);
         copy.agreedUnder(topology);
-        Session raced = sessions.putIfAbsent(key, copy);
+        Session raced;
+        synchronized (copy.sync) {
+            raced = sessions.putIfAbsent(key, copy);
+            if (raced == null) {
+                // A copy deserialized from the grid's record, as PersistentManager's swap-in or a restart's load.
+                copy.activate();
+                if (scope != null) {
+                    scope.add(copy);
+                }
+            }
+        }
         if (raced != null) {
             // Another request of the same user built a copy at the same moment: use that one.
-            return refresh(s, key, id, (GridSession) raced);
+            return refresh(s, key, id, (GridSession) raced, scope);
         }
         add(copy); // statistics
         return copy;
@@ -552,6 +576,23 @@ public class SessionGridManager extends ManagerBase implements DistributedManage
      * silently (the session may be in use on another node; if so, it is fetched again). Expiry itself,
      * with its listeners, is the grid primary's.
      */
+    /**
+     * Tomcat's background tick (every {@code backgroundProcessorDelay}, 10 s by default): drops the copies idle
+     * for {@code copyIdleTimeout} ({@link IdleCopies}) on every tick, then what {@link ManagerBase} does
+     * (expiry sweeps every {@code processExpiresFrequency} ticks).
+     */
+    @Override
+    public void backgroundProcess() {
+        if (getState().isAvailable()) {
+            int dropped = idleCopies.drop(sessions, SessionGridManager::key, System.currentTimeMillis());
+            if (dropped > 0) {
+                LOG.debug("Dropped {} idle session copies of {} (copyIdleTimeout): their records stay in the grid",
+                        dropped, namespace);
+            }
+        }
+        super.backgroundProcess();
+    }
+
     @Override
     public void processExpires() {
         long now = System.currentTimeMillis();

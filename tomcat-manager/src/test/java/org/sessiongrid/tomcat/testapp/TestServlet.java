@@ -132,12 +132,17 @@ public class TestServlet extends HttpServlet {
                 t.start();
                 out.append("ok");
             }
+            case "/activation" -> {
+                req.getSession(true).setAttribute("activated", new Activated());
+                out.append("ok");
+            }
             case "/set" -> {
                 req.getSession(true).setAttribute(req.getParameter("name"), req.getParameter("value"));
                 out.append("ok");
             }
             case "/attrs" -> {
                 HttpSession s = req.getSession(false);
+                hold(req); // with hold=KEY: the request holds its session, nothing read yet, until /release
                 if (s == null) {
                     out.append("no-session");
                 } else {
