@@ -43,6 +43,12 @@ public record HeapHistogram(Map<String, Usage> classes, long totalBytes) {
         return new HeapHistogram(Map.copyOf(classes), total);
     }
 
+    /** Live instances of {@code className}, 0 if none. */
+    public long instancesOf(String className) {
+        Usage u = classes.get(className);
+        return u == null ? 0 : u.instances();
+    }
+
     /** The classes that grew from {@code before} to this one, the largest growth first. */
     public List<Growth> growthSince(HeapHistogram before) {
         List<Growth> out = new ArrayList<>();
