@@ -20,7 +20,7 @@ import org.springframework.boot.context.properties.source.MapConfigurationProper
  */
 class SessionGridPropertiesTest {
 
-    private static final List<String> ADAPTER = List.of("lockingMode", "lockTimeout");
+    private static final List<String> ADAPTER = List.of("lockingMode", "lockTimeout", "copyIdleTimeout");
     private static final List<String> STACK = List.of("bindAddress", "bindPort", "portRange", "initialHosts",
             "mcastAddress", "mcastPort", "ipTtl", "dnsQuery", "dnsRecordType", "fdSockOffset",
             "failureDetectionInterval", "mergeMinInterval", "mergeMaxInterval", "verifySuspectTimeout",
