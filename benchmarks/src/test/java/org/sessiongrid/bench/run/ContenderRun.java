@@ -4,16 +4,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 
 import org.sessiongrid.bench.contender.Contender;
 import org.sessiongrid.bench.contender.RedisServer;
-import org.sessiongrid.bench.farm.Http;
 import org.sessiongrid.bench.farm.LoopbackFarm;
 import org.sessiongrid.bench.farm.NodeJars;
+import org.sessiongrid.bench.farm.SettledFarm;
 import org.sessiongrid.bench.measure.FailoverFigures;
 import org.sessiongrid.bench.measure.HeapHistogram;
 import org.sessiongrid.bench.measure.HeapProbe;
@@ -255,7 +254,7 @@ public final class ContenderRun {
         if (farm.contender().isSessionGrid()) {
             // Sessions created while the first topology still moves segments are created twice (a refused id is
             // minted again) and counted on nodes that are about to hand them over: measure a settled farm.
-            awaitSettled(nodes, TimeUnit.MINUTES.toMillis(2));
+            SettledFarm.await(nodes, nodes.size(), 0, TimeUnit.MINUTES.toMillis(2));
         }
         HeapHistogram[] before = new HeapHistogram[nodes.size()];
         for (int i = 0; i < nodes.size(); i++) {
@@ -311,33 +310,6 @@ public final class ContenderRun {
                     nodes.get(i).name(), suffix, after.totalBytes() - before[i].totalBytes(), sessions, file);
         }
         return total;
-    }
-
-    /** Every node sees all the nodes, under one topology, with no rebalance running. */
-    private static void awaitSettled(List<LoopbackFarm.Node> nodes, long timeoutMillis) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        String why = "";
-        while (System.nanoTime() - deadline < 0) {
-            why = null;
-            String topology = null;
-            for (LoopbackFarm.Node node : nodes) {
-                Map<String, String> s = Http.status(node.statusUrl(false));
-                String members = s.getOrDefault("Members", "");
-                String t = s.getOrDefault("TopologyId", "0");
-                if (members.split(",").length != nodes.size() || !"false".equals(s.get("RebalanceInProgress"))
-                        || topology != null && !topology.equals(t)) {
-                    why = node.name() + ": members " + members + ", rebalancing " + s.get("RebalanceInProgress")
-                            + ", topology " + t;
-                    break;
-                }
-                topology = t;
-            }
-            if (why == null) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new IllegalStateException("the farm did not settle within " + timeoutMillis + " ms: " + why);
     }
 
     /** Waits (3 minutes at most) until no node holds more than 1% of the sessions as decoded copies. */
