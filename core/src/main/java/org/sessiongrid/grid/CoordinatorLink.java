@@ -2,9 +2,14 @@ package org.sessiongrid.grid;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 
 import org.sessiongrid.placement.Member;
@@ -16,6 +21,8 @@ import org.sessiongrid.topology.MergeOutcome;
 import org.sessiongrid.topology.Topology;
 import org.sessiongrid.transport.ClusterTransport;
 import org.sessiongrid.wire.GridMessage;
+import org.sessiongrid.wire.GridMessage.KeptQuery;
+import org.sessiongrid.wire.GridMessage.KeptSegments;
 import org.sessiongrid.wire.GridMessage.TopologyQuery;
 import org.sessiongrid.wire.GridMessage.TopologyStatus;
 import org.sessiongrid.wire.GridMessage.TopologyUpdate;
@@ -105,14 +112,36 @@ final class CoordinatorLink implements CoordinatorContext {
     @Override
     public Map<Member, MemberStatus> queryAll() {
         Map<Member, MemberStatus> out = new HashMap<>();
-        out.put(self(), new MemberStatus(installed.get(), joined.getAsBoolean(), config.numSegments(), config.numOwners()));
+        out.put(self(), new MemberStatus(installed.get(), joined.getAsBoolean(), config.numSegments(), config.numOwners(),
+                installer.keptSegments()));
         List<Member> others = new ArrayList<>(viewMembers());
         others.remove(self());
+        // Asked beside the status, not after it: a member that does not answer costs one wait, not two.
+        Map<Member, CompletableFuture<GridMessage>> kept = new HashMap<>();
+        for (Member m : others) {
+            kept.put(m, transport.request(m, new KeptQuery(), config.remoteTimeout()));
+        }
         transport.requestAll(others, new TopologyQuery(), config.remoteTimeout()).forEach((m, r) -> {
             if (r instanceof TopologyStatus s) {
-                out.put(m, new MemberStatus(s.topology(), s.joined(), s.numSegments(), s.numOwners()));
+                out.put(m, new MemberStatus(s.topology(), s.joined(), s.numSegments(), s.numOwners(), keptOf(kept.get(m))));
             }
         });
         return out;
+    }
+
+    /**
+     * A member's answer to the {@link KeptQuery} sent beside its status: it answered the status, so this comes
+     * at once too; a member of an older version answers {@link GridMessage.Failure} (nothing kept, as far as known).
+     */
+    private BitSet keptOf(CompletableFuture<GridMessage> answer) {
+        try {
+            return answer.get(config.remoteTimeout(), TimeUnit.MILLISECONDS) instanceof KeptSegments k ? k.segments()
+                    : new BitSet();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new BitSet();
+        } catch (ExecutionException | TimeoutException e) {
+            return new BitSet();
+        }
     }
 }

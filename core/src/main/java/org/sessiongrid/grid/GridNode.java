@@ -208,6 +208,7 @@ final class GridNode implements AutoCloseable {
                     coordinator.leave(from).get(config.leaveTimeout(), TimeUnit.MILLISECONDS);
                     return new Ack();
                 })
+                .on(GridMessage.KeptQuery.class, (from, q, w) -> new GridMessage.KeptSegments(installer.keptSegments()))
                 .on(GridMessage.TopologyQuery.class, (from, q, w) -> new GridMessage.TopologyStatus(installed.get(), membership.joined(),
                         config.numSegments(), config.numOwners(), transport.isInView(from)))
                 .on(GridMessage.Suspect.class, EnumSet.of(Rule.CHANGES_STATE), (from, s, w) -> suspicions.received(from, s))

@@ -336,6 +336,7 @@ public final class TopologyCoordinator implements AutoCloseable {
             if (s.joined() && live.contains(e.getKey())) {
                 joined.add(e.getKey());
             }
+            noteKept(e.getKey(), s);
             Topology t = s.topology();
             if (t != null) {
                 maxId = Math.max(maxId, t.id());
@@ -384,6 +385,7 @@ public final class TopologyCoordinator implements AutoCloseable {
             if (s.joined()) {
                 joined.add(e.getKey());
             }
+            noteKept(e.getKey(), s);
             if (s.topology() != null && (newest == null || s.topology().id() > newest.id())) {
                 newest = s.topology();
             }
@@ -400,6 +402,17 @@ public final class TopologyCoordinator implements AutoCloseable {
             }
         } else {
             LOG.info("Became coordinator of cluster {} (no topology yet)", clusterName);
+        }
+    }
+
+    /**
+     * A member that keeps copies from an absence (it may have joined through a coordinator that is gone, before
+     * the rebalance that takes it back settled) is remembered as its join would have made it.
+     */
+    private void noteKept(Member m, MemberStatus s) {
+        BitSet kept = s.keptSegments();
+        if (!kept.isEmpty()) {
+            departedShares.reported(m, kept);
         }
     }
 

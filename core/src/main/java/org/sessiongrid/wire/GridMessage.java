@@ -110,6 +110,26 @@ public sealed interface GridMessage {
             implements GridMessage {
     }
 
+    /**
+     * A new coordinator asks a member which segments it keeps copies of from an absence, so that the rebalance
+     * that takes it back gives those back even when the member joined through a coordinator that is gone. Answered
+     * {@link KeptSegments}; a member of a version without this type answers it as malformed.
+     */
+    record KeptQuery() implements GridMessage {
+    }
+
+    /** A member's answer to {@link KeptQuery}: the segments it keeps copies of (empty when none). */
+    record KeptSegments(BitSet segments) implements GridMessage {
+        public KeptSegments {
+            segments = (BitSet) segments.clone();
+        }
+
+        @Override
+        public BitSet segments() {
+            return (BitSet) segments.clone();
+        }
+    }
+
     /** A member reports that it holds every segment it must pull under the given topology. */
     record RebalanceConfirm(long topologyId) implements GridMessage {
     }

@@ -36,6 +36,8 @@ import org.sessiongrid.wire.GridMessage.CommitStatus;
 import org.sessiongrid.wire.GridMessage.Failure;
 import org.sessiongrid.wire.GridMessage.JoinReply;
 import org.sessiongrid.wire.GridMessage.JoinRequest;
+import org.sessiongrid.wire.GridMessage.KeptQuery;
+import org.sessiongrid.wire.GridMessage.KeptSegments;
 import org.sessiongrid.wire.GridMessage.RejoinRequest;
 import org.sessiongrid.wire.GridMessage.LeaveRequest;
 import org.sessiongrid.wire.GridMessage.ListSessions;
@@ -176,6 +178,9 @@ final class WireTypes {
                 w.varint(x.numOwners());
                 w.bytes(x.keptSegments().toByteArray());
             }, r -> new RejoinRequest(r.varint("numSegments"), r.varint("numOwners"), readSegmentSet(r, "kept segments"))),
+            row(28, KeptQuery.class, (w, x) -> { }, r -> new KeptQuery()),
+            row(29, KeptSegments.class, (w, x) -> w.bytes(x.segments().toByteArray()),
+                    r -> new KeptSegments(readSegmentSet(r, "kept segments"))),
             // ---- session data ----
             row(10, CommitRequest.class, (w, x) -> {
                 w.i64(x.topologyId());

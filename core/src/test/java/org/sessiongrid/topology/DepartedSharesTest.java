@@ -42,32 +42,13 @@ class DepartedSharesTest {
     @Test
     void anExcludedMemberTakenBackGetsTheSegmentsItOwnedBefore() throws Exception {
         ScriptedCluster cluster = new ScriptedCluster(A, ALL);
-        coord = new TopologyCoordinator(cluster, "a", "test", SEGMENTS, 3, false, new GridStats(), 60_000);
-        coord.onView(ALL, false);
-        for (Member m : ALL) {
-            assertTrue(await(coord.join(m, SEGMENTS, 3)).accepted());
-        }
-        Topology before = settle(ALL);
-        BitSet owned = before.current().segmentsOwnedBy(E);
-
-        // E is excluded (a silence), and the others restore three owners of every segment without it.
-        List<Member> withoutE = List.of(A, B, C, D, F);
-        cluster.view = withoutE;
-        coord.onView(withoutE, false);
-        Topology restored = settle(withoutE);
-        assertEquals(0, restored.current().ownedCount(E));
+        BitSet owned = excludeE(cluster);
 
         // E answers again and joins back with its copies set aside.
         cluster.view = ALL;
         coord.onView(ALL, false);
         assertTrue(await(coord.join(E, SEGMENTS, 3)).accepted());
-        Topology back = settle(ALL);
-
-        BitSet now = back.current().segmentsOwnedBy(E);
-        int share = now.cardinality();
-        now.and(owned);
-        assertTrue(now.cardinality() >= share * 0.98, "E got back " + now.cardinality() + " of the " + share
-                + " segments it owns now; it owned " + owned.cardinality() + " before its exclusion");
+        assertMostlyFormer(settle(ALL), owned, "it owned before its exclusion");
     }
 
     /**
@@ -76,17 +57,8 @@ class DepartedSharesTest {
      */
     @Test
     void aCoordinatorThatNeverSawTheMemberLeaveGivesBackTheSegmentsItsJoinNames() throws Exception {
-        ScriptedCluster cluster = new ScriptedCluster(A, ALL);
-        coord = new TopologyCoordinator(cluster, "a", "test", SEGMENTS, 3, false, new GridStats(), 60_000);
-        coord.onView(ALL, false);
-        for (Member m : ALL) {
-            assertTrue(await(coord.join(m, SEGMENTS, 3)).accepted());
-        }
-        BitSet kept = settle(ALL).current().segmentsOwnedBy(E);
-        List<Member> withoutE = List.of(A, B, C, D, F);
-        cluster.view = withoutE;
-        coord.onView(withoutE, false);
-        Topology restored = settle(withoutE);
+        BitSet kept = excludeE(new ScriptedCluster(A, ALL));
+        Topology restored = coord.lastInstalled();
         coord.close();
 
         // B takes over from the members' statuses, then E answers again and joins B naming what it kept.
@@ -101,12 +73,73 @@ class DepartedSharesTest {
         atB.view = back;
         coord.onView(back, false);
         assertTrue(await(coord.join(E, SEGMENTS, 3, kept)).accepted());
+        assertMostlyFormer(settle(back), kept, "its join named");
+    }
 
-        BitSet now = settle(back).current().segmentsOwnedBy(E);
+    /**
+     * E joins A naming what it kept, and the coordinator role moves to B before the rebalance that takes E back
+     * settled (a merge that names B first): B asks every member's status, and E's says which segments it keeps
+     * copies of.
+     */
+    @Test
+    void aCoordinatorTakingOverBeforeTheMemberIsBackLearnsWhatItKeptFromItsStatus() throws Exception {
+        ScriptedCluster cluster = new ScriptedCluster(A, ALL);
+        BitSet kept = excludeE(cluster);
+        cluster.view = ALL;
+        coord.onView(ALL, false);
+        assertTrue(await(coord.join(E, SEGMENTS, 3, kept)).accepted());
+        Topology rebalancing = awaitRebalancing();
+        coord.close();
+
+        // B takes over from the members' statuses, in which E still keeps its copies.
+        List<Member> underB = List.of(B, A, C, D, E, F);
+        ScriptedCluster atB = new ScriptedCluster(B, underB);
+        for (Member m : underB) {
+            atB.statuses.put(m, new MemberStatus(rebalancing, true, SEGMENTS, 3, m.equals(E) ? kept : new BitSet()));
+        }
+        coord = new TopologyCoordinator(atB, "b", "test", SEGMENTS, 3, false, new GridStats(), 60_000);
+        coord.onView(underB, false);
+        assertMostlyFormer(settle(underB), kept, "its status named");
+    }
+
+    /**
+     * A coordinates the six members; then E is excluded (a silence) and the others restore three owners of every
+     * segment without it. Returns the segments E owned.
+     */
+    private BitSet excludeE(ScriptedCluster cluster) throws Exception {
+        coord = new TopologyCoordinator(cluster, "a", "test", SEGMENTS, 3, false, new GridStats(), 60_000);
+        coord.onView(ALL, false);
+        for (Member m : ALL) {
+            assertTrue(await(coord.join(m, SEGMENTS, 3)).accepted());
+        }
+        BitSet owned = settle(ALL).current().segmentsOwnedBy(E);
+        List<Member> withoutE = List.of(A, B, C, D, F);
+        cluster.view = withoutE;
+        coord.onView(withoutE, false);
+        assertEquals(0, settle(withoutE).current().ownedCount(E));
+        return owned;
+    }
+
+    /** At least 98 % of the segments E owns in {@code t} are among {@code former}. */
+    private static void assertMostlyFormer(Topology t, BitSet former, String whatFormerIs) {
+        BitSet now = t.current().segmentsOwnedBy(E);
         int share = now.cardinality();
-        now.and(kept);
+        now.and(former);
         assertTrue(now.cardinality() >= share * 0.98, "E got back " + now.cardinality() + " of the " + share
-                + " segments it owns now; its join named " + kept.cardinality());
+                + " segments it owns now; " + whatFormerIs + " " + former.cardinality());
+    }
+
+    /** Waits until the coordinator installed a topology with a rebalance under way, and returns it. */
+    private Topology awaitRebalancing() throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            Topology t = coord.lastInstalled();
+            if (t.isRebalancing()) {
+                return t;
+            }
+            assertTrue(System.nanoTime() < deadline, "no rebalance; last " + t);
+            Thread.onSpinWait();
+        }
     }
 
     /** Confirms every rebalance for {@code members} until the coordinator installs one with none under way. */

@@ -54,6 +54,8 @@ class WireCodesTest {
         expected.put("StateDigest", 25);
         expected.put("StateDiff", 26);
         expected.put("RejoinRequest", 27);
+        expected.put("KeptQuery", 28);
+        expected.put("KeptSegments", 29);
         expected.put("Retry", 30);
         expected.put("Ack", 31);
         expected.put("Failure", 32);

@@ -30,6 +30,8 @@ import org.sessiongrid.wire.GridMessage.CopyStamp;
 import org.sessiongrid.wire.GridMessage.Failure;
 import org.sessiongrid.wire.GridMessage.JoinReply;
 import org.sessiongrid.wire.GridMessage.JoinRequest;
+import org.sessiongrid.wire.GridMessage.KeptQuery;
+import org.sessiongrid.wire.GridMessage.KeptSegments;
 import org.sessiongrid.wire.GridMessage.RejoinRequest;
 import org.sessiongrid.wire.GridMessage.LeaveRequest;
 import org.sessiongrid.wire.GridMessage.ListSessions;
@@ -137,6 +139,9 @@ final class WireSamples {
         kept.set(1023);
         m.put("RejoinRequest", new RejoinRequest(1024, 3, kept));
         m.put("RejoinRequest-nothingKept", new RejoinRequest(1024, 3, new BitSet()));
+        m.put("KeptQuery", new KeptQuery());
+        m.put("KeptSegments", new KeptSegments(kept));
+        m.put("KeptSegments-none", new KeptSegments(new BitSet()));
         m.put("JoinReply-accepted", new JoinReply(true, null, stableTopology()));
         m.put("JoinReply-refused", new JoinReply(false,
                 "numSegments 512 differs from the cluster's 1024: use the same settings on every member", null));
