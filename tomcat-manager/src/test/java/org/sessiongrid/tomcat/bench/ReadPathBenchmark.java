@@ -158,4 +158,21 @@ public class ReadPathBenchmark {
         requests++;
         return client.request();
     }
+
+    /**
+     * The same request after this node dropped the session's decoded copy, as {@code copyIdleTimeout} does for an idle
+     * session: the request decodes a new copy from the local record (the counter and the 1 KiB payload). Against
+     * {@link #read}, its allocation is what a sticky request after the idle time costs. With StandardManager it is
+     * {@link #read}.
+     */
+    @Benchmark
+    public int readAfterIdleDrop() throws IOException {
+        if (gridManager != null) {
+            for (org.apache.catalina.Session s : gridManager.findSessions()) {
+                gridManager.remove(s);
+            }
+        }
+        requests++;
+        return client.request();
+    }
 }
