@@ -12,7 +12,6 @@ import org.sessiongrid.bench.contender.Contender;
 import org.sessiongrid.bench.contender.RedisServer;
 import org.sessiongrid.bench.farm.LoopbackFarm;
 import org.sessiongrid.bench.farm.NodeJars;
-import org.sessiongrid.bench.farm.SettledFarm;
 import org.sessiongrid.bench.measure.FailoverFigures;
 import org.sessiongrid.bench.measure.HeapHistogram;
 import org.sessiongrid.bench.measure.HeapProbe;
@@ -251,11 +250,7 @@ public final class ContenderRun {
 
     MemoryFigures memory(LoopbackFarm farm, RedisServer redis) throws Exception {
         List<LoopbackFarm.Node> nodes = farm.live();
-        if (farm.contender().isSessionGrid()) {
-            // Sessions created while the first topology still moves segments are created twice (a refused id is
-            // minted again) and counted on nodes that are about to hand them over: measure a settled farm.
-            SettledFarm.await(nodes, nodes.size(), 0, TimeUnit.MINUTES.toMillis(2));
-        }
+        boolean gridOnTomcat = farm.contender().isSessionGrid() && farm.contender().container() == NodeJars.Container.TOMCAT;
         HeapHistogram[] before = new HeapHistogram[nodes.size()];
         for (int i = 0; i < nodes.size(); i++) {
             before[i] = HeapProbe.histogram(nodes.get(i).process().pid());
@@ -281,8 +276,7 @@ public final class ContenderRun {
         Files.createDirectories(dir);
         long justCreated = growth(farm, nodes, before, sessions, dir, "");
         long total = justCreated;
-        if (farm.contender().isSessionGrid() && farm.contender().container() == NodeJars.Container.TOMCAT
-                && settings.name().equals("full")) {
+        if (gridOnTomcat && settings.name().equals("full")) {
             // The steady state of idle sessions: each node drops its decoded copies copyIdleTimeout (default 60 s)
             // after their last request, on Tomcat's next background tick (10 s). Not in the smoke run, whose
             // budget is seconds: there the figure is the one right after creating.

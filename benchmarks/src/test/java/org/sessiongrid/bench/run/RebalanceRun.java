@@ -8,7 +8,6 @@ import java.util.concurrent.TimeUnit;
 import org.sessiongrid.bench.contender.Contender;
 import org.sessiongrid.bench.farm.Http;
 import org.sessiongrid.bench.farm.LoopbackFarm;
-import org.sessiongrid.bench.farm.SettledFarm;
 import org.sessiongrid.bench.measure.LoadFigures;
 import org.sessiongrid.bench.measure.RebalanceFigures;
 import org.sessiongrid.it.check.CheckResult;
@@ -54,7 +53,7 @@ public final class RebalanceRun {
             long t0 = h.now();
             farm.add(ContenderRun.START_TIMEOUT_MILLIS);
             long joined = h.now() - t0;
-            SettledFarm.await(farm.live(), 4, topologyBefore, TimeUnit.MINUTES.toMillis(10));
+            awaitSettled(farm, topologyBefore, TimeUnit.MINUTES.toMillis(10));
             long stable = h.now();
             load.close();
             Thread.sleep(settings.convergenceGraceMillis());
@@ -102,5 +101,32 @@ public final class RebalanceRun {
             total += Long.parseLong(status(node).getOrDefault(attribute, "0"));
         }
         return total;
+    }
+
+    /** Four members, one topology newer than {@code before}, no rebalance running, the new member holding data. */
+    private static void awaitSettled(LoopbackFarm farm, long before, long timeoutMillis) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        String why = "";
+        while (System.nanoTime() - deadline < 0) {
+            why = null;
+            Long topology = null;
+            for (LoopbackFarm.Node node : farm.live()) {
+                Map<String, String> s = status(node);
+                long t = Long.parseLong(s.getOrDefault("TopologyId", "0"));
+                int members = s.getOrDefault("Members", "").isEmpty() ? 0 : s.get("Members").split(",").length;
+                if (members != 4 || !"false".equals(s.get("RebalanceInProgress")) || t <= before
+                        || (topology != null && topology != t)) {
+                    why = node.name() + ": members " + members + ", rebalancing " + s.get("RebalanceInProgress")
+                            + ", topology " + t;
+                    break;
+                }
+                topology = t;
+            }
+            if (why == null) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new IllegalStateException("the 4-member topology did not settle within " + timeoutMillis + " ms: " + why);
     }
 }
