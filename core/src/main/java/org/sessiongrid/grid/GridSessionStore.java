@@ -102,14 +102,8 @@ final class GridSessionStore implements SessionStore {
         CommitReply reply = node.primaries().call(key,
                 tid -> CommitRequest.create(tid, key, delta, opId), CommitReply.class);
         return switch (reply.status()) {
-            case OK -> {
-                SessionRecord stored = heldAt(key, reply.version());
-                if (stored != null) {
-                    yield stored;
-                }
-                yield reply.changes() != null ? reply.changes().applyTo(null)
-                        : SessionRecord.create(key, reply.version(), delta, opId);
-            }
+            case OK -> reply.changes() != null ? reply.changes().applyTo(null)
+                    : SessionRecord.create(key, reply.version(), delta, opId);
             case EXISTS, INVALIDATED -> throw new SessionExistsException("session id " + key + " is already in use");
             default -> throw new IllegalStateException("create answered " + reply.status() + " for " + key);
         };
@@ -161,10 +155,6 @@ final class GridSessionStore implements SessionStore {
                 CommitReply.class);
         return switch (reply.status()) {
             case OK -> {
-                SessionRecord stored = heldAt(key, reply.version());
-                if (stored != null) {
-                    yield stored;
-                }
                 if (reply.changes() != null || base == null) {
                     yield apply(reply.changes(), base);
                 }
@@ -180,16 +170,6 @@ final class GridSessionStore implements SessionStore {
                     + " nothing was applied");
             default -> throw new IllegalStateException("update answered " + reply.status() + " for " + key);
         };
-    }
-
-    /**
-     * The record this member holds of {@code key} if it is at {@code version}: a commit answered with that
-     * version made it, so at the primary (or a backup) it is the very record the commit stored, and the caller
-     * takes it instead of applying its delta to its own copy a second time.
-     */
-    private SessionRecord heldAt(SessionKey key, long version) {
-        SessionRecord r = node.records().get(key);
-        return r != null && r.version() == version && !r.isTombstone() ? r : null;
     }
 
     @Override
