@@ -61,6 +61,7 @@ public final class LoopbackFarm implements AutoCloseable {
     private final String subnet;
     private final String redissonConfig;
     private final String jvmHeap;
+    private final List<String> jvmArgs;
     private final List<Node> nodes = new ArrayList<>();
     private final String cluster;
     private final int id = FARMS.incrementAndGet();
@@ -72,10 +73,12 @@ public final class LoopbackFarm implements AutoCloseable {
      *        so a node added later is found)
      * @param redissonConfig the Redisson YAML (the Redisson contender only)
      * @param jvmHeap the nodes' -Xmx value
+     * @param jvmArgs further flags of every node ({@code BenchSettings.nodeJvmArgs})
      */
     public LoopbackFarm(Contender contender, int maxNodes, Path work, String subnet, String redissonConfig,
-                        String jvmHeap) {
+                        String jvmHeap, List<String> jvmArgs) {
         this.contender = contender;
+        this.jvmArgs = List.copyOf(jvmArgs);
         this.maxNodes = maxNodes;
         this.work = work;
         this.subnet = subnet;
@@ -167,6 +170,7 @@ public final class LoopbackFarm implements AutoCloseable {
                 "-Dbench.address=" + address, "-Dbench.httpPort=" + HTTP_PORT, "-Dbench.work=" + work.toAbsolutePath(),
                 "-Dbench.manager=" + contender.manager(), "-Dbench.members=" + all, "-Dbench.tribesPort=" + TRIBES_PORT,
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-Dorg.slf4j.simpleLogger.showDateTime=true"));
+        cmd.addAll(jvmArgs);
         // Extra node JVM flags for investigations, e.g. -Dbench.nodeJvmArgs=-XX:StartFlightRecording=filename=
         // /tmp/{node}.jfr: {node} becomes the contender and node name, one file per node.
         String extra = System.getProperty("bench.nodeJvmArgs", "").trim();
@@ -279,9 +283,12 @@ public final class LoopbackFarm implements AutoCloseable {
         LOG.info("killed {} of {} (pid {})", node.name(), contender, node.process().pid());
     }
 
-    /** Stops every node it started (SIGTERM, SIGKILL after 10 s). */
+    /** Stops every node it started (SIGTERM to all at once, SIGKILL to any still running 10 s later). */
     @Override
     public void close() throws InterruptedException {
+        for (Node node : nodes) {
+            node.process().process().destroy();
+        }
         for (Node node : nodes) {
             node.process().stop(Duration.ofSeconds(10));
         }

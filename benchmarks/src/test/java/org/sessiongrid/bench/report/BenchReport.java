@@ -88,8 +88,9 @@ public final class BenchReport {
         row(md, "load average before / after", o.loadBefore() + " / " + o.loadAfter());
         row(md, "JVM", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version") + " ("
                 + System.getProperty("java.vm.vendor") + ")");
-        row(md, "node JVMs", "-Xms256m -Xmx" + o.settings().nodeHeap()
-                + " -XX:+UseSerialGC (every contender the same); load client and checker in the test JVM");
+        row(md, "node JVMs", "-Xms256m -Xmx" + o.settings().nodeHeap() + " -XX:+UseSerialGC"
+                + o.settings().nodeJvmArgs().stream().map(a -> " " + a).collect(java.util.stream.Collectors.joining())
+                + " (every contender the same); load client and checker in the test JVM");
         row(md, "SessionGrid", System.getProperty("bench.version.sessiongrid", "?")
                 + ": default settings (3 owners, replicationMode sync, failureDetectionTimeout 10 s), stack tcp "
                 + "on loopback; Tomcat: SessionGridManager; Jetty: SessionGridSessionCache + store");

@@ -27,6 +27,8 @@ import org.sessiongrid.bench.contender.Contender;
  * @param scaleSizes member counts of the in-JVM scale run
  * @param scaleWrites writes measured per member count
  * @param nodeHeap -Xmx of every contender node
+ * @param nodeJvmArgs further flags of every contender node (the smoke run's make its short-lived nodes cheaper to
+ *        start; the full run has none, so that its figures are those of a default JVM)
  * @param convergenceGraceMillis for the asynchronous contenders, the convergence reads on every node start
  *        this long after the load stopped: Tomcat's managers replicate asynchronously, and a read a few
  *        milliseconds after the last acknowledged write would count as lost what is only late; a copy later
@@ -36,7 +38,7 @@ public record BenchSettings(String name, Set<Contender> contenders, int nodes, i
                             List<Scenario> scenarios, List<Scenario> everyContenderScenarios, Set<Contender> failoverContenders, long failoverObserveMillis,
                             long failoverMaxMillis, Set<Contender> memoryContenders, int memorySessions,
                             int rebalanceSessions, List<Integer> scaleSizes, int scaleWrites, String nodeHeap,
-                            long convergenceGraceMillis) {
+                            List<String> nodeJvmArgs, long convergenceGraceMillis) {
 
     /** Member counts of the full scale run, those of issue 8 ({@code -Dbench.scaleSizes=3,8} picks others). */
     static final List<Integer> FULL_SCALE_SIZES = List.of(3, 8, 16, 32, 64, 128);
@@ -45,11 +47,11 @@ public record BenchSettings(String name, Set<Contender> contenders, int nodes, i
     public static BenchSettings full() {
         return new BenchSettings("full", EnumSet.allOf(Contender.class), 3, 64, 5_000, 15_000, Scenario.all(), Scenario.all(),
                 EnumSet.allOf(Contender.class), 15_000, 30_000, EnumSet.allOf(Contender.class), 10_000, 100_000,
-                FULL_SCALE_SIZES, 2_000, "1g", 1_000);
+                FULL_SCALE_SIZES, 2_000, "1g", List.of(), 1_000);
     }
 
     /**
-     * Seconds per contender: scenario (a) for everyone, (c) for SessionGrid, the failover, memory and scale parts
+     * Seconds per contender (a second of load per scenario after 0.3 s of warm-up): scenario (a) for everyone, (c) for SessionGrid, the failover, memory and scale parts
      * with small counts for SessionGrid on Tomcat only (no rebalance: see {@link #defaultParts()}); enough to
      * prove every contender starts, serves and is judged, and that the report is written. Every contender but
      * Hazelcast: its members took 30 s to 90 s to form a cluster on a busy 2-core machine (a TCP-IP join waits
@@ -57,10 +59,16 @@ public record BenchSettings(String name, Set<Contender> contenders, int nodes, i
      */
     public static BenchSettings smoke() {
         return new BenchSettings("smoke",
-                EnumSet.complementOf(EnumSet.of(Contender.HAZELCAST, Contender.HAZELCAST_STICKY)), 3, 16, 500, 1_500, List.of(Scenario.STICKY_WRITES, Scenario.ROUND_ROBIN_WRITES),
+                EnumSet.complementOf(EnumSet.of(Contender.HAZELCAST, Contender.HAZELCAST_STICKY)), 3, 16, 300, 1_000, List.of(Scenario.STICKY_WRITES, Scenario.ROUND_ROBIN_WRITES),
                 List.of(Scenario.STICKY_WRITES), EnumSet.of(Contender.SESSIONGRID_TOMCAT), 1_000, 15_000,
-                EnumSet.of(Contender.SESSIONGRID_TOMCAT), 300, 300, List.of(3), 100, "512m", 300);
+                EnumSet.of(Contender.SESSIONGRID_TOMCAT), 300, 300, List.of(3), 100, "512m", SMOKE_NODE_JVM_ARGS, 300);
     }
+
+    /**
+     * The smoke run's node flags: its nodes live a few seconds, most of it starting, so C1 alone compiles (no C2
+     * threads competing with the starting nodes for the CI machine's two cores). Its figures are not read.
+     */
+    static final List<String> SMOKE_NODE_JVM_ARGS = List.of("-XX:TieredStopAtLevel=1");
 
     /**
      * The parts run unless {@code -Dbench.parts} says otherwise: all of them in the full run; the smoke run leaves
@@ -79,7 +87,7 @@ public record BenchSettings(String name, Set<Contender> contenders, int nodes, i
         List<Scenario> sticky = List.of(Scenario.STICKY_WRITES);
         return new BenchSettings(name, contenders, nodes, users, warmupMillis, measureMillis, sticky, sticky,
                 EnumSet.noneOf(Contender.class), failoverObserveMillis, failoverMaxMillis, EnumSet.noneOf(Contender.class),
-                memorySessions, rebalanceSessions, scaleSizes, scaleWrites, heap, convergenceGraceMillis);
+                memorySessions, rebalanceSessions, scaleSizes, scaleWrites, heap, nodeJvmArgs, convergenceGraceMillis);
     }
 
     /**
@@ -101,7 +109,7 @@ public record BenchSettings(String name, Set<Contender> contenders, int nodes, i
                     scenarios.isBlank() ? s.failoverContenders() : EnumSet.noneOf(Contender.class),
                     s.failoverObserveMillis(), s.failoverMaxMillis(),
                     scenarios.isBlank() ? s.memoryContenders() : EnumSet.noneOf(Contender.class), s.memorySessions(),
-                    s.rebalanceSessions(), s.scaleSizes(), s.scaleWrites(), s.nodeHeap(), s.convergenceGraceMillis());
+                    s.rebalanceSessions(), s.scaleSizes(), s.scaleWrites(), s.nodeHeap(), s.nodeJvmArgs(), s.convergenceGraceMillis());
         }
         String sizes = System.getProperty("bench.scaleSizes", "");
         if (!sizes.isBlank()) {
@@ -109,7 +117,7 @@ public record BenchSettings(String name, Set<Contender> contenders, int nodes, i
                     s.everyContenderScenarios(), s.failoverContenders(), s.failoverObserveMillis(), s.failoverMaxMillis(),
                     s.memoryContenders(), s.memorySessions(), s.rebalanceSessions(),
                     java.util.Arrays.stream(sizes.split(",")).map(String::trim).map(Integer::valueOf).toList(),
-                    s.scaleWrites(), s.nodeHeap(), s.convergenceGraceMillis());
+                    s.scaleWrites(), s.nodeHeap(), s.nodeJvmArgs(), s.convergenceGraceMillis());
         }
         return s;
     }

@@ -68,7 +68,8 @@ public final class ContenderRun {
                 redis = RedisServer.start(subnet + ".200", work);
             }
             farm = new LoopbackFarm(c, settings.nodes(), work, subnet,
-                    redis == null ? null : redis.redissonConfig().toAbsolutePath().toString(), settings.nodeHeap());
+                    redis == null ? null : redis.redissonConfig().toAbsolutePath().toString(), settings.nodeHeap(),
+                    settings.nodeJvmArgs());
             long t0 = System.nanoTime();
             farm.startAll(settings.nodes(), START_TIMEOUT_MILLIS);
             LOG.info("{}: {} nodes ready in {} ms", c, settings.nodes(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));

@@ -38,7 +38,7 @@ public final class RebalanceRun {
 
     public RebalanceFigures run() throws Exception {
         try (LoopbackFarm farm = new LoopbackFarm(Contender.SESSIONGRID_TOMCAT, 4, work, subnet, null,
-                settings.nodeHeap())) {
+                settings.nodeHeap(), settings.nodeJvmArgs())) {
             farm.startAll(3, ContenderRun.START_TIMEOUT_MILLIS);
             int n = settings.rebalanceSessions();
             fill(farm, n);

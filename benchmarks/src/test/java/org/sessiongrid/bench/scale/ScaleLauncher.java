@@ -34,13 +34,15 @@ public final class ScaleLauncher {
         // 128 members had up to 1.2 GiB of heap in use (JGroups keeps send buffers and tables per pair of members,
         // 2 GiB were exhausted when the cluster split); the parallel collector uses both cores for the pauses, which
         // delay heartbeats. Default thread stacks: 2,800 threads reserve address space, not memory.
-        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx4g",
-                "-XX:+UseParallelGC", "-Djava.net.preferIPv4Stack=true", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx4g", "-XX:+UseParallelGC", "-Djava.net.preferIPv4Stack=true",
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
                 "-Dorg.slf4j.simpleLogger.log.org.sessiongrid.bench.scale=info",
-                "-Dorg.slf4j.simpleLogger.showDateTime=true",
-                "-cp", NodeJars.of(NodeJars.Container.TOMCAT, work), ScaleRun.class.getName(),
+                "-Dorg.slf4j.simpleLogger.showDateTime=true"));
+        cmd.addAll(settings.nodeJvmArgs());
+        cmd.addAll(List.of("-cp", NodeJars.of(NodeJars.Container.TOMCAT, work), ScaleRun.class.getName(),
                 settings.scaleSizes().stream().map(String::valueOf).collect(Collectors.joining(",")),
-                String.valueOf(settings.scaleWrites()), logs.toString());
+                String.valueOf(settings.scaleWrites()), logs.toString()));
         ChildProcess p = ChildProcess.start("scale", cmd, logs.resolve("scale.log"));
         int exit;
         try {
