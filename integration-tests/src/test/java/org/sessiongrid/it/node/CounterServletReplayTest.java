@@ -13,25 +13,28 @@ import java.nio.file.Path;
 import org.apache.catalina.Context;
 import org.apache.catalina.connector.Connector;
 import org.apache.catalina.startup.Tomcat;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The fault nodes' servlet tells a second run of one request from a new one: the checker relies on it to count
  * a balancer's resend (a request the dying node applied, run again on another node) apart from a grid fault.
- * One Tomcat with its in-process sessions on loopback: the rule is the servlet's, not the grid's.
+ * One Tomcat with its in-process sessions on loopback, shared by the tests (each makes its own sessions): the rule
+ * is the servlet's, not the grid's.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CounterServletReplayTest {
 
     @TempDir
-    Path dir;
+    static Path dir;
     private Tomcat tomcat;
     private String base;
     private final HttpClient http = HttpClient.newHttpClient();
 
-    @BeforeEach
+    @BeforeAll
     void start() throws Exception {
         tomcat = new Tomcat();
         tomcat.setBaseDir(dir.toString());
@@ -48,7 +51,7 @@ class CounterServletReplayTest {
         base = "http://" + InetAddress.getLoopbackAddress().getHostAddress() + ":" + connector.getLocalPort() + "/app";
     }
 
-    @AfterEach
+    @AfterAll
     void stop() throws Exception {
         tomcat.stop();
         tomcat.destroy();
