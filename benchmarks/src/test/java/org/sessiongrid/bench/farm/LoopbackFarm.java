@@ -13,6 +13,7 @@ import java.util.stream.IntStream;
 
 import org.sessiongrid.bench.contender.Contender;
 import org.sessiongrid.bench.measure.JitCpu;
+import org.sessiongrid.bench.measure.ThreadCpu;
 import org.sessiongrid.it.load.LoadClient;
 import org.sessiongrid.testsupport.process.ChildProcess;
 import org.slf4j.Logger;
@@ -99,6 +100,23 @@ public final class LoopbackFarm implements AutoCloseable {
     /** CPU time the nodes' JIT compiler threads have used so far ({@link JitCpu}), or -1 if unreadable. */
     public long jitCpuNanos() {
         return sumOverNodes(JitCpu::nanos);
+    }
+
+    /**
+     * A reading of the threads of every live node in one ({@link ThreadCpu}; thread ids are unique on the
+     * machine), the nodes that could not be read left out.
+     */
+    public ThreadCpu threadCpu() {
+        Map<Long, Long> cpu = new java.util.HashMap<>();
+        Map<Long, String> names = new java.util.HashMap<>();
+        for (Node n : live()) {
+            ThreadCpu t = ThreadCpu.of(n.process().pid());
+            if (t != null) {
+                cpu.putAll(t.threads());
+                names.putAll(t.names());
+            }
+        }
+        return new ThreadCpu(cpu, names);
     }
 
     /** {@code perPid} summed over the nodes; -1 if a live node's could not be read (a dead node's counts 0). */

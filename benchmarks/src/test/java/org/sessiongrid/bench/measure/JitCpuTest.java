@@ -14,16 +14,6 @@ import org.junit.jupiter.api.Test;
 class JitCpuTest {
 
     @Test
-    void cpuOfAStatLineIsUserPlusSystemTicks() {
-        // A compiler thread's stat line; the name in parentheses has a space, as theirs do.
-        String stat = "4242 (C2 CompilerThre) S 1 4200 4200 0 -1 4194624 1234 0 0 0 250 17 0 0 20 0 40 0 1597 "
-                + "4110524416 62500 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 -1 1 0 0 0 0 0";
-        assertEquals((250 + 17) * 10_000_000L, JitCpu.statCpuNanos(stat));
-        // A name with ") " inside: the fields count from the last one.
-        assertEquals(5 * 10_000_000L, JitCpu.statCpuNanos("7 (a) b) R 1 2 3 4 5 6 7 8 9 10 2 3 0 0"));
-    }
-
-    @Test
     void compilerThreadsAreTheC1AndC2Threads() {
         assertTrue(JitCpu.isCompilerThread("C1 CompilerThre"));
         assertTrue(JitCpu.isCompilerThread("C2 CompilerThre"));

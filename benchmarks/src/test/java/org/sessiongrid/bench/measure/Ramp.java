@@ -14,7 +14,7 @@ import org.sessiongrid.it.load.Op;
  * @param perSecond successful requests answered in each second since the load started (second → count)
  * @param steadyThroughput the rate of the measured window, after the warm-up
  * @param secondsTo80 the first second from which the next {@link #WINDOW_SECONDS} seconds average at least 80 %
- *        of {@code steadyThroughput}; -1 if no such second came before the measured window
+ *        of {@code steadyThroughput}; -1 if no such second came before the measured window ended
  */
 public record Ramp(Map<Integer, Integer> perSecond, double steadyThroughput, int secondsTo80) {
 
@@ -25,10 +25,13 @@ public record Ramp(Map<Integer, Integer> perSecond, double steadyThroughput, int
         perSecond = Map.copyOf(perSecond);
     }
 
-    /** The ramp of the ops of {@code h} that ended within {@code warmupMillis} after {@code loadStart}. */
-    public static Ramp of(History h, long loadStart, long warmupMillis, double steadyThroughput) {
+    /**
+     * The ramp of the ops of {@code h} that ended within {@code millis} after {@code loadStart} (the warm-up and
+     * the measured window after it).
+     */
+    public static Ramp of(History h, long loadStart, long millis, double steadyThroughput) {
         TreeMap<Integer, Integer> perSecond = new TreeMap<>();
-        int seconds = (int) (warmupMillis / 1000);
+        int seconds = (int) (millis / 1000);
         for (int s = 0; s < seconds; s++) {
             perSecond.put(s, 0);
         }

@@ -111,7 +111,8 @@ public final class BenchReport {
                 + "with jakartaee-migration (no jakarta release), over Tomcat's StandardManager, sticky-session false "
                 + "and true (its default)");
         row(md, "load", o.settings().nodes() + " nodes, " + o.settings().users() + " users (one thread each, no think "
-                + "time), warm-up " + o.settings().warmupMillis() + " ms, measured " + o.settings().measureMillis()
+                + "time), warm-up from " + o.settings().warmupMillis() + " ms until the farm's JIT is quiet and its rate flat, "
+                + "at most " + o.settings().warmupMaxMillis() + " ms, measured " + o.settings().measureMillis()
                 + " ms per scenario; a write increments a counter and replaces a random payload of the session's size; "
                 + "after each scenario every user's session is read on every node (at once for SessionGrid, whose "
                 + "writes are acknowledged by every owner; " + o.settings().convergenceGraceMillis()

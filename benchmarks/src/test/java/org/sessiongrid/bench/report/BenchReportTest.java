@@ -171,4 +171,19 @@ class BenchReportTest {
         assertTrue(warmupRow(ramp(20, 3)).endsWith("| – |"), "a 20 s warm-up cannot show 30 s");
         assertTrue(warmupRow(null).contains("not measured"));
     }
+
+    @Test
+    void everyWindowsWarmUpIsReportedWithWhyItEnded() {
+        ContenderResult sg = result(Contender.SESSIONGRID_TOMCAT, answered(300, 30));
+        sg.warmups().put(Scenario.STICKY_WRITES, new org.sessiongrid.bench.measure.Warmup(180_000, false, 0.081, 0.004));
+        ContenderResult delta = result(Contender.DELTA, answered(250, 30));
+        delta.warmups().put(Scenario.STICKY_WRITES, new org.sessiongrid.bench.measure.Warmup(41_000, true, 0.012, -0.03));
+        StringBuilder md = new StringBuilder();
+        WarmupSection.ends(md, List.of(sg, delta));
+        String s = md.toString();
+        assertTrue(s.contains("| SessionGrid (Tomcat 11) | a | 180 s | **still in the ramp**: the maximum ended it (JIT 8.1 % "
+                + "of the farm's CPU, rate +0.4 % over the last 5 s) |"), s);
+        assertTrue(s.contains("| a | 41.00 s | the JIT went quiet and the rate is flat (JIT 1.2 % of the farm's CPU, "
+                + "rate -3.0 %"), s);
+    }
 }

@@ -5,25 +5,34 @@ import static org.sessiongrid.bench.report.BenchReport.fmt;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.ToDoubleFunction;
 
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.Styler;
 import org.sessiongrid.bench.contender.Contender;
+import org.sessiongrid.bench.measure.ThreadCpu;
 import org.sessiongrid.bench.run.FarmScaleRun;
 
 /**
- * The report's farm scale: farm CPU per sticky write of SessionGrid and DeltaManager on 3, 6 and 9 nodes, the
- * chart of both lines, where they cross, and issue 16's aims (SessionGrid within ±15 % of its smallest farm's
- * figure; DeltaManager's growing).
+ * The report's farm scale: farm CPU per sticky write of SessionGrid and DeltaManager on 3, 6 and 9 nodes, gross
+ * (the loaded window's CPU per write) and marginal (less what the same farm spends idle in as long, and without
+ * the compiler threads'), each farm's idle cost per node and what its idle threads do, the chart of the lines,
+ * where they cross, and issue 16's aims (SessionGrid within ±15 % of its smallest farm's figure; DeltaManager's
+ * growing), judged on the marginal figure without the JIT: on one machine the gross figure grows with every
+ * node's idle cost, which a farm whose nodes each have their own cores does not pay per write.
  */
 final class FarmScaleSection {
 
     /** SessionGrid's farm CPU per write may differ this much from its smallest farm's. */
     static final double FLAT_BAND = 0.15;
+
+    /** Thread groups shown per contender in the idle breakdown. */
+    private static final int IDLE_GROUPS_SHOWN = 5;
 
     private FarmScaleSection() {
     }
@@ -35,21 +44,30 @@ final class FarmScaleSection {
             return;
         }
         md.append("Scenario (a), sticky 1 KiB writes, on farms of each size, one farm at a time, every node a JVM with -Xmx")
-                .append(FarmScaleRun.NODE_HEAP).append(" on this machine. SessionGrid writes three copies whatever the "
-                        + "farm's size; DeltaManager sends every write to every other node. All nodes share the machine's "
-                        + "cores, so each added node also adds its own idle cost (timers, GC, the JIT) to every farm.\n\n");
-        md.append("| nodes | SessionGrid req/s | SessionGrid farm CPU per write | to its smallest farm | DeltaManager req/s "
-                + "| DeltaManager farm CPU per write | to its smallest farm | SessionGrid / DeltaManager CPU |\n");
-        md.append("|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                .append(FarmScaleRun.NODE_HEAP).append(" on this machine, then the same farm without load for a window "
+                        + "as long. SessionGrid writes three copies whatever the farm's size; DeltaManager sends every write "
+                        + "to every other node. All nodes share the machine's cores, so each added node also adds its own "
+                        + "idle cost (timers, heartbeats, GC, the JIT) to the loaded window, shared over a throughput that "
+                        + "falls as the nodes crowd the cores. *Farm CPU per write* is the loaded window's CPU of all nodes "
+                        + "over the writes answered (gross), *of which JIT* its compiler threads' part; *idle per node* is "
+                        + "what a node of the idle farm spends per second (10 ms/s is 1 % of a core); *marginal* is the gross "
+                        + "figure less the idle farm's CPU per second over the writes per second, and *without JIT* the same "
+                        + "with both windows' compiler threads taken out: what a write adds to a farm whose JIT is done. "
+                        + "**The aims are judged on the marginal figure without the JIT**; the gross one stays in the table. "
+                        + "The warm-up ends when the farm's JIT is quiet and its rate flat, or at its maximum (then the "
+                        + "window measured a farm still in its ramp).\n\n");
+        md.append("| nodes | contender | req/s | warm-up | farm CPU per write | of which JIT | idle per node "
+                + "| marginal per write | without JIT | to its smallest farm |\n");
+        md.append("|---:|---|---:|---|---:|---:|---:|---:|---:|---:|\n");
         List<Integer> sizes = points.stream().map(FarmScaleRun.Point::nodes).distinct().sorted().toList();
         for (int n : sizes) {
-            Optional<FarmScaleRun.Point> sg = point(points, n, Contender.SESSIONGRID_TOMCAT);
-            Optional<FarmScaleRun.Point> delta = point(points, n, Contender.DELTA);
-            md.append("| ").append(n).append(" | ").append(cells(points, sg)).append(" | ").append(cells(points, delta))
-                    .append(" | ").append(sg.isPresent() && delta.isPresent() && cpu(sg.get()) > 0 && cpu(delta.get()) > 0
-                            ? fmt(cpu(sg.get()) / cpu(delta.get())) + "×" : "–").append(" |\n");
+            for (Contender c : FarmScaleRun.CONTENDERS) {
+                Optional<FarmScaleRun.Point> p = point(points, n, c);
+                md.append("| ").append(n).append(" | ").append(c.label()).append(" | ").append(cells(points, p)).append(" |\n");
+            }
         }
         md.append('\n');
+        idle(md, points);
         md.append(crossing(points)).append("\n\n");
         aims(md, points);
         chart(dir.resolve("farm-scale.png"), points);
@@ -60,79 +78,134 @@ final class FarmScaleSection {
         return points.stream().filter(p -> p.nodes() == n && p.contender() == c).findFirst();
     }
 
-    /** Farm CPU per write in µs; 0 without a figure. */
-    private static double cpu(FarmScaleRun.Point p) {
+    /** Gross farm CPU per write in µs; 0 without a figure. */
+    static double gross(FarmScaleRun.Point p) {
         return p.sticky() == null || p.sticky().requests() == 0 ? 0 : Math.max(0, p.sticky().farmCpuMicrosPerRequest());
     }
 
-    /** The smallest farm's figure of {@code c}, 0 without one. */
-    private static double smallest(List<FarmScaleRun.Point> points, Contender c) {
-        return points.stream().filter(p -> p.contender() == c && cpu(p) > 0)
-                .min(java.util.Comparator.comparingInt(FarmScaleRun.Point::nodes)).map(FarmScaleSection::cpu).orElse(0.0);
+    /** The figure the aims judge: marginal farm CPU per write without the JIT, in µs; 0 without one. */
+    static double judged(FarmScaleRun.Point p) {
+        return gross(p) == 0 || p.idle() == null ? 0 : Math.max(0, p.idle().marginalWithoutJitMicrosPerRequest(p.sticky()));
     }
 
-    private static String cells(List<FarmScaleRun.Point> points, Optional<FarmScaleRun.Point> p) {
-        if (p.isEmpty()) {
-            return "not run | | ";
+    /** The smallest farm's figure of {@code c}, 0 without one. */
+    private static double smallest(List<FarmScaleRun.Point> points, Contender c, ToDoubleFunction<FarmScaleRun.Point> f) {
+        return points.stream().filter(p -> p.contender() == c && f.applyAsDouble(p) > 0)
+                .min(Comparator.comparingInt(FarmScaleRun.Point::nodes)).map(f::applyAsDouble).orElse(0.0);
+    }
+
+    private static String cells(List<FarmScaleRun.Point> points, Optional<FarmScaleRun.Point> o) {
+        if (o.isEmpty()) {
+            return "not run | | | | | | | ";
         }
-        if (cpu(p.get()) == 0) {
-            return "failed: " + (p.get().problem() == null ? "no answers in the measured window" : p.get().problem())
-                    + " | | ";
+        FarmScaleRun.Point p = o.get();
+        if (gross(p) == 0) {
+            return "failed: " + (p.problem() == null ? "no answers in the measured window" : p.problem()) + " | | | | | | | ";
         }
-        double base = smallest(points, p.get().contender());
-        return fmt(p.get().sticky().throughput()) + " | " + fmt(cpu(p.get())) + " µs | " + fmt(cpu(p.get()) / base) + "×";
+        String warmup = p.warmup() == null ? "–" : p.warmup().millis() / 1000 + " s" + (p.warmup().settled() ? ""
+                : ", **still in the ramp**");
+        String jit = p.sticky().jitCpuMicrosPerRequest() < 0 ? "–" : fmt(p.sticky().jitCpuMicrosPerRequest()) + " µs";
+        String idle = p.idle() == null || !p.idle().measured() ? "–" : fmt(p.idle().perNodeMillisPerSecond()) + " ms/s";
+        double marginal = p.idle() == null ? -1 : p.idle().marginalMicrosPerRequest(p.sticky());
+        double base = smallest(points, p.contender(), FarmScaleSection::judged);
+        return fmt(p.sticky().throughput()) + " | " + warmup + " | " + fmt(gross(p)) + " µs | " + jit + " | " + idle
+                + " | " + (marginal < 0 ? "–" : fmt(marginal) + " µs") + " | "
+                + (judged(p) > 0 ? fmt(judged(p)) + " µs" : "–") + " | "
+                + (judged(p) > 0 && base > 0 ? fmt(judged(p) / base) + "×" : "–");
+    }
+
+    /** Which contender's idle nodes cost more, and what their threads spend it on. */
+    private static void idle(StringBuilder md, List<FarmScaleRun.Point> points) {
+        double sg = meanIdlePerNode(points, Contender.SESSIONGRID_TOMCAT);
+        double delta = meanIdlePerNode(points, Contender.DELTA);
+        if (sg <= 0 || delta <= 0) {
+            md.append("Idle cost per node: not measured for both contenders.\n\n");
+            return;
+        }
+        md.append("An idle node costs ").append(sg > delta ? "SessionGrid" : "DeltaManager").append(" more: ")
+                .append(fmt(sg)).append(" ms/s per SessionGrid node against ").append(fmt(delta))
+                .append(" ms/s per DeltaManager node (").append(fmt(sg / delta))
+                .append("×, the mean over the farm sizes). Where it goes, on the largest farm of each (ms/s per node, "
+                        + "threads grouped by name with their numbers as #):\n\n");
+        md.append("| contender | nodes | idle threads, the most first |\n|---|---:|---|\n");
+        for (Contender c : FarmScaleRun.CONTENDERS) {
+            points.stream().filter(p -> p.contender() == c && p.idle() != null && p.idle().measured())
+                    .max(Comparator.comparingInt(FarmScaleRun.Point::nodes)).ifPresent(p -> {
+                        List<String> groups = new ArrayList<>();
+                        for (ThreadCpu.Group g : p.idle().threads().subList(0,
+                                Math.min(IDLE_GROUPS_SHOWN, p.idle().threads().size()))) {
+                            groups.add("`" + g.name() + "` " + fmt(g.nanos() / 1e6 / (p.idle().windowMillis() / 1000.0)
+                                    / p.nodes()));
+                        }
+                        md.append("| ").append(c.label()).append(" | ").append(p.nodes()).append(" | ")
+                                .append(String.join(", ", groups)).append(" |\n");
+                    });
+        }
+        md.append('\n');
+    }
+
+    private static double meanIdlePerNode(List<FarmScaleRun.Point> points, Contender c) {
+        return points.stream().filter(p -> p.contender() == c && p.idle() != null && p.idle().measured())
+                .mapToDouble(p -> p.idle().perNodeMillisPerSecond()).average().orElse(-1);
     }
 
     /**
-     * Where DeltaManager's line crosses SessionGrid's, by linear interpolation between the measured sizes: the
-     * farm size from which the one that was dearer becomes the cheaper; or that they do not cross in the range.
+     * Where DeltaManager's line crosses SessionGrid's (the judged figures), by linear interpolation between the
+     * measured sizes: the farm size from which the one that was dearer becomes the cheaper; or that they do not
+     * cross in the range.
      */
     static String crossing(List<FarmScaleRun.Point> points) {
         List<double[]> both = new ArrayList<>(); // nodes, SessionGrid - DeltaManager
         points.stream().map(FarmScaleRun.Point::nodes).distinct().sorted().forEach(n -> {
             Optional<FarmScaleRun.Point> sg = point(points, n, Contender.SESSIONGRID_TOMCAT);
             Optional<FarmScaleRun.Point> delta = point(points, n, Contender.DELTA);
-            if (sg.isPresent() && delta.isPresent() && cpu(sg.get()) > 0 && cpu(delta.get()) > 0) {
-                both.add(new double[] {n, cpu(sg.get()) - cpu(delta.get())});
+            if (sg.isPresent() && delta.isPresent() && judged(sg.get()) > 0 && judged(delta.get()) > 0) {
+                both.add(new double[] {n, judged(sg.get()) - judged(delta.get())});
             }
         });
         if (both.size() < 2) {
-            return "Where the lines cross: not measured (both contenders need figures on at least two farm sizes).";
+            return "Where the lines cross: not measured (both contenders need marginal figures on at least two farm sizes).";
         }
         for (int i = 1; i < both.size(); i++) {
             double[] a = both.get(i - 1);
             double[] b = both.get(i);
             if (a[1] == 0) {
-                return "The lines meet at " + (int) a[0] + " nodes.";
+                return "The marginal lines meet at " + (int) a[0] + " nodes.";
             }
             if (Math.signum(a[1]) != Math.signum(b[1])) {
                 double at = a[0] + (b[0] - a[0]) * a[1] / (a[1] - b[1]);
-                return "The lines cross at about " + fmt(at) + " nodes: from there on "
-                        + (a[1] > 0 ? "SessionGrid" : "DeltaManager") + " costs the farm less per write.";
+                return "The marginal lines cross at about " + fmt(at) + " nodes: from there on "
+                        + (a[1] > 0 ? "SessionGrid" : "DeltaManager") + " adds less CPU to the farm per write.";
             }
         }
         double[] last = both.get(both.size() - 1);
-        return "The lines do not cross between " + (int) both.get(0)[0] + " and " + (int) last[0] + " nodes: "
-                + (last[1] > 0 ? "DeltaManager" : "SessionGrid") + " costs the farm less per write at every size measured.";
+        return "The marginal lines do not cross between " + (int) both.get(0)[0] + " and " + (int) last[0] + " nodes: "
+                + (last[1] > 0 ? "DeltaManager" : "SessionGrid") + " adds less CPU to the farm per write at every size measured.";
     }
 
     private static void aims(StringBuilder md, List<FarmScaleRun.Point> points) {
-        double sgBase = smallest(points, Contender.SESSIONGRID_TOMCAT);
+        double sgBase = smallest(points, Contender.SESSIONGRID_TOMCAT, FarmScaleSection::judged);
         List<FarmScaleRun.Point> sg = points.stream().filter(p -> p.contender() == Contender.SESSIONGRID_TOMCAT
-                && cpu(p) > 0).toList();
-        double worst = sg.stream().mapToDouble(p -> Math.abs(cpu(p) / sgBase - 1)).max().orElse(-1);
-        md.append("| aim (issue 16) | measured | met |\n|---|---|---|\n");
-        md.append("| SessionGrid's farm CPU per write within ±").append((int) (FLAT_BAND * 100))
+                && judged(p) > 0).toList();
+        double worst = sg.stream().mapToDouble(p -> Math.abs(judged(p) / sgBase - 1)).max().orElse(-1);
+        md.append("| aim (issue 16), on the marginal farm CPU per write without the JIT | measured | met |\n|---|---|---|\n");
+        md.append("| SessionGrid's within ±").append((int) (FLAT_BAND * 100))
                 .append(" % of its smallest farm's at every size | ")
                 .append(sg.size() < 2 ? "not measured" : "largest difference " + fmt(worst * 100) + " %")
                 .append(" | ").append(sg.size() < 2 ? "–" : worst <= FLAT_BAND ? "yes" : "**no**").append(" |\n");
-        List<FarmScaleRun.Point> delta = points.stream().filter(p -> p.contender() == Contender.DELTA && cpu(p) > 0)
-                .sorted(java.util.Comparator.comparingInt(FarmScaleRun.Point::nodes)).toList();
-        boolean grows = delta.size() >= 2 && cpu(delta.get(delta.size() - 1)) > cpu(delta.get(0));
+        List<FarmScaleRun.Point> delta = points.stream().filter(p -> p.contender() == Contender.DELTA && judged(p) > 0)
+                .sorted(Comparator.comparingInt(FarmScaleRun.Point::nodes)).toList();
+        boolean grows = delta.size() >= 2 && judged(delta.get(delta.size() - 1)) > judged(delta.get(0));
         md.append("| DeltaManager's grows with the farm | ").append(delta.size() < 2 ? "not measured"
-                : fmt(cpu(delta.get(0))) + " µs on " + delta.get(0).nodes() + " nodes, " + fmt(cpu(delta.get(delta.size() - 1)))
-                        + " µs on " + delta.get(delta.size() - 1).nodes()).append(" | ")
-                .append(delta.size() < 2 ? "–" : grows ? "yes" : "**no**").append(" |\n\n");
+                : fmt(judged(delta.get(0))) + " µs on " + delta.get(0).nodes() + " nodes, "
+                        + fmt(judged(delta.get(delta.size() - 1))) + " µs on " + delta.get(delta.size() - 1).nodes())
+                .append(" | ").append(delta.size() < 2 ? "–" : grows ? "yes" : "**no**").append(" |\n\n");
+        long ramping = points.stream().filter(p -> p.warmup() != null && !p.warmup().settled()).count();
+        if (ramping > 0) {
+            md.append(ramping).append(" of the ").append(points.size()).append(" farms were still in their ramp when "
+                    + "their warm-up reached its maximum (-Dbench.warmupMaxMillis): their figures include the JIT's "
+                    + "ramp beyond what the \"without JIT\" column takes out.\n\n");
+        }
     }
 
     private static void chart(Path file, List<FarmScaleRun.Point> points) throws IOException {
@@ -141,19 +214,25 @@ final class FarmScaleSection {
         chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
         chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
         for (Contender c : FarmScaleRun.CONTENDERS) {
-            List<Double> xs = new ArrayList<>();
-            List<Double> ys = new ArrayList<>();
-            points.stream().filter(p -> p.contender() == c && cpu(p) > 0)
-                    .sorted(java.util.Comparator.comparingInt(FarmScaleRun.Point::nodes)).forEach(p -> {
-                        xs.add((double) p.nodes());
-                        ys.add(cpu(p));
-                    });
-            if (!xs.isEmpty()) {
-                chart.addSeries(c.label(), xs, ys);
-            }
+            series(chart, c.label() + ", marginal without JIT", points, c, FarmScaleSection::judged);
+            series(chart, c.label() + ", gross", points, c, FarmScaleSection::gross);
         }
         if (!chart.getSeriesMap().isEmpty()) {
             BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+        }
+    }
+
+    private static void series(XYChart chart, String name, List<FarmScaleRun.Point> points, Contender c,
+                               ToDoubleFunction<FarmScaleRun.Point> f) {
+        List<Double> xs = new ArrayList<>();
+        List<Double> ys = new ArrayList<>();
+        points.stream().filter(p -> p.contender() == c && f.applyAsDouble(p) > 0)
+                .sorted(Comparator.comparingInt(FarmScaleRun.Point::nodes)).forEach(p -> {
+                    xs.add((double) p.nodes());
+                    ys.add(f.applyAsDouble(p));
+                });
+        if (!xs.isEmpty()) {
+            chart.addSeries(name, xs, ys);
         }
     }
 }

@@ -7,6 +7,7 @@ import java.util.Optional;
 
 import org.sessiongrid.bench.contender.Contender;
 import org.sessiongrid.bench.measure.Ramp;
+import org.sessiongrid.bench.measure.WarmupWatch;
 import org.sessiongrid.bench.run.ContenderResult;
 
 /**
@@ -43,8 +44,9 @@ final class WarmupSection {
                 .append(AIM_SECONDS).append(" s of load | ").append(measured).append(" | ").append(met).append(" |\n");
     }
 
-    /** The section: a row per contender with a ramp, and the chart. */
+    /** The section: how each measured window's warm-up ended, a row per contender with a ramp, and the chart. */
     static void write(StringBuilder md, List<ContenderResult> rs) {
+        ends(md, rs);
         List<ContenderResult> with = rs.stream().filter(r -> r.ramp() != null).toList();
         if (with.isEmpty()) {
             return;
@@ -64,6 +66,32 @@ final class WarmupSection {
                     .append(average(ramp, 25)).append(" |\n");
         }
         md.append("\n![warm-up](warmup.png)\n\n");
+    }
+
+    /**
+     * How long each scenario's warm-up took and why it ended: every measured window starts only after its farm's
+     * ramp, or the report says it did not.
+     */
+    static void ends(StringBuilder md, List<ContenderResult> rs) {
+        List<ContenderResult> with = rs.stream().filter(r -> !r.warmups().isEmpty()).toList();
+        if (with.isEmpty()) {
+            return;
+        }
+        md.append("## Warm-ups: when each measured window started\n\n")
+                .append("Each scenario's load runs until the farm's JIT compiler threads used less than ")
+                .append(Math.round(WarmupWatch.QUIET_JIT_SHARE * 100)).append(" % of its CPU over the last ")
+                .append(WarmupWatch.WINDOW_MILLIS / 1000).append(" s and its rate rose by at most ")
+                .append(Math.round(WarmupWatch.FLAT_RATE_RISE * 100)).append(" % against the ")
+                .append(WarmupWatch.WINDOW_MILLIS / 1000).append(" s before (at least -Dbench.warmupMillis, at most ")
+                .append("-Dbench.warmupMaxMillis); only then does its measured window start. A window after a warm-up ")
+                .append("the maximum ended measured a farm still in its ramp.\n\n")
+                .append("| contender | scenario | warm-up | why it ended |\n|---|---|---:|---|\n");
+        for (ContenderResult r : with) {
+            r.warmups().forEach((scenario, w) -> md.append("| ").append(r.contender().label()).append(" | ")
+                    .append(scenario.id()).append(" | ").append(fmt(w.millis() / 1000.0)).append(" s | ").append(w.why())
+                    .append(" |\n"));
+        }
+        md.append('\n');
     }
 
     private static String average(Ramp ramp, int from) {

@@ -14,7 +14,10 @@ import org.sessiongrid.bench.contender.Contender;
  * @param contenders the contenders run (the others are reported as left out)
  * @param nodes nodes per farm
  * @param users concurrent users of the load client (one thread each, no think time)
- * @param warmupMillis load before measuring (JIT, connection pools, sessions created)
+ * @param warmupMillis the least load before a measured window (JIT, connection pools, sessions created): the
+ *        warm-up goes on until the farm's JIT is quiet and its rate flat ({@link org.sessiongrid.bench.measure.WarmupWatch})
+ * @param warmupMaxMillis the most: a warm-up this long ends even if the farm is still in its ramp (the report
+ *        says so)
  * @param measureMillis measured load per scenario
  * @param scenarios the scenarios SessionGrid runs
  * @param everyContenderScenarios those of them the other contenders run too
@@ -34,8 +37,8 @@ import org.sessiongrid.bench.contender.Contender;
  *        milliseconds after the last acknowledged write would count as lost what is only late; a copy later
  *        than that is reported as lost. SessionGrid's reads start at once.
  */
-public record BenchSettings(String name, Set<Contender> contenders, int nodes, int users, long warmupMillis, long measureMillis,
-                            List<Scenario> scenarios, List<Scenario> everyContenderScenarios, Set<Contender> failoverContenders, long failoverObserveMillis,
+public record BenchSettings(String name, Set<Contender> contenders, int nodes, int users, long warmupMillis,
+                            long warmupMaxMillis, long measureMillis, List<Scenario> scenarios, List<Scenario> everyContenderScenarios, Set<Contender> failoverContenders, long failoverObserveMillis,
                             long failoverMaxMillis, Set<Contender> memoryContenders, int memorySessions,
                             int rebalanceSessions, List<Integer> scaleSizes, int scaleWrites, String nodeHeap,
                             List<String> nodeJvmArgs, long convergenceGraceMillis) {
@@ -45,23 +48,24 @@ public record BenchSettings(String name, Set<Contender> contenders, int nodes, i
 
     /** The run: every contender, every scenario, 100,000 sessions for the rebalance, 3 to 128 members. */
     public static BenchSettings full() {
-        return new BenchSettings("full", EnumSet.allOf(Contender.class), 3, 64, 5_000, 15_000, Scenario.all(), Scenario.all(),
+        return new BenchSettings("full", EnumSet.allOf(Contender.class), 3, 64, 5_000, 180_000, 15_000, Scenario.all(), Scenario.all(),
                 EnumSet.allOf(Contender.class), 15_000, 30_000, EnumSet.allOf(Contender.class), 10_000, 100_000,
                 FULL_SCALE_SIZES, 2_000, "1g", List.of(), 1_000);
     }
 
     /**
-     * Seconds per contender (a second of load per scenario after 0.3 s of warm-up), on farms of two nodes, the
-     * fewest that replicate, fail over and serve a user on a node that is not the session's (starting the JVMs is
-     * most of a contender's smoke run): scenario (a) for everyone, (c) for SessionGrid, the failover, memory and
-     * scale parts with small counts for SessionGrid on Tomcat only (no rebalance: see {@link #defaultParts()}); enough
-     * to prove every contender starts, serves and is judged, and that the report is written. Every contender but
+     * Seconds per contender (a second of load per scenario after 0.3 s of warm-up, its maximum its minimum), on
+     * farms of two nodes, the fewest that replicate, fail over and serve a user on a node that is not the session's
+     * (starting the JVMs is most of a contender's smoke run): scenario (a) for everyone, (c) for SessionGrid, the
+     * failover, memory and scale parts with small counts for SessionGrid on Tomcat only (no rebalance: see
+     * {@link #defaultParts()}); enough to prove every contender starts, serves and is judged, and that the report is
+     * written. Every contender but
      * Hazelcast: its members took 30 s to 90 s to form a cluster on a busy 2-core machine (a TCP-IP join waits
      * for the others by design), more than the rest of a contender's smoke run; the full run has them.
      */
     public static BenchSettings smoke() {
         return new BenchSettings("smoke",
-                EnumSet.complementOf(EnumSet.of(Contender.HAZELCAST, Contender.HAZELCAST_STICKY)), 2, 16, 300, 1_000, List.of(Scenario.STICKY_WRITES, Scenario.ROUND_ROBIN_WRITES),
+                EnumSet.complementOf(EnumSet.of(Contender.HAZELCAST, Contender.HAZELCAST_STICKY)), 2, 16, 300, 300, 1_000, List.of(Scenario.STICKY_WRITES, Scenario.ROUND_ROBIN_WRITES),
                 List.of(Scenario.STICKY_WRITES), EnumSet.of(Contender.SESSIONGRID_TOMCAT), 1_000, 15_000,
                 EnumSet.of(Contender.SESSIONGRID_TOMCAT), 300, 300, List.of(3), 100, "512m", SMOKE_NODE_JVM_ARGS, 300);
     }
@@ -87,7 +91,7 @@ public record BenchSettings(String name, Set<Contender> contenders, int nodes, i
      */
     public BenchSettings stickyWritesOn(int nodes, String heap) {
         List<Scenario> sticky = List.of(Scenario.STICKY_WRITES);
-        return new BenchSettings(name, contenders, nodes, users, warmupMillis, measureMillis, sticky, sticky,
+        return new BenchSettings(name, contenders, nodes, users, warmupMillis, warmupMaxMillis, measureMillis, sticky, sticky,
                 EnumSet.noneOf(Contender.class), failoverObserveMillis, failoverMaxMillis, EnumSet.noneOf(Contender.class),
                 memorySessions, rebalanceSessions, scaleSizes, scaleWrites, heap, nodeJvmArgs, convergenceGraceMillis);
     }
@@ -95,18 +99,21 @@ public record BenchSettings(String name, Set<Contender> contenders, int nodes, i
     /**
      * From the {@code bench.profile} system property ("full" or "smoke", default smoke), then the overrides
      * for a focused comparison: {@code -Dbench.scaleSizes=3,8}, {@code -Dbench.scenarios=a} (scenario ids: every
-     * contender runs them and nothing else, no memory or failover part), {@code -Dbench.warmupMillis=60000}, {@code -Dbench.measureMillis=30000}.
+     * contender runs them and nothing else, no memory or failover part), {@code -Dbench.warmupMillis=60000} (the least warm-up),
+     * {@code -Dbench.warmupMaxMillis=180000} (the most), {@code -Dbench.measureMillis=30000}.
      */
     public static BenchSettings fromSystemProperties() {
         BenchSettings s = "full".equals(System.getProperty("bench.profile")) ? full() : smoke();
         String scenarios = System.getProperty("bench.scenarios", "");
         long warmup = Long.getLong("bench.warmupMillis", s.warmupMillis());
+        long warmupMax = Long.getLong("bench.warmupMaxMillis", s.warmupMaxMillis());
         long measure = Long.getLong("bench.measureMillis", s.measureMillis());
-        if (!scenarios.isBlank() || warmup != s.warmupMillis() || measure != s.measureMillis()) {
+        if (!scenarios.isBlank() || warmup != s.warmupMillis() || warmupMax != s.warmupMaxMillis()
+                || measure != s.measureMillis()) {
             List<String> ids = java.util.Arrays.stream(scenarios.split(",")).map(String::trim).toList();
             List<Scenario> picked = scenarios.isBlank() ? s.scenarios()
                     : Scenario.all().stream().filter(x -> ids.contains(x.id())).toList();
-            s = new BenchSettings(s.name(), s.contenders(), s.nodes(), s.users(), warmup, measure, picked,
+            s = new BenchSettings(s.name(), s.contenders(), s.nodes(), s.users(), warmup, warmupMax, measure, picked,
                     scenarios.isBlank() ? s.everyContenderScenarios() : picked,
                     scenarios.isBlank() ? s.failoverContenders() : EnumSet.noneOf(Contender.class),
                     s.failoverObserveMillis(), s.failoverMaxMillis(),
@@ -115,7 +122,8 @@ public record BenchSettings(String name, Set<Contender> contenders, int nodes, i
         }
         String sizes = System.getProperty("bench.scaleSizes", "");
         if (!sizes.isBlank()) {
-            s = new BenchSettings(s.name(), s.contenders(), s.nodes(), s.users(), s.warmupMillis(), s.measureMillis(), s.scenarios(),
+            s = new BenchSettings(s.name(), s.contenders(), s.nodes(), s.users(), s.warmupMillis(), s.warmupMaxMillis(),
+                    s.measureMillis(), s.scenarios(),
                     s.everyContenderScenarios(), s.failoverContenders(), s.failoverObserveMillis(), s.failoverMaxMillis(),
                     s.memoryContenders(), s.memorySessions(), s.rebalanceSessions(),
                     java.util.Arrays.stream(sizes.split(",")).map(String::trim).map(Integer::valueOf).toList(),

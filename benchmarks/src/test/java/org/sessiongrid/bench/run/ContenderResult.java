@@ -9,12 +9,14 @@ import org.sessiongrid.bench.measure.FailoverFigures;
 import org.sessiongrid.bench.measure.LoadFigures;
 import org.sessiongrid.bench.measure.MemoryFigures;
 import org.sessiongrid.bench.measure.Ramp;
+import org.sessiongrid.bench.measure.Warmup;
 
 /** Everything measured for one contender; {@link #notRun()} says why nothing (or not everything) was. */
 public final class ContenderResult {
 
     private final Contender contender;
     private final Map<Scenario, LoadFigures> scenarios = new LinkedHashMap<>();
+    private final Map<Scenario, Warmup> warmups = new LinkedHashMap<>();
     private FailoverFigures failover;
     private MemoryFigures memory;
     private ClientCeiling clientCeiling;
@@ -32,6 +34,11 @@ public final class ContenderResult {
 
     public Map<Scenario, LoadFigures> scenarios() {
         return scenarios;
+    }
+
+    /** How the warm-up before each scenario's measured window ended. */
+    public Map<Scenario, Warmup> warmups() {
+        return warmups;
     }
 
     public FailoverFigures failover() {

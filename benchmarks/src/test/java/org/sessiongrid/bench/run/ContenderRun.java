@@ -18,9 +18,12 @@ import org.sessiongrid.bench.measure.HeapProbe;
 import org.sessiongrid.bench.measure.LoadFigures;
 import org.sessiongrid.bench.measure.MemoryFigures;
 import org.sessiongrid.bench.measure.Ramp;
+import org.sessiongrid.bench.measure.Warmup;
+import org.sessiongrid.bench.measure.WarmupWatch;
 import org.sessiongrid.it.check.CheckResult;
 import org.sessiongrid.it.check.Checker;
 import org.sessiongrid.it.load.History;
+import org.sessiongrid.it.load.HttpExchange;
 import org.sessiongrid.it.load.LoadClient;
 import org.sessiongrid.it.load.Op;
 import org.sessiongrid.it.load.SocketExchange;
@@ -36,6 +39,8 @@ public final class ContenderRun {
 
     private static final Logger LOG = LoggerFactory.getLogger(ContenderRun.class);
     static final long START_TIMEOUT_MILLIS = 120_000;
+    /** How often a warm-up reads the farm's counters. */
+    static final long WARMUP_SAMPLE_MILLIS = 1_000;
 
     private final BenchSettings settings;
     private final Path work;
@@ -91,10 +96,8 @@ public final class ContenderRun {
                     continue;
                 }
                 try {
-                    LoadFigures f = load(farm, s, redis, fresh && s.equals(Scenario.STICKY_WRITES) ? result : null);
+                    load(farm, s, redis, result, fresh && s.equals(Scenario.STICKY_WRITES));
                     fresh = false;
-                    result.scenarios().put(s, f);
-                    LOG.info("{} {}: {}", c, s.id(), f);
                 } catch (Exception e) {
                     LOG.warn("{}: scenario {} failed", c, s.id(), e);
                     result.problems().put(s.id(), String.valueOf(e));
@@ -134,11 +137,11 @@ public final class ContenderRun {
         return result;
     }
 
-    private LoadClient client(History h, LoadClient.Mode mode, int users, LoopbackFarm farm) {
+    private LoadClient client(History h, LoadClient.Mode mode, int users, LoopbackFarm farm, HttpExchange exchange) {
         // One thread per user, no think time, no invalidations, no short-lived sessions: a closed loop of
         // `users` concurrent browsers. Requests time out after 10 s (a failover waits at most that long).
         LoadClient.Settings s = new LoadClient.Settings(users, users, 0, 0, 0, 4, Duration.ofSeconds(10));
-        return loadClient(h, mode, s, farm);
+        return loadClient(h, mode, s, farm, exchange);
     }
 
     /**
@@ -146,23 +149,33 @@ public final class ContenderRun {
      * and {@code java.net.http} costs about what a node's request costs.
      */
     static LoadClient loadClient(History h, LoadClient.Mode mode, LoadClient.Settings s, LoopbackFarm farm) {
-        return new LoadClient(h, mode, s, farm::targets).exchange(new SocketExchange())
-                .sessionCookie(farm.contender().sessionCookie());
+        return loadClient(h, mode, s, farm, new SocketExchange());
     }
 
-    /** Runs scenario {@code s}; when {@code rampOf} is given, its warm-up is also recorded as that contender's ramp. */
-    LoadFigures load(LoopbackFarm farm, Scenario s, RedisServer redis, ContenderResult rampOf) throws InterruptedException {
+    private static LoadClient loadClient(History h, LoadClient.Mode mode, LoadClient.Settings s, LoopbackFarm farm,
+                                         HttpExchange exchange) {
+        return new LoadClient(h, mode, s, farm::targets).exchange(exchange).sessionCookie(farm.contender().sessionCookie());
+    }
+
+    /**
+     * Runs scenario {@code s} and puts its figures and how its warm-up ended into {@code into}; with
+     * {@code ramp}, the warm-up and the window are also recorded as the contender's ramp (a fresh farm's).
+     */
+    void load(LoopbackFarm farm, Scenario s, RedisServer redis, ContenderResult into, boolean ramp)
+            throws InterruptedException {
         History h = new History();
-        LoadClient load = client(h, s.mode(), settings.users(), farm).workload(s.readRate(), s.payloadBytes());
+        CountingExchange answers = new CountingExchange(new SocketExchange());
+        LoadClient load = client(h, s.mode(), settings.users(), farm, answers).workload(s.readRate(), s.payloadBytes());
         long loadStart = h.now();
         load.start();
-        long from = loadStart + settings.warmupMillis();
+        Warmup warmup = warmUp(farm, redis, answers, h, loadStart);
+        LOG.info("{} {}: warm-up {} ms: {}", farm.contender(), s.id(), warmup.millis(), warmup.why());
+        long from = h.now();
         long to = from + settings.measureMillis();
-        // Fixed-length phases: the waits are the warm-up and the measurement window themselves.
-        Thread.sleep(Math.max(0, from - h.now()));
         long farm0 = farmCpuNanos(farm, redis);
         long jit0 = farm.jitCpuNanos();
         long client0 = LoopbackFarm.cpuNanos(ProcessHandle.current().pid());
+        // A fixed-length window: the wait is the measurement itself.
         Thread.sleep(Math.max(0, to - h.now()));
         long farm1 = farmCpuNanos(farm, redis);
         long jit1 = farm.jitCpuNanos();
@@ -174,10 +187,30 @@ public final class ContenderRun {
         logViolations(farm.contender() + " " + s.id(), check);
         LoadFigures figures = LoadFigures.of(h, from, to, check, farm0 < 0 || farm1 < 0 ? -1 : farm1 - farm0,
                 client0 < 0 || client1 < 0 ? -1 : client1 - client0, jit0 < 0 || jit1 < 0 ? -1 : jit1 - jit0);
-        if (rampOf != null) {
-            rampOf.ramp(Ramp.of(h, loadStart, settings.warmupMillis(), figures.throughput()));
+        into.scenarios().put(s, figures);
+        into.warmups().put(s, warmup);
+        LOG.info("{} {}: {}", farm.contender(), s.id(), figures);
+        if (ramp) {
+            into.ramp(Ramp.of(h, loadStart, to - loadStart, figures.throughput()));
         }
-        return figures;
+    }
+
+    /**
+     * Keeps the load on until the farm has finished its ramp ({@link WarmupWatch}: its JIT quiet, its rate flat),
+     * at least {@code warmupMillis}, at most {@code warmupMaxMillis}, reading the farm's counters every second.
+     */
+    private Warmup warmUp(LoopbackFarm farm, RedisServer redis, CountingExchange answers, History h, long loadStart)
+            throws InterruptedException {
+        WarmupWatch watch = new WarmupWatch(settings.warmupMillis(), settings.warmupMaxMillis());
+        for (long next = 0; ; next += WARMUP_SAMPLE_MILLIS) {
+            // The samples' schedule: each second, and the maximum itself (the smoke run's half second).
+            Thread.sleep(Math.max(0, loadStart + Math.min(next, watch.maxMillis()) - h.now()));
+            Warmup end = watch.observe(new WarmupWatch.Sample(h.now() - loadStart, farmCpuNanos(farm, redis),
+                    farm.jitCpuNanos(), answers.answered()));
+            if (end != null) {
+                return end;
+            }
+        }
     }
 
     /** The farm's CPU so far: its nodes, and the central store it uses, if any. */
@@ -192,7 +225,7 @@ public final class ContenderRun {
 
     FailoverFigures failover(LoopbackFarm farm) throws InterruptedException {
         History h = new History();
-        LoadClient load = client(h, LoadClient.Mode.STICKY, settings.users(), farm)
+        LoadClient load = client(h, LoadClient.Mode.STICKY, settings.users(), farm, new SocketExchange())
                 .workload(0, Scenario.STICKY_WRITES.payloadBytes());
         load.start();
         Thread.sleep(settings.warmupMillis() + 1_000);

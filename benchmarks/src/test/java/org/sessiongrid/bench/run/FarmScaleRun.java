@@ -3,18 +3,25 @@ package org.sessiongrid.bench.run;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import org.sessiongrid.bench.contender.Contender;
+import org.sessiongrid.bench.farm.LoopbackFarm;
+import org.sessiongrid.bench.measure.IdleCpu;
 import org.sessiongrid.bench.measure.LoadFigures;
+import org.sessiongrid.bench.measure.ThreadCpu;
+import org.sessiongrid.bench.measure.Warmup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Issue 16's scale target on real farms: sticky writes on 3, 6 and 9 nodes (separate JVMs, small heaps) of
- * SessionGrid and of DeltaManager, one farm at a time, each measured as scenario (a) is. SessionGrid keeps three
- * copies whatever the farm's size, so its farm CPU per write should stay flat; DeltaManager copies every write
- * to every other node, so its should grow. The in-JVM scale part ({@code scale}) counts messages per write up to
- * 128 members; this part measures what those messages cost a farm in CPU.
+ * SessionGrid and of DeltaManager, one farm at a time, each measured as scenario (a) is, then the same farm idle
+ * for a window as long. SessionGrid keeps three copies whatever the farm's size, so the CPU a write adds to its
+ * farm should stay flat; DeltaManager copies every write to every other node, so its should grow. On one machine
+ * every added node also adds its own idle cost (timers, heartbeats, GC) to the loaded window, so the part judges
+ * the loaded CPU less the idle one ({@link IdleCpu}). The in-JVM scale part ({@code scale}) counts messages per
+ * write up to 128 members; this part measures what those messages cost a farm in CPU.
  */
 public final class FarmScaleRun {
 
@@ -32,8 +39,24 @@ public final class FarmScaleRun {
      */
     public static final String NODE_HEAP = "256m";
 
-    /** One farm's sticky-write figures, or why there are none. */
-    public record Point(int nodes, Contender contender, LoadFigures sticky, String problem) {
+    /**
+     * Between the end of the load (and the final reads) and the idle window: requests and replications in flight,
+     * and DeltaManager's asynchronous sends, finish first.
+     */
+    static final long IDLE_SETTLE_MILLIS = 2_000;
+
+    /** Thread groups kept per idle farm, for the report's breakdown. */
+    static final int IDLE_THREAD_GROUPS = 8;
+
+    /**
+     * One farm's figures, or why there are none.
+     *
+     * @param sticky the sticky writes' figures
+     * @param warmup how the warm-up before them ended
+     * @param idle the same farm right after, without load, over a window as long; null if not measured
+     * @param problem why there are no figures, or null
+     */
+    public record Point(int nodes, Contender contender, LoadFigures sticky, Warmup warmup, IdleCpu idle, String problem) {
     }
 
     private final BenchSettings settings;
@@ -55,17 +78,55 @@ public final class FarmScaleRun {
     public List<Point> run() throws InterruptedException {
         List<Point> points = new ArrayList<>();
         for (int n : sizes()) {
-            BenchSettings farm = settings.stickyWritesOn(n, NODE_HEAP);
             for (Contender c : CONTENDERS) {
                 LOG.info("farm scale: {} on {} nodes", c, n);
-                ContenderResult r = new ContenderRun(farm, work, subnet).run(c);
-                LoadFigures f = r.scenarios().get(Scenario.STICKY_WRITES);
-                String problem = r.notRun() != null ? r.notRun()
-                        : f == null ? r.problems().getOrDefault(Scenario.STICKY_WRITES.id(), "no figures") : null;
-                points.add(new Point(n, c, f, problem));
-                LOG.info("farm scale: {} on {} nodes: {}", c, n, f != null ? f : problem);
+                Point p = farm(c, n);
+                points.add(p);
+                LOG.info("farm scale: {} on {} nodes: {}", c, n, p.sticky() != null ? p.sticky() + ", idle " + p.idle()
+                        : p.problem());
             }
         }
         return points;
+    }
+
+    /** One farm of {@code c} on {@code n} nodes: started, loaded, left idle, stopped. */
+    private Point farm(Contender c, int n) throws InterruptedException {
+        BenchSettings farmSettings = settings.stickyWritesOn(n, NODE_HEAP);
+        ContenderResult r = new ContenderResult(c);
+        LoopbackFarm farm = new LoopbackFarm(c, n, work, subnet, null, NODE_HEAP, farmSettings.nodeJvmArgs());
+        try {
+            long t0 = System.nanoTime();
+            farm.startAll(n, ContenderRun.START_TIMEOUT_MILLIS);
+            LOG.info("{}: {} nodes ready in {} ms", c, n, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+            new ContenderRun(farmSettings, work, subnet).load(farm, Scenario.STICKY_WRITES, null, r, false);
+            IdleCpu idle = idle(farm, n, farmSettings.measureMillis());
+            return new Point(n, c, r.scenarios().get(Scenario.STICKY_WRITES), r.warmups().get(Scenario.STICKY_WRITES),
+                    idle, null);
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            LOG.warn("farm scale: {} on {} nodes failed", c, n, e);
+            return new Point(n, c, r.scenarios().get(Scenario.STICKY_WRITES), r.warmups().get(Scenario.STICKY_WRITES),
+                    null, String.valueOf(e).lines().findFirst().orElse("failed"));
+        } finally {
+            farm.close();
+        }
+    }
+
+    /** The farm's CPU over {@code windowMillis} without load, after {@link #IDLE_SETTLE_MILLIS}. */
+    static IdleCpu idle(LoopbackFarm farm, int n, long windowMillis) throws InterruptedException {
+        // Fixed-length phases: the settling time and the idle window are what is measured.
+        Thread.sleep(IDLE_SETTLE_MILLIS);
+        ThreadCpu threads0 = farm.threadCpu();
+        long cpu0 = farm.cpuNanos();
+        long jit0 = farm.jitCpuNanos();
+        long start = System.nanoTime();
+        Thread.sleep(windowMillis);
+        long cpu1 = farm.cpuNanos();
+        long jit1 = farm.jitCpuNanos();
+        long window = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        List<ThreadCpu.Group> groups = farm.threadCpu().since(threads0);
+        return new IdleCpu(n, window, cpu0 < 0 || cpu1 < 0 ? -1 : cpu1 - cpu0, jit0 < 0 || jit1 < 0 ? -1 : jit1 - jit0,
+                groups.subList(0, Math.min(IDLE_THREAD_GROUPS, groups.size())));
     }
 }
