@@ -30,6 +30,14 @@ public record IdleCpu(int nodes, long windowMillis, long cpuNanos, long jitCpuNa
         return measured() ? perSecondMicros(cpuNanos) / 1000.0 / nodes : -1;
     }
 
+    /**
+     * As {@link #perNodeMillisPerSecond()}, without the compiler threads: the idle cost a node keeps once its JIT
+     * is done (a JIT still compiling after the load stopped is the ramp's, not idleness's). -1 if not measured.
+     */
+    public double perNodeMillisPerSecondWithoutJit() {
+        return measured() && jitCpuNanos >= 0 ? perSecondMicros(cpuNanos - jitCpuNanos) / 1000.0 / nodes : -1;
+    }
+
     /** {@code nanos} over the window, in microseconds per second. */
     private double perSecondMicros(long nanos) {
         return nanos / 1000.0 / (windowMillis / 1000.0);

@@ -17,6 +17,7 @@ class IdleCpuTest {
         // 3 nodes idle at 100 ms/s each over 15 s (4.5 s of CPU), 0.225 s of it their compiler threads
         IdleCpu idle = new IdleCpu(3, 15_000, 4_500_000_000L, 225_000_000L, List.of());
         assertEquals(100, idle.perNodeMillisPerSecond(), 1e-9);
+        assertEquals(95, idle.perNodeMillisPerSecondWithoutJit(), 1e-9);
         // 300,000 µs idle per second over 1,000 requests per second: 300 µs of each request's 500
         assertEquals(200, idle.marginalMicrosPerRequest(LOADED), 1e-9);
         // without the JIT: 420 loaded, 285,000 µs/s idle: 135

@@ -19,10 +19,19 @@ public record Warmup(long millis, boolean settled, double jitShare, double rateC
     /** Why the warm-up ended, in a few words, for the report. */
     public String why() {
         String figures = "JIT " + (Double.isNaN(jitShare) ? "unknown" : percent(jitShare) + " of the farm's CPU")
-                + ", rate " + (Double.isNaN(rateChange) ? "unknown" : (rateChange >= 0 ? "+" : "") + percent(rateChange))
-                + " over the last " + WarmupWatch.WINDOW_MILLIS / 1000 + " s";
+                + ", rate " + rate() + " over the last " + WarmupWatch.WINDOW_MILLIS / 1000 + " s";
         return settled ? "the JIT went quiet and the rate is flat (" + figures + ")"
                 : "**still in the ramp**: the maximum ended it (" + figures + ")";
+    }
+
+    /** Its length and, briefly, why it ended: for a table cell. */
+    public String brief() {
+        return millis / 1000 + " s" + (settled ? "" : ", **still in the ramp**") + " (JIT "
+                + (Double.isNaN(jitShare) ? "unknown" : percent(jitShare)) + ", rate " + rate() + ")";
+    }
+
+    private String rate() {
+        return Double.isNaN(rateChange) ? "unknown" : (rateChange >= 0 ? "+" : "") + percent(rateChange);
     }
 
     private static String percent(double fraction) {

@@ -102,10 +102,10 @@ final class FarmScaleSection {
         if (gross(p) == 0) {
             return "failed: " + (p.problem() == null ? "no answers in the measured window" : p.problem()) + " | | | | | | | ";
         }
-        String warmup = p.warmup() == null ? "–" : p.warmup().millis() / 1000 + " s" + (p.warmup().settled() ? ""
-                : ", **still in the ramp**");
+        String warmup = p.warmup() == null ? "–" : p.warmup().brief();
         String jit = p.sticky().jitCpuMicrosPerRequest() < 0 ? "–" : fmt(p.sticky().jitCpuMicrosPerRequest()) + " µs";
-        String idle = p.idle() == null || !p.idle().measured() ? "–" : fmt(p.idle().perNodeMillisPerSecond()) + " ms/s";
+        String idle = p.idle() == null || !p.idle().measured() ? "–" : fmt(p.idle().perNodeMillisPerSecond()) + " ms/s"
+                + (p.idle().jitCpuNanos() < 0 ? "" : " (" + fmt(p.idle().perNodeMillisPerSecondWithoutJit()) + " without JIT)");
         double marginal = p.idle() == null ? -1 : p.idle().marginalMicrosPerRequest(p.sticky());
         double base = smallest(points, p.contender(), FarmScaleSection::judged);
         return fmt(p.sticky().throughput()) + " | " + warmup + " | " + fmt(gross(p)) + " µs | " + jit + " | " + idle
@@ -114,7 +114,10 @@ final class FarmScaleSection {
                 + (judged(p) > 0 && base > 0 ? fmt(judged(p) / base) + "×" : "–");
     }
 
-    /** Which contender's idle nodes cost more, and what their threads spend it on. */
+    /**
+     * Which contender's idle nodes cost more (without the compiler threads: a JIT still compiling after the load
+     * stopped is the ramp's), and what their threads spend it on.
+     */
     private static void idle(StringBuilder md, List<FarmScaleRun.Point> points) {
         double sg = meanIdlePerNode(points, Contender.SESSIONGRID_TOMCAT);
         double delta = meanIdlePerNode(points, Contender.DELTA);
@@ -125,8 +128,9 @@ final class FarmScaleSection {
         md.append("An idle node costs ").append(sg > delta ? "SessionGrid" : "DeltaManager").append(" more: ")
                 .append(fmt(sg)).append(" ms/s per SessionGrid node against ").append(fmt(delta))
                 .append(" ms/s per DeltaManager node (").append(fmt(sg / delta))
-                .append("×, the mean over the farm sizes). Where it goes, on the largest farm of each (ms/s per node, "
-                        + "threads grouped by name with their numbers as #):\n\n");
+                .append("×, without the compiler threads, the mean over the farm sizes). Where it goes, on the largest "
+                        + "farm of each (ms/s per node, threads grouped by their names as the kernel keeps them, 15 "
+                        + "characters, numbers as #):\n\n");
         md.append("| contender | nodes | idle threads, the most first |\n|---|---:|---|\n");
         for (Contender c : FarmScaleRun.CONTENDERS) {
             points.stream().filter(p -> p.contender() == c && p.idle() != null && p.idle().measured())
@@ -146,7 +150,7 @@ final class FarmScaleSection {
 
     private static double meanIdlePerNode(List<FarmScaleRun.Point> points, Contender c) {
         return points.stream().filter(p -> p.contender() == c && p.idle() != null && p.idle().measured())
-                .mapToDouble(p -> p.idle().perNodeMillisPerSecond()).average().orElse(-1);
+                .mapToDouble(p -> p.idle().perNodeMillisPerSecondWithoutJit()).average().orElse(-1);
     }
 
     /**
