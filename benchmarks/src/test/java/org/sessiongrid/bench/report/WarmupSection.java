@@ -29,11 +29,11 @@ final class WarmupSection {
         String measured;
         String met;
         if (ramp.isEmpty() || ramp.get().perSecond().size() < AIM_SECONDS + Ramp.WINDOW_SECONDS) {
-            measured = "not measured (needs a fresh farm and a warm-up of at least " + (AIM_SECONDS + Ramp.WINDOW_SECONDS)
-                    + " s: -Dbench.warmupMillis)";
+            measured = "not measured (needs a fresh farm, and a warm-up and measured window of at least "
+                    + (AIM_SECONDS + Ramp.WINDOW_SECONDS) + " s together: -Dbench.warmupMillis, -Dbench.measureMillis)";
             met = "–";
         } else if (ramp.get().secondsTo80() < 0) {
-            measured = "not within the " + ramp.get().perSecond().size() + " s warm-up (steady " + fmt(ramp.get()
+            measured = "not within the " + ramp.get().perSecond().size() + " s of warm-up and window (steady " + fmt(ramp.get()
                     .steadyThroughput()) + " req/s)";
             met = "**no**";
         } else {
@@ -52,8 +52,9 @@ final class WarmupSection {
             return;
         }
         md.append("## Warm-up: the first seconds of sticky load on a fresh farm\n\n")
-                .append("Successful requests per second from the first second of load (the contender's first scenario, ")
-                .append("no other load before it), against the rate measured after the warm-up. \"80 % after\" is the ")
+                .append("Successful requests per second from the first second of load to the end of the measured window ")
+                .append("(the contender's first scenario, no other load before it), against the rate of that window. ")
+                .append("\"80 % after\" is the ")
                 .append("first second from which the next ").append(Ramp.WINDOW_SECONDS)
                 .append(" seconds average at least 80 % of that rate.\n\n")
                 .append("| contender | steady req/s | 80 % after | req/s in s 0-4 | s 10-14 | s 25-29 |\n")
