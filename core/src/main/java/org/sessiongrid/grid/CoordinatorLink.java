@@ -6,6 +6,8 @@ import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.HashSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -107,6 +109,21 @@ final class CoordinatorLink implements CoordinatorContext {
     @Override
     public MergeOutcome pushForMerge(long mergeId, Topology target) {
         return merge.pushEverywhere(mergeId, target);
+    }
+
+    @Override
+    public Set<Member> reachable(List<Member> members) {
+        Set<Member> out = new HashSet<>();
+        if (members.contains(self())) {
+            out.add(self());
+        }
+        // A member that answers without seeing this one is in another view: it counts for that side, not this one.
+        transport.requestAll(members, new TopologyQuery(), config.backupTimeout()).forEach((m, r) -> {
+            if (r instanceof TopologyStatus s && s.seesSender()) {
+                out.add(m);
+            }
+        });
+        return out;
     }
 
     @Override

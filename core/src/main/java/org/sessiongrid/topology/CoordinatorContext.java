@@ -2,6 +2,7 @@ package org.sessiongrid.topology;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.sessiongrid.placement.Member;
 
@@ -25,6 +26,12 @@ public interface CoordinatorContext {
      * that did not take it the first time; a member that has it ignores it. Waits for their answers.
      */
     void resend(Topology t, List<Member> members);
+
+    /**
+     * Which of {@code members} answer a round trip now, seeing this member in their views (this member counts if
+     * named); waits at most {@code backupTimeout}. A view lists members that a cut already took; an answer does not.
+     */
+    Set<Member> reachable(List<Member> members);
 
     /** Every view member's status (this member's included); members that do not answer are absent. */
     Map<Member, MemberStatus> queryAll();

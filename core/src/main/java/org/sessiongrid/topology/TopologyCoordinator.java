@@ -60,7 +60,7 @@ public final class TopologyCoordinator implements AutoCloseable {
     private final String clusterName;
     private final ScheduledExecutorService thread;
     private final GridStats stats;
-    private final boolean minorityRefuses;
+    private final MajorityRule majority;
     private final long stallMillis;
 
     /** Answers callers wait on and the coordinator thread has not given yet; failed on {@link #close}. */
@@ -85,7 +85,7 @@ public final class TopologyCoordinator implements AutoCloseable {
                                int numOwners, boolean minorityRefuses, GridStats stats, long stallMillis) {
         this.ctx = ctx;
         this.stallMillis = stallMillis;
-        this.minorityRefuses = minorityRefuses;
+        this.majority = new MajorityRule(minorityRefuses, ctx);
         this.stats = stats;
         this.clusterName = clusterName;
         this.numSegments = numSegments;
@@ -248,11 +248,15 @@ public final class TopologyCoordinator implements AutoCloseable {
             return;
         }
         List<Member> departed = topology.members().stream().filter(m -> !live.contains(m)).toList();
-        if (!departed.isEmpty() && isMinority(topology, live)) {
-            LOG.warn("Cluster {}: only {} of {} members reachable ({} missing): this side is a minority and refuses "
-                    + "requests until the partition heals (partitionPolicy=minority-refuses-writes)", clusterName,
-                    topology.current().members().size() - departed.size(), topology.current().members().size(),
-                    departed);
+        if (departed.isEmpty()) {
+            maybeRebalance();
+            return;
+        }
+        MajorityRule.Step step = majority.judge(topology, live);
+        if (step.minority()) {
+            LOG.warn("Cluster {}: only {} of {} members reachable ({} missing from the view): this side is a minority and"
+                    + " refuses requests until the partition heals (partitionPolicy=minority-refuses-writes)", clusterName,
+                    step.reached(), step.of(), departed);
             if (topology.isRebalancing()) {
                 // Its pulls may wait on sources across the split and its confirmations could never all
                 // come: a minority sits still instead. Writes went to both tables, so the current owners
@@ -263,22 +267,10 @@ public final class TopologyCoordinator implements AutoCloseable {
             }
             return;
         }
-        if (!departed.isEmpty()) {
-            removeMembers(departed, live);
+        if (!step.removed().isEmpty()) {
+            removeMembers(step.removed(), step.kept());
         }
         maybeRebalance();
-    }
-
-    /**
-     * True if, under the minority policy, the reachable members are at most half of the topology's
-     * current members (the last membership both sides agreed on).
-     */
-    private boolean isMinority(Topology t, Set<Member> live) {
-        if (!minorityRefuses) {
-            return false;
-        }
-        long reachable = t.current().members().stream().filter(live::contains).count();
-        return reachable * 2 <= t.current().members().size();
     }
 
     /** Merge rounds before the merged topology is installed even though some records did not get through. */

@@ -56,6 +56,11 @@ class CoordinatorAnswersTest {
         }
 
         @Override
+        public java.util.Set<Member> reachable(List<Member> members) {
+            return java.util.Set.copyOf(members);
+        }
+
+        @Override
         public Map<Member, MemberStatus> queryAll() {
             CountDownLatch gate = queryGate;
             if (gate != null) {

@@ -1,0 +1,63 @@
+package org.sessiongrid.topology;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import org.sessiongrid.placement.Member;
+
+/**
+ * When the coordinator may remove members from the topology under {@code partitionPolicy=minority-refuses-writes}:
+ * only in one step that keeps a majority of the topology's current members (the membership before the step), and
+ * counting as kept only the members that answer a probe now, not those a view lists. A view is no proof of
+ * reachability: after a cut, a side's view loses the members across it one at a time (as each is suspected) or
+ * arrives late, and a coordinator that removed them as its views dropped them would judge each step against an ever
+ * smaller topology (4 of 5, then 3 of 4, then 2 of 3) and let a minority serve. Probed, a minority never reaches
+ * more than its own side, so it never takes a step, and its topology keeps counting the members across the cut.
+ * A step removes what the view dropped: a member that is listed but did not answer stays in the topology (the
+ * next view that drops it is judged the same way, against a topology that still counts it), so that a live member
+ * slow to answer is not taken out of the tables while the view keeps it.
+ *
+ * <p>Why two sides cannot both step: each step needs a majority of the same membership, reached through answers
+ * from members of one side; two disjoint sides cannot both have one. A side that stepped has installed a topology
+ * the other never learns before the merge, and the other side's every later judgement is still against the
+ * topology both had.
+ *
+ * <p>Without the policy every member a view lists counts and nothing is probed: each side serves what it reaches.
+ *
+ * <p>Confined to the coordinator thread (it blocks it for one probe, at most {@code backupTimeout}).
+ */
+final class MajorityRule {
+
+    /** What the coordinator does with a view that lacks some of the topology's members. */
+    record Step(boolean minority, List<Member> removed, Set<Member> kept, int reached, int of) {
+    }
+
+    private final boolean minorityRefuses;
+    private final CoordinatorContext ctx;
+
+    MajorityRule(boolean minorityRefuses, CoordinatorContext ctx) {
+        this.minorityRefuses = minorityRefuses;
+        this.ctx = ctx;
+    }
+
+    /**
+     * Judges {@code view} (the one delivered, never the channel's newer one) against {@code t}: the members to
+     * remove and the members kept, or a minority that must sit still.
+     */
+    Step judge(Topology t, Set<Member> view) {
+        List<Member> current = t.current().members();
+        List<Member> removed = t.members().stream().filter(m -> !view.contains(m)).toList();
+        if (!minorityRefuses) {
+            return new Step(false, removed, view, (int) current.stream().filter(view::contains).count(), current.size());
+        }
+        List<Member> asked = current.stream().filter(view::contains).toList();
+        Set<Member> reached = new HashSet<>(ctx.reachable(asked));
+        if (asked.contains(ctx.self())) {
+            reached.add(ctx.self());
+        }
+        reached.retainAll(asked);
+        boolean minority = reached.size() * 2 <= current.size();
+        return new Step(minority, minority ? List.of() : removed, view, reached.size(), current.size());
+    }
+}
