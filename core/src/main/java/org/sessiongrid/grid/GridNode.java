@@ -100,7 +100,7 @@ final class GridNode implements AutoCloseable {
         this.partition = new PartitionGuard(config.partitionPolicy(), installed, transport);
         this.suspicions = new Suspicions(channel, transport, stats, config.backupTimeout(), config.remoteTimeout(),
                 this::pausedNow);
-        Suspector suspector = suspicions.unlessMinorityRefuses(config.partitionPolicy() == PartitionPolicy.MINORITY_REFUSES_WRITES);
+        Suspector suspector = suspicions.probingEveryMemberIf(config.partitionPolicy() == PartitionPolicy.MINORITY_REFUSES_WRITES);
         this.listeners = new Listeners(this::awaitExpiryPass, transport, background, config.remoteTimeout());
         this.replicator = Replicator.builder(transport, installed, records)
                 .synchronous(config.replicationMode() == ReplicationMode.SYNC)

@@ -69,6 +69,8 @@ public final class Suspicions implements Suspector {
     private final Map<String, Long> suspecting = new ConcurrentHashMap<>();
     private final AtomicBoolean warnedNoVerifier = new AtomicBoolean();
     private final BooleanSupplier pausedNow;
+    private final long backupTimeoutMillis;
+    private volatile boolean probeEveryMember;
 
     private record Suspicion(Member member, String why, Member raisedBy, long atNanos) {
     }
@@ -82,6 +84,7 @@ public final class Suspicions implements Suspector {
     public Suspicions(JChannel channel, ClusterTransport transport, GridStats stats, long backupTimeoutMillis,
                       long remoteTimeoutMillis, BooleanSupplier pausedNow) {
         this.pausedNow = pausedNow;
+        this.backupTimeoutMillis = backupTimeoutMillis;
         this.channel = channel;
         this.transport = transport;
         this.stats = stats;
@@ -98,21 +101,21 @@ public final class Suspicions implements Suspector {
     static final long VERDICT_MARGIN_MILLIS = 100;
 
     /**
-     * This suspector, or {@link Suspector#NONE} under {@code partitionPolicy=minority-refuses-writes}. Under that
-     * policy a side of a partition refuses when it reaches at most half of its topology's members; suspicions
-     * exclude the silent members one at a time, as each is waited for, and a minority whose coordinator removed
-     * them one at a time would count itself against an ever smaller topology (5, then 3 with a member across the
-     * cut still in its view, then 2: a majority of 3) and serve. Failure detection suspects every member across
-     * the cut at once, so a silent member costs failure detection's time under this policy.
+     * Under {@code partitionPolicy=minority-refuses-writes}: a suspicion's notice is also a probe, and every member
+     * that does not answer it within {@code backupTimeout} is suspected too. A cut takes several members at once and
+     * writes wait for them one at a time; suspected together, they are verified together by the member that would
+     * coordinate without all of them (on the side of a cut without the coordinator, none verifies until every
+     * member ahead of it is suspected), and each side's views lose the other side within one verification. The
+     * coordinator judges each step against the membership before it and counts only members that answer
+     * ({@code topology.MajorityRule}), so views that lose them one at a time never let a minority serve.
      */
-    public Suspector unlessMinorityRefuses(boolean minorityRefuses) {
-        if (!minorityRefuses) {
-            return this;
+    public Suspicions probingEveryMemberIf(boolean minorityRefuses) {
+        this.probeEveryMember = minorityRefuses;
+        if (minorityRefuses) {
+            LOG.info("partitionPolicy=minority-refuses-writes: a suspicion probes every member, and those that do not"
+                    + " answer within {} ms are suspected with it", backupTimeoutMillis);
         }
-        LOG.info("partitionPolicy=minority-refuses-writes: a silent member is excluded by failure detection, not"
-                + " after backupTimeout (exclusions one at a time would let a minority shrink its topology below a"
-                + " majority and serve)");
-        return NONE;
+        return this;
     }
 
     /** The timeout of the stack's VERIFY_SUSPECT2 (or VERIFY_SUSPECT); 0 if it has neither. */
@@ -146,13 +149,24 @@ public final class Suspicions implements Suspector {
         LOG.warn("{} suspects {}: {}; the member that would coordinate without it has JGroups check it and exclude it"
                 + " if it is silent (a member that answers stays)", self, member, why);
         List<Member> others = transport.viewMembers().stream().filter(m -> !m.equals(self) && !m.equals(member)).toList();
-        transport.requestEach(others, new Suspect(member.id(), why), remoteTimeoutMillis).forEach(f -> f.whenComplete(
-                (r, e) -> {
-                    if (e != null) {
-                        LOG.debug("{} could not tell a member of its suspicion of {}: {}", self, member, e.toString());
-                    }
-                }));
+        List<CompletableFuture<GridMessage>> told = transport.requestEach(others, new Suspect(member.id(), why),
+                remoteTimeoutMillis);
+        told.forEach(f -> f.whenComplete((r, e) -> {
+            if (e != null) {
+                LOG.debug("{} could not tell a member of its suspicion of {}: {}", self, member, e.toString());
+            }
+        }));
         note(mine);
+        if (probeEveryMember) {
+            CompletableFuture.delayedExecutor(backupTimeoutMillis, TimeUnit.MILLISECONDS).execute(() -> {
+                for (int i = 0; i < others.size(); i++) {
+                    if (!told.get(i).isDone()) {
+                        suspect(others.get(i), "no answer within " + backupTimeoutMillis + " ms to the notice that "
+                                + self + " suspects " + member);
+                    }
+                }
+            });
+        }
     }
 
     /**

@@ -41,7 +41,7 @@ class PartitionTest {
     }
 
     /** Cuts every link between the two sides: each member drops whatever comes from the other side. */
-    private static List<DISCARD> split(List<SessionGrid> left, List<SessionGrid> right) throws Exception {
+    static List<DISCARD> split(List<SessionGrid> left, List<SessionGrid> right) throws Exception {
         List<DISCARD> discards = new ArrayList<>();
         for (SessionGrid g : left) {
             discards.add(ignore(g, right));
@@ -64,11 +64,11 @@ class PartitionTest {
         return d;
     }
 
-    private static void heal(List<DISCARD> discards) {
+    static void heal(List<DISCARD> discards) {
         discards.forEach(DISCARD::resetIgnoredMembers);
     }
 
-    private static void awaitView(List<SessionGrid> side) {
+    static void awaitView(List<SessionGrid> side) {
         Await.until("each member of " + side.stream().map(SessionGrid::memberName).toList() + " sees only its side",
                 Duration.ofSeconds(30), () -> side.stream().allMatch(g -> g.members().size() == side.size()));
     }

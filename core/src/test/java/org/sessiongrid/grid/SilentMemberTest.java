@@ -31,7 +31,7 @@ import org.sessiongrid.session.SessionRecord;
  */
 class SilentMemberTest {
 
-    private static final String NS = "localhost/silent";
+    static final String NS = "localhost/silent";
     private static final long BACKUP_TIMEOUT_MILLIS = 500;
     private static final long VERIFY_MILLIS = 500;
     /**
@@ -45,14 +45,18 @@ class SilentMemberTest {
         return BACKUP_TIMEOUT_MILLIS + verifySuspectTimeout + VIEW_AND_RETRY_MILLIS;
     }
 
-    private static TestCluster cluster(String name, long backupTimeout, long verifySuspectTimeout) {
-        return new TestCluster(name, b -> b.backupTimeout(backupTimeout).remoteTimeout(8_000)
+    static TestCluster cluster(String name, long backupTimeout, long verifySuspectTimeout) {
+        return cluster(name, backupTimeout, verifySuspectTimeout, PartitionPolicy.SERVE_BOTH_SIDES);
+    }
+
+    static TestCluster cluster(String name, long backupTimeout, long verifySuspectTimeout, PartitionPolicy policy) {
+        return new TestCluster(name, b -> b.backupTimeout(backupTimeout).remoteTimeout(8_000).partitionPolicy(policy)
                 .stackProperty("sessiongrid.failureDetectionTimeout", "10000")
                 .stackProperty("sessiongrid.verifySuspectTimeout", String.valueOf(verifySuspectTimeout)));
     }
 
     /** Sessions created through {@code via} whose owners, as {@code via} sees them, pass {@code which}. */
-    private static List<String> sessions(SessionGrid via, int n, Predicate<SessionOwners> which) {
+    static List<String> sessions(SessionGrid via, int n, Predicate<SessionOwners> which) {
         List<String> ids = new ArrayList<>();
         while (ids.size() < n) {
             String id = UUID.randomUUID().toString();
@@ -64,7 +68,7 @@ class SilentMemberTest {
         return ids;
     }
 
-    private static boolean owns(SessionOwners o, String member) {
+    static boolean owns(SessionOwners o, String member) {
         return member.equals(o.primary()) || o.backups().contains(member);
     }
 
@@ -88,7 +92,7 @@ class SilentMemberTest {
                 () -> others.stream().map(g -> g.memberName() + ":" + g.members()).toList().toString());
     }
 
-    private static void awaitProgress(CounterLoad load, int perWriter) {
+    static void awaitProgress(CounterLoad load, int perWriter) {
         long before = load.totalAcked();
         Await.until("the writers made progress", Duration.ofSeconds(30),
                 () -> load.totalAcked() >= before + (long) perWriter * load.ids.size());
