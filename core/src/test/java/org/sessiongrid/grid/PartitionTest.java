@@ -3,14 +3,12 @@ package org.sessiongrid.grid;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.UUID;
 
 import org.jgroups.Address;
@@ -22,7 +20,10 @@ import org.junit.jupiter.api.Test;
 import org.sessiongrid.session.SessionDelta;
 import org.sessiongrid.session.SessionRecord;
 
-/** A 5-member cluster split 2|3 by dropping messages between the sides, then healed (MERGE3). */
+/**
+ * A 5-member cluster split 2|3 by dropping messages between the sides, then healed (MERGE3). Under
+ * {@code partitionPolicy=minority-refuses-writes}: {@link MinorityPartitionTest}.
+ */
 class PartitionTest {
 
     private static final String NS = "localhost/partition";
@@ -145,52 +146,6 @@ class PartitionTest {
                     SessionRecord r = g.store(NS).find(id, null);
                     assertEquals(first.version(), r.version(), "copies of " + id + " did not converge");
                     assertEquals(text(first, "v"), text(r, "v"));
-                }
-            }
-            GridAssertions.ownersComplete(c, 3);
-        }
-    }
-
-    @Test
-    void minorityRefusesRequestsAndCatchesUpAfterTheMerge() throws Exception {
-        try (TestCluster c = new TestCluster("minority",
-                b -> b.partitionPolicy(PartitionPolicy.MINORITY_REFUSES_WRITES)).start(5)) {
-            List<String> ids = new ArrayList<>();
-            for (int i = 0; i < 100; i++) {
-                String id = newId();
-                c.members.get(i % 5).store(NS).create(id, SessionDelta.builder().set("v", utf8("before")).build());
-                ids.add(id);
-            }
-            List<SessionGrid> minority = c.members.subList(0, 2);
-            List<SessionGrid> majority = c.members.subList(2, 5);
-            List<DISCARD> cut = split(minority, majority);
-            awaitView(minority);
-            awaitView(majority);
-            for (SessionGrid g : minority) {
-                assertTrue(g.refusal().orElse("").contains("minority"), g.memberName() + " refuses: " + g.refusal());
-            }
-            for (SessionGrid g : majority) {
-                assertEquals(Optional.empty(), g.refusal(), g.memberName() + " serves");
-            }
-
-            for (String id : ids) {
-                GridUnavailableException e = assertThrows(GridUnavailableException.class,
-                        () -> minority.get(0).store(NS).find(id, null));
-                assertTrue(e.getMessage().contains("minority"), e.getMessage());
-                assertThrows(GridUnavailableException.class, () -> minority.get(1).store(NS)
-                        .commit(id, SessionDelta.builder().set("v", utf8("stale")).build(), null));
-                majority.get(0).store(NS).commit(id, SessionDelta.builder().set("v", utf8("majority")).build(), null);
-            }
-
-            heal(cut);
-            Await.until("one view of 5 after the merge", Duration.ofSeconds(60),
-                    () -> c.members.stream().allMatch(g -> g.members().size() == 5));
-            c.awaitStable();
-            Await.until("every member serves after the merge", Duration.ofSeconds(30),
-                    () -> c.members.stream().allMatch(g -> g.refusal().isEmpty()));
-            for (SessionGrid g : c.members) {
-                for (String id : ids) {
-                    assertEquals("majority", text(g.store(NS).find(id, null), "v"), "through " + g.memberName());
                 }
             }
             GridAssertions.ownersComplete(c, 3);
