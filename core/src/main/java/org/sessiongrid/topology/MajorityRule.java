@@ -30,7 +30,7 @@ import org.sessiongrid.placement.Member;
 final class MajorityRule {
 
     /** What the coordinator does with a view that lacks some of the topology's members. */
-    record Step(boolean minority, List<Member> removed, Set<Member> kept, int reached, int of) {
+    record Step(boolean minority, List<Member> removed, int reached, int of) {
     }
 
     private final boolean minorityRefuses;
@@ -43,13 +43,13 @@ final class MajorityRule {
 
     /**
      * Judges {@code view} (the one delivered, never the channel's newer one) against {@code t}: the members to
-     * remove and the members kept, or a minority that must sit still.
+     * remove, which the coordinator removes keeping those of {@code view}, or a minority that must sit still.
      */
     Step judge(Topology t, Set<Member> view) {
         List<Member> current = t.current().members();
         List<Member> removed = t.members().stream().filter(m -> !view.contains(m)).toList();
         if (!minorityRefuses) {
-            return new Step(false, removed, view, (int) current.stream().filter(view::contains).count(), current.size());
+            return new Step(false, removed, (int) current.stream().filter(view::contains).count(), current.size());
         }
         List<Member> asked = current.stream().filter(view::contains).toList();
         Set<Member> reached = new HashSet<>(ctx.reachable(asked));
@@ -58,6 +58,6 @@ final class MajorityRule {
         }
         reached.retainAll(asked);
         boolean minority = reached.size() * 2 <= current.size();
-        return new Step(minority, minority ? List.of() : removed, view, reached.size(), current.size());
+        return new Step(minority, minority ? List.of() : removed, reached.size(), current.size());
     }
 }

@@ -268,7 +268,7 @@ public final class TopologyCoordinator implements AutoCloseable {
             return;
         }
         if (!step.removed().isEmpty()) {
-            removeMembers(step.removed(), step.kept());
+            removeMembers(step.removed(), live);
         }
         maybeRebalance();
     }
