@@ -196,14 +196,14 @@ final class FarmScaleSection {
         md.append("| SessionGrid's within ±").append((int) (FLAT_BAND * 100))
                 .append(" % of its smallest farm's at every size | ")
                 .append(sg.size() < 2 ? "not measured" : "largest difference " + fmt(worst * 100) + " %")
-                .append(" | ").append(sg.size() < 2 ? "–" : worst <= FLAT_BAND ? "yes" : "**no**").append(" |\n");
+                .append(" | ").append(sg.size() < 2 ? "–" : (worst <= FLAT_BAND ? "yes" : "**no**") + inRamp(sg)).append(" |\n");
         List<FarmScaleRun.Point> delta = points.stream().filter(p -> p.contender() == Contender.DELTA && judged(p) > 0)
                 .sorted(Comparator.comparingInt(FarmScaleRun.Point::nodes)).toList();
         boolean grows = delta.size() >= 2 && judged(delta.get(delta.size() - 1)) > judged(delta.get(0));
         md.append("| DeltaManager's grows with the farm | ").append(delta.size() < 2 ? "not measured"
                 : fmt(judged(delta.get(0))) + " µs on " + delta.get(0).nodes() + " nodes, "
                         + fmt(judged(delta.get(delta.size() - 1))) + " µs on " + delta.get(delta.size() - 1).nodes())
-                .append(" | ").append(delta.size() < 2 ? "–" : grows ? "yes" : "**no**").append(" |\n\n");
+                .append(" | ").append(delta.size() < 2 ? "–" : (grows ? "yes" : "**no**") + inRamp(delta)).append(" |\n\n");
         long ramping = points.stream().filter(p -> p.warmup() != null && !p.warmup().settled()).count();
         if (ramping > 0) {
             md.append(ramping).append(" of the ").append(points.size()).append(" farms were still in their ramp when "
@@ -212,13 +212,19 @@ final class FarmScaleSection {
         }
     }
 
+    /** A verdict's caveat when one of the farms it rests on was still in its ramp; empty otherwise. */
+    private static String inRamp(List<FarmScaleRun.Point> judgedOn) {
+        long n = judgedOn.stream().filter(p -> p.warmup() != null && !p.warmup().settled()).count();
+        return n == 0 ? "" : " (" + n + " of its " + judgedOn.size() + " farms still in the ramp)";
+    }
+
     private static void chart(Path file, List<FarmScaleRun.Point> points) throws IOException {
-        XYChart chart = new XYChartBuilder().width(900).height(480).title("Farm CPU per sticky write by farm size")
+        XYChart chart = new XYChartBuilder().width(1100).height(480).title("Farm CPU per sticky write by farm size")
                 .xAxisTitle("nodes").yAxisTitle("farm CPU per write (µs)").build();
         chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
         chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
         for (Contender c : FarmScaleRun.CONTENDERS) {
-            series(chart, c.label() + ", marginal without JIT", points, c, FarmScaleSection::judged);
+            series(chart, c.label() + ", marginal (no JIT)", points, c, FarmScaleSection::judged);
             series(chart, c.label() + ", gross", points, c, FarmScaleSection::gross);
         }
         if (!chart.getSeriesMap().isEmpty()) {

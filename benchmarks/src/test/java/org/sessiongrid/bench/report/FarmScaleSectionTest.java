@@ -122,6 +122,9 @@ class FarmScaleSectionTest {
         String s = section(List.of(ramping, delta(3, 280)));
         assertTrue(s.contains("| 180 s, **still in the ramp** (JIT 8.0 %, rate +1.0 %) |"), s);
         assertTrue(s.contains("1 of the 2 farms were still in their ramp"), s);
+        String judged = section(List.of(ramping, sg(6, 310)));
+        assertTrue(judged.lines().anyMatch(l -> l.startsWith("| SessionGrid's within")
+                && l.endsWith("| yes (1 of its 2 farms still in the ramp) |")), judged);
     }
 
     @Test
