@@ -100,6 +100,11 @@ final class GridMetrics implements GridMetricsMXBean {
     }
 
     @Override
+    public long getRestoredLostRecords() {
+        return stats().restoredLostRecords();
+    }
+
+    @Override
     public int getPrimarySegments() {
         Topology t = node.topology();
         return t == null ? 0 : t.readTable().primaryCount(node.self());

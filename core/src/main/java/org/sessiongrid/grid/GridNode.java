@@ -123,7 +123,10 @@ final class GridNode implements AutoCloseable {
         this.coordinator = new TopologyCoordinator(new CoordinatorLink(config, transport, installed, installer,
                 this::joined, census, merge), config.nodeName(), config.clusterName(), config.numSegments(),
                 config.numOwners(), config.partitionPolicy() == PartitionPolicy.MINORITY_REFUSES_WRITES, stats, 3 * config.remoteTimeout());
-        this.membership = new Membership(config, transport, coordinator, installed, installer, puller, background, () -> closed);
+        LostSegmentPush lostPush = new LostSegmentPush(config, transport, installed, records.kept(), replicator::restore,
+                stats, background, () -> !closed && joined());
+        this.membership = new Membership(config, transport, coordinator, installed, installer, puller, lostPush,
+                background, () -> closed);
         this.pause = new PauseDetector(config, channel, transport, installed, installer, membership, background, () -> closed);
         this.primaries = new PrimaryClient(config, installed, records, transport, replicator, merge, stats, () -> closed,
                 this::checkServing, suspector);
@@ -202,8 +205,11 @@ final class GridNode implements AutoCloseable {
                 .on(GridMessage.RejoinRequest.class, EnumSet.of(Rule.CHANGES_STATE), (from, j, w) -> {
                     JoinDecision d = coordinator.join(from, j.numSegments(), j.numOwners(), j.keptSegments())
                             .get(remote, TimeUnit.MILLISECONDS);
-                    return new GridMessage.JoinReply(d.accepted(), d.reason(), d.topology());
+                    return new GridMessage.RejoinReply(d.accepted(), d.reason(), d.topology(), d.lost().segments(),
+                            d.lost().restartedIn());
                 })
+                .on(GridMessage.RestoreRecords.class, EnumSet.of(Rule.CHANGES_STATE, Rule.SERVES_COPIES,
+                        Rule.FENCED_BY_MERGE), (from, r, w) -> replicator.restore(r))
                 .on(GridMessage.LeaveRequest.class, EnumSet.of(Rule.CHANGES_STATE), (from, l, w) -> {
                     coordinator.leave(from).get(config.leaveTimeout(), TimeUnit.MILLISECONDS);
                     return new Ack();

@@ -15,6 +15,7 @@ import org.sessiongrid.placement.Member;
 import org.sessiongrid.replication.SegmentPuller;
 import org.sessiongrid.topology.InstalledTopology;
 import org.sessiongrid.topology.JoinDecision;
+import org.sessiongrid.topology.SegmentLoss;
 import org.sessiongrid.topology.Topology;
 import org.sessiongrid.topology.TopologyCoordinator;
 import org.sessiongrid.transport.ClusterTransport;
@@ -25,6 +26,7 @@ import org.sessiongrid.wire.GridMessage.JoinReply;
 import org.sessiongrid.wire.GridMessage.JoinRequest;
 import org.sessiongrid.wire.GridMessage.LeaveRequest;
 import org.sessiongrid.wire.GridMessage.RebalanceConfirm;
+import org.sessiongrid.wire.GridMessage.RejoinReply;
 import org.sessiongrid.wire.GridMessage.RejoinRequest;
 import org.sessiongrid.wire.GridMessage.TopologyQuery;
 import org.sessiongrid.wire.GridMessage.TopologyStatus;
@@ -52,20 +54,22 @@ final class Membership {
     private final InstalledTopology installed;
     private final TopologyInstaller installer;
     private final SegmentPuller puller;
+    private final LostSegmentPush lostPush;
     private final Executor transfers;
     private final BooleanSupplier closed;
     private final AtomicBoolean catchingUp = new AtomicBoolean();
     private volatile boolean joined;
 
     Membership(GridConfig config, ClusterTransport transport, TopologyCoordinator coordinator,
-               InstalledTopology installed, TopologyInstaller installer, SegmentPuller puller, Executor transfers,
-               BooleanSupplier closed) {
+               InstalledTopology installed, TopologyInstaller installer, SegmentPuller puller,
+               LostSegmentPush lostPush, Executor transfers, BooleanSupplier closed) {
         this.config = config;
         this.transport = transport;
         this.coordinator = coordinator;
         this.installed = installed;
         this.installer = installer;
         this.puller = puller;
+        this.lostPush = lostPush;
         this.transfers = transfers;
         this.closed = closed;
     }
@@ -88,13 +92,17 @@ final class Membership {
      * Asks the coordinator to take this member in; returns once accepted and a topology is installed. A member
      * that set its copies aside names the segments it kept ({@link RejoinRequest}), so that whichever member
      * coordinates gives it those back; a coordinator that cannot read that (an older version answers
-     * {@link Failure}) is asked with a plain {@link JoinRequest}.
+     * {@link Failure}) is asked with a plain {@link JoinRequest}. A coordinator that answers {@link RejoinReply}
+     * names the kept segments lost with this member: once joined, it pushes its kept copies of them back
+     * ({@link LostSegmentPush}).
      */
     void join() {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.joinTimeout());
         String lastProblem = "no answer";
         BitSet kept = installer.keptSegments();
         boolean nameKept = !kept.isEmpty();
+        // Before the join: a pull that follows it may release kept copies the answer names as lost.
+        LostSegmentPush.Captured captured = nameKept ? lostPush.capture() : null;
         while (System.nanoTime() < deadline) {
             Member coord = transport.viewMembers().get(0);
             JoinDecision d;
@@ -115,6 +123,8 @@ final class Membership {
                         continue;
                     }
                     d = r instanceof JoinReply jr ? new JoinDecision(jr.accepted(), jr.reason(), jr.topology())
+                            : r instanceof RejoinReply rr ? new JoinDecision(rr.accepted(), rr.reason(), rr.topology(),
+                                    new SegmentLoss(rr.lostSegments(), rr.lostInTopology()))
                             : new JoinDecision(false, null, null);
                 }
             } catch (InterruptedException e) {
@@ -129,6 +139,9 @@ final class Membership {
                 joined = true;
                 LOG.info("{} joined cluster {} ({} members, topology {})", self(), config.clusterName(),
                         transport.viewMembers().size(), installed.id());
+                if (nameKept) {
+                    lostPush.pushLater(d.lost(), captured);
+                }
                 return;
             }
             if (d.reason() != null) {

@@ -54,6 +54,13 @@ public interface GridMetricsMXBean {
     /** The records those restores put back. */
     long getRestoredRecords();
 
+    /**
+     * Sessions of segments lost with this member (every owner departed with it, the segment restarted empty) that it
+     * pushed back to their primaries from the copies it set aside when it joined again, and that were still unknown
+     * there (each such restore is also a log line; compare {@link #getLostSessions()}).
+     */
+    long getRestoredLostRecords();
+
     int getPrimarySegments();
 
     int getBackupSegments();

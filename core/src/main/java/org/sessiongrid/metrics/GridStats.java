@@ -24,6 +24,7 @@ public final class GridStats {
     private final LongAdder recordsKeptByCatchUps = new LongAdder();
     private final LongAdder restoredSegments = new LongAdder();
     private final LongAdder restoredRecords = new LongAdder();
+    private final LongAdder restoredLostRecords = new LongAdder();
     private final LongAdder rebalancesCompleted = new LongAdder();
     private final LongAdder mergeConflicts = new LongAdder();
     private final LongAdder quarantined = new LongAdder();
@@ -195,6 +196,11 @@ public final class GridStats {
         restoredRecords.add(records);
     }
 
+    /** A member back from an absence pushed kept copies of segments lost with it: {@code records} were unknown and came back. */
+    public void restoredLostRecords(long records) {
+        restoredLostRecords.add(records);
+    }
+
     public void rebalanceCompleted() {
         rebalancesCompleted.increment();
     }
@@ -254,6 +260,10 @@ public final class GridStats {
 
     public long restoredRecords() {
         return restoredRecords.sum();
+    }
+
+    public long restoredLostRecords() {
+        return restoredLostRecords.sum();
     }
 
     public long rebalancesCompleted() {

@@ -39,6 +39,8 @@ import org.sessiongrid.wire.GridMessage.ReadRequest;
 import org.sessiongrid.wire.GridMessage.ReadStatus;
 import org.sessiongrid.wire.GridMessage.ReplicateReply;
 import org.sessiongrid.wire.GridMessage.ReplicateRequest;
+import org.sessiongrid.wire.GridMessage.RestoreRecords;
+import org.sessiongrid.wire.GridMessage.RestoreResult;
 import org.sessiongrid.wire.GridMessage.Retry;
 import org.sessiongrid.wire.GridMessage.StateChunk;
 import org.sessiongrid.wire.GridMessage.StateDigest;
@@ -325,6 +327,80 @@ public final class Replicator {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new Failure("interrupted");
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Adds, at this primary, each of a returning member's kept copies of segments lost with it whose key is unknown
+     * here (no session, no tombstone): whatever is here wins, being what the cluster acknowledged since the loss (a
+     * session created again under the same id, its end). A copy is added as a write of this topology: replicated to
+     * the segment's other write owners and stored once they all took it, under the key's lock, as a commit.
+     *
+     * @return {@link RestoreResult} with the copies added, or why the sender must ask again ({@link Retry}) or give up
+     */
+    public GridMessage restore(RestoreRecords req) {
+        GridMessage refused = fence(req.topologyId());
+        if (refused != null) {
+            return refused;
+        }
+        int[] added = {0};
+        for (SessionRecord kept : req.records()) {
+            GridMessage failed = restoreOne(req.topologyId(), kept, added);
+            if (failed != null) {
+                return failed;
+            }
+        }
+        return new RestoreResult(added[0]);
+    }
+
+    /** Adds {@code kept} if its key is unknown here (counted in {@code added}); null when done, else the refusal. */
+    private GridMessage restoreOne(long topologyId, SessionRecord kept, int[] added) {
+        SessionKey key = kept.key();
+        int segment = records.segmentOf(key);
+        ReentrantLock lock = locks.lockFor(key);
+        lock.lock();
+        try {
+            if (!topology.enterChange(topologyId)) {
+                return new Retry(topology.id());
+            }
+            try {
+                Topology t = topology.get();
+                if (!messenger.self().equals(t.primary(segment))) {
+                    return new Retry(t.id());
+                }
+                SessionRecord here = records.get(key);
+                if (here != null) {
+                    // The same version made by the same commit: this very copy, added by this push and asked again.
+                    if (here.version() == kept.version() && here.meta().lastOpId() == kept.meta().lastOpId()) {
+                        added[0]++;
+                    }
+                    return null;
+                }
+                List<Member> backups = backupsAllInView(t, segment);
+                if (backups == null) {
+                    return new Retry(t.id());
+                }
+                int[] applied = {0, 0};
+                GridMessage failed = replicate(t, backups, RecordChanges.whole(kept), kept, applied);
+                if (applied[1] > 0) {
+                    // A backup holds an end of the session that this primary missed: the end stands, as for a commit.
+                    adoptEnd(t, backups, key, null, kept, CommitKind.CREATE);
+                    return null;
+                }
+                if (failed != null) {
+                    return failed;
+                }
+                if (stopped.getAsBoolean()) {
+                    return new Failure("member stopped or cut off from the majority");
+                }
+                records.put(kept);
+                added[0]++;
+                return null;
+            } finally {
+                topology.exitChange();
+            }
         } finally {
             lock.unlock();
         }

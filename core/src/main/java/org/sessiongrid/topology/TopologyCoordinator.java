@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * <ul>
  * <li><b>Crash or leave from the view:</b> at once a topology whose tables simply omit the departed
  * members (backups move up, nothing moves), cancelling any rebalance; segments that lost every
- * owner are reassigned empty and the loss is logged. Then a rebalance restores the owner count.</li>
+ * owner are reassigned empty and the loss is logged, and remembered for the departed owners ({@link LostShares}:
+ * one that joins again with copies of them is told to push them back). Then a rebalance restores the owner count.</li>
  * <li><b>Rebalance:</b> {@code READ_OLD_WRITE_ALL} with the target as pending table; every member
  * pulls what it gains and confirms; then {@code READ_NEW_WRITE_ALL}; then the target becomes the
  * current table ({@code NONE}) and old owners drop what they no longer own. One rebalance at a time;
@@ -76,6 +77,7 @@ public final class TopologyCoordinator implements AutoCloseable {
     /** Live sessions per segment as last reported by each segment's primary; -1 = unknown. */
     private long[] sessionsPerSegment;
     private final DepartedShares departedShares = new DepartedShares();
+    private final LostShares lostShares = new LostShares();
 
     /**
      * @param stallMillis how long a rebalance may wait for confirmations before the members it waits for
@@ -427,8 +429,9 @@ public final class TopologyCoordinator implements AutoCloseable {
             topology = null;
             return;
         }
-        departedShares.leaving(topology.current(), departed);
-        Placement.Removal r = Placement.withoutMembers(topology.current(), liveOwners);
+        OwnerTable before = topology.current();
+        departedShares.leaving(before, departed);
+        Placement.Removal r = Placement.withoutMembers(before, liveOwners);
         // Count before installing: the new primaries of lost segments will report them empty.
         long lostSessions = 0;
         for (int s : r.lostSegments()) {
@@ -441,6 +444,7 @@ public final class TopologyCoordinator implements AutoCloseable {
             stats.lostSegments(r.lostSegments().length, lostSessions);
         }
         install(new Topology(topology.id() + 1, Phase.NONE, numOwners(topology), r.table(), null));
+        lostShares.leaving(before, departed, r.lostSegments(), topology.id());
         LOG.info("Members left cluster {}: {}; backups promoted at once (topology {}){}", clusterName, departed,
                 topology.id(), wasRebalancing ? ", unfinished rebalance cancelled" : "");
         if (r.lostSegments().length > 0) {
@@ -479,6 +483,12 @@ public final class TopologyCoordinator implements AutoCloseable {
                         + " where that moves no more", m, clusterName, kept.cardinality());
             }
         }
+        SegmentLoss lost = kept == null ? SegmentLoss.NONE : lostShares.lostWith(m, kept);
+        if (!lost.isEmpty()) {
+            LOG.info("{} joins cluster {} again having kept copies of {} segments that were lost with it (restarted"
+                    + " empty, the last in topology {}): it pushes them back where their sessions are still unknown", m,
+                    clusterName, lost.segments().cardinality(), lost.restartedIn());
+        }
         joined.add(m);
         if (topology == null) {
             install(new Topology(1, Phase.NONE, numOwners, Placement.create(List.of(m), numSegments, numOwners), null));
@@ -488,7 +498,7 @@ public final class TopologyCoordinator implements AutoCloseable {
         Topology now = topology;
         // Rebalance after answering, so the joiner installs a topology before the rebalance's.
         run(this::maybeRebalance);
-        return new JoinDecision(true, null, now);
+        return new JoinDecision(true, null, now, lost);
     }
 
     /**
@@ -604,6 +614,7 @@ public final class TopologyCoordinator implements AutoCloseable {
                 departedShares.hintFor(targetMembers, emptySegments()));
         if (target.equals(topology.current())) {
             departedShares.settled(topology.current());
+            lostShares.settled(topology.current());
             return;
         }
         confirmed.clear();

@@ -45,6 +45,25 @@ public sealed interface GridMessage {
     record JoinReply(boolean accepted, String reason, Topology topology) implements GridMessage {
     }
 
+    /**
+     * The coordinator's answer to a {@link RejoinRequest}: a {@link JoinReply}'s fields and the segments of those
+     * the member kept that were lost with it ({@code lostSegments}: every owner departed with it, and the segment
+     * restarted empty in topology {@code lostInTopology}; empty and 0 when none). The member pushes its kept copies
+     * of those segments to their primaries ({@link RestoreRecords}). Sent only in answer to a {@link RejoinRequest},
+     * which no member of a version without this type sends.
+     */
+    record RejoinReply(boolean accepted, String reason, Topology topology, BitSet lostSegments, long lostInTopology)
+            implements GridMessage {
+        public RejoinReply {
+            lostSegments = (BitSet) lostSegments.clone();
+        }
+
+        @Override
+        public BitSet lostSegments() {
+            return (BitSet) lostSegments.clone();
+        }
+    }
+
     /** A node asks to leave gracefully; answered once its segments have been handed over. */
     record LeaveRequest() implements GridMessage {
     }
@@ -415,6 +434,27 @@ public sealed interface GridMessage {
 
     /** How many sessions had differing copies (counted once per session at its merge primary). */
     record MergeResult(long conflicts) implements GridMessage {
+    }
+
+    // ---- the restore of segments lost with a member ----
+
+    /**
+     * A member back from an absence pushes kept copies of segments lost with it (see {@link RejoinReply}) to their
+     * primary under topology {@code topologyId}, which adds each only where it knows nothing of its key (no session,
+     * no tombstone) and replicates what it added to the segment's other write owners. Answered
+     * {@link RestoreResult}, or {@link Retry} under another topology.
+     */
+    record RestoreRecords(long topologyId, List<SessionRecord> records) implements GridMessage {
+        public RestoreRecords {
+            records = List.copyOf(records);
+        }
+    }
+
+    /**
+     * A primary's answer to {@link RestoreRecords}: {@code added} records were unknown here and are stored and
+     * replicated now (a record this very push added before, retried, counts again); the others were known.
+     */
+    record RestoreResult(int added) implements GridMessage {
     }
 
     // ---- generic replies ----

@@ -38,7 +38,10 @@ import org.sessiongrid.wire.GridMessage.JoinReply;
 import org.sessiongrid.wire.GridMessage.JoinRequest;
 import org.sessiongrid.wire.GridMessage.KeptQuery;
 import org.sessiongrid.wire.GridMessage.KeptSegments;
+import org.sessiongrid.wire.GridMessage.RejoinReply;
 import org.sessiongrid.wire.GridMessage.RejoinRequest;
+import org.sessiongrid.wire.GridMessage.RestoreRecords;
+import org.sessiongrid.wire.GridMessage.RestoreResult;
 import org.sessiongrid.wire.GridMessage.LeaveRequest;
 import org.sessiongrid.wire.GridMessage.ListSessions;
 import org.sessiongrid.wire.GridMessage.MergePush;
@@ -181,6 +184,14 @@ final class WireTypes {
             row(28, KeptQuery.class, (w, x) -> { }, r -> new KeptQuery()),
             row(29, KeptSegments.class, (w, x) -> w.bytes(x.segments().toByteArray()),
                     r -> new KeptSegments(readSegmentSet(r, "kept segments"))),
+            row(33, RejoinReply.class, (w, x) -> {
+                w.bool(x.accepted());
+                w.nullableString(x.reason());
+                writeNullableTopology(w, x.topology());
+                w.bytes(x.lostSegments().toByteArray());
+                w.i64(x.lostInTopology());
+            }, r -> new RejoinReply(r.bool("accepted"), r.nullableString("reason"), readNullableTopology(r),
+                    readSegmentSet(r, "lost segments"), r.i64("lostInTopology"))),
             // ---- session data ----
             row(10, CommitRequest.class, (w, x) -> {
                 w.i64(x.topologyId());
@@ -286,6 +297,12 @@ final class WireTypes {
                 writeWholeRecords(w, x.records());
             }, r -> new MergeRecords(r.i64("mergeId"), readWholeRecords(r))),
             row(21, MergeResult.class, (w, x) -> w.i64(x.conflicts()), r -> new MergeResult(r.i64("conflicts"))),
+            // ---- the restore of segments lost with a member ----
+            row(34, RestoreRecords.class, (w, x) -> {
+                w.i64(x.topologyId());
+                writeWholeRecords(w, x.records());
+            }, r -> new RestoreRecords(r.i64("topologyId"), readWholeRecords(r))),
+            row(35, RestoreResult.class, (w, x) -> w.varint(x.added()), r -> new RestoreResult(r.varint("added"))),
             // ---- listing and change notices ----
             row(22, ListSessions.class, (w, x) -> {
                 w.string(x.namespace());

@@ -39,7 +39,7 @@ class FormerSegmentsTest {
     private static final int CHANGED = 5;
 
     /** JGroups' own policy, except that a merged view names {@code first} first: it coordinates after the merge. */
-    private record FirstAfterMerge(Address first) implements MembershipChangePolicy {
+    record FirstAfterMerge(Address first) implements MembershipChangePolicy {
         private static final GMS.DefaultMembershipPolicy DEFAULT = new GMS.DefaultMembershipPolicy();
 
         @Override

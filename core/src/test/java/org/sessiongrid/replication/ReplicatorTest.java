@@ -119,6 +119,50 @@ class ReplicatorTest {
         assertNull(b.records.get(key));
     }
 
+    // ---- The restore of segments lost with a member ----
+
+    /** {@code n} keys whose primary is A, other than {@link #key}. */
+    private List<SessionKey> keysOfA(int n) {
+        List<SessionKey> keys = new java.util.ArrayList<>();
+        for (int i = 0; keys.size() < n; i++) {
+            SessionKey k = new SessionKey("ns", "lost" + i);
+            if (A.equals(topology.primary(a.records.segmentOf(k)))) {
+                keys.add(k);
+            }
+        }
+        return keys;
+    }
+
+    @Test
+    void aRestoreAddsAKeptCopyOnlyWhereItsKeyIsUnknownAndReplicatesIt() {
+        List<SessionKey> keys = keysOfA(3);
+        SessionKey unknown = keys.get(0);
+        SessionKey createdAgain = keys.get(1);
+        SessionKey ended = keys.get(2);
+        assertEquals(CommitStatus.OK, ((CommitReply) a.replicator.commit(CommitRequest.create(T, createdAgain,
+                set("n", "new"), 0))).status());
+        assertEquals(CommitStatus.OK, ((CommitReply) a.replicator.commit(CommitRequest.create(T, ended, set("n", "x"),
+                0))).status());
+        assertEquals(CommitStatus.OK, ((CommitReply) a.replicator.commit(CommitRequest.invalidate(T, ended, 600)))
+                .status());
+        // Kept copies made under an older topology, before the loss.
+        long old = (T - 2) << 32 | 4;
+        List<SessionRecord> kept = keys.stream().map(k -> SessionRecord.create(k, old, set("n", "kept"), 77)).toList();
+
+        GridMessage.RestoreRecords push = new GridMessage.RestoreRecords(T, kept);
+        assertEquals(new GridMessage.RestoreResult(1), a.replicator.restore(push));
+        for (ControlledCluster.Node n : List.of(a, b, c)) {
+            assertEquals(kept.get(0), n.records.get(unknown), "the unknown key's copy on " + n);
+        }
+        assertEquals("new", new String(a.records.get(createdAgain).attribute("n"), StandardCharsets.UTF_8),
+                "a session created again keeps its value");
+        assertTrue(a.records.get(ended).isTombstone(), "an end stands");
+        assertEquals(new GridMessage.RestoreResult(1), a.replicator.restore(push), "the same push asked again");
+        assertEquals(new Retry(T), b.replicator.restore(push), "only the primary takes a push");
+        assertEquals(new Retry(T), a.replicator.restore(new GridMessage.RestoreRecords(T - 1, kept)),
+                "a push under an older topology");
+    }
+
     // ---- Reads at the primary ----
 
     @Test

@@ -59,6 +59,9 @@ class WireCodesTest {
         expected.put("Retry", 30);
         expected.put("Ack", 31);
         expected.put("Failure", 32);
+        expected.put("RejoinReply", 33);
+        expected.put("RestoreRecords", 34);
+        expected.put("RestoreResult", 35);
         Map<String, Integer> actual = new LinkedHashMap<>();
         WireTypes.messageCodes().forEach((type, code) -> actual.put(type.getSimpleName(), code));
         assertEquals(expected, actual);

@@ -38,6 +38,9 @@ import org.sessiongrid.wire.GridMessage.ListSessions;
 import org.sessiongrid.wire.GridMessage.MergePush;
 import org.sessiongrid.wire.GridMessage.MergeRecords;
 import org.sessiongrid.wire.GridMessage.MergeResult;
+import org.sessiongrid.wire.GridMessage.RejoinReply;
+import org.sessiongrid.wire.GridMessage.RestoreRecords;
+import org.sessiongrid.wire.GridMessage.RestoreResult;
 import org.sessiongrid.wire.GridMessage.ReadReply;
 import org.sessiongrid.wire.GridMessage.ReadRequest;
 import org.sessiongrid.wire.GridMessage.ReadStatus;
@@ -145,6 +148,12 @@ final class WireSamples {
         m.put("JoinReply-accepted", new JoinReply(true, null, stableTopology()));
         m.put("JoinReply-refused", new JoinReply(false,
                 "numSegments 512 differs from the cluster's 1024: use the same settings on every member", null));
+        BitSet lost = new BitSet();
+        lost.set(17, 30);
+        m.put("RejoinReply-lost", new RejoinReply(true, null, stableTopology(), lost, 7));
+        m.put("RejoinReply-nothingLost", new RejoinReply(true, null, stableTopology(), new BitSet(), 0));
+        m.put("RejoinReply-refused", new RejoinReply(false, "numOwners=2 on C but cluster 'farm' uses 3: set numOwners=3"
+                + " on every member", null, new BitSet(), 0));
         m.put("LeaveRequest", new LeaveRequest());
         m.put("TopologyUpdate-stable", new TopologyUpdate(stableTopology()));
         m.put("TopologyUpdate-readOld", new TopologyUpdate(rebalancingTopology(Phase.READ_OLD_WRITE_ALL)));
@@ -210,6 +219,9 @@ final class WireSamples {
         m.put("MergeRecords", new MergeRecords(0x7e57_0001L, records));
         m.put("MergeRecords-empty", new MergeRecords(-1, List.of()));
         m.put("MergeResult", new MergeResult(17));
+        m.put("RestoreRecords", new RestoreRecords(42, records));
+        m.put("RestoreRecords-empty", new RestoreRecords(42, List.of()));
+        m.put("RestoreResult", new RestoreResult(17));
         m.put("Retry", new Retry(44));
         m.put("Ack", new Ack());
         m.put("Failure", new Failure("primary node-a of session localhost/shop#… failed: ☹ IllegalStateException"));

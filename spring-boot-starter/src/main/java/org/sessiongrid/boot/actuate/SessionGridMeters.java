@@ -92,6 +92,9 @@ public final class SessionGridMeters implements MeterBinder {
                 + " pause, restored from the copies it set aside", null, Tags.empty(), GridMetricsMXBean::getRestoredSegments);
         counter(registry, "sessiongrid.restored.records", "Records those restores put back", null, Tags.empty(),
                 GridMetricsMXBean::getRestoredRecords);
+        counter(registry, "sessiongrid.restored.lost.records", "Sessions of segments lost with this member pushed back"
+                + " to their primaries from its kept copies when it joined again, where still unknown", null,
+                Tags.empty(), GridMetricsMXBean::getRestoredLostRecords);
         counter(registry, "sessiongrid.quarantined.attributes", "Attributes that could not be read back", null,
                 Tags.empty(), GridMetricsMXBean::getQuarantinedAttributes);
 
