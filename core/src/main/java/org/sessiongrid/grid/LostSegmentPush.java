@@ -2,6 +2,7 @@ package org.sessiongrid.grid;
 
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.Collections;
 import java.util.List;
 import java.util.NavigableMap;
 import java.util.concurrent.ExecutionException;
@@ -55,6 +56,15 @@ final class LostSegmentPush {
 
     /** The kept copies of each segment when a join was asked, and whether this member read from it when it set them aside. */
     record Captured(List<NavigableMap<SessionKey, SessionRecord>> segments, BitSet held) {
+
+        /** The copies of {@code segments} alone: the others' are released with the kept copies, not held here. */
+        Captured only(BitSet segments) {
+            List<NavigableMap<SessionKey, SessionRecord>> part = new ArrayList<>(this.segments.size());
+            for (int s = 0; s < this.segments.size(); s++) {
+                part.add(segments.get(s) ? this.segments.get(s) : Collections.emptyNavigableMap());
+            }
+            return new Captured(part, held);
+        }
     }
 
     /**
@@ -91,7 +101,8 @@ final class LostSegmentPush {
             return;
         }
         try {
-            transfers.execute(() -> push(loss, captured));
+            Captured lost = captured.only(loss.segments());
+            transfers.execute(() -> push(loss, lost));
         } catch (RejectedExecutionException e) {
             LOG.debug("{} closed before pushing back the copies of segments lost with it", transport.self());
         }
