@@ -29,9 +29,26 @@ import org.sessiongrid.placement.Member;
  */
 final class MajorityRule {
 
-    /** What the coordinator does with a view that lacks some of the topology's members. */
-    record Step(boolean minority, List<Member> removed, int reached, int of) {
+    /**
+     * What the coordinator does with a view that lacks some of the topology's members.
+     *
+     * @param reached the topology's current members that count (answered, or without the policy, listed)
+     * @param listed  the topology's current members the view lists
+     * @param of      the topology's current members
+     */
+    record Step(boolean minority, List<Member> removed, int reached, int listed, int of) {
+
+        /**
+         * A minority by its answers that its view calls a majority: a member slow to answer (a busy machine) or a
+         * cut the views have not caught up with. With a stable view no other event comes to judge it again.
+         */
+        boolean judgeAgain() {
+            return minority && listed * 2 > of;
+        }
     }
+
+    /** How soon a {@link Step#judgeAgain()} is judged again (the probe adds its own wait). */
+    static final long JUDGE_AGAIN_MILLIS = 200;
 
     private final boolean minorityRefuses;
     private final CoordinatorContext ctx;
@@ -49,7 +66,8 @@ final class MajorityRule {
         List<Member> current = t.current().members();
         List<Member> removed = t.members().stream().filter(m -> !view.contains(m)).toList();
         if (!minorityRefuses) {
-            return new Step(false, removed, (int) current.stream().filter(view::contains).count(), current.size());
+            int listed = (int) current.stream().filter(view::contains).count();
+            return new Step(false, removed, listed, listed, current.size());
         }
         List<Member> asked = current.stream().filter(view::contains).toList();
         Set<Member> reached = new HashSet<>(ctx.reachable(asked));
@@ -58,6 +76,6 @@ final class MajorityRule {
         }
         reached.retainAll(asked);
         boolean minority = reached.size() * 2 <= current.size();
-        return new Step(minority, minority ? List.of() : removed, reached.size(), current.size());
+        return new Step(minority, minority ? List.of() : removed, reached.size(), asked.size(), current.size());
     }
 }

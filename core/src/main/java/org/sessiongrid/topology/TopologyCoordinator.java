@@ -267,6 +267,11 @@ public final class TopologyCoordinator implements AutoCloseable {
                 LOG.info("Cancelled the unfinished rebalance of cluster {} on the minority side (topology {})",
                         clusterName, topology.id());
             }
+            if (step.judgeAgain() && !thread.isShutdown()) {
+                // The view as it is then, asked again (a close meanwhile fails this task, logged and ignored).
+                thread.schedule(() -> run(() -> handleView(ctx.viewMembers())), MajorityRule.JUDGE_AGAIN_MILLIS,
+                        TimeUnit.MILLISECONDS);
+            }
             return;
         }
         if (!step.removed().isEmpty()) {

@@ -129,4 +129,20 @@ class MajorityRuleTest {
         coord.onView(List.of(A, B, C, D), false);
         assertEquals(ALL, members(coord.lastInstalled()), "a minority removed E by a view that was already stale");
     }
+
+    @Test
+    void aMajorityWhoseMemberAnsweredTooLateJudgesAgainWithoutAnotherView() throws Exception {
+        ScriptedCluster cluster = new ScriptedCluster(A, ALL);
+        TopologyCoordinator coord = settled(cluster);
+        // D and E crashed; C, busy, does not answer the first probe: 2 of 5 answer, and the view says nothing new after.
+        cluster.unreachable.add(C);
+        assertEquals(ALL, members(after(coord, cluster, List.of(A, B, C))), "stepped while only A and B answered");
+        cluster.unreachable.clear();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!members(coord.lastInstalled()).equals(List.of(A, B, C))) {
+            assertTrue(System.nanoTime() < deadline, "the coordinator did not judge its view again once C answered: "
+                    + coord.lastInstalled());
+            Thread.sleep(10);
+        }
+    }
 }
