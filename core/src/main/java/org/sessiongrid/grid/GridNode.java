@@ -15,6 +15,7 @@ import org.jgroups.JChannel;
 import org.sessiongrid.expiry.AccessTimes;
 import org.sessiongrid.expiry.Expirer;
 import org.sessiongrid.grid.InboundRouter.Rule;
+import org.sessiongrid.lease.MajorityLease;
 import org.sessiongrid.metrics.GridStats;
 import org.sessiongrid.placement.Member;
 import org.sessiongrid.replication.MergeParticipant;
@@ -92,12 +93,13 @@ final class GridNode implements AutoCloseable {
         this.config = config;
         this.records = new RecordStore(config.numSegments());
         JChannel channel = MemberChannel.open(config, stats);
+        MajorityLease lease = MemberChannel.majorityLease(channel, config);
         WireCodec codec = new WireCodec(config.maxRecordBytes());
         this.transport = new ClusterTransport(channel, codec, config.nodeName(), config.site(), config.rack(),
                 config.machine(), config.maxHandlerThreads(), stats::dropped, stats::messageSent, stats::messageReceived);
         this.background = Executors.newCachedThreadPool(MemberThreads.named(config.nodeName(), "transfer"));
         this.scheduler = Executors.newSingleThreadScheduledExecutor(MemberThreads.named(config.nodeName(), "scheduler"));
-        this.partition = new PartitionGuard(config.partitionPolicy(), installed, transport);
+        this.partition = new PartitionGuard(lease, installed, transport);
         this.suspicions = new Suspicions(channel, transport, stats, config.backupTimeout(), config.remoteTimeout(),
                 this::pausedNow);
         Suspector suspector = suspicions.probingEveryMemberIf(config.partitionPolicy() == PartitionPolicy.MINORITY_REFUSES_WRITES);

@@ -242,6 +242,11 @@ public final class ClusterTransport implements Messenger, AutoCloseable {
         return out;
     }
 
+    /** {@code m}'s JGroups address while it is in this member's view, else null. */
+    public Address addressOf(Member m) {
+        return addresses.get(m.id());
+    }
+
     @Override
     public boolean isInView(Member m) {
         return addresses.containsKey(m.id());
