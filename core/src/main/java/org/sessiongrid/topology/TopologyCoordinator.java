@@ -73,6 +73,8 @@ public final class TopologyCoordinator implements AutoCloseable {
     private final Set<Member> joined = new TreeSet<>();
     private final Set<Member> confirmed = new HashSet<>();
     private final Map<Member, CompletableFuture<Void>> leaving = new HashMap<>();
+    /** The last minority verdict logged at WARN: a side judged again and again logs it once. */
+    private String lastMinorityVerdict;
     private long rebalanceStartNanos;
     /** Live sessions per segment as last reported by each segment's primary; -1 = unknown. */
     private long[] sessionsPerSegment;
@@ -256,9 +258,14 @@ public final class TopologyCoordinator implements AutoCloseable {
         }
         MajorityRule.Step step = majority.judge(topology, live);
         if (step.minority()) {
-            LOG.warn("Cluster {}: only {} of {} members reachable ({} missing from the view): this side is a minority and"
-                    + " refuses requests until the partition heals (partitionPolicy=minority-refuses-writes)", clusterName,
-                    step.reached(), step.of(), departed);
+            String verdict = step.reached() + " of " + step.of() + " members reachable (" + departed + " missing from the view)";
+            if (!verdict.equals(lastMinorityVerdict)) {
+                lastMinorityVerdict = verdict;
+                LOG.warn("Cluster {}: only {}: this side is a minority and refuses requests until the partition heals"
+                        + " (partitionPolicy=minority-refuses-writes)", clusterName, verdict);
+            } else {
+                LOG.debug("Cluster {}: still only {}", clusterName, verdict);
+            }
             if (topology.isRebalancing()) {
                 // Its pulls may wait on sources across the split and its confirmations could never all
                 // come: a minority sits still instead. Writes went to both tables, so the current owners
@@ -274,6 +281,7 @@ public final class TopologyCoordinator implements AutoCloseable {
             }
             return;
         }
+        lastMinorityVerdict = null;
         if (!step.removed().isEmpty()) {
             removeMembers(step.removed(), live);
         }
