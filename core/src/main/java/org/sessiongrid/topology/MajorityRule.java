@@ -78,4 +78,34 @@ final class MajorityRule {
         boolean minority = reached.size() * 2 <= current.size();
         return new Step(minority, minority ? List.of() : removed, reached.size(), asked.size(), current.size());
     }
+
+    /**
+     * Judges a merge of partitions whose members answered the merge's status query: the merged side may install a
+     * topology of its own only if its members are a majority of the newest topology any partition brings (of each,
+     * if several share the highest id). Two minorities that heal between themselves while the majority serves
+     * elsewhere both still hold the topology the majority stepped away from (a minority never steps), so together
+     * they are judged against it, and stay a minority until the majority's side merges with them; a side that
+     * stepped brings a newer topology, which the members it kept make a majority of. Without the policy every
+     * merge installs.
+     *
+     * @param partitions the distinct topologies the answering members hold
+     * @param answered   the members of the merge view that answered
+     */
+    Step judgeMerge(List<Topology> partitions, Set<Member> answered) {
+        long newest = partitions.stream().mapToLong(Topology::id).max().orElse(0);
+        Step worst = null;
+        for (Topology t : partitions) {
+            if (t.id() != newest) {
+                continue;
+            }
+            List<Member> current = t.current().members();
+            int reached = (int) current.stream().filter(answered::contains).count();
+            boolean minority = minorityRefuses && reached * 2 <= current.size();
+            Step step = new Step(minority, List.of(), reached, reached, current.size());
+            if (worst == null || (minority && !worst.minority())) {
+                worst = step;
+            }
+        }
+        return worst == null ? new Step(false, List.of(), 0, 0, 0) : worst;
+    }
 }

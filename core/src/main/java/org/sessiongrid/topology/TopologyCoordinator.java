@@ -308,7 +308,6 @@ public final class TopologyCoordinator implements AutoCloseable {
         for (int round = 1; ; round++) {
             Topology target = mergeTarget(view, round);
             if (target == null) {
-                topology = null;
                 return;
             }
             MergeOutcome pushed = ctx.pushForMerge(target.id(), target);
@@ -331,7 +330,11 @@ public final class TopologyCoordinator implements AutoCloseable {
         }
     }
 
-    /** The merged topology over {@code view}: each segment's primary from the largest partition that has one. */
+    /**
+     * The merged topology over {@code view}: each segment's primary from the largest partition that has one; null
+     * if there is nothing to merge or, under the policy, the partitions that merged are a minority of the newest
+     * topology they bring (then {@link #topology} is that newest one, which later views are judged against).
+     */
     private Topology mergeTarget(List<Member> view, int round) {
         Map<Member, MemberStatus> statuses = ctx.queryAll();
         Set<Member> live = new HashSet<>(view);
@@ -353,6 +356,19 @@ public final class TopologyCoordinator implements AutoCloseable {
             }
         }
         if (partitions.isEmpty() || joined.isEmpty()) {
+            topology = null;
+            return null;
+        }
+        Set<Member> answered = new HashSet<>(statuses.keySet());
+        answered.retainAll(live);
+        MajorityRule.Step step = majority.judgeMerge(partitions, answered);
+        if (step.minority()) {
+            // Each member keeps the topology it has and its guard keeps refusing; the merge with the
+            // majority's side comes as another merge view.
+            topology = partitions.stream().max(java.util.Comparator.comparingLong(Topology::id)).orElseThrow();
+            LOG.warn("Cluster {}: partitions merged into {} members, {} of the {} of the newest topology {}: still a "
+                    + "minority, refusing requests until the rest of the cluster merges (partitionPolicy="
+                    + "minority-refuses-writes)", clusterName, live.size(), step.reached(), step.of(), topology.id());
             return null;
         }
         // The partition with the most live members is preferred, then the newest.

@@ -6,12 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.sessiongrid.metrics.GridStats;
 import org.sessiongrid.placement.Member;
+import org.sessiongrid.placement.Placement;
 import org.sessiongrid.topology.TopologyCoordinatorTest.ScriptedCluster;
 
 /**
@@ -144,5 +146,75 @@ class MajorityRuleTest {
                     + coord.lastInstalled());
             Thread.sleep(10);
         }
+    }
+
+    /** A, the coordinator of a merge under the policy, with each member's status as the merge's query finds it. */
+    private TopologyCoordinator merging(ScriptedCluster cluster, Map<Member, Topology> holds) {
+        holds.forEach((m, t) -> cluster.statuses.put(m, new MemberStatus(t, true, 64, 3)));
+        TopologyCoordinator coord = new TopologyCoordinator(cluster, "a", "test", 64, 3, true, new GridStats(), 300);
+        started.add(coord);
+        return coord;
+    }
+
+    private static Topology over(long id, List<Member> members) {
+        return new Topology(id, Phase.NONE, 3, Placement.create(members, 64, 3), null);
+    }
+
+    @Test
+    void twoMinoritiesThatMergeWhileTheMajorityServesElsewhereStayAMinority() throws Exception {
+        // A and B were cut off from each other and from C, D, E, which stepped to a topology of their own (id 21)
+        // and serve; A's and B's sides never stepped, so both still hold the topology of all five.
+        Topology before = over(20, ALL);
+        ScriptedCluster cluster = new ScriptedCluster(A, List.of(A, B));
+        TopologyCoordinator coord = merging(cluster, Map.of(A, before, B, before));
+        coord.onView(List.of(A, B), true);
+        coord.onView(List.of(A, B), false); // handled after the merge on the coordinator's thread
+        coord.lastInstalled();
+        assertEquals(List.of(), cluster.pushedTargets, "two minorities merged their records");
+        assertEquals(List.of(), cluster.installed, "two of five installed a topology of their own and serve");
+    }
+
+    @Test
+    void minoritiesThatMergeIntoAMajorityOfTheTopologyTheyHoldServe() throws Exception {
+        Topology before = over(20, ALL);
+        ScriptedCluster cluster = new ScriptedCluster(A, List.of(A, B, C));
+        TopologyCoordinator coord = merging(cluster, Map.of(A, before, B, before, C, over(21, ALL)));
+        coord.onView(List.of(A, B, C), true);
+        assertEquals(List.of(A, B, C), members(awaitMerged(cluster)));
+    }
+
+    @Test
+    void aMinorityThatMergesWithTheSideThatSteppedServesWithIt() throws Exception {
+        ScriptedCluster cluster = new ScriptedCluster(A, ALL);
+        Topology majority = over(22, List.of(C, D, E));
+        TopologyCoordinator coord = merging(cluster,
+                Map.of(A, over(20, ALL), B, over(20, ALL), C, majority, D, majority, E, majority));
+        coord.onView(ALL, true);
+        assertEquals(ALL, members(awaitMerged(cluster)));
+    }
+
+    @Test
+    void aMinorityThatMergesWithPartOfANewerTopologyIsJudgedByTheNewerOne() throws Exception {
+        // C and D are what is left reachable of a newer topology over C to H (the others serve on); A brings the
+        // topology of five it was cut off with. By A's old topology the three would be a majority.
+        ScriptedCluster cluster = new ScriptedCluster(A, List.of(A, C, D));
+        Member f = new Member("f", "f");
+        Member g = new Member("g", "g");
+        Member h = new Member("h", "h");
+        Topology newer = over(30, List.of(C, D, E, f, g, h));
+        TopologyCoordinator coord = merging(cluster, Map.of(A, over(20, ALL), C, newer, D, newer));
+        coord.onView(List.of(A, C, D), true);
+        coord.onView(List.of(A, C, D), false);
+        coord.lastInstalled();
+        assertEquals(List.of(), cluster.installed, "three of a newer topology of six installed a topology and serve");
+    }
+
+    private static Topology awaitMerged(ScriptedCluster cluster) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (cluster.installed.isEmpty()) {
+            assertTrue(System.nanoTime() < deadline, "the merge installed nothing");
+            Thread.sleep(10);
+        }
+        return cluster.installed.get(0);
     }
 }
