@@ -89,9 +89,10 @@ final class MajorityRule {
      * merge installs.
      *
      * @param partitions the distinct topologies the answering members hold
+     * @param view       the merge view
      * @param answered   the members of the merge view that answered
      */
-    Step judgeMerge(List<Topology> partitions, Set<Member> answered) {
+    Step judgeMerge(List<Topology> partitions, Set<Member> view, Set<Member> answered) {
         long newest = partitions.stream().mapToLong(Topology::id).max().orElse(0);
         Step worst = null;
         for (Topology t : partitions) {
@@ -100,8 +101,9 @@ final class MajorityRule {
             }
             List<Member> current = t.current().members();
             int reached = (int) current.stream().filter(answered::contains).count();
+            int listed = (int) current.stream().filter(view::contains).count();
             boolean minority = minorityRefuses && reached * 2 <= current.size();
-            Step step = new Step(minority, List.of(), reached, reached, current.size());
+            Step step = new Step(minority, List.of(), reached, listed, current.size());
             if (worst == null || (minority && !worst.minority())) {
                 worst = step;
             }

@@ -361,14 +361,24 @@ public final class TopologyCoordinator implements AutoCloseable {
         }
         Set<Member> answered = new HashSet<>(statuses.keySet());
         answered.retainAll(live);
-        MajorityRule.Step step = majority.judgeMerge(partitions, answered);
+        MajorityRule.Step step = majority.judgeMerge(partitions, live, answered);
         if (step.minority()) {
             // Each member keeps the topology it has and its guard keeps refusing; the merge with the
             // majority's side comes as another merge view.
             topology = partitions.stream().max(java.util.Comparator.comparingLong(Topology::id)).orElseThrow();
-            LOG.warn("Cluster {}: partitions merged into {} members, {} of the {} of the newest topology {}: still a "
-                    + "minority, refusing requests until the rest of the cluster merges (partitionPolicy="
+            LOG.warn("Cluster {}: partitions merged into {} members, {} of the {} of the newest topology {} answered:"
+                    + " a minority, refusing requests until the rest of the cluster merges (partitionPolicy="
                     + "minority-refuses-writes)", clusterName, live.size(), step.reached(), step.of(), topology.id());
+            if (step.judgeAgain() && !thread.isShutdown()) {
+                // The view lists a majority that did not all answer (a busy member): no other merge view
+                // comes to judge it again.
+                thread.schedule(() -> run(() -> {
+                    List<Member> now = ctx.viewMembers();
+                    if (isCoordinator(now)) {
+                        handleMerge(now);
+                    }
+                }), MajorityRule.JUDGE_AGAIN_MILLIS, TimeUnit.MILLISECONDS);
+            }
             return null;
         }
         // The partition with the most live members is preferred, then the newest.

@@ -209,6 +209,19 @@ class MajorityRuleTest {
         assertEquals(List.of(), cluster.installed, "three of a newer topology of six installed a topology and serve");
     }
 
+    @Test
+    void aMergeWhoseMajorityDidNotAllAnswerIsJudgedAgainWithoutAnotherView() throws Exception {
+        // Three of five heal together, but C is too busy to answer the merge's first query.
+        Topology before = over(20, ALL);
+        ScriptedCluster cluster = new ScriptedCluster(A, List.of(A, B, C));
+        TopologyCoordinator coord = merging(cluster, Map.of(A, before, B, before));
+        coord.onView(List.of(A, B, C), true);
+        coord.lastInstalled();
+        assertEquals(List.of(), cluster.installed, "two answers of five installed a topology");
+        cluster.statuses.put(C, new MemberStatus(before, true, 64, 3));
+        assertEquals(List.of(A, B, C), members(awaitMerged(cluster)), "not judged again once C answered");
+    }
+
     private static Topology awaitMerged(ScriptedCluster cluster) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (cluster.installed.isEmpty()) {

@@ -36,7 +36,7 @@ class TopologyCoordinatorTest {
         final Member self;
         volatile List<Member> view;
         final List<Topology> installed = new CopyOnWriteArrayList<>();
-        final Map<Member, MemberStatus> statuses = new HashMap<>();
+        final Map<Member, MemberStatus> statuses = new java.util.concurrent.ConcurrentHashMap<>();
         /** Every topology sent again, with the members it went to. */
         final List<Map.Entry<Topology, List<Member>>> resent = new CopyOnWriteArrayList<>();
 
