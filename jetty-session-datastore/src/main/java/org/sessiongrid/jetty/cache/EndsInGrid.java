@@ -13,12 +13,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A request's invalidation and id change, decided by the grid before Jetty runs the listeners
- * ({@link SessionGridDataStore#invalidateAsRead}, {@link SessionGridDataStore#changeId}). When the grid refuses (the request read its session
- * before a failover this member did not see, and the user went on using it elsewhere; or the grid did not
- * answer), the session did not end: no listener runs, the copy leaves this node's cache and is never saved
- * (the next request reads what the grid holds), and the request is answered 503 with {@code Retry-After},
- * as a refused save is. One WARN line per refusal.
+ * An invalidation and an id change, decided by the grid before Jetty runs the listeners
+ * ({@link SessionGridDataStore#invalidateAsRead}, {@link SessionGridDataStore#changeId}). When the grid refuses (the copy was read
+ * before a failover this member did not see, and the user went on using the session elsewhere; or the grid did
+ * not answer), the session did not end: no listener runs, the copy leaves this node's cache and is never saved
+ * (the next request reads what the grid holds), and a request is answered 503 with {@code Retry-After}, as a
+ * refused save is; outside a request the caller gets the refusal. One WARN line per refusal.
  */
 final class EndsInGrid {
 
@@ -44,15 +44,16 @@ final class EndsInGrid {
     }
 
     /**
-     * Ends {@code s} in the grid for an invalidation in a request, unless Jetty judged it expired (its
-     * expiry is announced as before) or it is not valid (Jetty answers that itself).
+     * Ends {@code s} in the grid for an invalidation, unless Jetty judged it expired (its expiry is announced
+     * as before) or it is not valid (Jetty answers that itself). In a request a refusal becomes the request's
+     * 503; outside one (an application thread ending a session it holds) it is thrown to the caller, as
+     * Tomcat's adapter does: an end decided on a copy from before a failover must not end a session the user
+     * went on using, whoever asks, and the caller can read the session again and retry.
      *
      * @return true if Jetty's invalidation may run (and fire the listeners); false if the grid refused
+     * @throws GridException outside a request, if the grid refused
      */
     boolean invalidate(SessionGridDataStore store, ManagedSession s) {
-        if (SessionGridRequestHandler.current() == null) {
-            return true; // no request to answer a refusal to: the store's delete ends it, as it always did
-        }
         try (AutoLock ignored = s.lock()) {
             if (!s.isValid() || s.isExpiredAt(System.currentTimeMillis())) {
                 return true;
@@ -62,11 +63,10 @@ final class EndsInGrid {
                 return true;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                refuse(store, s, "invalidation", "the invalidation of session " + s.getId() + " was interrupted");
-                return false;
+                return refuse(store, s, "invalidation", new GridException(
+                        "the invalidation of session " + s.getId() + " was interrupted"));
             } catch (GridException e) {
-                refuse(store, s, "invalidation", e.getMessage());
-                return false;
+                return refuse(store, s, "invalidation", e);
             }
         }
     }
@@ -80,23 +80,30 @@ final class EndsInGrid {
         try {
             return store.changeId(s.getId(), newId, data) ? Move.MOVED : Move.NOT_IN_GRID;
         } catch (GridException e) {
-            if (SessionGridRequestHandler.current() == null) {
-                throw e;
-            }
-            refuse(store, s, "id change", e.getMessage());
+            refuse(store, s, "id change", e);
             return Move.REFUSED;
         }
     }
 
-    private void refuse(SessionGridDataStore store, ManagedSession s, String what, String why) {
+    /**
+     * The grid refused {@code what}: no listener runs and the copy leaves the cache, never saved again. In a
+     * request the client gets a 503; outside one the refusal is thrown to the caller.
+     *
+     * @return false (Jetty's end does not run), for a request
+     */
+    private boolean refuse(SessionGridDataStore store, ManagedSession s, String what, GridException refusal) {
         String id = s.getId();
-        LOG.warn("The {} of session {} of {} was not done in the grid; no listener runs and the client gets"
-                + " a 503: {}", what, id, store.namespace(), why);
         abandon.accept(s);
         copies.drop(s, "the grid refused its " + what + "; the next request reads what the grid holds");
         SessionGridRequestHandler.LockScope scope = SessionGridRequestHandler.current();
-        if (scope != null) {
-            scope.fail(why);
+        if (scope == null) {
+            LOG.warn("The {} of session {} of {} outside a request was not done in the grid; no listener runs and"
+                    + " the caller gets the refusal: {}", what, id, store.namespace(), refusal.getMessage());
+            throw refusal;
         }
+        LOG.warn("The {} of session {} of {} was not done in the grid; no listener runs and the client gets"
+                + " a 503: {}", what, id, store.namespace(), refusal.getMessage());
+        scope.fail(refusal.getMessage());
+        return false;
     }
 }

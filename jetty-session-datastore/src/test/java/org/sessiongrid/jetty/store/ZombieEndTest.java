@@ -70,6 +70,8 @@ class ZombieEndTest {
         final Map<String, CountDownLatch> releases = new ConcurrentHashMap<>();
         /** The new id each {@code /login} got from Jetty, by the session's old id. */
         final Map<String, String> rotated = new ConcurrentHashMap<>();
+        /** Sessions {@code /keep} handed to the application, by id: what a thread of its own may end later. */
+        final Map<String, HttpSession> kept = new ConcurrentHashMap<>();
 
         @Override
         protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
@@ -94,6 +96,10 @@ class ZombieEndTest {
                     String old = s.getId();
                     rotated.put(old, req.changeSessionId());
                     resp.getWriter().print("in " + n);
+                }
+                case "/keep" -> {
+                    kept.put(s.getId(), s);
+                    resp.getWriter().print("kept " + n);
                 }
                 case "/fresh" -> {
                     s.setAttribute("n", 1);
@@ -150,7 +156,7 @@ class ZombieEndTest {
     private void start() throws Exception {
         server = LoopbackServer.withWorker("n1");
         ServletContextHandler ctx = new ServletContextHandler("/app", ServletContextHandler.SESSIONS);
-        for (String path : List.of("/inc", "/logout", "/login", "/fresh")) {
+        for (String path : List.of("/inc", "/logout", "/login", "/fresh", "/keep")) {
             ctx.addServlet(new ServletHolder(app), path);
         }
         ctx.addEventListener(new HttpSessionListener() {
@@ -294,6 +300,50 @@ class ZombieEndTest {
             assertEquals(4, counter(g, rotating.id()), "the new id as " + g.memberName() + " reads it");
         }
         assertEquals(List.of(loggedOut), destroyed, "no sessionDestroyed for an id change");
+    }
+
+    /**
+     * An application thread that ends a session outside any request (an administrator's "end this user's
+     * sessions", a WebSocket handler holding the {@code HttpSession}) with a copy read before a topology change,
+     * while the user went on elsewhere under the newer one: the grid refuses, and since there is no client to
+     * answer 503 to, the caller gets the refusal (as from Tomcat's adapter). No listener fires, the session keeps
+     * the newer value, the copy leaves the cache so that the next request reads the grid's; an end made then from
+     * a thread of the application, with a current copy, goes through and fires {@code sessionDestroyed} once.
+     */
+    @Test
+    void anEndOutsideARequestWithACopyReadBeforeATopologyChangeIsRefusedToItsCaller() throws Exception {
+        start();
+        SessionGrid b = member("B");
+        member("C");
+        awaitStable(3);
+        User user = new User();
+        assertEquals("1", get("/inc", user));
+        assertEquals("kept 1", get("/keep", user));
+        HttpSession stale = app.kept.remove(user.id());
+
+        long before = store.grid().topologyId();
+        member("D");
+        awaitStable(4);
+        assertTrue(store.grid().topologyId() > before);
+        var bs = b.store(store.namespace());
+        bs.commit(user.id(), SessionDelta.builder().set("n", serializer.encode("n", 2)).build(), bs.find(user.id(), null));
+
+        RuntimeException refused = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class,
+                stale::invalidate, "an end outside a request with a copy from before the change");
+        assertTrue(refused.getMessage().contains(user.id()), "the refusal names the session: " + refused.getMessage());
+        assertEquals(List.of(), destroyed, "sessionDestroyed fired for a session that goes on");
+        for (SessionGrid g : members()) {
+            assertEquals(2, counter(g, user.id()), "the session as " + g.memberName() + " reads it");
+        }
+
+        assertEquals("3", get("/inc", user), "the next request reads what the grid holds");
+        assertEquals("kept 3", get("/keep", user));
+        String id = user.id();
+        app.kept.remove(id).invalidate();
+        assertEquals(List.of(id), destroyed, "sessionDestroyed fires once when the session ends");
+        for (SessionGrid g : members()) {
+            assertNull(counter(g, id), "the ended session as " + g.memberName() + " reads it");
+        }
     }
 
     /**
