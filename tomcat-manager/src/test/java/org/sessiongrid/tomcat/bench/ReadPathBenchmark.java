@@ -52,7 +52,7 @@ public class ReadPathBenchmark {
 
     /**
      * The request each operation sends: {@code /app/get} reads the counter; {@code -p path=/app/inc} makes it the
-     * sticky write instead (the counter and a 1 KiB payload replaced, committed and replicated to both backups).
+     * sticky write instead (the counter and a 1 KiB random payload replaced, committed and replicated to both backups).
      */
     @Param({"/app/get"})
     public String path;
