@@ -257,6 +257,11 @@ final class GridMetrics implements GridMetricsMXBean {
     }
 
     @Override
+    public long getExclusionsDeferred() {
+        return stats().exclusionsDeferred();
+    }
+
+    @Override
     public long getExitsProven() {
         return stats().exitsProven();
     }

@@ -101,7 +101,7 @@ final class GridNode implements AutoCloseable {
         this.scheduler = Executors.newSingleThreadScheduledExecutor(MemberThreads.named(config.nodeName(), "scheduler"));
         this.partition = new PartitionGuard(lease, installed, transport);
         this.suspicions = new Suspicions(channel, transport, stats, config.backupTimeout(), config.remoteTimeout(),
-                this::pausedNow);
+                this::pausedNow, installed::get);
         Suspector suspector = suspicions.probingEveryMemberIf(config.partitionPolicy() == PartitionPolicy.MINORITY_REFUSES_WRITES);
         this.listeners = new Listeners(this::awaitExpiryPass, transport, background, config.remoteTimeout());
         this.replicator = Replicator.builder(transport, installed, records)

@@ -157,6 +157,14 @@ public interface GridMetricsMXBean {
     long getSuspectsExcluded();
 
     /**
+     * Suspects this member, acting on suspicions, left to failure detection instead of having JGroups check them:
+     * excluding them on a timeout would have left a segment without an owner, or more than half of the other
+     * members were suspected at once (a starved machine or a slow network, not gone members). Each one is also a
+     * log line.
+     */
+    long getExclusionsDeferred();
+
+    /**
      * Suspected members whose process this member proved gone and had excluded at once, without waiting for
      * JGroups' verification: the host refused a connection to the port the member listened on (a killed
      * process; a stopped or paused one is still accepted). Counted at the member that acts on suspicions (the

@@ -32,6 +32,7 @@ public final class GridStats {
     private final LongAdder fencedCommits = new LongAdder();
     private final LongAdder suspicionsRaised = new LongAdder();
     private final LongAdder suspectsExcluded = new LongAdder();
+    private final LongAdder exclusionsDeferred = new LongAdder();
     private final LongAdder exitsProven = new LongAdder();
     private final LatencyHistogram replication = new LatencyHistogram();
 
@@ -145,6 +146,18 @@ public final class GridStats {
 
     public long suspectsExcluded() {
         return suspectsExcluded.sum();
+    }
+
+    /**
+     * Counts a suspect this member left to failure detection instead of having JGroups check it: its exclusion
+     * would have left a segment without an owner, or suspicion was widespread (a slow machine, not gone members).
+     */
+    public void exclusionDeferred() {
+        exclusionsDeferred.increment();
+    }
+
+    public long exclusionsDeferred() {
+        return exclusionsDeferred.sum();
     }
 
     /**

@@ -1,5 +1,7 @@
 package org.sessiongrid.suspicion;
 
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -7,6 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 import org.jgroups.Address;
 import org.jgroups.Event;
@@ -17,6 +20,7 @@ import org.jgroups.protocols.VERIFY_SUSPECT2;
 import org.jgroups.stack.Protocol;
 import org.sessiongrid.metrics.GridStats;
 import org.sessiongrid.placement.Member;
+import org.sessiongrid.topology.Topology;
 import org.sessiongrid.transport.ClusterTransport;
 import org.sessiongrid.wire.GridMessage;
 import org.sessiongrid.wire.GridMessage.Ack;
@@ -70,6 +74,9 @@ public final class Suspicions implements Suspector {
     private final AtomicBoolean warnedNoVerifier = new AtomicBoolean();
     private final BooleanSupplier pausedNow;
     private final long backupTimeoutMillis;
+    private final Supplier<Topology> installed;
+    /** When this member last left each suspect to failure detection (nanoTime), by member id: one line per window. */
+    private final Map<String, Long> deferred = new ConcurrentHashMap<>();
     private volatile boolean probeEveryMember;
 
     private record Suspicion(Member member, String why, Member raisedBy, long atNanos) {
@@ -80,10 +87,13 @@ public final class Suspicions implements Suspector {
      *                            sets how long a suspicion of a member stands before another may be raised
      * @param pausedNow           true while this member itself was just paused (its pause detector's clock is
      *                            overdue, or it checks whether it was excluded): it raises no suspicion then
+     * @param installed           the installed topology (null before the first): a suspect whose exclusion would
+     *                            leave a segment of it without an owner is left to failure detection
      */
     public Suspicions(JChannel channel, ClusterTransport transport, GridStats stats, long backupTimeoutMillis,
-                      long remoteTimeoutMillis, BooleanSupplier pausedNow) {
+                      long remoteTimeoutMillis, BooleanSupplier pausedNow, Supplier<Topology> installed) {
         this.pausedNow = pausedNow;
+        this.installed = installed;
         this.backupTimeoutMillis = backupTimeoutMillis;
         this.channel = channel;
         this.transport = transport;
@@ -203,10 +213,55 @@ public final class Suspicions implements Suspector {
         suspected.put(s.member().id(), s);
         suspected.values().removeIf(x -> now - x.atNanos() > quietNanos || !transport.isInView(x.member()));
         Member self = transport.self();
-        Member first = transport.viewMembers().stream().filter(m -> m.equals(self) || !suspected.containsKey(m.id()))
+        List<Member> view = transport.viewMembers();
+        Member first = view.stream().filter(m -> m.equals(self) || !suspected.containsKey(m.id()))
                 .findFirst().orElse(null);
         if (self.equals(first)) {
-            suspected.values().forEach(this::verify);
+            verifyKeepingOwners(now, view);
+        }
+    }
+
+    /**
+     * Has JGroups check the suspects whose exclusion keeps an owner of every segment, while suspicion is not
+     * widespread ({@link ExclusionRule}); one line and {@link GridStats#exclusionDeferred} per suspect left to
+     * failure detection, at most one per suspect per window.
+     */
+    private void verifyKeepingOwners(long now, List<Member> view) {
+        Topology t = installed.get();
+        List<Member> going = new ArrayList<>();
+        if (t != null) {
+            t.members().stream().filter(m -> !view.contains(m)).forEach(going::add);
+        }
+        verifying.forEach((id, at) -> {
+            if (now - at < verificationNanos) {
+                view.stream().filter(m -> m.id().equals(id)).findFirst().ifPresent(going::add);
+            }
+        });
+        List<Suspicion> candidates = suspected.values().stream().filter(x -> !going.contains(x.member()))
+                .sorted(Comparator.comparingLong(Suspicion::atNanos)).toList();
+        ExclusionRule.Decision d = ExclusionRule.decide(t, going, candidates.stream().map(Suspicion::member).toList(),
+                suspected.size(), view.size() - 1);
+        for (Suspicion s : candidates) {
+            if (d.check().contains(s.member())) {
+                verify(s);
+            }
+        }
+        for (ExclusionRule.Deferral x : d.deferred()) {
+            if (deferred.merge(x.member().id(), now, (old, fresh) -> now - old < quietNanos ? old : fresh) != now) {
+                continue;
+            }
+            stats.exclusionDeferred();
+            if (d.widespread()) {
+                LOG.warn("{} leaves {} to failure detection: {} of the {} other members were suspected within {} ms,"
+                        + " so the machine or the network is slow rather than they are gone; writes waiting for it"
+                        + " wait for its answer or for failureDetectionTimeout", transport.self(), x.member(),
+                        suspected.size(), view.size() - 1, TimeUnit.NANOSECONDS.toMillis(quietNanos));
+            } else {
+                LOG.warn("{} leaves {} to failure detection: excluding it now would leave {} segments without an owner"
+                        + " (segment {}: owners {}, all leaving or suspected); writes waiting for it wait for its answer"
+                        + " or for failureDetectionTimeout instead of losing those sessions", transport.self(),
+                        x.member(), x.segments(), x.segment(), x.owners());
+            }
         }
     }
 
@@ -275,5 +330,6 @@ public final class Suspicions implements Suspector {
         suspected.values().removeIf(x -> !transport.isInView(x.member()));
         verifying.keySet().removeIf(id -> !transport.isInView(id));
         suspecting.keySet().removeIf(id -> !transport.isInView(id));
+        deferred.keySet().removeIf(id -> !transport.isInView(id));
     }
 }

@@ -82,6 +82,8 @@ public final class SessionGridMeters implements MeterBinder {
                 Tags.of("outcome", "raised"), GridMetricsMXBean::getSuspicionsRaised);
         counter(registry, "sessiongrid.suspicions", "Members suspected after no answer within backupTimeout", null,
                 Tags.of("outcome", "excluded"), GridMetricsMXBean::getSuspectsExcluded);
+        counter(registry, "sessiongrid.suspicions", "Members suspected after no answer within backupTimeout", null,
+                Tags.of("outcome", "deferred"), GridMetricsMXBean::getExclusionsDeferred);
         counter(registry, "sessiongrid.exits.proven", "Suspected members excluded at once: their host refused a connection",
                 null, Tags.empty(), GridMetricsMXBean::getExitsProven);
         counter(registry, "sessiongrid.lost.segments", "Segments lost with all their owners", null,
