@@ -18,7 +18,8 @@ import org.sessiongrid.topology.Topology;
  * suspect is handed to the check only if every segment keeps an owner that is neither leaving nor being checked
  * (issue 17: no acknowledged write is lost while at most {@code numOwners - 1} owners fail), and none is while
  * suspicion is widespread: more than half of the other members suspected within one window says that the machine
- * or the network is slow, not that those members are gone.
+ * or the network is slow, not that those members are gone, unless one member takes part in every suspicion (it is the
+ * slow one: it suspects the others as they suspect it).
  *
  * <p>Failure detection (FD_ALL3's heartbeats, FD_SOCK2's sockets, their own verification) still excludes a member
  * that is really gone, after its longer timeout; a suspect left to it is judged again at its next suspicion, by
@@ -56,7 +57,31 @@ final class ExclusionRule {
         }
     }
 
+    /** A suspicion raised lately: {@code by} suspected {@code member} (member ids). */
+    record Suspected(String by, String member) {
+    }
+
     private ExclusionRule() {
+    }
+
+    /**
+     * True if suspicion is widespread: more than half of the other members are suspected, and no one member takes
+     * part in every suspicion. One slow, lossy or cut-off member is suspected by the others and suspects them in
+     * turn (its own answers are late too): every suspicion then involves it, and it alone is judged. A starved
+     * machine has every member suspect every other.
+     */
+    static boolean widespread(Collection<Suspected> lately, int othersInView) {
+        Set<String> suspects = new HashSet<>();
+        lately.forEach(x -> suspects.add(x.member()));
+        if (othersInView < 2 || suspects.size() * 2 <= othersInView) {
+            return false;
+        }
+        Suspected any = lately.iterator().next();
+        return !inEvery(lately, any.by()) && !inEvery(lately, any.member());
+    }
+
+    private static boolean inEvery(Collection<Suspected> lately, String id) {
+        return lately.stream().allMatch(x -> x.by().equals(id) || x.member().equals(id));
     }
 
     /**
@@ -66,15 +91,15 @@ final class ExclusionRule {
      * @param going        members that may leave the tables anyway: named by {@code topology} but gone from the
      *                     view, or being checked already
      * @param suspects     members to decide on, none of them in {@code going}
-     * @param suspectedLately every member suspected within the window, {@code suspects} among them
+     * @param lately       every suspicion raised within the window, by this member or told to it
      * @param othersInView members of the view other than the checker
      */
     static Decision decide(Topology topology, Collection<Member> going, List<Member> suspects,
-                           int suspectedLately, int othersInView) {
+                           Collection<Suspected> lately, int othersInView) {
         if (suspects.isEmpty()) {
             return new Decision(List.of(), List.of(), false);
         }
-        if (othersInView >= 2 && suspectedLately * 2 > othersInView) {
+        if (widespread(lately, othersInView)) {
             return new Decision(List.of(), suspects.stream().map(m -> new Deferral(m, -1, 0, List.of())).toList(), true);
         }
         Set<Member> gone = new HashSet<>(going);

@@ -75,6 +75,8 @@ public final class Suspicions implements Suspector {
     private final BooleanSupplier pausedNow;
     private final long backupTimeoutMillis;
     private final Supplier<Topology> installed;
+    /** Suspicions raised lately, by this member or another, with when this member learnt of each (nanoTime). */
+    private final Map<ExclusionRule.Suspected, Long> lately = new ConcurrentHashMap<>();
     /** When this member last left each suspect to failure detection (nanoTime), by member id: one line per window. */
     private final Map<String, Long> deferred = new ConcurrentHashMap<>();
     private volatile boolean probeEveryMember;
@@ -212,6 +214,8 @@ public final class Suspicions implements Suspector {
         long now = System.nanoTime();
         suspected.put(s.member().id(), s);
         suspected.values().removeIf(x -> now - x.atNanos() > quietNanos || !transport.isInView(x.member()));
+        lately.put(new ExclusionRule.Suspected(s.raisedBy().id(), s.member().id()), now);
+        lately.entrySet().removeIf(e -> now - e.getValue() > quietNanos || !transport.isInView(e.getKey().member()));
         Member self = transport.self();
         List<Member> view = transport.viewMembers();
         Member first = view.stream().filter(m -> m.equals(self) || !suspected.containsKey(m.id()))
@@ -240,7 +244,7 @@ public final class Suspicions implements Suspector {
         List<Suspicion> candidates = suspected.values().stream().filter(x -> !going.contains(x.member()))
                 .sorted(Comparator.comparingLong(Suspicion::atNanos)).toList();
         ExclusionRule.Decision d = ExclusionRule.decide(t, going, candidates.stream().map(Suspicion::member).toList(),
-                suspected.size(), view.size() - 1);
+                lately.keySet(), view.size() - 1);
         for (Suspicion s : candidates) {
             if (d.check().contains(s.member())) {
                 verify(s);
@@ -253,9 +257,9 @@ public final class Suspicions implements Suspector {
             stats.exclusionDeferred();
             if (d.widespread()) {
                 LOG.warn("{} leaves {} to failure detection: {} of the {} other members were suspected within {} ms,"
-                        + " so the machine or the network is slow rather than they are gone; writes waiting for it"
-                        + " wait for its answer or for failureDetectionTimeout", transport.self(), x.member(),
-                        suspected.size(), view.size() - 1, TimeUnit.NANOSECONDS.toMillis(quietNanos));
+                        + " by several members, so the machine or the network is slow rather than they are gone;"
+                        + " writes waiting for it wait for its answer or for failureDetectionTimeout", transport.self(),
+                        x.member(), suspected.size(), view.size() - 1, TimeUnit.NANOSECONDS.toMillis(quietNanos));
             } else {
                 LOG.warn("{} leaves {} to failure detection: excluding it now would leave {} segments without an owner"
                         + " (segment {}: owners {}, all leaving or suspected); writes waiting for it wait for its answer"
@@ -331,5 +335,6 @@ public final class Suspicions implements Suspector {
         verifying.keySet().removeIf(id -> !transport.isInView(id));
         suspecting.keySet().removeIf(id -> !transport.isInView(id));
         deferred.keySet().removeIf(id -> !transport.isInView(id));
+        lately.keySet().removeIf(x -> !transport.isInView(x.member()));
     }
 }
