@@ -207,8 +207,9 @@ public final class Suspicions implements Suspector {
     }
 
     /**
-     * Records a suspicion; if this member is the first of its view once every member suspected lately is left
-     * out, it has JGroups verify each of them (its GMS then excludes those that stay silent).
+     * Records a suspicion; if this member is the first of its view once every member suspected lately by another
+     * member is left out ({@link #leftOutOfOrder}), it has JGroups check those whose exclusion keeps every segment an
+     * owner ({@link #verifyKeepingOwners}; its GMS then excludes those that stay silent).
      */
     private void note(Suspicion s) {
         long now = System.nanoTime();
@@ -218,11 +219,30 @@ public final class Suspicions implements Suspector {
         lately.entrySet().removeIf(e -> now - e.getValue() > quietNanos || !transport.isInView(e.getKey().member()));
         Member self = transport.self();
         List<Member> view = transport.viewMembers();
-        Member first = view.stream().filter(m -> m.equals(self) || !suspected.containsKey(m.id()))
+        Member first = view.stream().filter(m -> m.equals(self) || !leftOutOfOrder(m, self, view.size()))
                 .findFirst().orElse(null);
         if (self.equals(first)) {
             verifyKeepingOwners(now, view);
         }
+    }
+
+    /**
+     * True if {@code m}, ahead of this member in the view, is left out when finding the member that acts on
+     * suspicions: suspected lately by a member other than this one. A member does not take over on its own word: a
+     * slow member (a starved machine) suspects the members ahead of it first-hand, before it hears that they suspect
+     * it, and acting then it checks the coordinator while the coordinator checks others, which splits the view. In a
+     * view of two nobody else can speak.
+     */
+    private boolean leftOutOfOrder(Member m, Member self, int viewSize) {
+        if (viewSize <= 2) {
+            return suspected.containsKey(m.id());
+        }
+        for (ExclusionRule.Suspected x : lately.keySet()) {
+            if (x.member().equals(m.id()) && !x.by().equals(self.id())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
