@@ -38,7 +38,9 @@ import org.slf4j.LoggerFactory;
  * suspicion up to GMS, which excludes the member as it excludes one that failure detection suspected. A
  * participant's GMS acts only on suspicions that make it the coordinator, hence the choice of the verifier. The
  * requests waiting for the excluded member then fail as after any departure and are retried under the next
- * topology.
+ * topology. A suspicion is a guess made on a timeout: it never has the last owners of a segment checked, nor any
+ * member while suspicion is widespread (a starved machine); those are left to failure detection
+ * ({@link ExclusionRule}).
  *
  * <p>A member's own suspicion also tells the others that it is alive and waiting for another member:
  * {@link #waitsForAnotherNanos} lets a caller of that member wait on without suspecting it second-hand (docs/design.md,
