@@ -15,6 +15,7 @@ import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.Styler;
 import org.sessiongrid.bench.contender.Contender;
+import org.sessiongrid.bench.measure.NodeWindow;
 import org.sessiongrid.bench.measure.ThreadCpu;
 import org.sessiongrid.bench.run.FarmScaleRun;
 
@@ -68,6 +69,7 @@ final class FarmScaleSection {
         }
         md.append('\n');
         idle(md, points);
+        perNode(md, points);
         md.append(crossing(points)).append("\n\n");
         aims(md, points);
         chart(dir.resolve("farm-scale.png"), points);
@@ -144,6 +146,27 @@ final class FarmScaleSection {
                         md.append("| ").append(c.label()).append(" | ").append(p.nodes()).append(" | ")
                                 .append(String.join(", ", groups)).append(" |\n");
                     });
+        }
+        md.append('\n');
+    }
+
+    /**
+     * Each node of each farm over the loaded window, per write it answered: where the writes went and what each
+     * cost in context switches, system calls, messages and remote commits, and whether C2 had compiled its write path.
+     */
+    private static void perNode(StringBuilder md, List<FarmScaleRun.Point> points) {
+        if (points.stream().allMatch(p -> p.perNode().isEmpty())) {
+            return;
+        }
+        md.append("Each node in the loaded window, per write it answered (context switches voluntary + involuntary, "
+                + "read + write system calls, threads runnable on average, SessionGrid's messages and bytes sent, "
+                + "commits run here as primary, remote commits sent to another primary, the write path's largest "
+                + "methods at C2 at the window's end; the threads' CPU by pool):\n\n");
+        for (FarmScaleRun.Point p : points) {
+            for (NodeWindow w : p.perNode()) {
+                md.append("- ").append(p.contender().label()).append(", ").append(p.nodes()).append(" nodes, ")
+                        .append(w.line()).append('\n');
+            }
         }
         md.append('\n');
     }

@@ -17,6 +17,7 @@ import org.sessiongrid.bench.measure.HeapHistogram;
 import org.sessiongrid.bench.measure.HeapProbe;
 import org.sessiongrid.bench.measure.LoadFigures;
 import org.sessiongrid.bench.measure.MemoryFigures;
+import org.sessiongrid.bench.measure.NodeWindow;
 import org.sessiongrid.bench.measure.Ramp;
 import org.sessiongrid.bench.measure.Warmup;
 import org.sessiongrid.bench.measure.WarmupWatch;
@@ -163,6 +164,15 @@ public final class ContenderRun {
      */
     void load(LoopbackFarm farm, Scenario s, RedisServer redis, ContenderResult into, boolean ramp)
             throws InterruptedException {
+        load(farm, s, redis, into, ramp, null);
+    }
+
+    /**
+     * As {@link #load(LoopbackFarm, Scenario, RedisServer, ContenderResult, boolean)}; with {@code perNode}, each
+     * node's counts over the measured window ({@link LoadedWindow}) are read into it as well.
+     */
+    void load(LoopbackFarm farm, Scenario s, RedisServer redis, ContenderResult into, boolean ramp,
+              List<NodeWindow> perNode) throws InterruptedException {
         History h = new History();
         CountingExchange answers = new CountingExchange(new SocketExchange());
         LoadClient load = client(h, s.mode(), settings.users(), farm, answers).workload(s.readRate(), s.payloadBytes());
@@ -175,11 +185,20 @@ public final class ContenderRun {
         long farm0 = farmCpuNanos(farm, redis);
         long jit0 = farm.jitCpuNanos();
         long client0 = LoopbackFarm.cpuNanos(ProcessHandle.current().pid());
-        // A fixed-length window: the wait is the measurement itself.
-        Thread.sleep(Math.max(0, to - h.now()));
+        LoadedWindow window = perNode == null ? null : new LoadedWindow(farm);
+        if (window != null) {
+            window.start();
+            window.sampleUntil(h, to);
+        } else {
+            // A fixed-length window: the wait is the measurement itself.
+            Thread.sleep(Math.max(0, to - h.now()));
+        }
         long farm1 = farmCpuNanos(farm, redis);
         long jit1 = farm.jitCpuNanos();
         long client1 = LoopbackFarm.cpuNanos(ProcessHandle.current().pid());
+        if (window != null) {
+            perNode.addAll(window.withTiers(window.end(h, from, to)));
+        }
         load.close();
         awaitConvergenceGrace(farm);
         load.readEverywhere(farm.targets());

@@ -9,6 +9,7 @@ import org.sessiongrid.bench.contender.Contender;
 import org.sessiongrid.bench.farm.LoopbackFarm;
 import org.sessiongrid.bench.measure.IdleCpu;
 import org.sessiongrid.bench.measure.LoadFigures;
+import org.sessiongrid.bench.measure.NodeWindow;
 import org.sessiongrid.bench.measure.ThreadCpu;
 import org.sessiongrid.bench.measure.Warmup;
 import org.slf4j.Logger;
@@ -55,8 +56,19 @@ public final class FarmScaleRun {
      * @param warmup how the warm-up before them ended
      * @param idle the same farm right after, without load, over a window as long; null if not measured
      * @param problem why there are no figures, or null
+     * @param perNode each node's counts over the loaded window; empty if not measured
      */
-    public record Point(int nodes, Contender contender, LoadFigures sticky, Warmup warmup, IdleCpu idle, String problem) {
+    public record Point(int nodes, Contender contender, LoadFigures sticky, Warmup warmup, IdleCpu idle, String problem,
+                        List<NodeWindow> perNode) {
+
+        public Point {
+            perNode = List.copyOf(perNode);
+        }
+
+        /** A farm without per-node counts. */
+        public Point(int nodes, Contender contender, LoadFigures sticky, Warmup warmup, IdleCpu idle, String problem) {
+            this(nodes, contender, sticky, warmup, idle, problem, List.of());
+        }
     }
 
     private final BenchSettings settings;
@@ -75,10 +87,17 @@ public final class FarmScaleRun {
                 : java.util.Arrays.stream(s.split(",")).map(String::trim).map(Integer::valueOf).toList();
     }
 
+    /** {@link #CONTENDERS}, those of them {@code -Dbench.contenders} names if it is set. */
+    static List<Contender> contenders() {
+        String only = System.getProperty("bench.contenders", "");
+        return only.isBlank() ? CONTENDERS
+                : CONTENDERS.stream().filter(c -> List.of(only.split(",")).contains(c.name())).toList();
+    }
+
     public List<Point> run() throws InterruptedException {
         List<Point> points = new ArrayList<>();
         for (int n : sizes()) {
-            for (Contender c : CONTENDERS) {
+            for (Contender c : contenders()) {
                 LOG.info("farm scale: {} on {} nodes", c, n);
                 Point p = farm(c, n);
                 points.add(p);
@@ -98,10 +117,14 @@ public final class FarmScaleRun {
             long t0 = System.nanoTime();
             farm.startAll(n, ContenderRun.START_TIMEOUT_MILLIS);
             LOG.info("{}: {} nodes ready in {} ms", c, n, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
-            new ContenderRun(farmSettings, work, subnet).load(farm, Scenario.STICKY_WRITES, null, r, false);
+            List<NodeWindow> perNode = new ArrayList<>();
+            new ContenderRun(farmSettings, work, subnet).load(farm, Scenario.STICKY_WRITES, null, r, false, perNode);
+            for (NodeWindow w : perNode) {
+                LOG.info("farm scale: {} on {} nodes, loaded window, {}", c, n, w.line());
+            }
             IdleCpu idle = idle(farm, n, farmSettings.measureMillis());
             return new Point(n, c, r.scenarios().get(Scenario.STICKY_WRITES), r.warmups().get(Scenario.STICKY_WRITES),
-                    idle, null);
+                    idle, null, perNode);
         } catch (InterruptedException e) {
             throw e;
         } catch (Exception e) {

@@ -25,7 +25,9 @@ import jakarta.servlet.http.HttpSession;
  * <li>{@code /get}: the counter without changing anything, or {@code none - <node>} without a session</li>
  * <li>{@code /invalidate}: {@code invalidated <id> <node>} ({@code invalidated - <node>} without a session)</li>
  * <li>{@code /status}: {@code key=value} lines from this member's SessionGrid MBean (members, topology,
- * rebalance, merge conflicts), which the rig uses to wait for the cluster instead of sleeping</li>
+ * rebalance, merge conflicts), which the rig uses to wait for the cluster instead of sleeping, and the
+ * counters the benchmarks read per node (commits run here as primary, messages and bytes sent by type,
+ * suspicions); an MXBean map is one line of {@code key:value} pairs</li>
  * </ul>
  *
  * <p>Answers carry {@code Content-Length} and are sent the moment their last byte is written, as most
@@ -154,12 +156,17 @@ public class CounterServlet extends HttpServlet {
             for (ObjectName n : names) {
                 for (String a : new String[] {"MemberName", "Members", "ViewId", "TopologyId", "Coordinator",
                         "RebalanceInProgress", "RebalanceSegmentsPending", "RebalancesCompleted", "PrimarySessions",
-                        "BackupSessions", "MergeConflicts", "LostSegments", "LostSessions", "DroppedMessages"}) {
+                        "BackupSessions", "MergeConflicts", "LostSegments", "LostSessions", "DroppedMessages", "Commits",
+                        "MessagesSent", "BytesSent", "MessagesSentByType", "SuspicionsRaised", "SuspectsExcluded"}) {
                     Object v = mbs.getAttribute(n, a);
                     if (v instanceof Object[] arr) { // an MXBean List<String> arrives as String[]
                         v = String.join(",", java.util.Arrays.stream(arr).map(String::valueOf).toList());
                     } else if (v instanceof java.util.Collection<?> c) {
                         v = String.join(",", c.stream().map(String::valueOf).toList());
+                    } else if (v instanceof javax.management.openmbean.TabularData table) { // an MXBean Map
+                        v = String.join(",", table.values().stream()
+                                .map(row -> (javax.management.openmbean.CompositeData) row)
+                                .map(row -> row.get("key") + ":" + row.get("value")).sorted().toList());
                     }
                     out.append(a).append('=').append(v).append('\n');
                 }
