@@ -7,27 +7,36 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Whether C2 has compiled a node's sticky write path yet: the methods of {@link #HOT} that a JVM's code cache holds
- * at tier 4 ({@code jcmd <pid> Compiler.codelist}). On a farm of many JVMs sharing few cores each node serves
+ * Whether C2 has compiled a node's sticky write path yet: the methods of its list (SessionGrid's {@link #HOT},
+ * DeltaManager's {@link #DELTA_HOT}) that a JVM's code cache holds at tier 4 ({@code jcmd <pid> Compiler.codelist}). On a farm of many JVMs sharing few cores each node serves
  * fewer writes per second, and C2 queues a request path method only after tens of thousands of its invocations
  * on that node (thresholds scaled by the compile queue's length), so a window can measure code still at tier 3,
  * C1's profiling code.
  *
- * @param compiled the methods of {@link #HOT} at tier 4 now
- * @param of how many {@link #HOT} has; 0 if the code cache could not be read
+ * @param compiled the methods of the list at tier 4 now
+ * @param of how many the list has; 0 if the code cache could not be read
  */
 public record HotPathTiers(int compiled, int of) {
 
     /** The sticky write's largest methods of ours (PROFILE.md, "What the JIT does after a minute of load"). */
-    static final List<String> HOT = List.of("org.sessiongrid.tomcat.SessionGridManager.commit(",
+    public static final List<String> HOT = List.of("org.sessiongrid.tomcat.SessionGridManager.commit(",
             "org.sessiongrid.tomcat.GridSession.takeChanges(", "org.sessiongrid.replication.Replicator.commit(",
             "org.sessiongrid.replication.Replicator.commitLocked(", "org.sessiongrid.grid.PrimaryClient.call(");
+
+    /** DeltaManager's: Tomcat's request processing and its replication valve, which sends each write. */
+    public static final List<String> DELTA_HOT = List.of("org.apache.coyote.http11.Http11Processor.service(",
+            "org.apache.catalina.ha.tcp.ReplicationValve.invoke(");
 
     /** Not read. */
     public static final HotPathTiers NONE = new HotPathTiers(0, 0);
 
-    /** The tiers of process {@code pid}'s hot methods now, or {@link #NONE}. */
-    public static HotPathTiers of(long pid) throws InterruptedException {
+    /** Whether every method of the list was at C2 (false if not read). */
+    public boolean all() {
+        return of > 0 && compiled == of;
+    }
+
+    /** The tiers of process {@code pid}'s methods of {@code hot} now, or {@link #NONE}. */
+    public static HotPathTiers of(long pid, List<String> hot) throws InterruptedException {
         Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
         try {
             Process p = new ProcessBuilder(jcmd.toString(), Long.toString(pid), "Compiler.codelist")
@@ -37,7 +46,7 @@ public record HotPathTiers(int compiled, int of) {
                 p.destroyForcibly();
                 return NONE;
             }
-            return of(out);
+            return of(out, hot);
         } catch (IOException e) {
             return NONE;
         }
@@ -47,13 +56,13 @@ public record HotPathTiers(int compiled, int of) {
      * The tiers in a {@code Compiler.codelist} listing: lines {@code <id> <tier> <state> <method>(<signature>)...},
      * state 0 for code in use.
      */
-    static HotPathTiers of(String codelist) {
+    static HotPathTiers of(String codelist, List<String> hot) {
         int compiled = 0;
-        for (String method : HOT) {
+        for (String method : hot) {
             boolean c2 = codelist.lines().map(l -> l.split(" ", 4)).anyMatch(f -> f.length == 4
                     && "4".equals(f[1]) && "0".equals(f[2]) && f[3].startsWith(method));
             compiled += c2 ? 1 : 0;
         }
-        return new HotPathTiers(compiled, HOT.size());
+        return new HotPathTiers(compiled, hot.size());
     }
 }

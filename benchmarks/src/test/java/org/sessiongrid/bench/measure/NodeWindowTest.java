@@ -34,7 +34,17 @@ class NodeWindowTest {
                 "701 4 0 org.sessiongrid.replication.Replicator.commitLocked(I)V [0x1]",
                 "9 4 0 org.sessiongrid.grid.PrimaryClient.callAsync()V [0x1]");
         // commit at C2; takeChanges only at tier 3; Replicator.commit's C2 code not entrant; callAsync is not call
-        assertEquals(new HotPathTiers(2, HotPathTiers.HOT.size()), HotPathTiers.of(codelist));
+        assertEquals(new HotPathTiers(2, HotPathTiers.HOT.size()), HotPathTiers.of(codelist, HotPathTiers.HOT));
+    }
+
+    @Test
+    void aWarmupCutShortBeforeC2SaysSo() {
+        Warmup quiet = new Warmup(90_000, true, 0.01, 0.02);
+        Warmup cut = quiet.shortOf("C2 had not compiled every node's write path");
+        assertTrue(!cut.settled() && cut.brief().contains("still in the ramp") && cut.brief().contains("C2 had not"),
+                cut.brief());
+        assertTrue(cut.why().endsWith("; C2 had not compiled every node's write path)"), cut.why());
+        assertTrue(new HotPathTiers(5, 5).all() && !new HotPathTiers(4, 5).all() && !HotPathTiers.NONE.all());
     }
 
     @Test

@@ -39,7 +39,10 @@ import org.slf4j.LoggerFactory;
 public final class ContenderRun {
 
     private static final Logger LOG = LoggerFactory.getLogger(ContenderRun.class);
-    static final long START_TIMEOUT_MILLIS = 120_000;
+    /** How long a farm may take to start ({@code -Dbench.startTimeoutMillis}: a loaded machine needs longer). */
+    static final long START_TIMEOUT_MILLIS = Long.getLong("bench.startTimeoutMillis", 120_000);
+    /** Between two readings of the nodes' compiled code in a warm-up that waits for C2 ({@code jcmd} per node). */
+    static final long COMPILED_CHECK_MILLIS = 10_000;
     /** How often a warm-up reads the farm's counters. */
     static final long WARMUP_SAMPLE_MILLIS = 1_000;
 
@@ -178,17 +181,17 @@ public final class ContenderRun {
         LoadClient load = client(h, s.mode(), settings.users(), farm, answers).workload(s.readRate(), s.payloadBytes());
         long loadStart = h.now();
         load.start();
-        Warmup warmup = warmUp(farm, redis, answers, h, loadStart);
+        Warmup warmup = warmUp(farm, redis, answers, h, loadStart, perNode != null);
         LOG.info("{} {}: warm-up {} ms: {}", farm.contender(), s.id(), warmup.millis(), warmup.why());
         long from = h.now();
         long to = from + settings.measureMillis();
         long farm0 = farmCpuNanos(farm, redis);
         long jit0 = farm.jitCpuNanos();
         long client0 = LoopbackFarm.cpuNanos(ProcessHandle.current().pid());
-        LoadedWindow window = perNode == null ? null : new LoadedWindow(farm);
+        LoadedWindow window = perNode == null ? null : new LoadedWindow(farm, h);
         if (window != null) {
             window.start();
-            window.sampleUntil(h, to);
+            window.sampleUntil(to);
         } else {
             // A fixed-length window: the wait is the measurement itself.
             Thread.sleep(Math.max(0, to - h.now()));
@@ -197,7 +200,7 @@ public final class ContenderRun {
         long jit1 = farm.jitCpuNanos();
         long client1 = LoopbackFarm.cpuNanos(ProcessHandle.current().pid());
         if (window != null) {
-            perNode.addAll(window.withTiers(window.end(h, from, to)));
+            perNode.addAll(window.withTiers(window.end()));
         }
         load.close();
         awaitConvergenceGrace(farm);
@@ -217,15 +220,34 @@ public final class ContenderRun {
     /**
      * Keeps the load on until the farm has finished its ramp ({@link WarmupWatch}: its JIT quiet, its rate flat),
      * at least {@code warmupMillis}, at most {@code warmupMaxMillis}, reading the farm's counters every second.
+     * With {@code untilCompiled}, also until C2 has compiled every node's write path
+     * ({@link LoadedWindow#compiledEverywhere}, read at most every {@link #COMPILED_CHECK_MILLIS} once the rest
+     * holds): a farm of many JVMs on few cores can look quiet while its nodes still run the write path's profiling
+     * code, each node serving too few writes for C2 to take it up.
      */
-    private Warmup warmUp(LoopbackFarm farm, RedisServer redis, CountingExchange answers, History h, long loadStart)
-            throws InterruptedException {
+    private Warmup warmUp(LoopbackFarm farm, RedisServer redis, CountingExchange answers, History h, long loadStart,
+                          boolean untilCompiled) throws InterruptedException {
         WarmupWatch watch = new WarmupWatch(settings.warmupMillis(), settings.warmupMaxMillis());
+        long checked = Long.MIN_VALUE;
         for (long next = 0; ; next += WARMUP_SAMPLE_MILLIS) {
             // The samples' schedule: each second, and the maximum itself (the smoke run's half second).
             Thread.sleep(Math.max(0, loadStart + Math.min(next, watch.maxMillis()) - h.now()));
             Warmup end = watch.observe(new WarmupWatch.Sample(h.now() - loadStart, farmCpuNanos(farm, redis),
                     farm.jitCpuNanos(), answers.answered()));
+            boolean atMax = end != null && end.millis() >= watch.maxMillis();
+            if (end != null && untilCompiled && (end.settled() || atMax)) {
+                // Each check is a jcmd per node: not every second.
+                if (!atMax && h.now() - checked < COMPILED_CHECK_MILLIS) {
+                    continue;
+                }
+                checked = h.now();
+                if (!LoadedWindow.compiledEverywhere(farm)) {
+                    if (!atMax) {
+                        continue;
+                    }
+                    end = end.shortOf("C2 had not compiled every node's write path");
+                }
+            }
             if (end != null) {
                 return end;
             }

@@ -25,23 +25,33 @@ final class LoadedWindow {
     /** Between two samples of the runnable threads. */
     static final long SAMPLE_MILLIS = 500;
 
-    private record Start(long cpuNanos, ThreadCpu threads, ProcCounters kernel, GridCounters grid) {
+    /** One node's readings at the window's start; {@code at} on the history's clock, after the slowest reading. */
+    private record Start(long cpuNanos, ThreadCpu threads, ProcCounters kernel, GridCounters grid, long at) {
     }
 
     private final LoopbackFarm farm;
+    private final History h;
     private final Map<String, Start> starts = new HashMap<>();
     private final Map<String, long[]> runnable = new HashMap<>();
 
-    LoadedWindow(LoopbackFarm farm) {
+    LoadedWindow(LoopbackFarm farm, History h) {
         this.farm = farm;
+        this.h = h;
     }
 
+    /**
+     * Reads every node. On a loaded machine reading a node takes a while (its status page, a few hundred
+     * {@code /proc} files), so each node's readings are timed and its writes counted between its own two readings.
+     */
     void start() throws InterruptedException {
         for (LoopbackFarm.Node n : farm.live()) {
             long pid = n.process().pid();
+            GridCounters grid = grid(n);
+            long cpu = LoopbackFarm.cpuNanos(pid);
             ThreadCpu threads = ThreadCpu.of(pid);
-            starts.put(n.name(), new Start(LoopbackFarm.cpuNanos(pid),
-                    threads == null ? new ThreadCpu(Map.of(), Map.of()) : threads, ProcCounters.of(pid), grid(n)));
+            ProcCounters kernel = ProcCounters.of(pid);
+            starts.put(n.name(), new Start(cpu, threads == null ? new ThreadCpu(Map.of(), Map.of()) : threads, kernel,
+                    grid, h.now()));
             runnable.put(n.name(), new long[2]);
         }
     }
@@ -57,8 +67,8 @@ final class LoadedWindow {
         }
     }
 
-    /** Keeps sampling until {@code until} on {@code h}'s clock. */
-    void sampleUntil(History h, long until) throws InterruptedException {
+    /** Keeps sampling until {@code until} on the history's clock. */
+    void sampleUntil(long until) throws InterruptedException {
         while (h.now() < until) {
             sample();
             // A fixed-length window: the wait is the measurement itself.
@@ -66,14 +76,8 @@ final class LoadedWindow {
         }
     }
 
-    /** Each node over the window, the writes it answered counted from {@code h} between {@code from} and {@code to}. */
-    List<NodeWindow> end(History h, long from, long to) throws InterruptedException {
-        Map<String, Long> writes = new HashMap<>();
-        for (Op op : h.ops()) {
-            if (op.ok() && op.start() >= from && op.end() <= to) {
-                writes.merge(op.node(), 1L, Long::sum);
-            }
-        }
+    /** Each node from its start reading to its end reading, the writes it answered in between counted from the history. */
+    List<NodeWindow> end() throws InterruptedException {
         List<NodeWindow> nodes = new ArrayList<>();
         for (LoopbackFarm.Node n : farm.live()) {
             Start s = starts.get(n.name());
@@ -81,12 +85,13 @@ final class LoadedWindow {
                 continue;
             }
             long pid = n.process().pid();
+            GridCounters grid = grid(n);
             long cpu = LoopbackFarm.cpuNanos(pid);
             ThreadCpu threads = ThreadCpu.of(pid);
             ProcCounters kernel = ProcCounters.of(pid).since(s.kernel());
-            GridCounters grid = grid(n);
+            long at = h.now();
             long[] r = runnable.get(n.name());
-            nodes.add(new NodeWindow(n.name(), writes.getOrDefault(n.name(), 0L),
+            nodes.add(new NodeWindow(n.name(), writes(n.name(), s.at(), at),
                     cpu < 0 || s.cpuNanos() < 0 ? -1 : cpu - s.cpuNanos(), kernel,
                     grid == GridCounters.NONE ? grid : grid.since(s.grid()), r[1] == 0 ? 0 : (double) r[0] / r[1],
                     HotPathTiers.NONE, threads == null ? List.of() : threads.since(s.threads())));
@@ -99,12 +104,37 @@ final class LoadedWindow {
         List<NodeWindow> out = new ArrayList<>();
         for (NodeWindow w : nodes) {
             LoopbackFarm.Node n = farm.live().stream().filter(x -> x.name().equals(w.node())).findFirst().orElse(null);
-            HotPathTiers tiers = n == null || !farm.contender().isSessionGrid() ? HotPathTiers.NONE
-                    : HotPathTiers.of(n.process().pid());
+            HotPathTiers tiers = n == null ? HotPathTiers.NONE : HotPathTiers.of(n.process().pid(), hotPath(farm));
             out.add(new NodeWindow(w.node(), w.writes(), w.cpuNanos(), w.kernel(), w.grid(), w.meanRunnable(), tiers,
                     w.threads()));
         }
         return out;
+    }
+
+    /** Writes node {@code node} answered that ended in ({@code from}, {@code to}]. */
+    private long writes(String node, long from, long to) {
+        long n = 0;
+        for (Op op : h.ops()) {
+            if (op.ok() && op.end() > from && op.end() <= to && node.equals(op.node())) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** The write path methods whose tier says whether C2 has compiled a node of {@code farm}. */
+    static List<String> hotPath(LoopbackFarm farm) {
+        return farm.contender().isSessionGrid() ? HotPathTiers.HOT : HotPathTiers.DELTA_HOT;
+    }
+
+    /** Whether C2 has compiled the write path of every live node ({@link HotPathTiers}). */
+    static boolean compiledEverywhere(LoopbackFarm farm) throws InterruptedException {
+        for (LoopbackFarm.Node n : farm.live()) {
+            if (!HotPathTiers.of(n.process().pid(), hotPath(farm)).all()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private GridCounters grid(LoopbackFarm.Node n) throws InterruptedException {
