@@ -96,6 +96,13 @@ public record BenchSettings(String name, Set<Contender> contenders, int nodes, i
                 memorySessions, rebalanceSessions, scaleSizes, scaleWrites, heap, nodeJvmArgs, convergenceGraceMillis);
     }
 
+    /** These settings with a warm-up of at most {@code millis}. */
+    public BenchSettings withWarmupMaxMillis(long millis) {
+        return new BenchSettings(name, contenders, nodes, users, warmupMillis, millis, measureMillis, scenarios,
+                everyContenderScenarios, failoverContenders, failoverObserveMillis, failoverMaxMillis, memoryContenders,
+                memorySessions, rebalanceSessions, scaleSizes, scaleWrites, nodeHeap, nodeJvmArgs, convergenceGraceMillis);
+    }
+
     /**
      * From the {@code bench.profile} system property ("full" or "smoke", default smoke), then the overrides
      * for a focused comparison: {@code -Dbench.scaleSizes=3,8}, {@code -Dbench.scenarios=a} (scenario ids: every

@@ -21,7 +21,10 @@ import org.slf4j.LoggerFactory;
  * for a window as long. SessionGrid keeps three copies whatever the farm's size, so the CPU a write adds to its
  * farm should stay flat; DeltaManager copies every write to every other node, so its should grow. On one machine
  * every added node also adds its own idle cost (timers, heartbeats, GC) to the loaded window, so the part judges
- * the loaded CPU less the idle one ({@link IdleCpu}). The in-JVM scale part ({@code scale}) counts messages per
+ * the loaded CPU less the idle one ({@link IdleCpu}). A node of a larger farm also serves fewer writes per second,
+ * so C2 compiles its write path later: the warm-up waits until it has on every node, at most the set maximum
+ * times the farm's size over the smallest farm's, and each node's counts over the window are reported
+ * ({@link NodeWindow}). The in-JVM scale part ({@code scale}) counts messages per
  * write up to 128 members; this part measures what those messages cost a farm in CPU.
  */
 public final class FarmScaleRun {
@@ -110,7 +113,10 @@ public final class FarmScaleRun {
 
     /** One farm of {@code c} on {@code n} nodes: started, loaded, left idle, stopped. */
     private Point farm(Contender c, int n) throws InterruptedException {
-        BenchSettings farmSettings = settings.stickyWritesOn(n, NODE_HEAP);
+        // A node of a larger farm on the same cores serves fewer writes per second, and C2 takes up its write
+        // path after about as many writes as on a smaller farm's node: the longest warm-up grows with the farm.
+        BenchSettings farmSettings = settings.stickyWritesOn(n, NODE_HEAP)
+                .withWarmupMaxMillis(settings.warmupMaxMillis() * n / Math.max(1, sizes().get(0)));
         ContenderResult r = new ContenderResult(c);
         LoopbackFarm farm = new LoopbackFarm(c, n, work, subnet, null, NODE_HEAP, farmSettings.nodeJvmArgs());
         try {
