@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Whether C2 has compiled a node's sticky write path yet: the methods of its list (SessionGrid's {@link #HOT},
- * DeltaManager's {@link #DELTA_HOT}) that a JVM's code cache holds at tier 4 ({@code jcmd <pid> Compiler.codelist}). On a farm of many JVMs sharing few cores each node serves
+ * Whether C2 has compiled a SessionGrid node's sticky write path yet: the methods of {@link #HOT} that a JVM's code
+ * cache holds at tier 4 ({@code jcmd <pid> Compiler.codelist}). On a farm of many JVMs sharing few cores each node serves
  * fewer writes per second, and C2 queues a request path method only after tens of thousands of its invocations
  * on that node (thresholds scaled by the compile queue's length), so a window can measure code still at tier 3,
  * C1's profiling code.
@@ -23,9 +23,6 @@ public record HotPathTiers(int compiled, int of) {
             "org.sessiongrid.tomcat.GridSession.takeChanges(", "org.sessiongrid.replication.Replicator.commit(",
             "org.sessiongrid.replication.Replicator.commitLocked(", "org.sessiongrid.grid.PrimaryClient.call(");
 
-    /** DeltaManager's: Tomcat's request processing and its replication valve, which sends each write. */
-    public static final List<String> DELTA_HOT = List.of("org.apache.coyote.http11.Http11Processor.service(",
-            "org.apache.catalina.ha.tcp.ReplicationValve.invoke(");
 
     /** Not read. */
     public static final HotPathTiers NONE = new HotPathTiers(0, 0);
@@ -35,8 +32,11 @@ public record HotPathTiers(int compiled, int of) {
         return of > 0 && compiled == of;
     }
 
-    /** The tiers of process {@code pid}'s methods of {@code hot} now, or {@link #NONE}. */
+    /** The tiers of process {@code pid}'s methods of {@code hot} now, or {@link #NONE} (also for an empty list). */
     public static HotPathTiers of(long pid, List<String> hot) throws InterruptedException {
+        if (hot.isEmpty()) {
+            return NONE;
+        }
         Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
         try {
             Process p = new ProcessBuilder(jcmd.toString(), Long.toString(pid), "Compiler.codelist")
