@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Set;
 
 import org.sessiongrid.bench.contender.Contender;
+import org.sessiongrid.bench.farm.SubnetLease;
 import org.sessiongrid.bench.measure.RebalanceFigures;
 import org.sessiongrid.bench.scale.ScaleFigures;
 import org.sessiongrid.bench.scale.ScaleLauncher;
@@ -41,18 +42,20 @@ public final class Benchmark {
     }
 
     /**
-     * A subnet of 127.0.0.0/8 of this run's own (from the pid), so that another run on the machine, the fault
-     * matrix or a unit test on 127.0.0.1 never shares an address and port with it.
+     * Runs every part picked in a subnet of 127.0.0.0/8 of this run's own ({@link SubnetLease}), so that another
+     * run on the machine, the fault matrix or a unit test on 127.0.0.1 never shares an address and port with it.
      */
-    static String subnet() {
-        return "127.8." + (20 + ProcessHandle.current().pid() % 200);
+    public Outcome run() throws Exception {
+        try (SubnetLease lease = SubnetLease.take()) {
+            LOG.info("farms listen on {}.*", lease.subnet());
+            return run(lease.subnet());
+        }
     }
 
-    public Outcome run() throws Exception {
+    private Outcome run(String subnet) throws Exception {
         Files.createDirectories(work);
         long started = System.currentTimeMillis();
         String loadBefore = loadAverage();
-        String subnet = subnet();
         List<ContenderResult> results = new ArrayList<>();
         ContenderRun runner = new ContenderRun(settings, work, subnet);
         Set<String> parts = Set.of(System.getProperty("bench.parts", settings.defaultParts()).split(","));
