@@ -185,7 +185,7 @@ class FullMatrixTest {
                 .getResourceAsStream("/org/sessiongrid/jgroups/stacks/tcp.xml")) {
             tcp = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         }
-        String withDelay = tcp.replaceFirst("<RED/>", "<org.sessiongrid.it.rig.STEADY_DELAY out_delay=\"50\"/>\n    <RED/>");
+        String withDelay = tcp.replaceFirst("<TCPPING ", "<org.sessiongrid.it.rig.STEADY_DELAY out_delay=\"50\"/>\n    <TCPPING ");
         assertTrue(withDelay.contains("STEADY_DELAY"), "could not insert STEADY_DELAY into the tcp stack");
         java.nio.file.Path p = run.farm.nodes().get(0).log.resolveSibling("tcp-delay.xml");
         java.nio.file.Files.writeString(p, withDelay);

@@ -28,16 +28,16 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class ShippedStacksTest {
 
-    private static final List<String> TCP_STACK = List.of("TCP_NIO2", "RED", "TCPPING", "MERGE3", "FD_SOCK2", "FD_ALL3",
+    private static final List<String> TCP_STACK = List.of("TCP_NIO2", "TCPPING", "MERGE3", "FD_SOCK2", "FD_ALL3",
             "VERIFY_SUSPECT2", "pbcast.NAKACK2", "UNICAST3", "pbcast.STABLE", "pbcast.GMS", "UFC", "MFC", "FRAG4");
 
     private static final Map<String, List<String>> EXPECTED_PROTOCOLS = Map.of(
-            "udp", List.of("UDP", "RED", "PING", "MERGE3", "FD_SOCK2", "FD_ALL3", "VERIFY_SUSPECT2",
+            "udp", List.of("UDP", "PING", "MERGE3", "FD_SOCK2", "FD_ALL3", "VERIFY_SUSPECT2",
                     "pbcast.NAKACK2", "UNICAST3", "pbcast.STABLE", "pbcast.GMS", "UFC", "MFC", "FRAG4"),
             "tcp", TCP_STACK,
             // TLS needs TCP's socket factory, which TCP_NIO2 does not have.
             "tls", java.util.stream.Stream.concat(java.util.stream.Stream.of("TCP"), TCP_STACK.stream().skip(1)).toList(),
-            "kubernetes", List.of("TCP_NIO2", "RED", "dns.DNS_PING", "MERGE3", "FD_SOCK2", "FD_ALL3", "VERIFY_SUSPECT2",
+            "kubernetes", List.of("TCP_NIO2", "dns.DNS_PING", "MERGE3", "FD_SOCK2", "FD_ALL3", "VERIFY_SUSPECT2",
                     "pbcast.NAKACK2", "UNICAST3", "pbcast.STABLE", "pbcast.GMS", "UFC", "MFC", "FRAG4"),
             "test-loopback", List.of("SHARED_LOOPBACK", "SHARED_LOOPBACK_PING", "MERGE3", "FD_ALL3",
                     "VERIFY_SUSPECT2", "pbcast.NAKACK2", "UNICAST3", "pbcast.STABLE", "pbcast.GMS", "UFC", "MFC",
