@@ -18,7 +18,8 @@ import org.sessiongrid.it.rig.Farm;
  * through the test client (which balances by itself: it takes a node out after a failed request) and once
  * through HAProxy (a real balancer: sticky by the route on the session id, redispatch, health checks; see
  * {@link Balancer}). Each reports how long the killed node's users waited until another node served them, the
- * longest stall of any user and the p99 on the other nodes; the checker passes over everything.
+ * longest stall of any user and the p99 on the other nodes; the checker passes over everything. The wait is held
+ * to issue 17's bound (item 5: served again within 200 ms at p99), the unaffected nodes' p99 is reported.
  */
 @Tag("full")
 class BalancerFaultsTest {
@@ -81,7 +82,7 @@ class BalancerFaultsTest {
             // hundred milliseconds, too few requests for a p99.
             run.reportStalls("kill of " + victim.name, List.of(victim.name), killed,
                     Math.max(settled, killed + FAULT_WINDOW.toMillis()));
-            run.reportServedAgain("kill of " + victim.name, victim.name, killed);
+            run.boundServedAgain("kill of " + victim.name, victim.name, killed);
             run.finish(new Checker());
         }
     }

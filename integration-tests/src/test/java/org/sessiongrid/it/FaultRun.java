@@ -40,6 +40,9 @@ final class FaultRun implements AutoCloseable {
     /** Issue 17's bound on the p99 of the requests that members not hit by a fault serve during it. */
     static final long UNAFFECTED_P99_BOUND_MILLIS = 1_000;
 
+    /** Issue 17's bound (item 5) on the p99 of how long a killed node's users wait until another node serves them. */
+    static final long SERVED_AGAIN_P99_BOUND_MILLIS = 200;
+
     final String title;
     final NetRig rig;
     final Farm farm;
@@ -200,6 +203,22 @@ final class FaultRun implements AutoCloseable {
                 + waits.get(waits.size() / 2)[0] + " ms, longest " + longest[0] + " ms (user " + longest[1] + ") over "
                 + waits.size() + " users");
         return p99;
+    }
+
+    /**
+     * Reports the wait as {@link #reportServedAgain} does and holds the crash to issue 17's bound: the killed
+     * node's users are served again by another node within {@value #SERVED_AGAIN_P99_BOUND_MILLIS} ms at p99.
+     * {@link #finish} fails otherwise, once the checker has run and the report is written; a run in which no
+     * user of the victim sent a request fails too, as it measured nothing.
+     */
+    void boundServedAgain(String fault, String victim, long killed) {
+        long p99 = reportServedAgain(fault, victim, killed);
+        if (p99 < 0) {
+            boundsExceeded.add(fault + ": no user of " + victim + " sent a request after the kill; nothing measured");
+        } else if (p99 > SERVED_AGAIN_P99_BOUND_MILLIS) {
+            boundsExceeded.add(fault + ": p99 of " + victim + "'s users' wait until another node served them " + p99
+                    + " ms > " + SERVED_AGAIN_P99_BOUND_MILLIS + " ms");
+        }
     }
 
     /** Stall bounds exceeded, each a line for the failure; asserted by {@link #finish} after the report. */
