@@ -18,6 +18,7 @@ import java.util.function.BooleanSupplier;
 import org.jgroups.JChannel;
 import org.jgroups.View;
 import org.jgroups.protocols.FailureDetection;
+import org.jgroups.protocols.MERGE3;
 import org.jgroups.stack.Protocol;
 import org.sessiongrid.placement.Member;
 import org.sessiongrid.session.SessionKey;
@@ -49,6 +50,15 @@ import org.slf4j.LoggerFactory;
  * sets them aside and rejoins as above. One that does not answer while still in the view (cut off by a partition
  * that began meanwhile, or frozen) says nothing about this member's place: it is asked again until it answers or
  * leaves the view, for as long as failure detection could take to exclude it.
+ *
+ * <p>A member whose topology names it alone serves on after a pause only if it was alone before the pause began
+ * (a one-node farm, or the last member of a farm whose others left earlier): nobody held its sessions to serve
+ * them meanwhile. One that became alone during the pause or just before it (it dropped the others from its view
+ * on its own failure detection or suspicions while it was cut off, frozen or starved) proves nothing by it: the
+ * others most likely dropped it too and served its sessions on. It holds its requests until another member is
+ * in its view again (then it sets its copies aside and rejoins, as above), or until a member that could reach it
+ * would have merged with it (failure detection, a check and one of MERGE3's rounds): then the others are gone or
+ * still cut off, and it serves on as a partition of its own, which the merge reconciles.
  *
  * <p>Thread safety: the clock is read every {@value #TICK_MILLIS} ms on its own thread
  * ({@code sessiongrid-<member>-pause-detector}), so that a scheduler task that blocks (an expiry waiting
@@ -82,6 +92,10 @@ final class PauseDetector {
     private volatile long verificationEndsNanos = System.nanoTime();
     /** When the clock was last seen running (nanoTime). */
     private final AtomicLong lastTick = new AtomicLong(System.nanoTime());
+    /** Since when this member's topology names it alone. */
+    private final Solitude solitude;
+    /** How long a member that became alone around a pause waits for another member before it serves on alone. */
+    private final long aloneWaitNanos;
 
     PauseDetector(GridConfig config, JChannel channel, ClusterTransport transport, InstalledTopology installed,
                   TopologyInstaller installer, Membership membership, Executor transfers, BooleanSupplier closed) {
@@ -97,6 +111,18 @@ final class PauseDetector {
         this.transfers = transfers;
         this.closed = closed;
         this.ticker = Executors.newSingleThreadScheduledExecutor(MemberThreads.named(config.nodeName(), "pause-detector"));
+        this.solitude = new Solitude(transport::self);
+        this.aloneWaitNanos = thresholdNanos + TimeUnit.MILLISECONDS.toNanos(verificationMillis + mergeRoundMillis(channel));
+    }
+
+    /**
+     * How long MERGE3 may take to merge two views whose members hear each other again: an announcement from the
+     * other side (sent at most every {@code max_interval}) and the check that compares them (every 1.6 x
+     * {@code max_interval}); 0 for a stack without MERGE3.
+     */
+    private static long mergeRoundMillis(JChannel channel) {
+        MERGE3 merge = channel.getProtocolStack().findProtocol(MERGE3.class);
+        return merge == null ? 0 : merge.getMaxInterval() + Math.max(merge.getCheckInterval(), merge.getMaxInterval());
     }
 
     /**
@@ -129,11 +155,18 @@ final class PauseDetector {
         // A reading set meanwhile (a check's end, the test hook's pause) stands: overwriting the hook's would
         // lose the pause it simulates.
         lastTick.compareAndSet(last, now);
+        // Noted after the gap was judged: a topology that named others when the gap was first seen did not name
+        // them before it.
+        solitude.note(installed.get(), now);
     }
 
     private void afterGap(long gap) {
         if (gap > checkThresholdNanos && aloneInItsTopology()) {
-            serveOnAlone(gap);
+            if (solitude.aloneBefore(System.nanoTime() - gap, checkThresholdNanos)) {
+                serveOnAlone(gap);
+            } else {
+                awaitOthersAfterPause(gap);
+            }
         } else if (gap > thresholdNanos) {
             rejoinAfterPause(gap);
         } else if (gap > checkThresholdNanos) {
@@ -142,14 +175,14 @@ final class PauseDetector {
     }
 
     /**
-     * True if this member's topology names it alone: no other member held its sessions, so none could have
-     * excluded it and served them on while it was paused (a member that started meanwhile could not join
-     * through it and formed a cluster of its own, which the merge reconciles as any partition's). Setting its
-     * copies aside would set aside the only ones, and a rejoin would wait for a cluster that is not there.
+     * True if this member's topology names it alone. If it was so before the pause ({@link Solitude}), no other
+     * member held its sessions, so none could have excluded it and served them on while it was paused (a member
+     * that started meanwhile could not join through it and formed a cluster of its own, which the merge reconciles
+     * as any partition's): setting its copies aside would set aside the only ones, and a rejoin would wait for a
+     * cluster that is not there. Alone only since then, it proves nothing (the class comment).
      */
     private boolean aloneInItsTopology() {
-        Topology t = installed.get();
-        return t != null && t.members().size() == 1 && t.members().get(0).equals(transport.self());
+        return solitude.alone(installed.get());
     }
 
     private void serveOnAlone(long gapNanos) {
@@ -159,6 +192,46 @@ final class PauseDetector {
                     + " served its sessions meanwhile: it serves on with its copies", transport.self(),
                     TimeUnit.NANOSECONDS.toMillis(gapNanos), config.clusterName());
         }
+    }
+
+    /**
+     * After a pause that this member's topology of itself alone does not explain (it became alone during the
+     * pause or just before it, see the class comment): holds requests until another member is in its view
+     * again, then sets its copies aside and rejoins; or, when none is after {@link #aloneWaitNanos}, serves on.
+     */
+    private void awaitOthersAfterPause(long gapNanos) {
+        long giveUp = System.nanoTime() + aloneWaitNanos;
+        // Other members' reads from its copies wait as long: one merged with it meanwhile may still name it primary.
+        CompletableFuture<Void> done = beginHold(giveUp);
+        if (done == null) {
+            return;
+        }
+        Member me = transport.self();
+        LOG.warn("{} was paused for {} ms and is alone in its topology, but it dropped the other members during or"
+                + " just before the pause: they may have dropped it too and served its sessions meanwhile. It holds its"
+                + " requests until another member is in its view again (then it sets its copies aside and rejoins), or"
+                + " for {} ms", me, TimeUnit.NANOSECONDS.toMillis(gapNanos), TimeUnit.NANOSECONDS.toMillis(aloneWaitNanos));
+        View pausedIn = transport.view();
+        transfers.execute(() -> {
+            try {
+                while (transport.viewMembers().size() < 2 && System.nanoTime() - giveUp < 0 && !closed.getAsBoolean()) {
+                    installed.awaitAtLeast(Long.MAX_VALUE, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100));
+                }
+                if (transport.viewMembers().size() >= 2) {
+                    rejoinAfterPause(gapNanos, pausedIn);
+                } else if (!closed.getAsBoolean()) {
+                    LOG.warn("{} heard from no other member of cluster {} within {} ms after its pause: they are gone or"
+                            + " still cut off, so it serves on with its copies as a partition of its own (the merge"
+                            + " reconciles it with theirs)", me, config.clusterName(),
+                            TimeUnit.NANOSECONDS.toMillis(aloneWaitNanos));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                lastTick.set(System.nanoTime());
+                done.complete(null);
+            }
+        });
     }
 
     /**
@@ -204,20 +277,30 @@ final class PauseDetector {
     }
 
     /**
+     * Starts holding this member's requests after a pause, and the others' reads from its copies until
+     * {@code copiesHeldUntilNanos}; returns the hold, to complete when it ends, or null when a hold runs already or
+     * this member does not serve (closed, not joined, rejoining).
+     */
+    private CompletableFuture<Void> beginHold(long copiesHeldUntilNanos) {
+        CompletableFuture<Void> current = check.get();
+        if (closed.getAsBoolean() || !membership.joined() || rejoining.get() || !current.isDone()) {
+            return null;
+        }
+        // Set before the hold shows as running; a hold that loses the race below only extends it.
+        verificationEndsNanos = copiesHeldUntilNanos;
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        return check.compareAndSet(current, done) ? done : null;
+    }
+
+    /**
      * After a pause above the check threshold: holds requests, waits until every verification that may have
      * started during the pause has ended, then serves on if the others still count this member, or sets its
      * copies aside and rejoins if not (see the class comment).
      */
     private void checkAfterPause(long gapNanos) {
-        CompletableFuture<Void> current = check.get();
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        if (closed.getAsBoolean() || !membership.joined() || rejoining.get() || !current.isDone()) {
-            return;
-        }
-        // Set before the check shows as running; a check that loses the race below only extends it.
         long verified = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(verificationMillis);
-        verificationEndsNanos = verified;
-        if (!check.compareAndSet(current, done)) {
+        CompletableFuture<Void> done = beginHold(verified);
+        if (done == null) {
             return;
         }
         Member me = transport.self();
