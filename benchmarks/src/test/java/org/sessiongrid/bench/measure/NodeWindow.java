@@ -2,6 +2,8 @@ package org.sessiongrid.bench.measure;
 
 import java.util.List;
 
+import org.sessiongrid.testsupport.process.ProcCounters;
+
 /**
  * One node of a farm over a loaded window: the writes it answered, the CPU it spent and on which threads, how
  * often its threads blocked or were preempted, its read/write system calls, SessionGrid's own counters (messages

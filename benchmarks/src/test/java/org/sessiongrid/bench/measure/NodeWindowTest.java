@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+import org.sessiongrid.testsupport.process.ProcCounters;
 
 /** The per-node counts of a loaded window: what is read from the kernel, a status page and the code cache. */
 class NodeWindowTest {

@@ -10,10 +10,10 @@ import org.sessiongrid.bench.farm.LoopbackFarm;
 import org.sessiongrid.bench.measure.GridCounters;
 import org.sessiongrid.bench.measure.HotPathTiers;
 import org.sessiongrid.bench.measure.NodeWindow;
-import org.sessiongrid.bench.measure.ProcCounters;
 import org.sessiongrid.bench.measure.ThreadCpu;
 import org.sessiongrid.it.load.History;
 import org.sessiongrid.it.load.Op;
+import org.sessiongrid.testsupport.process.ProcCounters;
 
 /**
  * Reads every node of a farm at the start and the end of a loaded window, and samples its runnable threads in

@@ -1,8 +1,10 @@
-package org.sessiongrid.bench.measure;
+package org.sessiongrid.testsupport.process;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
@@ -24,26 +26,17 @@ public record ProcCounters(long voluntarySwitches, long involuntarySwitches, lon
 
     /** The counters of process {@code pid} now, or {@link #NONE}. */
     public static ProcCounters of(long pid) {
-        Path proc = Path.of("/proc", Long.toString(pid));
-        long voluntary = 0;
-        long involuntary = 0;
-        try (Stream<Path> tasks = Files.list(proc.resolve("task"))) {
-            for (Path t : (Iterable<Path>) tasks::iterator) {
-                try {
-                    for (String line : Files.readAllLines(t.resolve("status"))) {
-                        if (line.startsWith("voluntary_ctxt_switches:")) {
-                            voluntary += value(line);
-                        } else if (line.startsWith("nonvoluntary_ctxt_switches:")) {
-                            involuntary += value(line);
-                        }
-                    }
-                } catch (IOException | RuntimeException gone) {
-                    // the thread ended between the listing and the read
-                }
-            }
-        } catch (IOException e) {
+        Map<String, long[]> threads = switchesByThread(pid);
+        if (threads == null) {
             return NONE;
         }
+        long voluntary = 0;
+        long involuntary = 0;
+        for (long[] t : threads.values()) {
+            voluntary += t[0];
+            involuntary += t[1];
+        }
+        Path proc = Path.of("/proc", Long.toString(pid));
         long reads = -1;
         long writes = -1;
         try {
@@ -58,6 +51,34 @@ public record ProcCounters(long voluntarySwitches, long involuntarySwitches, lon
             // another user's process, or a kernel without task I/O accounting: the calls stay unknown
         }
         return new ProcCounters(voluntary, involuntary, reads, writes);
+    }
+
+    /**
+     * The voluntary and involuntary context switches of each live thread of process {@code pid}, by thread id
+     * (in that order), or null if the process is gone or this is not Linux.
+     */
+    public static Map<String, long[]> switchesByThread(long pid) {
+        Map<String, long[]> out = new HashMap<>();
+        try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path t : (Iterable<Path>) tasks::iterator) {
+                long[] counts = new long[2];
+                try {
+                    for (String line : Files.readAllLines(t.resolve("status"))) {
+                        if (line.startsWith("voluntary_ctxt_switches:")) {
+                            counts[0] = value(line);
+                        } else if (line.startsWith("nonvoluntary_ctxt_switches:")) {
+                            counts[1] = value(line);
+                        }
+                    }
+                    out.put(t.getFileName().toString(), counts);
+                } catch (IOException | RuntimeException gone) {
+                    // the thread ended between the listing and the read
+                }
+            }
+        } catch (IOException e) {
+            return null;
+        }
+        return out;
     }
 
     /** Threads of process {@code pid} that are running or runnable now (state {@code R}), 0 if unreadable. */
