@@ -48,12 +48,17 @@ class HandlerPlacementTest {
     }
 
     private Server server;
+    /** A context started before the server, which Jetty then holds unmanaged: stopping the server leaves it running. */
+    private ServletContextHandler startedAlone;
     private final HttpClient http = HttpClient.newHttpClient();
 
     @AfterEach
     void stop() throws Exception {
         if (server != null) {
             server.stop();
+        }
+        if (startedAlone != null) {
+            startedAlone.stop();
         }
     }
 
@@ -169,6 +174,7 @@ class HandlerPlacementTest {
     void aContextCheckedOnlyAtItsRequestsFailsThemWithoutTheHandler() throws Exception {
         ServletContextHandler app = context("/app", newServer());
         app.setServer(server);
+        startedAlone = app;
         app.start();
         server.setHandler(app);
         server.start();
