@@ -29,8 +29,9 @@ import org.sessiongrid.wire.GridMessage.ReplicateRequest;
 import org.sessiongrid.wire.GridMessage.Retry;
 
 /**
- * One test per rule in {@link Replicator}'s description, against three members whose replicators talk
- * through a {@link ControlledCluster}: A is the primary of the session, B and C its backups.
+ * One test per rule in the descriptions of {@link Replicator}'s roles ({@link Fence}, {@link PrimaryRole},
+ * {@link BackupSender}, {@link BackupRole}), through {@link Replicator} as the grid calls it, against three members
+ * whose replicators talk through a {@link ControlledCluster}: A is the primary of the session, B and C its backups.
  */
 class ReplicatorTest {
 

@@ -20,8 +20,8 @@ public record HotPathTiers(int compiled, int of) {
 
     /** The sticky write's largest methods of ours (PROFILE.md, "What the JIT does after a minute of load"). */
     public static final List<String> HOT = List.of("org.sessiongrid.tomcat.SessionGridManager.commit(",
-            "org.sessiongrid.tomcat.GridSession.takeChanges(", "org.sessiongrid.replication.Replicator.commit(",
-            "org.sessiongrid.replication.Replicator.commitLocked(", "org.sessiongrid.grid.PrimaryClient.call(");
+            "org.sessiongrid.tomcat.GridSession.takeChanges(", "org.sessiongrid.replication.PrimaryRole.commit(",
+            "org.sessiongrid.replication.PrimaryRole.commitLocked(", "org.sessiongrid.grid.PrimaryClient.call(");
 
 
     /** Not read. */

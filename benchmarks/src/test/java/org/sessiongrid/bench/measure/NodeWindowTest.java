@@ -30,11 +30,11 @@ class NodeWindowTest {
         String codelist = String.join("\n",
                 "812 4 0 org.sessiongrid.tomcat.SessionGridManager.commit(Lorg/apache/catalina/Session;)V [0x1, 0x2 - 0x3]",
                 "640 3 0 org.sessiongrid.tomcat.GridSession.takeChanges()Lorg/sessiongrid/session/SessionDelta; [0x1]",
-                "700 4 1 org.sessiongrid.replication.Replicator.commit(Lorg/sessiongrid/wire/GridMessage$CommitRequest;"
+                "700 4 1 org.sessiongrid.replication.PrimaryRole.commit(Lorg/sessiongrid/wire/GridMessage$CommitRequest;"
                         + "Ljava/lang/String;)Lorg/sessiongrid/wire/GridMessage; [0x1]",
-                "701 4 0 org.sessiongrid.replication.Replicator.commitLocked(I)V [0x1]",
+                "701 4 0 org.sessiongrid.replication.PrimaryRole.commitLocked(I)V [0x1]",
                 "9 4 0 org.sessiongrid.grid.PrimaryClient.callAsync()V [0x1]");
-        // commit at C2; takeChanges only at tier 3; Replicator.commit's C2 code not entrant; callAsync is not call
+        // commit at C2; takeChanges only at tier 3; PrimaryRole.commit's C2 code not entrant; callAsync is not call
         assertEquals(new HotPathTiers(2, HotPathTiers.HOT.size()), HotPathTiers.of(codelist, HotPathTiers.HOT));
     }
 
