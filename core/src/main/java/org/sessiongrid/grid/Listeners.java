@@ -106,8 +106,15 @@ final class Listeners {
         }
     }
 
-    /** Tells the members that hold a copy of a session (by id) that it changed. */
+    /**
+     * Tells the members that hold a copy of a session (by id) that it changed; nobody when this member's own
+     * listener of the namespace takes no notices ({@link SessionListener#takesChanges}).
+     */
     void notifyChanged(SessionKey key, long version, List<String> memberIds) {
+        SessionListener own = byNamespace.get(key.namespace());
+        if (own != null && !own.takesChanges()) {
+            return;
+        }
         GridMessage.Changed notice = new GridMessage.Changed(key, version);
         for (String id : memberIds) {
             if (id.equals(transport.self().id())) {

@@ -40,6 +40,18 @@ public interface SessionListener {
     }
 
     /**
+     * Whether {@link #changed} does anything for this container. False: it keeps no copy a notice could
+     * free or refresh (each copy is checked against the primary at every request anyway), and a primary
+     * whose own listener of the namespace answers false sends no notices of the namespace's sessions at all
+     * (one adapter serves a namespace throughout the cluster, so its peers' listeners answer the same); on a
+     * round-robin farm that is a notice and its acknowledgement per remote write. A primary without a
+     * listener of the namespace sends them. Default: true.
+     */
+    default boolean takesChanges() {
+        return true;
+    }
+
+    /**
      * Whether {@link #expired} can be honoured now (the webapp is running). Asked right before the grid
      * records that an expiry is announced: while false, this member expires the namespace's sessions
      * but leaves their announcements, and the listener calls, to a later pass or another primary,

@@ -387,6 +387,56 @@ class CoreGridTest {
         }
     }
 
+    /**
+     * A primary whose own listener of the namespace takes no notices sends none: not to a member that read the
+     * session and then committed elsewhere, not to the committer, not to itself. The control, the same primary
+     * with a listener that takes them, sends the notice, so a primary that ignored the listener fails here.
+     */
+    @Test
+    void aPrimaryWhoseListenerTakesNoNoticesSendsNone() {
+        try (TestCluster c = new TestCluster("nonotice").start(3)) {
+            SessionGrid a = c.members.get(0);
+            SessionGrid b = c.members.get(1);
+            SessionGrid cc = c.members.get(2);
+            String id = a.store(NS).newLocalId(CoreGridTest::newId);
+            a.store(NS).create(id, SessionDelta.builder().set("x", utf8("1")).build());
+            a.store(NS).setListener(listenerTaking(false));
+            assertEquals(0, noticesSentBy(a, () -> readOnBThenCommitOnC(b, cc, id, "2")), "no listener takes them");
+            a.store(NS).setListener(listenerTaking(true));
+            assertEquals(1, noticesSentBy(a, () -> readOnBThenCommitOnC(b, cc, id, "3")), "B holds a stale copy");
+            a.store(NS).setListener(null);
+        }
+    }
+
+    private static SessionListener listenerTaking(boolean takes) {
+        return new SessionListener() {
+            @Override
+            public void expired(SessionRecord last) {
+            }
+
+            @Override
+            public boolean takesChanges() {
+                return takes;
+            }
+        };
+    }
+
+    private static void readOnBThenCommitOnC(SessionGrid b, SessionGrid cc, String id, String value) {
+        b.store(NS).find(id, null);
+        cc.store(NS).commit(id, SessionDelta.builder().set("x", utf8(value)).build(), cc.store(NS).find(id, null));
+    }
+
+    /** The change notices {@code primary} sent while {@code action} ran: counted when sent, before the commit returns. */
+    private static long noticesSentBy(SessionGrid primary, Runnable action) {
+        java.util.function.LongSupplier sent = () -> {
+            org.sessiongrid.metrics.MessageCounts n = primary.stats().messagesSentByType().get("Changed");
+            return n == null ? 0 : n.messages();
+        };
+        long before = sent.getAsLong();
+        action.run();
+        return sent.getAsLong() - before;
+    }
+
     @Test
     void asyncReplicationAcknowledgesAtThePrimaryAndReachesTheBackups() {
         try (TestCluster c = new TestCluster("async", b -> b.replicationMode(ReplicationMode.ASYNC)).start(3)) {

@@ -223,6 +223,13 @@ public class SessionGridManager extends ManagerBase implements DistributedManage
             public boolean accepting() {
                 return codec != null && getState().isAvailable();
             }
+
+            @Override
+            public boolean takesChanges() {
+                // findSession checks each copy against the primary at every request, and IdleCopies frees
+                // idle ones: a notice would change nothing here but cost a message and its acknowledgement.
+                return false;
+            }
         });
         SessionGridValve.register(context);
         LOG.info("SessionGrid sessions for {} on member {} of cluster '{}' ({} members, lockingMode={})", namespace,
