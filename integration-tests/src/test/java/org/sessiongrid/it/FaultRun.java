@@ -283,6 +283,10 @@ final class FaultRun implements AutoCloseable {
             history.fact("requests the balancer ran a second time after the node that had applied them died",
                     checker.resends().size() + ": " + String.join("; ", checker.resends()));
         }
+        if (!checker.lateRuns().isEmpty()) {
+            history.fact("requests a node ran after their client had given up, applied after a later answer",
+                    checker.lateRuns().size() + ": " + String.join("; ", checker.lateRuns()));
+        }
         if (!checker.lostInWindow().isEmpty()) {
             history.fact("listener calls lost with a node killed right after announcing (documented window)",
                     String.join("; ", checker.lostInWindow()));

@@ -3,11 +3,13 @@ package org.sessiongrid.it.check;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 import org.sessiongrid.it.load.History;
+import org.sessiongrid.it.load.LoadClient;
 import org.sessiongrid.it.load.Op;
 
 /**
@@ -17,7 +19,8 @@ import org.sessiongrid.it.load.Op;
  * <li>an increment answers a value above the last acknowledged one ({@code STALE_READ} otherwise: the
  * node used an older copy and an acknowledged increment is lost), and at most last + 1 + the number of
  * failed increments since ({@code PHANTOM_INCREMENT} otherwise: a failed request may or may not have
- * been applied, but nothing is applied twice);</li>
+ * been applied, but nothing is applied twice); one more for each earlier failed request the answer names as
+ * applied since the last acknowledged one (a node ran it after its client gave up: see {@link #lateRuns()});</li>
  * <li>the session never changes id or disappears unless the user invalidated it ({@code SESSION_LOST});</li>
  * <li>an invalidated session never answers again ({@code RESURRECTED});</li>
  * <li>the final reads on every node show the last acknowledged value ({@code LOST_INCREMENT} below it);</li>
@@ -102,6 +105,16 @@ public final class Checker {
         return List.copyOf(resends);
     }
 
+    private final List<String> lateRuns = new ArrayList<>();
+
+    /**
+     * The requests of the last {@link #check} whose client gave up on them and whose increment a later answer
+     * shows applied after a newer request had been acknowledged, with the evidence.
+     */
+    public List<String> lateRuns() {
+        return List.copyOf(lateRuns);
+    }
+
     private Map<String, String> announcedBeforeKill = Map.of();
     private int kills;
     private final List<String> lostInWindow = new ArrayList<>();
@@ -147,6 +160,7 @@ public final class Checker {
             events.computeIfAbsent(d.sessionId(), k -> new ArrayList<>()).add(d);
         }
         resends.clear();
+        lateRuns.clear();
         Map<Op.Outcome, Integer> failures = new EnumMap<>(Op.Outcome.class);
         long lostIncrements = 0;
         long maxOutage = 0;
@@ -162,6 +176,9 @@ public final class Checker {
             String session = null;
             long acked = 0; // last acknowledged counter of `session`
             long uncertain = 0; // failed increments since
+            long ackedSeq = -1; // the request that answered `acked`
+            Map<Long, Op> failedIncrements = new HashMap<>(); // by seq
+            Set<Long> credited = new HashSet<>(); // failed increments shown applied after a later answer
             Long failStart = null;
             long lastAckEnd = 0;
             for (Op op : e.getValue()) {
@@ -183,6 +200,7 @@ public final class Checker {
                     }
                     if (op.kind() == Op.Kind.INC) {
                         uncertain++;
+                        failedIncrements.put(op.seq(), op);
                     } else if (op.kind() == Op.Kind.INVALIDATE) {
                         session = null; // the client drops the cookie; the session may or may not be gone
                         acked = 0;
@@ -217,6 +235,7 @@ public final class Checker {
                         if (op.sentSessionId() == null || session == null) {
                             session = op.sessionId();
                             acked = op.counter();
+                            ackedSeq = op.seq();
                             uncertain = 0;
                             lastAckEnd = op.end();
                             continue;
@@ -227,6 +246,7 @@ public final class Checker {
                             // A short-lived session that expired between two requests of its user: allowed.
                             session = op.sessionId();
                             acked = op.counter();
+                            ackedSeq = op.seq();
                             uncertain = 0;
                             lastAckEnd = op.end();
                             continue;
@@ -238,6 +258,7 @@ public final class Checker {
                             lostIncrements += acked;
                             session = op.sessionId();
                             acked = op.counter();
+                            ackedSeq = op.seq();
                             uncertain = 0;
                             continue;
                         }
@@ -259,12 +280,14 @@ public final class Checker {
                                     "increment answered " + v + " after " + acked + " was acknowledged: "
                                             + (acked - v + 1) + " acknowledged increment(s) lost"));
                             lostIncrements += acked - v + 1;
-                        } else if (v > acked + 1 + again + uncertain) {
+                        } else if (unexplained(op, v - (acked + 1 + again + uncertain), ackedSeq, failedIncrements,
+                                credited)) {
                             violations.add(new Violation(Violation.Type.PHANTOM_INCREMENT, user, session, op.node(),
                                     op.start(), "increment answered " + v + " after " + acked + " with only " + uncertain
-                                            + " unacknowledged increment(s) in between"));
+                                            + " unacknowledged increment(s) in between" + earlierOf(op)));
                         }
                         acked = v;
+                        ackedSeq = op.seq();
                         uncertain = 0;
                         lastAckEnd = op.end();
                     }
@@ -302,10 +325,11 @@ public final class Checker {
                             violations.add(new Violation(Violation.Type.LOST_INCREMENT, user, session, op.node(), op.start(),
                                     "final read on " + op.node() + " shows " + op.counter() + ", acknowledged " + acked));
                             lostIncrements += acked - op.counter();
-                        } else if (op.counter() > acked + uncertain) {
+                        } else if (unexplained(op, op.counter() - (acked + uncertain), ackedSeq, failedIncrements,
+                                credited)) {
                             violations.add(new Violation(Violation.Type.PHANTOM_INCREMENT, user, session, op.node(),
                                     op.start(), "final read on " + op.node() + " shows " + op.counter() + ", acknowledged "
-                                            + acked + " with " + uncertain + " unacknowledged"));
+                                            + acked + " with " + uncertain + " unacknowledged" + earlierOf(op)));
                         }
                     }
                     default -> throw new IllegalStateException("unknown kind " + op.kind());
@@ -348,6 +372,54 @@ public final class Checker {
                 percentile(latencies, 0.50), percentile(latencies, 0.99), latencies.isEmpty() ? 0 : latencies.get(latencies.size() - 1),
                 expected.size(), (int) expected.stream().filter(destroyed::containsKey).count(), invalidated.size(),
                 violations);
+    }
+
+    /** Whether {@code beyond} increments (none if not positive) are more than the late runs can account for. */
+    private boolean unexplained(Op op, long beyond, long ackedSeq, Map<Long, Op> failedIncrements,
+                                Set<Long> credited) {
+        return beyond > 0 && beyond > creditLateRuns(op, ackedSeq, beyond, failedIncrements, credited);
+    }
+
+    /**
+     * Credits up to {@code unexplained} increments of {@code op}'s answer to requests its client gave up on
+     * before the last acknowledged answer (request {@code ackedSeq}) that the answer's {@code earlier} list
+     * shows the session applied after that answer: a node may run a request long after its client stopped
+     * waiting (HTTP cannot take a request back), and its increment then lands after a later one was
+     * acknowledged. That is counted (see {@link #lateRuns()}) with its evidence, each request at most once;
+     * an increment no failed request of the user accounts for stays a phantom. Returns how many were credited.
+     */
+    private long creditLateRuns(Op op, long ackedSeq, long unexplained, Map<Long, Op> failedIncrements,
+                                Set<Long> credited) {
+        long n = 0;
+        String ackedId = op.user() + "-" + ackedSeq;
+        for (String id : op.earlier()) {
+            if (n == unexplained || id.equals(ackedId)) {
+                break; // what the session applied before the acknowledged answer is older than it
+            }
+            int dash = id.lastIndexOf('-');
+            if (dash < 0 || !id.substring(0, dash).equals(String.valueOf(op.user()))) {
+                continue;
+            }
+            long seq;
+            try {
+                seq = Long.parseLong(id.substring(dash + 1));
+            } catch (NumberFormatException e) {
+                continue;
+            }
+            Op failed = failedIncrements.get(seq);
+            if (seq < ackedSeq && failed != null && credited.add(seq)) {
+                n++;
+                lateRuns.add("user " + op.user() + " request " + seq + " (" + failed.outcome() + " on "
+                        + failed.node() + ", " + failed.start() + "-" + failed.end() + " ms) was applied after request "
+                        + ackedSeq + "'s answer: request " + op.seq() + " answered " + op.counter() + " on "
+                        + op.node() + " with " + LoadClient.EARLIER + String.join(",", op.earlier()));
+            }
+        }
+        return n;
+    }
+
+    private static String earlierOf(Op op) {
+        return op.earlier().isEmpty() ? "" : " (" + LoadClient.EARLIER + String.join(",", op.earlier()) + ")";
     }
 
     /**

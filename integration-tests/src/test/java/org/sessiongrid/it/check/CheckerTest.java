@@ -3,6 +3,7 @@ package org.sessiongrid.it.check;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -145,6 +146,38 @@ class CheckerTest {
         inc(3, 3, "C", "C");
         CheckResult r = new Checker().check(h);
         assertEquals(1, r.count(Violation.Type.PHANTOM_INCREMENT), r.table("phantom"));
+    }
+
+    /** User 4: request 1 answers 1, request 2 times out, request 3 answers 2, the next one `answer` with `earlier`. */
+    private void lateRun(long answer, String... earlier) {
+        cleanHistory();
+        inc(4, 1, "D", null);
+        op(4, Kind.INC, "n2", Outcome.TIMEOUT, -1, null, "D");
+        inc(4, 2, "D", "D");
+        t += 10;
+        h.add(new Op(4, 3, Kind.INC, "n3", Outcome.OK, 200, answer, "D", "D", t, t + 5, false, List.of(earlier)));
+    }
+
+    @Test
+    void aRequestRunAfterItsClientGaveUpIsCountedWhenTheAnswerNamesIt() {
+        lateRun(4, "4-1", "4-2", "4-0");
+        Checker c = new Checker();
+        CheckResult r = c.check(h);
+        assertTrue(r.passed(), r.table("late run"));
+        assertEquals(1, c.lateRuns().size(), String.valueOf(c.lateRuns()));
+        assertTrue(c.lateRuns().get(0).startsWith("user 4 request 1 (TIMEOUT on n2"), c.lateRuns().get(0));
+    }
+
+    @Test
+    void anIncrementNoFailedRequestAccountsForStaysAPhantom() {
+        lateRun(4); // the answer names nothing
+        assertEquals(1, new Checker().check(h).count(Violation.Type.PHANTOM_INCREMENT));
+        lateRun(4, "4-2", "4-0"); // it names only what was acknowledged
+        assertEquals(1, new Checker().check(h).count(Violation.Type.PHANTOM_INCREMENT));
+        lateRun(4, "4-2", "4-1", "4-0"); // the failed request ran before the acknowledged one: already counted
+        assertEquals(1, new Checker().check(h).count(Violation.Type.PHANTOM_INCREMENT));
+        lateRun(5, "4-1", "4-1", "4-2"); // one failed request explains one increment, not two
+        assertEquals(1, new Checker().check(h).count(Violation.Type.PHANTOM_INCREMENT));
     }
 
     /** User 3's second increment ran on n1, which died before answering, and ran again on n2. */

@@ -88,6 +88,8 @@ public final class LoadClient implements AutoCloseable {
 
     /** The fourth word of an increment's answer when the session had already applied the request. */
     public static final String REPLAYED = "replayed";
+    /** The prefix of the answer's word listing the requests the session applied before this one. */
+    public static final String EARLIER = "earlier=";
 
     public LoadClient(History history, Mode mode, Settings settings, Supplier<List<Target>> targets) {
         this.history = history;
@@ -306,8 +308,17 @@ public final class LoadClient implements AutoCloseable {
                     counter = Long.parseLong(parts[0]);
                     id = parts[1];
                 }
-                boolean replayed = parts.length > 3 && parts[3].equals(REPLAYED);
-                op = new Op(u.id, seq, kind, t.name(), Op.Outcome.OK, 200, counter, id, sent, start, end, replayed);
+                boolean replayed = false;
+                List<String> earlier = List.of();
+                for (int i = 3; i < parts.length; i++) {
+                    if (parts[i].equals(REPLAYED)) {
+                        replayed = true;
+                    } else if (parts[i].startsWith(EARLIER)) {
+                        earlier = List.of(parts[i].substring(EARLIER.length()).split(","));
+                    }
+                }
+                op = new Op(u.id, seq, kind, t.name(), Op.Outcome.OK, 200, counter, id, sent, start, end, replayed,
+                        earlier);
                 if (kind == Op.Kind.INC) {
                     String prefix = sessionCookie + "=";
                     u.cookie = r.setCookies().stream().filter(c -> c.startsWith(prefix))

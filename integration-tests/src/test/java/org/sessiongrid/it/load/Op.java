@@ -17,14 +17,34 @@ package org.sessiongrid.it.load;
  * @param replayed the answer said the session had already applied this very request (its id, which the
  *                 load client sends with {@link LoadClient#identifyRequests()}): a second run of one request,
  *                 which the load client never sends, so something between it and the grid did
+ * @param earlier the ids of the last requests the session had applied before this one, newest first, as the
+ *                answer listed them (empty when it lists none): which request made an increment the user
+ *                never saw acknowledged
  */
 public record Op(int user, long seq, Kind kind, String node, Outcome outcome, int status, long counter,
-                 String sessionId, String sentSessionId, long start, long end, boolean replayed) {
+                 String sessionId, String sentSessionId, long start, long end, boolean replayed,
+                 java.util.List<String> earlier) {
+
+    public Op {
+        earlier = java.util.List.copyOf(earlier);
+    }
+
+    /** A request whose answer lists no earlier requests. */
+    public Op(int user, long seq, Kind kind, String node, Outcome outcome, int status, long counter,
+              String sessionId, String sentSessionId, long start, long end, boolean replayed) {
+        this(user, seq, kind, node, outcome, status, counter, sessionId, sentSessionId, start, end, replayed,
+                java.util.List.of());
+    }
 
     /** A request whose answer does not say it was a replay. */
     public Op(int user, long seq, Kind kind, String node, Outcome outcome, int status, long counter,
               String sessionId, String sentSessionId, long start, long end) {
         this(user, seq, kind, node, outcome, status, counter, sessionId, sentSessionId, start, end, false);
+    }
+
+    /** This request's id as the load client sends it ({@code <user>-<seq>}). */
+    public String requestId() {
+        return user + "-" + seq;
     }
 
     /** What a request did. */

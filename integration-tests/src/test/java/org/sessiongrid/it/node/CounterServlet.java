@@ -21,8 +21,12 @@ import jakarta.servlet.http.HttpSession;
  * attribute is also replaced by N random bytes (the benchmarks' session size); with {@code req=<id>}, the
  * session keeps the id as {@code lastRequest}, and the answer has a fourth word, {@code replayed}, when the
  * session had already applied that id: the request runs a second time (the increment is applied again, as an
- * application without replay protection would), and the checker tells a balancer's resend from a grid fault</li>
- * <li>{@code /get}: the counter without changing anything, or {@code none - <node>} without a session</li>
+ * application without replay protection would), and the checker tells a balancer's resend from a grid fault;
+ * the answer then also lists the ids of the last requests the session applied before this one
+ * ({@code earlier=<id>,<id>...}, newest first), so that an increment the user never saw answered (a request
+ * its client gave up on, run by the node later) is named, not guessed</li>
+ * <li>{@code /get}: the counter without changing anything (and the {@code earlier=} list of {@code /inc}), or
+ * {@code none - <node>} without a session</li>
  * <li>{@code /invalidate}: {@code invalidated <id> <node>} ({@code invalidated - <node>} without a session)</li>
  * <li>{@code /status}: {@code key=value} lines from this member's SessionGrid MBean (members, topology,
  * rebalance, merge conflicts), which the rig uses to wait for the cluster instead of sleeping, and the
@@ -78,7 +82,9 @@ public class CounterServlet extends HttpServlet {
                     answer = "none - " + node();
                 } else {
                     Integer c = (Integer) s.getAttribute("counter");
-                    answer = (c == null ? 0 : c) + " " + strip(s.getId()) + " " + node();
+                    Object recent = s.getAttribute("recentRequests");
+                    answer = (c == null ? 0 : c) + " " + strip(s.getId()) + " " + node()
+                            + (recent == null ? "" : " earlier=" + recent);
                 }
             }
             case "/invalidate" -> {
@@ -109,9 +115,12 @@ public class CounterServlet extends HttpServlet {
         s.setAttribute("counter", next);
         String id = req.getParameter("req");
         boolean replayed = false;
+        String earlier = null;
         if (id != null) {
             replayed = id.equals(s.getAttribute("lastRequest"));
             s.setAttribute("lastRequest", id);
+            earlier = (String) s.getAttribute("recentRequests");
+            s.setAttribute("recentRequests", recent(id, earlier));
         }
         if (req.getParameter("pad") != null) {
             // Random, so that no layer can shrink it by compression: the size is what is measured.
@@ -119,7 +128,24 @@ public class CounterServlet extends HttpServlet {
             java.util.concurrent.ThreadLocalRandom.current().nextBytes(payload);
             s.setAttribute("payload", payload);
         }
-        return next + " " + strip(s.getId()) + " " + node() + (replayed ? " replayed" : "");
+        return next + " " + strip(s.getId()) + " " + node() + (replayed ? " replayed" : "")
+                + (earlier == null ? "" : " earlier=" + earlier);
+    }
+
+    /** How many request ids a session keeps, newest first: enough to name a few increments nobody saw answered. */
+    static final int RECENT = 4;
+
+    /** {@code id} in front of {@code earlier} (comma-separated, newest first), at most {@link #RECENT} ids. */
+    static String recent(String id, String earlier) {
+        if (earlier == null) {
+            return id;
+        }
+        String[] ids = earlier.split(",");
+        StringBuilder b = new StringBuilder(id);
+        for (int i = 0; i < Math.min(ids.length, RECENT - 1); i++) {
+            b.append(',').append(ids[i]);
+        }
+        return b.toString();
     }
 
     /** Writes {@code answer} the way {@code out} says (null: with Content-Length). */

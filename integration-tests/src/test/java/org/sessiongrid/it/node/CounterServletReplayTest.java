@@ -74,12 +74,24 @@ class CounterServletReplayTest {
         assertEquals(3, first.length, String.join(" ", first));
         String[] next = get("/inc?pad=16&req=7-1", id);
         assertEquals("2", next[0]);
-        assertEquals(3, next.length, String.join(" ", next));
+        assertEquals("earlier=7-0", next[3], String.join(" ", next));
         String[] again = get("/inc?pad=16&req=7-1", id); // what a balancer's resend looks like to the session
         assertEquals("3", again[0], "the servlet has no replay protection: the increment runs again");
         assertEquals("replayed", again[3], String.join(" ", again));
+        assertEquals("earlier=7-1,7-0", again[4], String.join(" ", again));
         String[] later = get("/inc?req=7-2", id);
-        assertEquals(3, later.length, String.join(" ", later));
+        assertEquals(4, later.length, String.join(" ", later));
+    }
+
+    @Test
+    void theAnswerNamesTheLastFourRequestsTheSessionApplied() throws Exception {
+        String id = get("/inc?req=8-0", null)[1];
+        for (int seq = 1; seq <= 5; seq++) {
+            get("/inc?req=8-" + seq, id);
+        }
+        String[] answer = get("/inc?req=8-6", id);
+        assertEquals("7", answer[0]);
+        assertEquals("earlier=8-5,8-4,8-3,8-2", answer[3], String.join(" ", answer));
     }
 
     @Test
