@@ -11,6 +11,7 @@ import java.util.Set;
 import org.sessiongrid.it.load.History;
 import org.sessiongrid.it.load.LoadClient;
 import org.sessiongrid.it.load.Op;
+import org.sessiongrid.it.node.CounterServlet;
 
 /**
  * Judges a {@link History}. Each user's requests are sequential, so its acknowledged answers must tell
@@ -286,6 +287,9 @@ public final class Checker {
                                     op.start(), "increment answered " + v + " after " + acked + " with only " + uncertain
                                             + " unacknowledged increment(s) in between" + earlierOf(op)));
                         }
+                        if (missingAcknowledged(op, ackedSeq, failedIncrements, violations)) {
+                            lostIncrements++;
+                        }
                         acked = v;
                         ackedSeq = op.seq();
                         uncertain = 0;
@@ -321,6 +325,8 @@ public final class Checker {
                         } else if (!op.sessionId().equals(session)) {
                             violations.add(new Violation(Violation.Type.SESSION_LOST, user, session, op.node(), op.start(),
                                     "final read on " + op.node() + " found another session " + op.sessionId()));
+                        } else if (missingAcknowledged(op, ackedSeq, failedIncrements, violations)) {
+                            lostIncrements++;
                         } else if (op.counter() < acked) {
                             violations.add(new Violation(Violation.Type.LOST_INCREMENT, user, session, op.node(), op.start(),
                                     "final read on " + op.node() + " shows " + op.counter() + ", acknowledged " + acked));
@@ -374,6 +380,51 @@ public final class Checker {
                 violations);
     }
 
+    /**
+     * Whether {@code op}'s answer lists the requests its session applied and the last acknowledged one
+     * ({@code ackedSeq}) is not among them where it must be: newer than it there can be only the user's failed
+     * requests (run late or not answered), so a list that ends, or reaches another request, before it shows a
+     * session whose copy was replaced by one that never applied that request. Adds the violation.
+     */
+    private static boolean missingAcknowledged(Op op, long ackedSeq, Map<Long, Op> failedIncrements,
+                                               List<Violation> violations) {
+        if (op.earlier().isEmpty() || ackedSeq < 0) {
+            return false; // the answer does not tell (requests without ids), or nothing was acknowledged yet
+        }
+        String ackedId = op.user() + "-" + ackedSeq;
+        for (String id : op.earlier()) {
+            if (id.equals(ackedId)) {
+                return false;
+            }
+            Long seq = seqOf(op.user(), id);
+            if (seq == null || !failedIncrements.containsKey(seq)) {
+                break; // another user's request, or one this user saw answered: it cannot be newer
+            }
+        }
+        if (op.earlier().size() >= CounterServlet.RECENT && op.earlier().stream()
+                .allMatch(id -> failedIncrements.containsKey(seqOf(op.user(), id)))) {
+            return false; // as many failed requests as the list holds ran since: it cannot tell
+        }
+        violations.add(new Violation(Violation.Type.ACKNOWLEDGED_REQUEST_MISSING, op.user(), op.sessionId(), op.node(),
+                op.start(), "request " + ackedId + " was acknowledged, and the session's requests are now "
+                        + String.join(",", op.earlier()) + " (newest first; request " + op.seq() + ", "
+                        + op.kind() + " answered " + op.counter() + ")"));
+        return true;
+    }
+
+    /** The seq of request {@code id} when it is {@code user}'s ({@code <user>-<seq>}), else null. */
+    private static Long seqOf(int user, String id) {
+        int dash = id.lastIndexOf('-');
+        if (dash < 0 || !id.substring(0, dash).equals(String.valueOf(user))) {
+            return null;
+        }
+        try {
+            return Long.parseLong(id.substring(dash + 1));
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
     /** Whether {@code beyond} increments (none if not positive) are more than the late runs can account for. */
     private boolean unexplained(Op op, long beyond, long ackedSeq, Map<Long, Op> failedIncrements,
                                 Set<Long> credited) {
@@ -396,18 +447,9 @@ public final class Checker {
             if (n == unexplained || id.equals(ackedId)) {
                 break; // what the session applied before the acknowledged answer is older than it
             }
-            int dash = id.lastIndexOf('-');
-            if (dash < 0 || !id.substring(0, dash).equals(String.valueOf(op.user()))) {
-                continue;
-            }
-            long seq;
-            try {
-                seq = Long.parseLong(id.substring(dash + 1));
-            } catch (NumberFormatException e) {
-                continue;
-            }
-            Op failed = failedIncrements.get(seq);
-            if (seq < ackedSeq && failed != null && credited.add(seq)) {
+            Long seq = seqOf(op.user(), id);
+            Op failed = seq == null ? null : failedIncrements.get(seq);
+            if (failed != null && seq < ackedSeq && credited.add(seq)) {
                 n++;
                 lateRuns.add("user " + op.user() + " request " + seq + " (" + failed.outcome() + " on "
                         + failed.node() + ", " + failed.start() + "-" + failed.end() + " ms) was applied after request "

@@ -180,6 +180,36 @@ class CheckerTest {
         assertEquals(1, new Checker().check(h).count(Violation.Type.PHANTOM_INCREMENT));
     }
 
+    @Test
+    void anAcknowledgedRequestTheSessionNoLongerListsIsAViolationEvenWhenTheCounterLooksRight() {
+        // Requests 1 and 2 timed out but were applied on a copy n3 never saw; n3 answered 2 from its own copy
+        // (request 3), and the other copy won: request 4 answers 4, the counter consistent with 1 + 3 failed
+        // or acknowledged increments, but request 3's change is gone from the session's own list.
+        cleanHistory();
+        inc(4, 1, "D", null);
+        op(4, Kind.INC, "n3", Outcome.TIMEOUT, -1, null, "D");
+        op(4, Kind.INC, "n3", Outcome.TIMEOUT, -1, null, "D");
+        t += 10;
+        h.add(new Op(4, 3, Kind.INC, "n3", Outcome.OK, 200, 2, "D", "D", t, t + 5, false, List.of("4-0")));
+        t += 10;
+        h.add(new Op(4, 4, Kind.INC, "n5", Outcome.OK, 200, 4, "D", "D", t, t + 5, false, List.of("4-2", "4-1", "4-0")));
+        CheckResult r = new Checker().check(h);
+        assertEquals(1, r.count(Violation.Type.ACKNOWLEDGED_REQUEST_MISSING), r.table("overwritten"));
+        assertEquals(0, r.count(Violation.Type.PHANTOM_INCREMENT), r.table("overwritten"));
+        assertEquals(1, r.violations().size(), r.table("overwritten"));
+    }
+
+    @Test
+    void aFinalReadThatNoLongerListsTheAcknowledgedRequestIsAViolation() {
+        cleanHistory();
+        inc(4, 1, "D", null);
+        t += 10;
+        h.add(new Op(4, 1, Kind.INC, "n1", Outcome.OK, 200, 2, "D", "D", t, t + 5, false, List.of("4-0")));
+        t += 10;
+        h.add(new Op(4, 2, Kind.READ, "n2", Outcome.OK, 200, 2, "D", "D", t, t + 5, false, List.of("4-0")));
+        assertEquals(1, new Checker().check(h).count(Violation.Type.ACKNOWLEDGED_REQUEST_MISSING));
+    }
+
     /** User 3's second increment ran on n1, which died before answering, and ran again on n2. */
     private void replayedIncrement() {
         cleanHistory();

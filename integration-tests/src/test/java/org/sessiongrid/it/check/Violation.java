@@ -26,6 +26,12 @@ public record Violation(Type type, int user, String sessionId, String node, long
          * where nothing between the load client and the grid resends: the grid applied one request twice.
          */
         APPLIED_TWICE,
+        /**
+         * The session's own list of the requests it applied (the answer's {@code earlier=}) no longer holds an
+         * acknowledged request: its change was overwritten by a copy that never had it, even when the counter
+         * happens to look right.
+         */
+        ACKNOWLEDGED_REQUEST_MISSING,
         /** A final read still failed (error status, timeout) after its retries: the copies cannot be shown to converge. */
         FINAL_READ_FAILED
     }

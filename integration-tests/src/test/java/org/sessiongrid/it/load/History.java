@@ -67,14 +67,18 @@ public final class History {
         return shortLived.get(sessionId);
     }
 
-    /** Every request as CSV (user, seq, kind, node, outcome, status, counter, session, sent, start, end). */
+    /**
+     * Every request as CSV (user, seq, kind, node, outcome, status, counter, session, sent, start, end, and the
+     * requests the session had applied before it, newest first, separated by spaces).
+     */
     public synchronized void writeCsv(java.nio.file.Path file) throws java.io.IOException {
-        StringBuilder sb = new StringBuilder("user,seq,kind,node,outcome,status,counter,session,sent,start,end\n");
+        StringBuilder sb = new StringBuilder("user,seq,kind,node,outcome,status,counter,session,sent,start,end,earlier\n");
         for (Op o : ops()) {
             sb.append(o.user()).append(',').append(o.seq()).append(',').append(o.kind()).append(',').append(o.node())
                     .append(',').append(o.outcome()).append(',').append(o.status()).append(',').append(o.counter())
                     .append(',').append(o.sessionId()).append(',').append(o.sentSessionId()).append(',')
-                    .append(o.start()).append(',').append(o.end()).append('\n');
+                    .append(o.start()).append(',').append(o.end()).append(',').append(String.join(" ", o.earlier()))
+                    .append('\n');
         }
         for (Mark m : marks) {
             sb.append("# mark ").append(m.at()).append(' ').append(m.label()).append('\n');

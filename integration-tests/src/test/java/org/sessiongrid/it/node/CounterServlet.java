@@ -133,7 +133,7 @@ public class CounterServlet extends HttpServlet {
     }
 
     /** How many request ids a session keeps, newest first: enough to name a few increments nobody saw answered. */
-    static final int RECENT = 4;
+    public static final int RECENT = 4;
 
     /** {@code id} in front of {@code earlier} (comma-separated, newest first), at most {@link #RECENT} ids. */
     static String recent(String id, String earlier) {
