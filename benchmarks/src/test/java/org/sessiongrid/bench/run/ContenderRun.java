@@ -158,7 +158,11 @@ public final class ContenderRun {
 
     private static LoadClient loadClient(History h, LoadClient.Mode mode, LoadClient.Settings s, LoopbackFarm farm,
                                          HttpExchange exchange) {
-        return new LoadClient(h, mode, s, farm::targets).exchange(exchange).sessionCookie(farm.contender().sessionCookie());
+        LoadClient client = new LoadClient(h, mode, s, farm::targets).exchange(exchange)
+                .sessionCookie(farm.contender().sessionCookie());
+        // The fault matrix's request ids: the checker then names a late-run request or a lost acknowledged one
+        // (a few bytes more per session and request, so off unless asked for).
+        return Boolean.getBoolean("bench.identifyRequests") ? client.identifyRequests() : client;
     }
 
     /**
