@@ -266,14 +266,14 @@ class TopologyCoordinatorTest {
     void aMergeIsInstalledAfterItsLastRoundEvenIfRecordsDidNotGetThrough() throws Exception {
         ScriptedCluster cluster = new ScriptedCluster(A, List.of(A, B, C));
         partitioned(cluster);
-        for (int i = 0; i < TopologyCoordinator.MERGE_ROUNDS; i++) {
+        for (int i = 0; i < MergeRounds.ROUNDS; i++) {
             cluster.pushOutcomes.add(new MergeOutcome(0, List.of(B)));
         }
         TopologyCoordinator coord = coordinator(cluster);
         coord.onView(List.of(A, B, C), true);
         Topology merged = awaitInstalled(cluster, t -> t.phase() == Phase.NONE && t.id() > 20);
-        assertEquals(TopologyCoordinator.MERGE_ROUNDS, cluster.pushedTargets.size());
-        assertEquals(cluster.pushedTargets.get(TopologyCoordinator.MERGE_ROUNDS - 1), merged);
+        assertEquals(MergeRounds.ROUNDS, cluster.pushedTargets.size());
+        assertEquals(cluster.pushedTargets.get(MergeRounds.ROUNDS - 1), merged);
     }
 
     @Test
