@@ -204,7 +204,7 @@ public class GridSession extends StandardSession {
         if (!isValid || expiring) {
             return;
         }
-        if (!expiredByGrid && !gridManager().invalidateInGrid(this)) {
+        if (!expiredByGrid && !gridManager().commits().invalidate(this)) {
             return; // refused: the session lives on in the grid, this copy is gone
         }
         super.expire(notify);
@@ -225,7 +225,7 @@ public class GridSession extends StandardSession {
     public void endAccess() {
         super.endAccess();
         if (RequestScope.current() == null && requestsInFlight.get() == 0 && isValid) {
-            gridManager().commitOutsideRequest(this);
+            gridManager().commits().commitOutsideRequest(this);
         }
     }
 
@@ -324,7 +324,7 @@ public class GridSession extends StandardSession {
             }
         } catch (UnreadableAttributeException e) {
             attributes.remove(name);
-            gridManager().quarantined(id, e);
+            gridManager().events().quarantined(id, e);
         }
     }
 
@@ -336,7 +336,7 @@ public class GridSession extends StandardSession {
         } catch (UnreadableAttributeException e) {
             this.authType = null;
             this.principal = null;
-            gridManager().quarantined(id, e);
+            gridManager().events().quarantined(id, e);
         }
     }
 

@@ -152,8 +152,7 @@ final class RequestScope {
             refuse(response, point != Point.PIPELINE_END);
             return;
         }
-        SessionGridManager.CommitKind kind = point == Point.GATE ? SessionGridManager.CommitKind.BEFORE_RESPONSE
-                : SessionGridManager.CommitKind.WHOLE;
+        CommitStage kind = point == Point.GATE ? CommitStage.BEFORE_RESPONSE : CommitStage.WHOLE;
         includeOwn(request);
         GridSession s;
         for (int i = 0; (s = sessionAt(i)) != null; i++) {
@@ -162,7 +161,7 @@ final class RequestScope {
                 continue;
             }
             if (request.getContext() != null && request.getContext().getManager() == m) {
-                m.correctRoute(request, s);
+                m.routes().correct(request, s);
             }
             if (store(m, s, kind) == Outcome.FAILED) {
                 failed = true;
@@ -182,8 +181,7 @@ final class RequestScope {
                 return;
             }
             boolean late = committedBeforeResponse;
-            SessionGridManager.CommitKind kind = late ? SessionGridManager.CommitKind.LATE
-                    : SessionGridManager.CommitKind.WHOLE;
+            CommitStage kind = late ? CommitStage.LATE : CommitStage.WHOLE;
             includeOwn(request);
             GridSession s;
             for (int i = 0; (s = sessionAt(i)) != null; i++) {
@@ -232,18 +230,18 @@ final class RequestScope {
     private enum Outcome { CHANGED, UNCHANGED, FAILED }
 
     /** Stores {@code s}'s changes; a failure is logged here. */
-    private Outcome store(SessionGridManager m, GridSession s, SessionGridManager.CommitKind kind) {
+    private Outcome store(SessionGridManager m, GridSession s, CommitStage kind) {
         ClassLoader old = Thread.currentThread().getContextClassLoader();
         Thread.currentThread().setContextClassLoader(m.webappLoader());
         try {
-            return m.commit(s, m.lockFor(this, s), kind) ? Outcome.CHANGED : Outcome.UNCHANGED;
+            return m.commits().commit(s, m.locks().lockFor(this, s), kind) ? Outcome.CHANGED : Outcome.UNCHANGED;
         } catch (GridException e) {
             LOG.warn("Changes of session {} in {} were not saved{}: {}", s.getIdInternal(), m.namespace(),
-                    kind == SessionGridManager.CommitKind.LATE ? "" : ", the client gets a 503", e.getMessage());
+                    kind == CommitStage.LATE ? "" : ", the client gets a 503", e.getMessage());
             return Outcome.FAILED;
         } catch (RuntimeException e) {
             LOG.error("Changes of session {} in {} were not saved{}", s.getIdInternal(), m.namespace(),
-                    kind == SessionGridManager.CommitKind.LATE ? "" : ", the client gets a 503", e);
+                    kind == CommitStage.LATE ? "" : ", the client gets a 503", e);
             return Outcome.FAILED;
         } finally {
             Thread.currentThread().setContextClassLoader(old);

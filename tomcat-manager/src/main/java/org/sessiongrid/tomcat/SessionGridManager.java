@@ -11,23 +11,14 @@ import org.apache.catalina.DistributedManager;
 import org.apache.catalina.LifecycleException;
 import org.apache.catalina.LifecycleState;
 import org.apache.catalina.Session;
-import org.apache.catalina.connector.Request;
 import org.apache.catalina.session.ManagerBase;
 import org.apache.catalina.session.StandardSession;
 import org.sessiongrid.codec.AttributeCodec;
-import org.sessiongrid.codec.QuarantinedAttribute;
-import org.sessiongrid.codec.UnreadableAttributeException;
 import org.sessiongrid.grid.GridException;
-import org.sessiongrid.grid.LockingMode;
 import org.sessiongrid.grid.SessionExistsException;
-import org.sessiongrid.grid.SessionFencedException;
-import org.sessiongrid.grid.SessionGoneException;
 import org.sessiongrid.grid.SessionGrid;
-import org.sessiongrid.grid.SessionLock;
 import org.sessiongrid.grid.SessionOwners;
 import org.sessiongrid.grid.SessionStore;
-import org.sessiongrid.session.SessionDelta;
-import org.sessiongrid.grid.SessionListener;
 import org.sessiongrid.session.SessionRecord;
 import org.sessiongrid.settings.MemberName;
 import org.sessiongrid.settings.ResolvedSettings;
@@ -73,16 +64,19 @@ public class SessionGridManager extends ManagerBase implements DistributedManage
     private final Settings settings = new Settings("%1$s=\"...\" on the <Manager> element");
     private boolean expireSessionsOnShutdown;
 
-    // Set while started; cleared on stop so that a reload does not keep the old webapp loader.
-    private volatile SessionGrid grid;
-    private volatile SessionStore store;
-    private volatile AttributeCodec codec;
-    private volatile ClassLoader webappLoader;
-    private volatile LockingMode lockingMode = LockingMode.NONE;
-    private volatile long lockTimeout;
+    /** Set while started; null while stopped, so that a reload does not keep the old webapp loader. */
+    private volatile GridBinding bound;
+    /** Kept after a stop: the logs and {@link #toString} name the context with it. */
     private volatile String namespace;
     private volatile long evictionSlackMillis;
     private volatile IdleCopies idleCopies = new IdleCopies(0);
+
+    // The request path's jobs, one object each; they hold no state but the manager's (see each class).
+    private final CopyLookup lookup = new CopyLookup(this, sessions);
+    private final Commits commits = new Commits(this);
+    private final RequestLocks locks = new RequestLocks(this);
+    private final PrimaryRoutes routes = new PrimaryRoutes(this);
+    private final GridEvents events = new GridEvents(this, sessions);
 
     // ---- configuration (context.xml attributes) ------------------------------------------------
 
@@ -190,10 +184,7 @@ public class SessionGridManager extends ManagerBase implements DistributedManage
             throw new LifecycleException(where + " cannot start: " + e.getMessage());
         }
         namespace = context.getParent().getName() + (context.getPath().isEmpty() ? "/" : context.getPath());
-        webappLoader = context.getLoader().getClassLoader();
-        codec = new AttributeCodec(resolved.policy());
-        lockingMode = resolved.lockingMode();
-        lockTimeout = resolved.lockTimeout();
+        ClassLoader webappLoader = context.getLoader().getClassLoader();
         evictionSlackMillis = 2 * resolved.grid().accessTimeGranularity() + 5_000;
         idleCopies = new IdleCopies(resolved.copyIdleTimeout());
         SessionGrid g;
@@ -205,47 +196,30 @@ public class SessionGridManager extends ManagerBase implements DistributedManage
         try {
             g = SessionGrid.acquire(resolved.grid());
         } catch (GridException | IllegalStateException e) {
-            clearRuntime();
             throw new LifecycleException(where + " cannot join SessionGrid cluster '" + resolved.grid().clusterName()
                     + "': " + e.getMessage());
         } finally {
             current.setContextClassLoader(tccl);
         }
-        grid = g;
-        store = g.store(namespace);
-        store.setListener(new SessionListener() {
-            @Override
-            public void expired(SessionRecord last) {
-                expiredInGrid(last);
-            }
-
-            @Override
-            public boolean accepting() {
-                return codec != null && getState().isAvailable();
-            }
-
-            @Override
-            public boolean takesChanges() {
-                // findSession checks each copy against the primary at every request, and IdleCopies frees
-                // idle ones: a notice would change nothing here but cost a message and its acknowledgement.
-                return false;
-            }
-        });
+        SessionStore store = g.store(namespace);
+        bound = new GridBinding(g, store, new AttributeCodec(resolved.policy()), webappLoader,
+                resolved.lockingMode(), resolved.lockTimeout());
+        store.setListener(events);
         SessionGridValve.register(context);
         LOG.info("SessionGrid sessions for {} on member {} of cluster '{}' ({} members, lockingMode={})", namespace,
-                g.memberName(), resolved.grid().clusterName(), g.members().size(), lockingMode);
+                g.memberName(), resolved.grid().clusterName(), g.members().size(), resolved.lockingMode());
         setState(LifecycleState.STARTING);
     }
 
     @Override
     protected void stopInternal() throws LifecycleException {
-        SessionStore s = store;
-        if (s != null) {
+        GridBinding b = bound;
+        if (b != null) {
             // No listener: this member stops expiring the webapp's sessions (the grid may run on while it hands
             // its segments over), so they expire at a primary where the webapp still runs and its
             // sessionDestroyed listeners fire. Also leaves nothing of this webapp reachable from the shared grid.
             // Before STOPPING: removing waits for an expiry call in flight, which needs this manager available.
-            s.setListener(null);
+            b.store().setListener(null);
         }
         setState(LifecycleState.STOPPING);
         Context context = getContext();
@@ -266,8 +240,7 @@ public class SessionGridManager extends ManagerBase implements DistributedManage
             }
         }
         sessions.clear();
-        SessionGrid g = grid;
-        if (g != null) {
+        if (b != null) {
             if (expired > 0) {
                 LOG.info("Expired {} sessions of {} at shutdown (expireSessionsOnShutdown=true)", expired, namespace);
             }
@@ -276,20 +249,13 @@ public class SessionGridManager extends ManagerBase implements DistributedManage
             ClassLoader tccl = current.getContextClassLoader();
             current.setContextClassLoader(SessionGridManager.class.getClassLoader());
             try {
-                g.release();
+                b.grid().release();
             } finally {
                 current.setContextClassLoader(tccl);
             }
         }
-        clearRuntime();
+        bound = null;
         super.stopInternal();
-    }
-
-    private void clearRuntime() {
-        grid = null;
-        store = null;
-        codec = null;
-        webappLoader = null;
     }
 
     /** Sessions live in the grid, not in files: nothing to load. */
@@ -302,19 +268,49 @@ public class SessionGridManager extends ManagerBase implements DistributedManage
     public void unload() {
     }
 
-    // ---- sessions -------------------------------------------------------------------------------
+    // ---- the request path's jobs and what they share -------------------------------------------
+
+    /** What this manager works with while started, or null. */
+    GridBinding bound() {
+        return bound;
+    }
 
     AttributeCodec codec() {
-        return codec;
+        GridBinding b = bound;
+        return b == null ? null : b.codec();
+    }
+
+    ClassLoader webappLoader() {
+        GridBinding b = bound;
+        return b == null ? null : b.webappLoader();
     }
 
     String namespace() {
         return namespace;
     }
 
+    Commits commits() {
+        return commits;
+    }
+
+    RequestLocks locks() {
+        return locks;
+    }
+
+    PrimaryRoutes routes() {
+        return routes;
+    }
+
+    GridEvents events() {
+        return events;
+    }
+
+    /** A session's grid key: its id without route. */
     static String key(String id) {
         return SessionStore.keyOf(id);
     }
+
+    // ---- sessions (ManagerBase) -----------------------------------------------------------------
 
     @Override
     protected StandardSession getNewSession() {
@@ -349,8 +345,8 @@ public class SessionGridManager extends ManagerBase implements DistributedManage
      */
     @Override
     protected String generateSessionId() {
-        SessionStore s = store;
-        return s == null ? super.generateSessionId() : s.newLocalId(super::generateSessionId);
+        GridBinding b = bound;
+        return b == null ? super.generateSessionId() : b.store().newLocalId(super::generateSessionId);
     }
 
     /**
@@ -363,10 +359,9 @@ public class SessionGridManager extends ManagerBase implements DistributedManage
         SessionRecord created = null;
         String id = sessionId;
         boolean overLimit = getMaxActiveSessions() >= 0 && getActiveSessions() >= getMaxActiveSessions();
-        if (id != null && store != null && !overLimit) {
+        if (id != null && !overLimit) {
             try {
-                created = store.create(id, SessionDelta.builder()
-                        .maxInactiveInterval(getContext().getSessionTimeout() * 60).build());
+                created = lookup.createNamed(id, getContext().getSessionTimeout() * 60);
             } catch (SessionExistsException e) {
                 id = null;
             }
@@ -387,206 +382,35 @@ public class SessionGridManager extends ManagerBase implements DistributedManage
     /**
      * The node's copy, validated against the grid: a local primary answers from memory, any other node
      * asks the primary whether its version is current (one small round trip, once per request) and
-     * fetches only what changed. Returns null if the session is gone everywhere.
+     * fetches only what changed ({@link CopyLookup}). Returns null if the session is gone everywhere.
      *
      * @throws GridException (unchecked) if the grid cannot answer within remoteTimeout: the request
      *         fails rather than silently starting a new, empty session for a user who has one
      */
     @Override
     public Session findSession(String id) throws IOException {
-        SessionStore s = store;
-        if (id == null || s == null) {
-            return null;
-        }
-        RequestScope scope = RequestScope.current();
-        GridSession used = scope == null ? null : scope.usedWithId(id, this);
-        if (used != null && !used.dropped() && sessions.get(used.key()) == used) {
-            // Already validated in this request (Tomcat's own look-up after the valve's).
-            return used.isValid() ? used : null;
-        }
-        String key = key(id);
-        GridSession local = (GridSession) sessions.get(key);
-        if (local != null && (local.record() == null || (scope != null && scope.contains(local)))) {
-            // A new session not stored yet (its first request is still running), or already
-            // validated in this request.
-            return local.isValid() ? local : null;
-        }
-        return refresh(s, key, id, local, scope);
+        return lookup.find(id);
     }
 
-    /**
-     * The copy of {@code key} brought up to date, or a new one decoded from the grid's record; joined to
-     * {@code scope} (if any) under the copy's lock, so that {@link IdleCopies} never drops a copy a request took.
-     */
-    private GridSession refresh(SessionStore s, String key, String id, GridSession local, RequestScope scope) {
-        if (local != null && local.changedBefore(topologyId())) {
-            // Changes made on what this copy read under an older topology (by a request still running, which
-            // started before this member was paused and rejoined, say), or still to be made by a request
-            // that read it then, must not ride on a record refreshed under this one: the copy stays with the
-            // requests holding it, whose commit (or invalidation, or id change) names the version they read
-            // (and is fenced if it would overwrite what the cluster stored since), and this request gets a
-            // copy of its own.
-            sessions.remove(key, local);
-            LOG.debug("Session {} in {}: a request using the copy read under topology {} still runs; this"
-                    + " request under topology {} reads a copy of its own", key, namespace, local.agreedTopology(),
-                    topologyId());
-            local = null;
-        }
-        if (local != null) {
-            synchronized (local.sync) {
-                if (sessions.get(key) == local) {
-                    long topology = topologyId();
-                    SessionRecord current = s.find(key, local.record());
-                    if (current == null) {
-                        local.discard();
-                        return null;
-                    }
-                    local.refreshTo(current, codec, webappLoader);
-                    local.agreedUnder(topology);
-                    if (!local.isValid()) {
-                        return null;
-                    }
-                    if (scope != null) {
-                        scope.add(local);
-                    }
-                    return local;
-                }
-                // Dropped while this request waited for it (idle, or stale): decode a copy of its own below.
-            }
-        }
-        long topology = topologyId();
-        SessionRecord current = s.find(key, null);
-        if (current == null) {
-            return null;
-        }
-        GridSession copy = (GridSession) createEmptySession();
-        copy.load(current, id, codec, webappLoader);
-        copy.agreedUnder(topology);
-        Session raced;
-        synchronized (copy.sync) {
-            raced = sessions.putIfAbsent(key, copy);
-            if (raced == null) {
-                // A copy deserialized from the grid's record, as PersistentManager's swap-in or a restart's load.
-                copy.activate();
-                if (scope != null) {
-                    scope.add(copy);
-                }
-            }
-        }
-        if (raced != null) {
-            // Another request of the same user built a copy at the same moment: use that one.
-            return refresh(s, key, id, (GridSession) raced, scope);
-        }
-        add(copy); // statistics
-        return copy;
-    }
-
-    /** The id moves in the grid first (login: session fixation protection), then here. */
+    /** The id moves in the grid first (login: session fixation protection, {@link Commits#changeId}), then here. */
     @Override
     protected void changeSessionId(Session session, String newId, boolean notifySessionListeners,
                                    boolean notifyContainerListeners) {
         GridSession s = (GridSession) session;
         synchronized (s.sync) {
-            // Only the route differs (e.g. a route-rewriting valve): same session in the grid.
-            boolean sameKey = key(s.getIdInternal()).equals(key(newId));
-            if (s.record() != null && store != null && !sameKey) {
-                try {
-                    // Under the base the request read: the copy it goes on with is the moved record.
-                    s.moved(store.changeId(s.getIdInternal(), newId, s.record()));
-                } catch (SessionFencedException e) {
-                    refusedAsZombie(s, "id change", e);
-                    return; // the id stays; nothing of this request is stored
-                }
+            if (!commits.changeId(s, newId)) {
+                return; // the id stays; nothing of this request is stored
             }
             super.changeSessionId(session, newId, notifySessionListeners, notifyContainerListeners);
         }
     }
 
     /**
-     * Called by {@link GridSession#expire} for an application {@code invalidate()} or a JMX expire.
-     *
-     * @return false if the grid refused it because the request read the session before a failover this node
-     *         did not see and the user went on using it elsewhere: the copy is discarded without listeners (the
-     *         session did not end) and the request is answered 503
-     */
-    boolean invalidateInGrid(GridSession s) {
-        SessionStore st = store;
-        synchronized (s.sync) {
-            if (s.record() != null && st != null) {
-                try {
-                    st.invalidate(s.getIdInternal(), s.record());
-                } catch (SessionFencedException e) {
-                    refusedAsZombie(s, "invalidation", e);
-                    s.discard();
-                    return false;
-                }
-            }
-        }
-        return true;
-    }
-
-    /**
-     * The grid refused a change the request made to {@code s} before its commit point (see
-     * {@link SessionFencedException}): as for a refused commit, the copy leaves this node and the client gets
-     * a 503. Outside a request (a JMX expire, an Accessor) the caller gets the exception.
-     */
-    private void refusedAsZombie(GridSession s, String what, SessionFencedException e) {
-        s.forgetAfterFailedSave();
-        RequestScope scope = RequestScope.current();
-        if (scope == null) {
-            throw e;
-        }
-        LOG.warn("The {} of session {} in {} was not saved, the client gets a 503: {}", what, s.getIdInternal(),
-                namespace, e.getMessage());
-        scope.refuseAtCommitPoint();
-    }
-
-    /**
-     * Grid thread, on the session's primary, once in the cluster: fire Tomcat's expiry (sessionDestroyed,
-     * unbound events) with the last attribute values.
-     */
-    private void expiredInGrid(SessionRecord last) {
-        AttributeCodec c = codec;
-        ClassLoader loader = webappLoader;
-        if (c == null || !getState().isAvailable()) {
-            LOG.warn("Session {} expired while {} is not running here: its sessionDestroyed listeners do not fire",
-                    last.key().id(), namespace);
-            return;
-        }
-        String key = last.key().id();
-        GridSession s = (GridSession) sessions.get(key);
-        if (s != null) {
-            synchronized (s.sync) {
-                s.refreshTo(last, c, loader);
-            }
-        } else {
-            s = (GridSession) createEmptySession();
-            String jvmRoute = getJvmRoute();
-            s.load(last, jvmRoute == null || jvmRoute.isEmpty() ? key : key + "." + jvmRoute, c, loader);
-        }
-        LOG.debug("Session {} of {} expired", key, namespace);
-        s.expireFromGrid();
-    }
-
-    void quarantined(String sessionId, UnreadableAttributeException e) {
-        QuarantinedAttribute q = QuarantinedAttribute.of(namespace, String.valueOf(sessionId), e);
-        SessionGrid g = grid;
-        if (g != null) {
-            g.stats().quarantined();
-        }
-        LOG.warn("Session attribute '{}' of session {} in {} is left out on this node ({}): {}", q.attribute(),
-                q.sessionId(), q.namespace(), q.reason(), q.message());
-    }
-
-    /**
-     * Local copies are a cache: a copy no request here used for longer than its timeout is dropped
-     * silently (the session may be in use on another node; if so, it is fetched again). Expiry itself,
-     * with its listeners, is the grid primary's.
-     */
-    /**
      * Tomcat's background tick (every {@code backgroundProcessorDelay}, 10 s by default): drops the copies idle
      * for {@code copyIdleTimeout} ({@link IdleCopies}) on every tick, then what {@link ManagerBase} does
-     * (expiry sweeps every {@code processExpiresFrequency} ticks).
+     * (expiry sweeps every {@code processExpiresFrequency} ticks). Local copies are a cache: a dropped copy's
+     * session may be in use on another node, and is fetched again if so; expiry itself, with its listeners, is
+     * the grid primary's.
      */
     @Override
     public void backgroundProcess() {
@@ -611,200 +435,19 @@ public class SessionGridManager extends ManagerBase implements DistributedManage
         }
     }
 
-    // ---- request boundaries (called by SessionGridValve) ------------------------------------------
-
-    /** Takes the session lock when lockingMode applies to this request. */
-    void beginRequest(Request request, RequestScope scope) {
-        String id = request.getRequestedSessionId();
-        SessionStore s = store;
-        if (id == null || s == null || lockingMode.isNone()) {
-            return;
-        }
-        String uri = request.getDecodedRequestURI();
-        String path = request.getContextPath();
-        String relative = uri != null && path != null && uri.startsWith(path) ? uri.substring(path.length()) : uri;
-        if (!lockingMode.appliesTo(relative)) {
-            return;
-        }
-        try {
-            scope.lock = s.lock(id, lockTimeout);
-            scope.lockedKey = key(id);
-            scope.lockManager = this;
-        } catch (SessionGoneException e) {
-            // No such session: nothing to lock; the request will start a new one.
-        }
-    }
-
-    /**
-     * Whether this request's changes reach the grid the way {@code lockingMode} and the request's
-     * session lock say: the lock this scope holds for {@code s}, if any.
-     */
-    SessionLock lockFor(RequestScope scope, GridSession s) {
-        return scope.lockManager == this && key(s.getIdInternal()).equals(scope.lockedKey) ? scope.lock : null;
-    }
-
-    /**
-     * With a jvmRoute, the id's route names the session's current primary, so a sticky balancer
-     * follows it: whenever the id the client sent (or this copy's id) names another member, the copy
-     * takes the corrected id and the response sets the corrected cookie. Runs when the request's
-     * session is loaded, so the application's {@code getId()} and {@code encodeURL} already show the
-     * corrected id, and again at the commit point in case the primary moved meanwhile. The owners are
-     * looked up once per topology and id of the copy, not per request: they change only with the topology.
-     */
-    void correctRoute(Request request, GridSession s) {
-        String jvmRoute = getJvmRoute();
-        SessionStore st = store;
-        if (jvmRoute == null || jvmRoute.isEmpty() || st == null || request.getResponse().isCommitted()) {
-            return;
-        }
-        // Read before the owners: a topology installed in between makes the next request look again.
-        long topology = topologyId();
-        String routed = s.routeCheckedUnder(topology);
-        if (routed == null) {
-            String id = s.getIdInternal();
-            String primary = st.owners(id).primary();
-            if (primary == null) {
-                return;
-            }
-            routed = key(id) + "." + primary;
-            if (!routed.equals(id)) {
-                synchronized (s.sync) {
-                    // The grid key is the id without route: only the local copy and the cookie change.
-                    s.setId(routed, false);
-                }
-                LOG.debug("Session {} now routes to its primary {}", routed, primary);
-            }
-            s.routeChecked(topology);
-        }
-        String requested = request.getRequestedSessionId();
-        if (requested != null && !requested.equals(routed) && key(requested).equals(key(routed))) {
-            request.changeSessionId(routed);
-        }
-    }
-
-    /** Outside any request (Accessor, async completion on another thread): commit right away. */
-    void commitOutsideRequest(GridSession s) {
-        if (store == null) {
-            return;
-        }
-        try {
-            commit(s, null, CommitKind.WHOLE);
-        } catch (GridException e) {
-            LOG.warn("Changes of session {} in {} were not saved: {}", s.getIdInternal(), namespace, e.getMessage());
-        }
-    }
-
-    /** Where a commit stands in its request. */
-    enum CommitKind {
-        /** The request's only commit (its response is still open), or a commit outside any request. */
-        WHOLE,
-        /**
-         * At the response's commit point while the application still runs: the mutable attributes
-         * read so far are compared again at the request's end, since they may still change in place.
-         */
-        BEFORE_RESPONSE,
-        /** At the end of a request whose commit point has passed: only real changes are sent. */
-        LATE
-    }
-
-    /**
-     * Sends the session's changes since its last commit: nothing but a batched access-time update if
-     * nothing changed (nothing at all for a {@link CommitKind#LATE} commit); otherwise only the
-     * attributes that were set, removed or changed in place.
-     *
-     * @return true if changes other than the access time were stored
-     */
-    boolean commit(GridSession s, SessionLock lock, CommitKind kind) {
-        SessionStore st = store;
-        AttributeCodec c = codec;
-        if (st == null || c == null) {
-            return false;
-        }
-        synchronized (s.sync) {
-            if (!s.isValid() || s.dropped()) {
-                return false;
-            }
-            if (s.unchangedSinceCommit()) {
-                // A read-only request: nothing to take, encode or compare, only the access time to pass on.
-                touchIfNews(st, s, s.accessTime(), kind);
-                return false;
-            }
-            GridSession.Pending p = s.takeChanges(c);
-            String id = s.getIdInternal();
-            try {
-                long topology = topologyId();
-                SessionRecord base = s.record();
-                boolean changed = base == null || !p.delta().isAccessOnly();
-                if (base == null) {
-                    s.committed(p, st.create(id, p.delta()), c, webappLoader);
-                    s.agreedUnder(topology);
-                } else if (!changed) {
-                    touchIfNews(st, s, p.delta().lastAccessedTime(), kind);
-                    s.committed(p, null, c, webappLoader);
-                } else {
-                    s.committed(p, st.commit(id, p.delta(), base, lock), c, webappLoader);
-                    s.agreedUnder(topology);
-                }
-                if (kind == CommitKind.BEFORE_RESPONSE) {
-                    s.compareAgainLater(p);
-                }
-                return changed;
-            } catch (SessionGoneException e) {
-                LOG.info("Changes of session {} in {} were dropped: the session was {} on another node", id, namespace,
-                        e.invalidated() ? "invalidated" : "expired");
-                s.discard();
-                return false;
-            } catch (SessionExistsException e) {
-                // Only a freshly minted id can collide, with odds of 2^-128: report it, do not hide it.
-                LOG.warn("New session {} in {} could not be stored: the id is already taken", id, namespace);
-                s.discard();
-                return false;
-            } catch (RuntimeException e) {
-                s.forgetAfterFailedSave();
-                throw e;
-            }
-        }
-    }
-
-    /**
-     * Passes the access time of a commit without other changes to the grid's batched access times, unless it is no
-     * news: the end of a request whose commit already carried its access time (Tomcat's endAccess after the
-     * response), see {@link GridSession#accessNewerThanStored}.
-     */
-    private void touchIfNews(SessionStore st, GridSession s, long accessed, CommitKind kind) {
-        if (kind != CommitKind.LATE && s.accessNewerThanStored(accessed, accessTimeGranularity())) {
-            st.touch(s.getIdInternal(), accessed);
-            s.noteStoredAccessTime(accessed);
-        }
-    }
-
-    /** The topology installed on this member (0 while stopped). */
-    private long topologyId() {
-        SessionGrid g = grid;
-        return g == null ? 0 : g.topologyId();
-    }
-
-    /** The grid's accessTimeGranularity: how late access times may reach a session's primary. */
-    private long accessTimeGranularity() {
-        SessionGrid g = grid;
-        return g == null ? 0 : g.config().accessTimeGranularity();
-    }
-
-    ClassLoader webappLoader() {
-        return webappLoader;
-    }
-
     // ---- status (JMX attributes of the Manager MBean) ---------------------------------------------
 
     /** Members of the cluster view, coordinator first; empty while stopped. */
     public String getClusterMembers() {
-        SessionGrid g = grid;
+        GridBinding b = bound;
+        SessionGrid g = b == null ? null : b.grid();
         return g == null ? "" : String.join(",", g.members());
     }
 
     /** Id of the installed topology (0 while stopped). */
     public long getTopologyId() {
-        SessionGrid g = grid;
+        GridBinding b = bound;
+        SessionGrid g = b == null ? null : b.grid();
         return g == null ? 0 : g.topologyId();
     }
 
@@ -813,7 +456,8 @@ public class SessionGridManager extends ManagerBase implements DistributedManage
      * where they will stay until the next membership change.
      */
     public boolean isTopologyStable() {
-        SessionGrid g = grid;
+        GridBinding b = bound;
+        SessionGrid g = b == null ? null : b.grid();
         return g != null && g.isStable();
     }
 
@@ -832,7 +476,8 @@ public class SessionGridManager extends ManagerBase implements DistributedManage
         if (sessionId == null || sessionId.isBlank()) {
             throw new IllegalArgumentException("getSessionOwners needs a session id, got '" + sessionId + "'");
         }
-        SessionStore s = store;
+        GridBinding b = bound;
+        SessionStore s = b == null ? null : b.store();
         if (s == null) {
             return "";
         }
@@ -855,7 +500,8 @@ public class SessionGridManager extends ManagerBase implements DistributedManage
      * @return the grid while the manager is started, else null
      */
     public SessionGrid getGrid() {
-        return grid;
+        GridBinding b = bound;
+        return b == null ? null : b.grid();
     }
 
     // ---- DistributedManager -----------------------------------------------------------------------
@@ -869,14 +515,16 @@ public class SessionGridManager extends ManagerBase implements DistributedManage
      */
     @Override
     public int getActiveSessionsFull() {
-        SessionStore s = store;
+        GridBinding b = bound;
+        SessionStore s = b == null ? null : b.store();
         return s == null ? 0 : s.listSessions().size();
     }
 
     /** Ids of the live sessions of this webapp in the whole cluster, with the route of their primary. */
     @Override
     public Set<String> getSessionIdsFull() {
-        SessionStore s = store;
+        GridBinding b = bound;
+        SessionStore s = b == null ? null : b.store();
         Set<String> ids = new HashSet<>();
         if (s == null) {
             return ids;

@@ -101,7 +101,7 @@ public final class SessionGridValve extends ValveBase {
             scope = new RequestScope();
             request.setNote(RequestScope.NOTE, scope);
             try {
-                manager.beginRequest(request, scope);
+                manager.locks().begin(request, scope);
             } catch (SessionLockTimeoutException e) {
                 LOG.warn("Request {} refused with 503: {}", request.getDecodedRequestURI(), e.getMessage());
                 scope.finish();
@@ -164,7 +164,7 @@ public final class SessionGridValve extends ValveBase {
         try {
             Session session = manager.findSession(id);
             if (session instanceof GridSession s) {
-                manager.correctRoute(request, s);
+                manager.routes().correct(request, s);
             }
             return true;
         } catch (GridException e) {
