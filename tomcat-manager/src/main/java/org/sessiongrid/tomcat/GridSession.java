@@ -4,11 +4,9 @@ import java.security.Principal;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.catalina.session.StandardSession;
@@ -46,19 +44,8 @@ public class GridSession extends StandardSession {
     private transient volatile long agreedTopology;
     /** Hash of each attribute's bytes as the grid holds them (as of {@link #record}). */
     private final transient Map<String, Long> hashes = new ConcurrentHashMap<>();
-    // Names changed since the last commit. Drained element by element, never swapped: a request on
-    // another thread may add a name while a commit collects them, and that name must stay for the next.
-    private final transient Set<String> written = ConcurrentHashMap.newKeySet();
-    private final transient Set<String> removed = ConcurrentHashMap.newKeySet();
-    private final transient Set<String> read = ConcurrentHashMap.newKeySet();
-    /**
-     * The bytes {@link #setAttribute} made of a known-immutable value, by name, until the next commit takes
-     * them: the commit sends them instead of serializing the same value again. Keyed by the value's
-     * identity, so a value set again meanwhile (by any thread) is serialized anew.
-     */
-    private final transient Map<String, Encoded> encodedAtSet = new ConcurrentHashMap<>();
-    private final transient AtomicBoolean timeoutChanged = new AtomicBoolean();
-    private final transient AtomicBoolean authChanged = new AtomicBoolean();
+    /** What requests changed since the last commit. */
+    private final transient ChangeLog changes = new ChangeLog();
     private transient volatile boolean expiredByGrid;
     /** The latest access time the grid holds for this session, as far as this copy knows. */
     private transient volatile long storedAccessTime;
@@ -109,8 +96,7 @@ public class GridSession extends StandardSession {
      * a fresh read.
      */
     boolean changedBefore(long topologyId) {
-        return agreedTopology != topologyId && (requestsInFlight.get() > 0 || !written.isEmpty() || !removed.isEmpty()
-                || !read.isEmpty());
+        return agreedTopology != topologyId && (requestsInFlight.get() > 0 || changes.attributesTouched());
     }
 
     // ---- what the application does -------------------------------------------------------------
@@ -119,7 +105,7 @@ public class GridSession extends StandardSession {
     public Object getAttribute(String name) {
         Object v = super.getAttribute(name);
         if (v != null && !AttributeCodec.isKnownImmutable(v)) {
-            read.add(name);
+            changes.read(name);
         }
         return v;
     }
@@ -136,13 +122,12 @@ public class GridSession extends StandardSession {
         if (name != null && value != null && codec != null && isValidInternal() && !exclude(name, value)) {
             byte[] bytes = codec.encode(name, value);
             if (AttributeCodec.isKnownImmutable(value)) {
-                encodedAtSet.put(name, new Encoded(value, bytes));
+                changes.encodedAtSet(name, value, bytes);
             }
         }
         super.setAttribute(name, value, notify);
         if (name != null && value != null) {
-            removed.remove(name);
-            written.add(name);
+            changes.written(name);
         }
     }
 
@@ -151,12 +136,11 @@ public class GridSession extends StandardSession {
         boolean had = name != null && attributes.containsKey(name);
         super.removeAttributeInternal(name, notify);
         if (name != null) {
-            encodedAtSet.remove(name);
+            changes.left(name);
         }
         // During expire() isValid is already false: those removals are not changes to replicate.
         if (had && isValid && !loadingHere()) {
-            written.remove(name);
-            removed.add(name);
+            changes.removed(name);
         }
     }
 
@@ -164,7 +148,7 @@ public class GridSession extends StandardSession {
     public void setMaxInactiveInterval(int interval) {
         super.setMaxInactiveInterval(interval);
         if (!loadingHere()) {
-            timeoutChanged.set(true);
+            changes.timeoutChanged();
         }
     }
 
@@ -172,7 +156,7 @@ public class GridSession extends StandardSession {
     public void setPrincipal(Principal principal) {
         super.setPrincipal(principal);
         if (!loadingHere()) {
-            authChanged.set(true);
+            changes.authChanged();
         }
     }
 
@@ -180,7 +164,7 @@ public class GridSession extends StandardSession {
     public void setAuthType(String authType) {
         super.setAuthType(authType);
         if (!loadingHere()) {
-            authChanged.set(true);
+            changes.authChanged();
         }
     }
 
@@ -269,7 +253,7 @@ public class GridSession extends StandardSession {
             for (Map.Entry<String, Attribute> e : current.attributes().entrySet()) {
                 String name = e.getKey();
                 Attribute a = e.getValue();
-                if (written.contains(name) || removed.contains(name)) {
+                if (changes.isPending(name)) {
                     continue;
                 }
                 if (old != null && a.version() <= old.version() && hashes.containsKey(name)) {
@@ -281,20 +265,20 @@ public class GridSession extends StandardSession {
                 }
             }
             for (String name : hashes.keySet()) {
-                if (!current.attributes().containsKey(name) && !written.contains(name)) {
+                if (!current.attributes().containsKey(name) && !changes.isWritten(name)) {
                     hashes.remove(name);
                     attributes.remove(name);
                 }
             }
             SessionMeta m = current.meta();
-            if (!timeoutChanged.get()) {
+            if (!changes.timeoutPending()) {
                 this.maxInactiveInterval = m.maxInactiveInterval();
             }
             if (m.lastAccessedTime() > this.lastAccessedTime) {
                 this.lastAccessedTime = m.lastAccessedTime();
             }
             noteStoredAccessTime(m.lastAccessedTime());
-            if (!authChanged.get() && (old == null || !Arrays.equals(old.meta().containerData(), m.containerData()))) {
+            if (!changes.authPending() && (old == null || !Arrays.equals(old.meta().containerData(), m.containerData()))) {
                 readAuth(m.containerData(), codec, loader);
             }
             this.isNew = false;
@@ -349,8 +333,7 @@ public class GridSession extends StandardSession {
      * one recorded after {@code takeChanges} would.
      */
     boolean unchangedSinceCommit() {
-        return record != null && written.isEmpty() && removed.isEmpty() && read.isEmpty() && !timeoutChanged.get()
-                && !authChanged.get();
+        return record != null && changes.isEmpty();
     }
 
     /** The time of this copy's latest access, which a commit sends to the grid. */
@@ -360,11 +343,11 @@ public class GridSession extends StandardSession {
 
     /** The changes of the requests since the last commit, ready to send; see {@link Pending}. */
     Pending takeChanges(AttributeCodec codec) {
-        Set<String> w = drain(written);
-        Set<String> rd = drain(read);
-        Set<String> rm = drain(removed);
-        boolean tc = timeoutChanged.getAndSet(false);
-        boolean ac = authChanged.getAndSet(false);
+        Set<String> w = changes.takeWritten();
+        Set<String> rd = changes.takeRead();
+        Set<String> rm = changes.takeRemoved();
+        boolean tc = changes.takeTimeoutChanged();
+        boolean ac = changes.takeAuthChanged();
         boolean creating = record == null;
 
         SessionDelta.Builder b = SessionDelta.builder();
@@ -375,12 +358,13 @@ public class GridSession extends StandardSession {
             if (v == null || exclude(name, v)) {
                 continue;
             }
-            Encoded atSet = encodedAtSet.remove(name);
-            byte[] bytes;
+            byte[] bytes = changes.takeEncoded(name, v);
             try {
                 // A known-immutable value serializes to the same bytes every time: the ones made at
                 // setAttribute serve if the attribute still holds that very value.
-                bytes = atSet != null && atSet.value() == v ? atSet.bytes() : codec.encode(name, v);
+                if (bytes == null) {
+                    bytes = codec.encode(name, v);
+                }
             } catch (AttributeEncodingException e) {
                 // The value was accepted by setAttribute and changed in place since: keep the last
                 // replicated state of this one attribute rather than failing the request.
@@ -452,14 +436,8 @@ public class GridSession extends StandardSession {
      * response was committed is not lost.
      */
     void compareAgainLater(Pending p) {
-        for (Set<String> names : List.of(p.read(), p.written())) {
-            for (String name : names) {
-                Object v = attributes.get(name);
-                if (v != null && !AttributeCodec.isKnownImmutable(v)) {
-                    read.add(name);
-                }
-            }
-        }
+        changes.readAgain(p.read(), attributes);
+        changes.readAgain(p.written(), attributes);
     }
 
     /**
@@ -492,7 +470,7 @@ public class GridSession extends StandardSession {
         isValid = false;
         attributes.clear();
         hashes.clear();
-        encodedAtSet.clear();
+        changes.clearEncoded();
         gridManager().remove(this, false);
     }
 
@@ -539,24 +517,6 @@ public class GridSession extends StandardSession {
         routeCheck = new RouteCheck(id, topologyId);
     }
 
-    /**
-     * Takes the names out of {@code set} one by one; names added meanwhile stay for the next commit. An empty set is
-     * not iterated (most commits remove nothing, many read nothing mutable): the JIT's compiled drain traps and is
-     * compiled again once it meets an empty {@code ConcurrentHashMap}'s iterator after a profile of non-empty ones.
-     */
-    private static Set<String> drain(Set<String> set) {
-        Set<String> out = new LinkedHashSet<>();
-        if (set.isEmpty()) {
-            return out;
-        }
-        for (String name : set) {
-            if (set.remove(name)) {
-                out.add(name);
-            }
-        }
-        return out;
-    }
-
     private static Set<String> union(Set<String> a, Set<String> b) {
         if (b.isEmpty()) {
             return a;
@@ -572,10 +532,6 @@ public class GridSession extends StandardSession {
 
     /** An id and its grid key (the id compared by identity). */
     private record KeyOf(String id, String key) {
-    }
-
-    /** A known-immutable attribute value and its serialized form. */
-    private record Encoded(Object value, byte[] bytes) {
     }
 
     /**
