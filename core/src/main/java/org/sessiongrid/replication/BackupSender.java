@@ -51,8 +51,7 @@ import org.slf4j.LoggerFactory;
  */
 final class BackupSender {
 
-    /** The data path's lines keep the logger operators configure for it (see the operations guide). */
-    private static final Logger LOG = LoggerFactory.getLogger(Replicator.class);
+    private static final Logger LOG = LoggerFactory.getLogger(BackupSender.class);
 
     private static final long RESEND_PAUSE_MILLIS = 250;
 

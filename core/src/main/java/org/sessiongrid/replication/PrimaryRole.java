@@ -65,8 +65,7 @@ import org.slf4j.LoggerFactory;
  */
 final class PrimaryRole {
 
-    /** The data path's lines keep the logger operators configure for it (see the operations guide). */
-    private static final Logger LOG = LoggerFactory.getLogger(Replicator.class);
+    private static final Logger LOG = LoggerFactory.getLogger(PrimaryRole.class);
 
     /**
      * The largest record whose changes a read answers on the JGroups thread that delivered it; a larger one is
