@@ -31,8 +31,8 @@ import org.sessiongrid.wire.GridMessage.Retry;
  * One test per rule of the roles that need their peers to be driven: a primary ({@link PrimaryRole}) and its link to
  * its backups ({@link BackupSender}), through {@link Replicator} as the grid calls it, against three members whose
  * replicators talk through a {@link ControlledCluster} (scripted replies, held calls): A is the primary of the
- * session, B and C its backups. The roles a test drives alone have their own: {@link FenceTest},
- * {@link BackupRoleTest}.
+ * session, B and C its backups. The roles a test drives alone have their own: {@link FenceTest}, {@link BackupRoleTest},
+ * {@link CopyHoldersTest}, {@link SegmentSourceTest}.
  */
 class ReplicatorTest {
 
