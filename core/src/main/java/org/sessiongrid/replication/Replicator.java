@@ -33,8 +33,9 @@ import org.sessiongrid.wire.GridMessage.StateRequest;
  * <li>{@link BackupRole}: a backup's apply of a primary's change (versions, an end that stands);</li>
  * <li>{@link SegmentSource}: the source side of a segment transfer, for {@link SegmentPuller}.</li>
  * </ul>
- * Each role states the rules it keeps; {@code ReplicatorTest} checks each rule through this class, over a
- * {@link Messenger} the test controls.
+ * Each role states the rules it keeps; a role that can be driven alone has a test of its own ({@code FenceTest},
+ * {@code BackupRoleTest}, {@code CopyHoldersTest}, {@code SegmentSourceTest}), and {@code ReplicatorTest} checks the
+ * primary's rules through this class, over a {@link Messenger} the test controls.
  *
  * <p>Threading: this class only hands each call to its role, on the caller's thread; it holds no state beyond
  * the roles, which are built once and final. Each role documents who calls it and which lock guards what.

@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
 public record HotPathTiers(int compiled, int of) {
 
     /** The sticky write's largest methods of ours (PROFILE.md, "What the JIT does after a minute of load"). */
-    public static final List<String> HOT = List.of("org.sessiongrid.tomcat.SessionGridManager.commit(",
+    public static final List<String> HOT = List.of("org.sessiongrid.tomcat.Commits.commit(",
             "org.sessiongrid.tomcat.GridSession.takeChanges(", "org.sessiongrid.replication.PrimaryRole.commit(",
             "org.sessiongrid.replication.PrimaryRole.commitLocked(", "org.sessiongrid.grid.PrimaryClient.call(");
 

@@ -28,7 +28,8 @@ class NodeWindowTest {
     @Test
     void theHotPathCountsOnlyMethodsInUseAtTierFour() {
         String codelist = String.join("\n",
-                "812 4 0 org.sessiongrid.tomcat.SessionGridManager.commit(Lorg/apache/catalina/Session;)V [0x1, 0x2 - 0x3]",
+                "812 4 0 org.sessiongrid.tomcat.Commits.commit(Lorg/sessiongrid/tomcat/GridSession;"
+                        + "Lorg/sessiongrid/grid/SessionLock;Lorg/sessiongrid/tomcat/CommitStage;)Z [0x1, 0x2 - 0x3]",
                 "640 3 0 org.sessiongrid.tomcat.GridSession.takeChanges()Lorg/sessiongrid/session/SessionDelta; [0x1]",
                 "700 4 1 org.sessiongrid.replication.PrimaryRole.commit(Lorg/sessiongrid/wire/GridMessage$CommitRequest;"
                         + "Ljava/lang/String;)Lorg/sessiongrid/wire/GridMessage; [0x1]",
