@@ -116,7 +116,7 @@ final class GridNode implements AutoCloseable {
                 .onChange(listeners::notifyChanged)
                 .build();
         this.puller = new SegmentPuller(transport::self, transport, installed, records, config.stateTransferChunkSize(),
-                config.remoteTimeout(), stats, this::catchUp, background);
+                config.remoteTimeout(), stats, this::catchUp, background, replicator::returnCopies);
         this.merge = new MergeParticipant(transport::self, transport::viewMembers, transport, installed, records,
                 config.stateTransferChunkSize(), config.remoteTimeout(), config.leaveTimeout());
         this.census = new Census(installed, records, transport, this::reportCountsHere, config.remoteTimeout());
@@ -212,6 +212,8 @@ final class GridNode implements AutoCloseable {
                 })
                 .on(GridMessage.RestoreRecords.class, EnumSet.of(Rule.CHANGES_STATE, Rule.SERVES_COPIES,
                         Rule.FENCED_BY_MERGE), (from, r, w) -> replicator.restore(r))
+                .on(GridMessage.ReturnCopies.class, EnumSet.of(Rule.CHANGES_STATE, Rule.SERVES_COPIES,
+                        Rule.FENCED_BY_MERGE), (from, r, w) -> replicator.returnCopies(r))
                 .on(GridMessage.LeaveRequest.class, EnumSet.of(Rule.CHANGES_STATE), (from, l, w) -> {
                     coordinator.leave(from).get(config.leaveTimeout(), TimeUnit.MILLISECONDS);
                     return new Ack();

@@ -29,6 +29,7 @@ import org.sessiongrid.wire.GridMessage.ReadRequest;
 import org.sessiongrid.wire.GridMessage.ReadStatus;
 import org.sessiongrid.wire.GridMessage.RestoreRecords;
 import org.sessiongrid.wire.GridMessage.RestoreResult;
+import org.sessiongrid.wire.GridMessage.ReturnCopies;
 import org.sessiongrid.wire.GridMessage.Retry;
 import org.sessiongrid.wire.GridMessage.Touch;
 import org.sessiongrid.wire.GridMessage.TouchBatch;
@@ -265,23 +266,61 @@ final class PrimaryRole {
 
     /** See {@link Replicator#restore}. */
     GridMessage restore(RestoreRecords req) {
-        GridMessage refused = fence.check(req.topologyId());
+        return keepEach(req.topologyId(), req.records(), (kept, here) -> {
+            if (here == null) {
+                return kept;
+            }
+            // The same version made by the same commit: this very copy, added by this push and asked again.
+            return here.version() == kept.version() && here.meta().lastOpId() == kept.meta().lastOpId() ? here : null;
+        });
+    }
+
+    /** See {@link Replicator#returnCopies}. */
+    GridMessage returnCopies(ReturnCopies req) {
+        return keepEach(req.topologyId(), req.records(), (kept, here) -> {
+            if (here == null) {
+                return null; // what the cluster does not know is not decided here (an end may have been forgotten)
+            }
+            SessionRecord merged = RecordStore.merged(kept, here);
+            // Only a copy that wins on the versions' order: one at the same version as here stays here's, as a
+            // backup would refuse it, and a retried return finds its own copy here at that version.
+            return merged.version() > here.version() ? merged : here.version() == kept.version()
+                    && here.meta().lastOpId() == kept.meta().lastOpId() ? here : null;
+        });
+    }
+
+    /**
+     * What {@link #keepEach} stores of a copy pushed to this primary, given the record here (null: none): a record
+     * to store and replicate, {@code here} itself to count the copy as kept without a change (a retried push),
+     * or null to leave the key as it is.
+     */
+    private interface KeepRule {
+        SessionRecord keep(SessionRecord pushed, SessionRecord here);
+    }
+
+    /** Stores each of {@code pushed} as {@code rule} says; the {@link RestoreResult} of those kept, or the refusal. */
+    private GridMessage keepEach(long topologyId, List<SessionRecord> pushed, KeepRule rule) {
+        GridMessage refused = fence.check(topologyId);
         if (refused != null) {
             return refused;
         }
-        int[] added = {0};
-        for (SessionRecord kept : req.records()) {
-            GridMessage failed = restoreOne(req.topologyId(), kept, added);
+        int[] kept = {0};
+        for (SessionRecord r : pushed) {
+            GridMessage failed = keepOne(topologyId, r, rule, kept);
             if (failed != null) {
                 return failed;
             }
         }
-        return new RestoreResult(added[0]);
+        return new RestoreResult(kept[0]);
     }
 
-    /** Adds {@code kept} if its key is unknown here (counted in {@code added}); null when done, else the refusal. */
-    private GridMessage restoreOne(long topologyId, SessionRecord kept, int[] added) {
-        SessionKey key = kept.key();
+    /**
+     * Stores what {@code rule} makes of {@code pushed} as a write of this topology: replicated to the segment's other
+     * write owners and stored once they all took it, under the key's lock, as a commit. Null when done, else the
+     * refusal.
+     */
+    private GridMessage keepOne(long topologyId, SessionRecord pushed, KeepRule rule, int[] kept) {
+        SessionKey key = pushed.key();
         int segment = records.segmentOf(key);
         ReentrantLock lock = locks.lockFor(key);
         lock.lock();
@@ -295,11 +334,12 @@ final class PrimaryRole {
                     return new Retry(t.id());
                 }
                 SessionRecord here = records.get(key);
-                if (here != null) {
-                    // The same version made by the same commit: this very copy, added by this push and asked again.
-                    if (here.version() == kept.version() && here.meta().lastOpId() == kept.meta().lastOpId()) {
-                        added[0]++;
-                    }
+                SessionRecord next = rule.keep(pushed, here);
+                if (next == null) {
+                    return null;
+                }
+                if (next == here) {
+                    kept[0]++;
                     return null;
                 }
                 List<Member> owners = backups.allInView(t, segment);
@@ -307,10 +347,10 @@ final class PrimaryRole {
                     return new Retry(t.id());
                 }
                 int[] applied = {0, 0};
-                GridMessage failed = backups.replicate(t, owners, RecordChanges.whole(kept), kept, applied);
+                GridMessage failed = backups.replicate(t, owners, RecordChanges.whole(next), next, applied);
                 if (applied[1] > 0) {
                     // A backup holds an end of the session that this primary missed: the end stands, as for a commit.
-                    adoptEnd(t, owners, key, null, kept, CommitKind.CREATE);
+                    adoptEnd(t, owners, key, null, next, CommitKind.CREATE);
                     return null;
                 }
                 if (failed != null) {
@@ -319,8 +359,8 @@ final class PrimaryRole {
                 if (stopped.getAsBoolean()) {
                     return new Failure("member stopped or cut off from the majority");
                 }
-                records.put(kept);
-                added[0]++;
+                records.put(next);
+                kept[0]++;
                 return null;
             } finally {
                 topology.exitChange();

@@ -193,6 +193,19 @@ public final class Replicator {
     }
 
     /**
+     * Keeps, at this primary, each of a returning member's kept copies that its catch-up found newer than the source's
+     * where the merge rule says it wins over the record here ({@link RecordStore#merged}: an end first, then the
+     * higher version), as a write of this topology (replicated, then stored, under the key's lock). A copy whose key
+     * is unknown here, or that does not win, changes nothing.
+     *
+     * @return {@link GridMessage.RestoreResult} with the copies kept, or why the sender must ask again
+     *         ({@link Retry}) or give up
+     */
+    public GridMessage returnCopies(GridMessage.ReturnCopies req) {
+        return primary.returnCopies(req);
+    }
+
+    /**
      * Applies a primary's change at this backup (or pending owner).
      *
      * @param mayWait false on a thread that must never block (the JGroups thread that delivered the

@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
 import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 
@@ -31,6 +32,8 @@ import org.sessiongrid.transport.Messenger;
 import org.sessiongrid.wire.GridMessage;
 import org.sessiongrid.wire.GridMessage.CopyStamp;
 import org.sessiongrid.wire.GridMessage.Failure;
+import org.sessiongrid.wire.GridMessage.RestoreResult;
+import org.sessiongrid.wire.GridMessage.ReturnCopies;
 import org.sessiongrid.wire.GridMessage.Retry;
 import org.sessiongrid.wire.GridMessage.StateChunk;
 import org.sessiongrid.wire.GridMessage.StateDiff;
@@ -65,6 +68,9 @@ public final class SegmentPuller {
     /** Segments pulled at once (each from its own source, so the sources share the load). */
     static final int PARALLEL_PULLS = 4;
 
+    /** How many unanswered returns of newer kept copies a pull waits for before it goes on without them. */
+    static final int RETURN_ATTEMPTS = 3;
+
     /** The most kept copies one {@link StateDigest} names (about 80 bytes each). */
     static final int DIGEST_STAMPS = 1024;
 
@@ -79,17 +85,20 @@ public final class SegmentPuller {
     private final AtomicInteger pending = new AtomicInteger();
     private final LongConsumer catchUp;
     private final Executor lanes;
+    private final Function<ReturnCopies, GridMessage> returnHere;
 
     /**
      * @param catchUp called with a topology id that a source already works under while this member
      *                does not: the update may have been lost, so this member asks for it
      * @param lanes   runs the pulls beside the caller's (blocking tasks: not a fork/join pool)
+     * @param returnHere handles a {@link ReturnCopies} on this member when it is the segment's primary
      */
     public SegmentPuller(Supplier<Member> self, Messenger transport, InstalledTopology topology,
                          RecordStore records, int chunkSize, long remoteTimeout, GridStats stats,
-                         LongConsumer catchUp, Executor lanes) {
+                         LongConsumer catchUp, Executor lanes, Function<ReturnCopies, GridMessage> returnHere) {
         this.catchUp = catchUp;
         this.lanes = lanes;
+        this.returnHere = returnHere;
         this.self = self;
         this.transport = transport;
         this.topology = topology;
@@ -151,6 +160,7 @@ public final class SegmentPuller {
 
     private boolean pullSegment(Topology t, int segment, Tally tally) throws InterruptedException {
         NavigableMap<SessionKey, SessionRecord> copies = kept.segment(segment);
+        List<SessionRecord> newer = new ArrayList<>();
         if (!copies.isEmpty()) {
             tally.segmentsHeld.increment();
         }
@@ -231,13 +241,13 @@ public final class SegmentPuller {
             } else if (reply instanceof StateDiff diff) {
                 chunks++;
                 try {
-                    apply(diff, after, copies, source, tally);
+                    apply(diff, after, copies, source, tally, newer);
                 } finally {
                     topology.exitChange();
                 }
                 if (diff.last()) {
                     kept.release(segment);
-                    return true;
+                    return returnNewer(t, segment, newer, tally);
                 }
                 after = diff.through();
             } else if (digest && reply instanceof Failure f) {
@@ -283,13 +293,18 @@ public final class SegmentPuller {
      * says are current (with their later access times), each only if newer than what a write meanwhile stored here.
      */
     private void apply(StateDiff diff, SessionKey after, NavigableMap<SessionKey, SessionRecord> copies, Member source,
-                       Tally tally) {
+                       Tally tally, List<SessionRecord> newer) {
         Set<SessionKey> sent = new HashSet<>();
         int stored = 0;
         for (SessionRecord r : diff.records()) {
             sent.add(r.key());
             if (records.putIfNewer(r)) {
                 stored++;
+            }
+            SessionRecord copy = copies.get(r.key());
+            if (copy != null && RecordStore.merged(copy, r).version() > r.version()) {
+                // A write this member acknowledged while apart that the source never saw: the primary decides.
+                newer.add(copy);
             }
         }
         stats.recordsTransferred(stored);
@@ -316,6 +331,54 @@ public final class SegmentPuller {
         tally.current.add(current);
         tally.gone.add(gone.size());
         tally.sources.add(source);
+    }
+
+    /**
+     * Returns {@code newer} (kept copies of {@code segment} that win over what the source sent, by the merge rule) to
+     * the segment's primary under {@code t}, which keeps each that still wins there and replicates it
+     * ({@link ReturnCopies}). The pull does not end before that, so the rebalance does not finish with the writes
+     * this member acknowledged while apart left out; it is asked again while the primary answers {@link Retry}
+     * under {@code t} (up to ten times {@value #RETURN_ATTEMPTS}) or does not answer (up to {@value #RETURN_ATTEMPTS}
+     * times; then one WARN line and the pull goes on), and
+     * abandoned (false) when another topology replaces {@code t}.
+     */
+    private boolean returnNewer(Topology t, int segment, List<SessionRecord> newer, Tally tally)
+            throws InterruptedException {
+        if (newer.isEmpty()) {
+            return true;
+        }
+        ReturnCopies push = new ReturnCopies(t.id(), newer);
+        for (int attempt = 1; ; attempt++) {
+            if (topology.id() != t.id()) {
+                return false;
+            }
+            Member primary = t.primary(segment);
+            GridMessage reply;
+            try {
+                reply = primary == null ? null : primary.equals(self.get()) ? returnHere.apply(push)
+                        : transport.request(primary, push, remoteTimeout).get(remoteTimeout + 1_000, TimeUnit.MILLISECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                reply = null;
+            }
+            if (reply instanceof RestoreResult r) {
+                tally.returned.add(r.added());
+                return true;
+            }
+            if (reply instanceof Failure f) {
+                LOG.warn("{} could not return {} kept copies of segment {} newer than the others' to {}: {}",
+                        self.get(), newer.size(), segment, primary, f.message());
+                return true;
+            }
+            if (attempt >= (reply == null ? RETURN_ATTEMPTS : 10 * RETURN_ATTEMPTS)) {
+                // A primary of an older version drops the message as malformed; the pull must not wait for it forever.
+                LOG.warn("{} gives up returning {} kept copies of segment {} newer than the others' to {} after {}"
+                        + " attempts (last answer: {}; a member of an older version does not know the message): the"
+                        + " writes they hold are not in the cluster", self.get(), newer.size(), segment, primary, attempt,
+                        reply == null ? "none" : reply);
+                return true;
+            }
+            topology.awaitNewerThan(t.id(), Math.min(200L * attempt, 2_000), TimeUnit.MILLISECONDS);
+        }
     }
 
     /** Segments still to pull in the rebalance under way (0 when none). */
@@ -348,6 +411,8 @@ public final class SegmentPuller {
         final LongAdder receivedNew = new LongAdder();
         final LongAdder current = new LongAdder();
         final LongAdder gone = new LongAdder();
+        /** Kept copies newer than the source's that their primaries kept ({@link ReturnCopies}). */
+        final LongAdder returned = new LongAdder();
         final Set<Member> sources = ConcurrentHashMap.newKeySet();
         final Set<Member> withoutDigests = ConcurrentHashMap.newKeySet();
         /** Owners that let a request of this transfer go unanswered and have not answered one since. */
@@ -365,8 +430,9 @@ public final class SegmentPuller {
             String whole = withoutDigests.isEmpty() ? ""
                     : " (" + withoutDigests + " answered no digest, an older version: from it they came whole)";
             LOG.info("{} caught up {} of {} records of the {} segments it held before, from {}, after {} s away: {} kept"
-                    + " copies were current, {} had ended{}; {} records of segments new to it came whole", me, travelled,
-                    travelled + currentCopies, segmentsHeld.sum(), sources, away, currentCopies, gone.sum(), whole,
+                    + " copies were current, {} had ended, {} newer than the others' were kept by their primaries{};"
+                    + " {} records of segments new to it came whole", me, travelled, travelled + currentCopies,
+                    segmentsHeld.sum(), sources, away, currentCopies, gone.sum(), returned.sum(), whole,
                     receivedNew.sum());
         }
     }

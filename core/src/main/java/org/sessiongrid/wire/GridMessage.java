@@ -457,6 +457,20 @@ public sealed interface GridMessage {
     record RestoreResult(int added) implements GridMessage {
     }
 
+    /**
+     * A member back from an absence returns to a segment's primary under topology {@code topologyId} the kept copies
+     * its catch-up found newer, by the merge rule, than what the source sent: writes it acknowledged while it was
+     * apart (a side of a split that served) that the others never saw. The primary keeps each by that rule against
+     * its own record (an end first, then the higher version) and replicates what it keeps, as a write of the
+     * topology; a copy whose key it does not know, or that does not win, changes nothing. Answered
+     * {@link RestoreResult} with the copies kept, or {@link Retry} under another topology.
+     */
+    record ReturnCopies(long topologyId, List<SessionRecord> records) implements GridMessage {
+        public ReturnCopies {
+            records = List.copyOf(records);
+        }
+    }
+
     // ---- generic replies ----
 
     /** The receiver's topology differs from the sender's: retry once a topology of at least this id is installed. */

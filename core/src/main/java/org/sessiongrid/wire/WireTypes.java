@@ -42,6 +42,7 @@ import org.sessiongrid.wire.GridMessage.RejoinReply;
 import org.sessiongrid.wire.GridMessage.RejoinRequest;
 import org.sessiongrid.wire.GridMessage.RestoreRecords;
 import org.sessiongrid.wire.GridMessage.RestoreResult;
+import org.sessiongrid.wire.GridMessage.ReturnCopies;
 import org.sessiongrid.wire.GridMessage.LeaveRequest;
 import org.sessiongrid.wire.GridMessage.ListSessions;
 import org.sessiongrid.wire.GridMessage.MergePush;
@@ -303,6 +304,10 @@ final class WireTypes {
                 writeWholeRecords(w, x.records());
             }, r -> new RestoreRecords(r.i64("topologyId"), readWholeRecords(r))),
             row(35, RestoreResult.class, (w, x) -> w.varint(x.added()), r -> new RestoreResult(r.varint("added"))),
+            row(36, ReturnCopies.class, (w, x) -> {
+                w.i64(x.topologyId());
+                writeWholeRecords(w, x.records());
+            }, r -> new ReturnCopies(r.i64("topologyId"), readWholeRecords(r))),
             // ---- listing and change notices ----
             row(22, ListSessions.class, (w, x) -> {
                 w.string(x.namespace());

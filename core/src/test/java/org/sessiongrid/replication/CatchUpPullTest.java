@@ -56,7 +56,7 @@ class CatchUpPullTest {
 
     private SegmentPuller pullerOf(ControlledCluster.Node n) {
         return new SegmentPuller(() -> n.member, n.messenger, n.topology, n.records, 64, 2_000, n.stats, id -> { },
-                lanes);
+                lanes, n.replicator::returnCopies);
     }
 
     private CompletableFuture<Boolean> pullAsync(ControlledCluster.Node n, Topology t) {

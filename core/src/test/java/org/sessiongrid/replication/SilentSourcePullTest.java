@@ -65,7 +65,7 @@ class SilentSourcePullTest {
 
         ControlledCluster.Node c = cluster.node(C);
         SegmentPuller puller = new SegmentPuller(() -> c.member, c.messenger, c.topology, c.records, 64, REMOTE_TIMEOUT,
-                c.stats, id -> { }, lanes);
+                c.stats, id -> { }, lanes, c.replicator::returnCopies);
 
         assertTrue(puller.pull(t), "the pull ended");
         assertEquals(sessions, c.records.size(), "records on C");

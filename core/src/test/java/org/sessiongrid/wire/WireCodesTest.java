@@ -62,6 +62,7 @@ class WireCodesTest {
         expected.put("RejoinReply", 33);
         expected.put("RestoreRecords", 34);
         expected.put("RestoreResult", 35);
+        expected.put("ReturnCopies", 36);
         Map<String, Integer> actual = new LinkedHashMap<>();
         WireTypes.messageCodes().forEach((type, code) -> actual.put(type.getSimpleName(), code));
         assertEquals(expected, actual);

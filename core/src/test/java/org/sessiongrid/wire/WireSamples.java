@@ -221,6 +221,8 @@ final class WireSamples {
         m.put("MergeResult", new MergeResult(17));
         m.put("RestoreRecords", new RestoreRecords(42, records));
         m.put("RestoreRecords-empty", new RestoreRecords(42, List.of()));
+        m.put("ReturnCopies", new GridMessage.ReturnCopies(42, records));
+        m.put("ReturnCopies-empty", new GridMessage.ReturnCopies(42, List.of()));
         m.put("RestoreResult", new RestoreResult(17));
         m.put("Retry", new Retry(44));
         m.put("Ack", new Ack());
