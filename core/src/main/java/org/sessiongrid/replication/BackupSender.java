@@ -105,6 +105,10 @@ final class BackupSender {
      * Sends the change to every backup and waits; null when all applied, else the reply for the sender.
      * {@code applied[0]} counts the backups that took it, {@code applied[1]} those whose copy says the
      * session ended already.
+     *
+     * <p>The replies are waited for together, not one after the other: the committing thread wakes once, when the
+     * last backup answered (one hand-off per write instead of one per backup), and every backup still silent at
+     * {@code backupTimeout} is suspected then, the second as well as the first.
      */
     GridMessage replicate(Topology t, List<Member> backups, RecordChanges changes, SessionRecord next,
                           int[] applied) {
@@ -112,20 +116,33 @@ final class BackupSender {
             return null;
         }
         long sent = System.nanoTime();
-        List<CompletableFuture<GridMessage>> futures = messenger.requestEach(backups,
-                new ReplicateRequest(t.id(), changes), remoteTimeout);
-        GridMessage failure = null;
-        for (int i = 0; i < backups.size(); i++) {
-            GridMessage r = await(futures.get(i), backups.get(i), sent);
-            if (r instanceof ReplicateReply rr && !rr.applied()) {
+        GridMessage[] replies = awaitAll(messenger.requestEach(backups, new ReplicateRequest(t.id(), changes),
+                remoteTimeout), backups, sent);
+        List<Member> behind = null;
+        for (int i = 0; i < replies.length; i++) {
+            if (replies[i] instanceof ReplicateReply rr && !rr.applied()) {
                 // The backup's copy is not at our base version (it missed a change, or holds one that
                 // was never acknowledged): give it the whole record, which it takes as authoritative.
                 stats.fullRecordResend();
-                long resent = System.nanoTime();
-                r = await(messenger.request(backups.get(i), new ReplicateRequest(t.id(), RecordChanges.whole(next)),
-                        remoteTimeout), backups.get(i), resent);
+                if (behind == null) {
+                    behind = new ArrayList<>(replies.length);
+                }
+                behind.add(backups.get(i));
             }
-            if (r == null || (r instanceof ReplicateReply rr2 && rr2.applied())) {
+        }
+        if (behind != null) {
+            GridMessage[] resent = awaitAll(messenger.requestEach(behind,
+                    new ReplicateRequest(t.id(), RecordChanges.whole(next)), remoteTimeout), behind, System.nanoTime());
+            for (int i = 0, j = 0; i < replies.length; i++) {
+                if (replies[i] instanceof ReplicateReply rr && !rr.applied()) {
+                    replies[i] = resent[j++];
+                }
+            }
+        }
+        GridMessage failure = null;
+        for (int i = 0; i < replies.length; i++) {
+            GridMessage r = replies[i];
+            if (r == null || (r instanceof ReplicateReply rr && rr.applied())) {
                 applied[0]++;
                 continue;
             }
@@ -143,17 +160,75 @@ final class BackupSender {
     }
 
     /**
-     * The reply; a {@link Retry} if the member left this member's view meanwhile (null if this member's
-     * own channel closed meanwhile). A backup that
+     * Each backup's reply, in the order of {@code from}, waiting for all of them at once up to {@code remoteTimeout}
+     * (and a second) after {@code sentNanos}. A backup still silent {@code backupTimeout} after it is suspected once,
+     * and the wait goes on: a suspect that JGroups excludes fails its request ({@link MemberGoneException}), one
+     * that answers is waited for as before.
+     */
+    private GridMessage[] awaitAll(List<CompletableFuture<GridMessage>> futures, List<Member> from, long sentNanos) {
+        boolean interrupted = false;
+        try {
+            waitOrSuspect(futures, from, sentNanos);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            interrupted = true;
+        }
+        GridMessage[] out = new GridMessage[futures.size()];
+        for (int i = 0; i < out.length; i++) {
+            CompletableFuture<GridMessage> f = futures.get(i);
+            out[i] = f.isDone() ? outcome(f, from.get(i))
+                    : interrupted ? new Failure("interrupted")
+                    : new Failure(from.get(i) + " did not answer within " + remoteTimeout + " ms");
+        }
+        return out;
+    }
+
+    /** Returns when every future is done, or at the deadline; suspects, once, the backups silent at backupTimeout. */
+    private void waitOrSuspect(List<CompletableFuture<GridMessage>> futures, List<Member> from, long sentNanos)
+            throws InterruptedException {
+        CompletableFuture<?> all = futures.size() == 1 ? futures.get(0)
+                : CompletableFuture.allOf(futures.toArray(new CompletableFuture<?>[0]));
+        if (all.isDone()) {
+            return;
+        }
+        long quiet = sentNanos + backupTimeoutNanos - System.nanoTime();
+        if (doneWithin(all, quiet)) {
+            return;
+        }
+        for (int i = 0; i < futures.size(); i++) {
+            if (!futures.get(i).isDone()) {
+                suspector.suspect(from.get(i), "no answer to a replicate within backupTimeout="
+                        + TimeUnit.NANOSECONDS.toMillis(backupTimeoutNanos) + "ms");
+            }
+        }
+        doneWithin(all, sentNanos + TimeUnit.MILLISECONDS.toNanos(remoteTimeout + 1_000) - System.nanoTime());
+    }
+
+    /** True if {@code f} completed (either way) within {@code nanos}. */
+    private static boolean doneWithin(CompletableFuture<?> f, long nanos) throws InterruptedException {
+        try {
+            f.get(Math.max(0, nanos), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException | CompletionException e) {
+            // The replies' own outcomes say what failed (see outcome).
+        } catch (TimeoutException e) {
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * A completed request's reply; a {@link Retry} if the member left this member's view meanwhile (null if this
+     * member's own channel closed meanwhile). A backup that
      * leaves is not skipped: it may have crashed (the next topology drops it, and the retry goes
      * through without it), but it may as well sit on the other side of a partition, still alive and
      * about to serve, and a change acknowledged without it could then vanish or be done twice (an
      * expiry announced on both sides).
      */
-    private GridMessage await(CompletableFuture<GridMessage> f, Member from, long sentNanos) {
+    private GridMessage outcome(CompletableFuture<GridMessage> f, Member from) {
         try {
-            return getOrSuspect(f, from, sentNanos);
+            return f.get();
         } catch (InterruptedException e) {
+            // Not thrown: f is done, and get() waits only for a future that is not.
             Thread.currentThread().interrupt();
             return new Failure("interrupted");
         } catch (ExecutionException | CompletionException e) {
@@ -164,29 +239,7 @@ final class BackupSender {
                 return messenger.isClosed() ? null : new Retry(topology.id());
             }
             return new Failure(from + ": " + e.getCause());
-        } catch (TimeoutException e) {
-            return new Failure(from + " did not answer within " + remoteTimeout + " ms");
         }
-    }
-
-    /**
-     * The reply, waiting up to {@code remoteTimeout} (and a second) after {@code sentNanos}; a backup still silent
-     * {@code backupTimeout} after it is suspected once, and the wait goes on: a suspect that JGroups excludes
-     * fails the request ({@link MemberGoneException}), one that answers is waited for as before.
-     */
-    private GridMessage getOrSuspect(CompletableFuture<GridMessage> f, Member from, long sentNanos)
-            throws InterruptedException, ExecutionException, TimeoutException {
-        if (!f.isDone()) {
-            long quiet = sentNanos + backupTimeoutNanos - System.nanoTime();
-            try {
-                return f.get(Math.max(0, quiet), TimeUnit.NANOSECONDS);
-            } catch (TimeoutException e) {
-                suspector.suspect(from, "no answer to a replicate within backupTimeout="
-                        + TimeUnit.NANOSECONDS.toMillis(backupTimeoutNanos) + "ms");
-            }
-        }
-        long left = sentNanos + TimeUnit.MILLISECONDS.toNanos(remoteTimeout + 1_000) - System.nanoTime();
-        return f.get(Math.max(0, left), TimeUnit.NANOSECONDS);
     }
 
     /** Sends the change to every backup without waiting; one that is not at the base version gets the whole record. */

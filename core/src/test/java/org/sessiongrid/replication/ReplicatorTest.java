@@ -208,6 +208,87 @@ class ReplicatorTest {
         assertEquals(v1, a.records.get(key).version());
     }
 
+    // ---- A silent backup is suspected, never skipped; every backup is waited for at once ----
+
+    /** Suspicions a member raised, in order: who, and the commit's state when it was raised. */
+    private record Suspected(Member member, boolean commitDone) {
+    }
+
+    /**
+     * A, B and C whose A suspects a backup silent for 300 ms ({@code suspicions} record it) and waits for a
+     * backup up to 10 s; the session's primary is A. The caller closes it.
+     */
+    private static ControlledCluster suspectingCluster(List<Suspected> suspicions, CompletableFuture<?>[] commit) {
+        return new ControlledCluster(b -> b.remoteTimeoutMillis(10_000).suspectAfter(300,
+                (m, why) -> suspicions.add(new Suspected(m, commit[0] != null && commit[0].isDone()))), A, B, C);
+    }
+
+    @Test
+    void aWriteWhoseFirstBackupIsSilentSuspectsItAndWaitsForItAfterTheOtherAnswered() throws Exception {
+        List<Suspected> suspicions = new java.util.concurrent.CopyOnWriteArrayList<>();
+        CompletableFuture<?>[] commit = new CompletableFuture<?>[1];
+        try (ControlledCluster slow = suspectingCluster(suspicions, commit)) {
+            slow.installEverywhere(topology);
+            ControlledCluster.Node primary = slow.node(A);
+            ControlledCluster.Node[] owners = backupsInOrder(slow);
+            long v1 = ((CommitReply) primary.replicator.commit(CommitRequest.create(T, key, set("n", "0"), 0))).version();
+            Member first = owners[0].member;
+            slow.hold(ControlledCluster.from(A, first, ReplicateRequest.class));
+            CompletableFuture<GridMessage> reply = CompletableFuture.supplyAsync(() -> primary.replicator.commit(
+                    CommitRequest.update(T, key, v1, set("n", "1"), 0, null)));
+            commit[0] = reply;
+            ControlledCluster.Call held = slow.nextHeld();
+            eventually("the second backup applies the change", () -> owners[1].records.get(key).version() > v1);
+            eventually("the silent first backup is suspected", () -> !suspicions.isEmpty());
+            assertEquals(List.of(new Suspected(first, false)), suspicions,
+                    "only the silent backup is suspected, while the write waits");
+            assertFalse(reply.isDone(), "no acknowledgement while the first backup has not answered");
+            assertEquals(v1, primary.records.get(key).version());
+            held.deliver();
+            assertEquals(CommitStatus.OK, ((CommitReply) await(reply)).status());
+            assertEquals(primary.records.get(key), owners[0].records.get(key));
+            assertEquals(primary.records.get(key), owners[1].records.get(key));
+            assertEquals(1, suspicions.size(), "suspected once");
+        }
+    }
+
+    /** Fails where the backups are waited for one after the other: the second is then never suspected. */
+    @Test
+    void everyBackupSilentAtBackupTimeoutIsSuspectedWhileTheWriteWaits() throws Exception {
+        List<Suspected> suspicions = new java.util.concurrent.CopyOnWriteArrayList<>();
+        CompletableFuture<?>[] commit = new CompletableFuture<?>[1];
+        try (ControlledCluster slow = suspectingCluster(suspicions, commit)) {
+            slow.installEverywhere(topology);
+            ControlledCluster.Node primary = slow.node(A);
+            ControlledCluster.Node[] owners = backupsInOrder(slow);
+            long v1 = ((CommitReply) primary.replicator.commit(CommitRequest.create(T, key, set("n", "0"), 0))).version();
+            slow.hold(c -> c.request instanceof ReplicateRequest);
+            CompletableFuture<GridMessage> reply = CompletableFuture.supplyAsync(() -> primary.replicator.commit(
+                    CommitRequest.update(T, key, v1, set("n", "1"), 0, null)));
+            commit[0] = reply;
+            ControlledCluster.Call toFirst = slow.nextHeld();
+            ControlledCluster.Call toSecond = slow.nextHeld();
+            eventually("both silent backups are suspected", () -> suspicions.size() >= 2);
+            assertEquals(Set.of(new Suspected(owners[0].member, false), new Suspected(owners[1].member, false)),
+                    Set.copyOf(suspicions), "each silent backup, while the write waits");
+            toFirst.deliver();
+            eventually("the first backup applies the change", () -> owners[0].records.get(key).version() > v1);
+            assertFalse(reply.isDone(), "no acknowledgement while the second backup has not answered");
+            toSecond.deliver();
+            assertEquals(CommitStatus.OK, ((CommitReply) await(reply)).status());
+            assertEquals(2, suspicions.size(), "each suspected once");
+            assertEquals(primary.records.get(key), owners[1].records.get(key));
+        }
+    }
+
+    /** The session's backups in the order the primary sends to them (its segment's write owners). */
+    private ControlledCluster.Node[] backupsInOrder(ControlledCluster in) {
+        List<Member> owners = topology.writeOwners(a.records.segmentOf(key)).stream()
+                .filter(m -> !m.equals(A)).toList();
+        assertEquals(2, owners.size());
+        return new ControlledCluster.Node[] {in.node(owners.get(0)), in.node(owners.get(1))};
+    }
+
     // ---- Versions ----
 
     @Test
