@@ -21,6 +21,9 @@ import org.sessiongrid.testsupport.process.ProcCounters;
  * real sockets, {@code -p stack=tcp}). These are the thread hand-offs and socket calls of one write, as the farm's
  * {@code NodeWindow} lines count them per node; unlike times, they carry over from a loaded machine.
  *
+ * <p>{@code kernel.switches.caller.voluntary.norm} is the part of the voluntary switches on JMH's worker threads, the
+ * threads that call the benchmark (for a commit, the wake-ups of the committing thread waiting for its backups).
+ *
  * <p>Every member of the benchmark's cluster runs in the one JVM, so a write's counts are those of the primary and
  * both backups together (the farm's per-node lines are one node's). Threads that end within an iteration take their
  * switches with them (JGroups' pool keeps its threads for longer than an iteration).
@@ -48,6 +51,9 @@ public final class KernelCountsProfiler implements InternalProfiler {
     public Collection<? extends Result> afterIteration(BenchmarkParams benchmarkParams, IterationParams iterationParams,
                                                       IterationResult result) {
         long[] sw = switches.stop();
+        // JMH names its worker threads after the benchmark, and the kernel keeps a thread's first 15 characters.
+        String benchmark = benchmarkParams.getBenchmark();
+        long[] callers = switches.ofThreadsNamed(benchmark.substring(0, Math.min(15, benchmark.length())));
         ProcCounters d = ProcCounters.of(ProcessHandle.current().pid()).since(before);
         double ops = result.getMetadata().getAllOps();
         if (ops <= 0) {
@@ -56,7 +62,8 @@ public final class KernelCountsProfiler implements InternalProfiler {
         List<ScalarResult> out = new ArrayList<>(List.of(
                 perOp("kernel.switches.voluntary.norm", sw[0], ops),
                 perOp("kernel.switches.involuntary.norm", sw[1], ops),
-                perOp("kernel.switches.norm", sw[0] + sw[1], ops)));
+                perOp("kernel.switches.norm", sw[0] + sw[1], ops),
+                perOp("kernel.switches.caller.voluntary.norm", callers[0], ops)));
         if (d.readCalls() >= 0 && d.writeCalls() >= 0) {
             out.add(perOp("kernel.syscalls.read.norm", d.readCalls(), ops));
             out.add(perOp("kernel.syscalls.write.norm", d.writeCalls(), ops));

@@ -76,6 +76,32 @@ final class ThreadSwitches {
         return new long[] {to[0] - from[0], to[1] - from[1]};
     }
 
+    /**
+     * The voluntary and involuntary switches since {@link #start}, as last read, of the threads whose name (as the
+     * kernel keeps it: the first 15 characters) starts with {@code prefix}; threads gone by now are not among them.
+     */
+    synchronized long[] ofThreadsNamed(String prefix) {
+        long[] sum = new long[2];
+        for (String tid : last.keySet()) {
+            String name = nameOf(tid);
+            if (name != null && name.startsWith(prefix)) {
+                long[] t = of(tid);
+                sum[0] += t[0];
+                sum[1] += t[1];
+            }
+        }
+        return sum;
+    }
+
+    /** The kernel's name of this JVM's thread {@code tid}, or null if it is gone. */
+    private static String nameOf(String tid) {
+        try {
+            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/task", tid, "comm")).strip();
+        } catch (java.io.IOException e) {
+            return null;
+        }
+    }
+
     private static void read(Map<String, long[]> into) {
         Map<String, long[]> now = ProcCounters.switchesByThread(ProcessHandle.current().pid());
         if (now == null) {
