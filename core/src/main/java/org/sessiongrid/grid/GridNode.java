@@ -96,7 +96,7 @@ final class GridNode implements AutoCloseable {
         MajorityLease lease = MemberChannel.majorityLease(channel, config);
         WireCodec codec = new WireCodec(config.maxRecordBytes());
         this.transport = new ClusterTransport(channel, codec, config.nodeName(), config.site(), config.rack(),
-                config.machine(), config.maxHandlerThreads(), stats::dropped, stats::messageSent, stats::messageReceived);
+                config.machine(), config.maxHandlerThreads(), stats::dropped, stats::messagesSent, stats::messagesReceived);
         this.background = Executors.newCachedThreadPool(MemberThreads.named(config.nodeName(), "transfer"));
         this.scheduler = Executors.newSingleThreadScheduledExecutor(MemberThreads.named(config.nodeName(), "scheduler"));
         this.partition = new PartitionGuard(lease, installed, transport);

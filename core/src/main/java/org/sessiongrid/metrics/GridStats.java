@@ -3,6 +3,7 @@ package org.sessiongrid.metrics;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -40,38 +41,66 @@ public final class GridStats {
     public GridStats() {
     }
     private final ConcurrentHashMap<String, LongAdder> dropped = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, Tally> sent = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, Tally> received = new ConcurrentHashMap<>();
+
+    /**
+     * Slots of the per-type message tallies: a slot per wire type code (0 to 255), and {@value #MALFORMED_SLOT} for
+     * messages that could not be decoded.
+     */
+    public static final int MESSAGE_SLOTS = 257;
+
+    /** The slot of messages that could not be decoded. */
+    public static final int MALFORMED_SLOT = 256;
+
+    /**
+     * Every message passes here once each way, on every thread that sends or delivers one: a tally is found by
+     * its slot, an array index, and made only the first time its type is counted.
+     */
+    private final AtomicReferenceArray<Tally> sent = new AtomicReferenceArray<>(MESSAGE_SLOTS);
+    private final AtomicReferenceArray<Tally> received = new AtomicReferenceArray<>(MESSAGE_SLOTS);
 
     /** Messages and bytes of one type, one way. */
     private static final class Tally {
+        final String type;
         final LongAdder messages = new LongAdder();
         final LongAdder bytes = new LongAdder();
+
+        Tally(String type) {
+            this.type = type;
+        }
 
         MessageCounts read() {
             return new MessageCounts(messages.sum(), bytes.sum());
         }
     }
 
-    private static void count(ConcurrentHashMap<String, Tally> tallies, String type, int bytes) {
-        Tally t = tallies.get(type);
+    private static void count(AtomicReferenceArray<Tally> tallies, int slot, String type, int messages, long bytes) {
+        Tally t = tallies.get(slot);
         if (t == null) {
-            t = tallies.computeIfAbsent(type, x -> new Tally());
+            tallies.compareAndSet(slot, null, new Tally(type));
+            t = tallies.get(slot);
         }
-        t.messages.increment();
+        t.messages.add(messages);
         t.bytes.add(bytes);
     }
 
-    private static Map<String, MessageCounts> byType(ConcurrentHashMap<String, Tally> tallies) {
+    private static Map<String, MessageCounts> byType(AtomicReferenceArray<Tally> tallies) {
         Map<String, MessageCounts> out = new TreeMap<>();
-        tallies.forEach((type, t) -> out.put(type, t.read()));
+        for (int i = 0; i < tallies.length(); i++) {
+            Tally t = tallies.get(i);
+            if (t != null) {
+                out.put(t.type, t.read());
+            }
+        }
         return out;
     }
 
-    private static MessageCounts total(ConcurrentHashMap<String, Tally> tallies) {
+    private static MessageCounts total(AtomicReferenceArray<Tally> tallies) {
         MessageCounts sum = MessageCounts.NONE;
-        for (Tally t : tallies.values()) {
-            sum = sum.plus(t.read());
+        for (int i = 0; i < tallies.length(); i++) {
+            Tally t = tallies.get(i);
+            if (t != null) {
+                sum = sum.plus(t.read());
+            }
         }
         return sum;
     }
@@ -291,16 +320,22 @@ public final class GridStats {
     }
 
     /**
-     * This member's transport handed a SessionGrid message of {@code type} (request or reply) to
-     * JGroups: see {@link #messagesSent()}.
+     * This member's transport handed {@code messages} SessionGrid messages of one type (requests or replies) to
+     * JGroups, {@code bytes} in all: see {@link #messagesSent()}.
+     *
+     * @param slot the type's wire code, or {@link #MALFORMED_SLOT}; one slot always comes with the same type
+     * @param type the type's name under which {@link #messagesSentByType()} shows it
      */
-    public void messageSent(String type, int bytes) {
-        count(sent, type, bytes);
+    public void messagesSent(int slot, String type, int messages, long bytes) {
+        count(sent, slot, type, messages, bytes);
     }
 
-    /** This member's transport received a SessionGrid message of {@code type}: see {@link #messagesReceived()}. */
-    public void messageReceived(String type, int bytes) {
-        count(received, type, bytes);
+    /**
+     * This member's transport received {@code messages} SessionGrid messages of one type, {@code bytes} in all: see
+     * {@link #messagesReceived()}; the parameters as for {@link #messagesSent(int, String, int, long)}.
+     */
+    public void messagesReceived(int slot, String type, int messages, long bytes) {
+        count(received, slot, type, messages, bytes);
     }
 
     /**

@@ -27,6 +27,7 @@ import org.jgroups.blocks.Response;
 import org.jgroups.util.ExtendedUUID;
 import org.jgroups.util.Rsp;
 import org.jgroups.util.RspList;
+import org.sessiongrid.metrics.GridStats;
 import org.sessiongrid.placement.Member;
 import org.sessiongrid.threads.MemberThreads;
 import org.sessiongrid.wire.GridMessage;
@@ -95,24 +96,32 @@ public final class ClusterTransport implements Messenger, AutoCloseable {
     @FunctionalInterface
     public interface MessageCounter {
         /**
-         * @param type  the message's type, the simple name of its {@link GridMessage} class
-         * @param bytes its encoded length: SessionGrid's payload, without JGroups' headers and framing
+         * @param slot     the type's wire code ({@link WireCodec#typeCode}), or {@link GridStats#MALFORMED_SLOT}:
+         *                 an array index, so that counting a message looks nothing up
+         * @param type     the message's type, the simple name of its {@link GridMessage} class
+         * @param messages how many messages of the type
+         * @param bytes    their encoded length together: SessionGrid's payload, without JGroups' headers and framing
          */
-        void count(String type, int bytes);
+        void count(int slot, String type, int messages, long bytes);
     }
 
     /** The type messages that could not be decoded are counted under. */
     public static final String MALFORMED = "malformed";
 
-    private static final ClassValue<String> TYPE_NAMES = new ClassValue<>() {
-        @Override
-        protected String computeValue(Class<?> type) {
-            return type.getSimpleName();
-        }
-    };
+    /** Counts {@code messages} sends of the encoded message {@code bytes}. */
+    private void countSent(byte[] bytes, int messages) {
+        int code = WireCodec.typeCode(bytes, 0);
+        sent.count(code, WireCodec.typeName(code), messages, (long) messages * bytes.length);
+    }
 
-    private static String typeOf(GridMessage m) {
-        return TYPE_NAMES.get(m.getClass());
+    /** Counts the receipt of the message decoded from {@code length} bytes of {@code array} at {@code offset}. */
+    private void countReceived(byte[] array, int offset, int length) {
+        int code = WireCodec.typeCode(array, offset);
+        received.count(code, WireCodec.typeName(code), 1, length);
+    }
+
+    private void countMalformed(int length) {
+        received.count(GridStats.MALFORMED_SLOT, MALFORMED, 1, length);
     }
 
     /**
@@ -304,13 +313,13 @@ public final class ClusterTransport implements Messenger, AutoCloseable {
             // Read in place: the array may be a larger buffer of which the message is a part.
             request = codec.decode(msg.getArray(), msg.getOffset(), msg.getLength());
         } catch (MalformedMessageException e) {
-            received.count(MALFORMED, msg.getLength());
+            countMalformed(msg.getLength());
             drops.dropped(e.reason().name().toLowerCase(java.util.Locale.ROOT));
             LOG.warn("Dropped a malformed message from {}: {}", sender, e.getMessage());
             reply(response, src, new GridMessage.Failure("malformed message: " + e.getMessage()), true);
             return;
         }
-        received.count(typeOf(request), msg.getLength());
+        countReceived(msg.getArray(), msg.getOffset(), msg.getLength());
         RequestHandler h = handler;
         GridMessage answer;
         try {
@@ -363,7 +372,7 @@ public final class ClusterTransport implements Messenger, AutoCloseable {
         }
         try {
             response.send(m, false);
-            sent.count(typeOf(reply), bytes.length);
+            countSent(bytes, 1);
         } catch (IllegalStateException e) {
             // The channel closed while the handler ran (shutdown): the requester sees this member leave.
             LOG.debug("Reply not sent: {}", e.getMessage());
@@ -382,7 +391,7 @@ public final class ClusterTransport implements Messenger, AutoCloseable {
      */
     @Override
     public CompletableFuture<GridMessage> request(Member target, GridMessage request, long timeoutMillis) {
-        return send(target, typeOf(request), codec.encode(request), timeoutMillis);
+        return send(target, codec.encode(request), timeoutMillis);
     }
 
     /**
@@ -393,15 +402,14 @@ public final class ClusterTransport implements Messenger, AutoCloseable {
     public List<CompletableFuture<GridMessage>> requestEach(List<Member> targets, GridMessage request,
                                                             long timeoutMillis) {
         byte[] bytes = codec.encode(request);
-        String type = typeOf(request);
         List<CompletableFuture<GridMessage>> out = new ArrayList<>(targets.size());
         for (Member t : targets) {
-            out.add(send(t, type, bytes, timeoutMillis));
+            out.add(send(t, bytes, timeoutMillis));
         }
         return out;
     }
 
-    private CompletableFuture<GridMessage> send(Member target, String type, byte[] bytes, long timeoutMillis) {
+    private CompletableFuture<GridMessage> send(Member target, byte[] bytes, long timeoutMillis) {
         Address a = addresses.get(target.id());
         if (a == null) {
             return CompletableFuture.failedFuture(new MemberGoneException(target + " is not in the view"));
@@ -412,7 +420,7 @@ public final class ClusterTransport implements Messenger, AutoCloseable {
         try {
             CompletableFuture<Object> f = dispatcher.sendMessageWithFuture(msg,
                     new RequestOptions(ResponseMode.GET_ALL, timeoutMillis).flags(Message.Flag.OOB));
-            sent.count(type, bytes.length);
+            countSent(bytes, 1);
             return f.handle((rsp, ex) -> {
                 if (ex != null) {
                     Throwable cause = ex instanceof java.util.concurrent.CompletionException && ex.getCause() != null
@@ -435,11 +443,11 @@ public final class ClusterTransport implements Messenger, AutoCloseable {
         int length = bytes == null ? 0 : bytes.length;
         try {
             GridMessage reply = codec.decode(bytes);
-            received.count(typeOf(reply), length);
+            countReceived(bytes, 0, length);
             noteReply(from, reply);
             return reply;
         } catch (MalformedMessageException e) {
-            received.count(MALFORMED, length);
+            countMalformed(length);
             drops.dropped(e.reason().name().toLowerCase(java.util.Locale.ROOT));
             throw new java.util.concurrent.CompletionException(
                     new IllegalStateException("malformed reply from " + from + ": " + e.getMessage()));
@@ -469,10 +477,7 @@ public final class ClusterTransport implements Messenger, AutoCloseable {
             RspList<Object> rsps = dispatcher.castMessage(dests, new BytesMessage(null, bytes)
                     .setFlag(Message.Flag.OOB), new RequestOptions(ResponseMode.GET_ALL, timeoutMillis)
                     .anycasting(true).flags(Message.Flag.OOB));
-            String type = typeOf(request);
-            for (int i = 0; i < dests.size(); i++) {
-                sent.count(type, bytes.length);
-            }
+            countSent(bytes, dests.size());
             for (Map.Entry<Address, Rsp<Object>> e : rsps.entrySet()) {
                 Rsp<Object> r = e.getValue();
                 if (r.wasReceived() && !r.hasException()) {

@@ -62,6 +62,21 @@ public final class WireCodec {
         return w.toByteArray();
     }
 
+    /**
+     * The type code of the encoded message that starts at {@code offset} of {@code encoded}: its fourth byte (the
+     * layout above), 0 to 255, read without decoding (the counters of the transport key on it).
+     *
+     * @throws IndexOutOfBoundsException if the array ends before the type code
+     */
+    public static int typeCode(byte[] encoded, int offset) {
+        return encoded[offset + 3] & 0xff;
+    }
+
+    /** The name of a type code, the simple name of its message class; null if no type has that code. */
+    public static String typeName(int code) {
+        return WireTypes.nameOf(code);
+    }
+
     private static void write(WireWriter w, WireTypes.Row<?> row, GridMessage m) {
         w.u8(MAGIC >>> 8);
         w.u8(MAGIC & 0xff);

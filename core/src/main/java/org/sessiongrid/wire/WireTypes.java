@@ -325,6 +325,8 @@ final class WireTypes {
             row(32, Failure.class, (w, x) -> w.string(x.message()), r -> new Failure(r.string("failure message"))));
 
     private static final Row<?>[] BY_CODE = new Row<?>[256];
+    /** The simple names of the classes, by code: what counters show a type as. */
+    private static final String[] NAMES = new String[256];
     private static final ClassValue<Row<?>> BY_CLASS = new ClassValue<>() {
         @Override
         protected Row<?> computeValue(Class<?> type) {
@@ -347,6 +349,7 @@ final class WireTypes {
                 throw new IllegalStateException(row.type() + " has two wire codes");
             }
             BY_CODE[row.code()] = row;
+            NAMES[row.code()] = row.type().getSimpleName();
         }
     }
 
@@ -366,6 +369,12 @@ final class WireTypes {
     /** The row of a wire code, or null if no type has it. */
     static Row<?> of(int code) {
         return code < 0 || code >= BY_CODE.length ? null : BY_CODE[code];
+    }
+
+    /** The simple name of the class a wire code stands for, or null if no type has it. */
+    static String nameOf(int code) {
+        Row<?> row = of(code);
+        return row == null ? null : NAMES[code];
     }
 
     /** Every message class with its code, in the table's order: what the pinning test compares. */

@@ -83,6 +83,22 @@ class WireCodesTest {
         }
     }
 
+    /** What the transport's counters key on: the code read from an encoding (at any offset), and its type's name. */
+    @Test
+    void theTypeCodeOfAnEncodingNamesItsType() {
+        WireCodec codec = new WireCodec(WireSamples.LARGEST_VALUE);
+        for (GridMessage m : WireSamples.all().values()) {
+            byte[] encoded = codec.encode(m);
+            byte[] inBuffer = new byte[encoded.length + 7];
+            System.arraycopy(encoded, 0, inBuffer, 5, encoded.length);
+            int code = WireCodec.typeCode(inBuffer, 5);
+            assertEquals((int) WireTypes.messageCodes().get(m.getClass()), code, m.getClass().getSimpleName());
+            assertEquals(m.getClass().getSimpleName(), WireCodec.typeName(code));
+        }
+        assertEquals(null, WireCodec.typeName(0), "no type has code 0");
+        assertEquals(null, WireCodec.typeName(255));
+    }
+
     @Test
     void commitKindCodes() {
         assertEquals(codes(CommitKind.class, "CREATE", 0, "UPDATE", 1, "INVALIDATE", 2, "EXPIRE", 3, "LOCK", 4,
