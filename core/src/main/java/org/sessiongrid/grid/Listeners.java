@@ -116,18 +116,20 @@ final class Listeners {
             return;
         }
         GridMessage.Changed notice = new GridMessage.Changed(key, version);
+        String self = transport.self().id();
         for (String id : memberIds) {
-            if (id.equals(transport.self().id())) {
-                SessionListener l = byNamespace.get(key.namespace());
-                if (l != null) {
-                    deliveries.execute(() -> l.changed(key.id(), version));
+            if (id.equals(self)) {
+                if (own != null) {
+                    deliveries.execute(() -> own.changed(key.id(), version));
                 }
                 continue;
             }
-            for (Member m : transport.viewMembers()) {
-                if (m.id().equals(id)) {
-                    transport.request(m, notice, remoteTimeout);
-                }
+            // The view's members by id, kept by the transport per view: a notice goes out on every write to a
+            // session that another member read, and deriving the view's members anew for each cost a Member (and
+            // its strings) per member per notice.
+            Member m = transport.memberById(id);
+            if (m != null) {
+                transport.request(m, notice, remoteTimeout);
             }
         }
     }

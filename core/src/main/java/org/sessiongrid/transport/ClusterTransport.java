@@ -78,6 +78,8 @@ public final class ClusterTransport implements Messenger, AutoCloseable {
     private volatile Map<String, Address> addresses = Map.of();
     /** The members of the view by address, so that a request's sender need not be derived anew. */
     private volatile Map<Address, Member> members = Map.of();
+    /** The members of the view by {@link Member#id()}, so that a notice's target need not be derived anew. */
+    private volatile Map<String, Member> membersById = Map.of();
     private volatile Member self;
 
     /** Counts what the transport dropped, by reason; the grid's metrics read it. */
@@ -214,13 +216,16 @@ public final class ClusterTransport implements Messenger, AutoCloseable {
     private void onView(View view) {
         Map<String, Address> m = new HashMap<>();
         Map<Address, Member> byAddress = new HashMap<>();
+        Map<String, Member> byId = new HashMap<>();
         for (Address a : view.getMembers()) {
             Member member = memberOf(a);
             m.put(member.id(), a);
             byAddress.put(a, member);
+            byId.put(member.id(), member);
         }
         addresses = Map.copyOf(m);
         members = Map.copyOf(byAddress);
+        membersById = Map.copyOf(byId);
         unseenBy.clear();
         viewListener.accept(view);
     }
@@ -249,6 +254,11 @@ public final class ClusterTransport implements Messenger, AutoCloseable {
             }
         }
         return out;
+    }
+
+    /** The member of this member's view whose {@link Member#id()} is {@code id}, else null. */
+    public Member memberById(String id) {
+        return membersById.get(id);
     }
 
     /** {@code m}'s JGroups address while it is in this member's view, else null. */
