@@ -46,16 +46,19 @@ final class CopyHolders {
      */
     void changed(SessionKey key, long version, String senderId, boolean live) {
         Set<String> was = holders.remove(key);
-        List<String> stale = new ArrayList<>();
-        if (was != null) {
-            was.stream().filter(h -> !h.equals(senderId)).forEach(stale::add);
-        }
-        if (senderId != null) {
-            // A change made elsewhere also makes this member's own container copy stale.
-            stale.add(messenger.self().id());
-        }
-        if (!stale.isEmpty()) {
-            notifier.changed(key, version, stale);
+        // A sticky write (made here, no copy elsewhere) stales nothing: no list is made for it.
+        if (was != null || senderId != null) {
+            List<String> stale = new ArrayList<>();
+            if (was != null) {
+                was.stream().filter(h -> !h.equals(senderId)).forEach(stale::add);
+            }
+            if (senderId != null) {
+                // A change made elsewhere also makes this member's own container copy stale.
+                stale.add(messenger.self().id());
+            }
+            if (!stale.isEmpty()) {
+                notifier.changed(key, version, stale);
+            }
         }
         if (live && senderId != null) {
             add(key, senderId);

@@ -81,6 +81,8 @@ public final class ClusterTransport implements Messenger, AutoCloseable {
     /** The members of the view by {@link Member#id()}, so that a notice's target need not be derived anew. */
     private volatile Map<String, Member> membersById = Map.of();
     private volatile Member self;
+    /** See {@link #requestOptions}; never changed after it is made. */
+    private volatile RequestOptions lastOptions;
 
     /** Counts what the transport dropped, by reason; the grid's metrics read it. */
     public interface DropCounter {
@@ -428,8 +430,7 @@ public final class ClusterTransport implements Messenger, AutoCloseable {
         // the messages to several targets is safe.
         Message msg = new BytesMessage(a, bytes).setFlag(Message.Flag.OOB);
         try {
-            CompletableFuture<Object> f = dispatcher.sendMessageWithFuture(msg,
-                    new RequestOptions(ResponseMode.GET_ALL, timeoutMillis).flags(Message.Flag.OOB));
+            CompletableFuture<Object> f = dispatcher.sendMessageWithFuture(msg, requestOptions(timeoutMillis));
             countSent(bytes, 1);
             return f.handle((rsp, ex) -> {
                 if (ex != null) {
@@ -446,6 +447,20 @@ public final class ClusterTransport implements Messenger, AutoCloseable {
         } catch (Exception e) {
             return CompletableFuture.failedFuture(e);
         }
+    }
+
+    /**
+     * The options of a request with this timeout. JGroups only reads them (the correlator copies their flags
+     * onto the message), so one instance serves every request with the same timeout, which is nearly always
+     * {@code remoteTimeout}: the last one made is kept.
+     */
+    private RequestOptions requestOptions(long timeoutMillis) {
+        RequestOptions o = lastOptions;
+        if (o == null || o.timeout() != timeoutMillis) {
+            o = new RequestOptions(ResponseMode.GET_ALL, timeoutMillis).flags(Message.Flag.OOB);
+            lastOptions = o;
+        }
+        return o;
     }
 
     private GridMessage decodeReply(Member from, Object rsp) {
