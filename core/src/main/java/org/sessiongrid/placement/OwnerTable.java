@@ -25,6 +25,12 @@ public final class OwnerTable {
     private final int[][] owners;
     private final int[] primaryCounts;
     private final int[] ownedCounts;
+    /**
+     * Each segment's owners as {@link #owners(int)} returns them, made on first use: every write asks for its
+     * segment's, and the table does not change. Racing threads may each make one; the lists are immutable and
+     * equal, and the last written stays. Not part of the value (equals, hashCode).
+     */
+    private final List<Member>[] ownerLists;
 
     /**
      * Builds a table.
@@ -56,6 +62,9 @@ public final class OwnerTable {
             }
         }
         this.owners = new int[numSegments][];
+        @SuppressWarnings("unchecked")
+        List<Member>[] lists = new List[numSegments];
+        this.ownerLists = lists;
         this.primaryCounts = new int[n];
         this.ownedCounts = new int[n];
         for (int s = 0; s < numSegments; s++) {
@@ -150,12 +159,19 @@ public final class OwnerTable {
      * @return its owners in order, primary first (unmodifiable)
      */
     public List<Member> owners(int segment) {
-        int[] row = owners[checkSegment(segment)];
+        int s = checkSegment(segment);
+        List<Member> known = ownerLists[s];
+        if (known != null) {
+            return known;
+        }
+        int[] row = owners[s];
         Member[] result = new Member[row.length];
         for (int i = 0; i < row.length; i++) {
             result[i] = members.get(row[i]);
         }
-        return List.of(result);
+        List<Member> made = List.of(result);
+        ownerLists[s] = made;
+        return made;
     }
 
     /**
