@@ -128,6 +128,24 @@ public final class Attributes extends AbstractMap<String, Attribute> implements 
      * both is removed). One new array; this instance if nothing changes.
      */
     public Attributes with(Map<String, byte[]> set, Collection<String> removed, long version) {
+        if (removed.isEmpty()) {
+            // Values only, the common write: one pass over the set attributes, a copy of the array with the new
+            // values in place; a name not here yet sends the write to the general path below.
+            Object[] e = null;
+            boolean allHere = true;
+            for (Map.Entry<String, byte[]> s : set.entrySet()) {
+                int i = indexOf(s.getKey());
+                if (i < 0) {
+                    allHere = false;
+                    break;
+                }
+                e = e == null ? entries.clone() : e;
+                e[2 * i + 1] = new Attribute(s.getValue(), version);
+            }
+            if (allHere) {
+                return e == null ? this : new Attributes(e);
+            }
+        }
         int n = size();
         int added = 0;
         boolean removes = false;
@@ -142,7 +160,7 @@ public final class Attributes extends AbstractMap<String, Attribute> implements 
             }
         }
         if (added == 0 && !removes) {
-            // Values only, the common write: a copy of the array with the new values in place.
+            // Values only, with removals of names that are not here.
             Object[] e = null;
             for (Map.Entry<String, byte[]> s : set.entrySet()) {
                 int i = indexOf(s.getKey());
