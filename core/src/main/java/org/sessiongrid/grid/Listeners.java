@@ -124,9 +124,8 @@ final class Listeners {
                 }
                 continue;
             }
-            // The view's members by id, kept by the transport per view: a notice goes out on every write to a
-            // session that another member read, and deriving the view's members anew for each cost a Member (and
-            // its strings) per member per notice.
+            // The view's members by id, which the transport keeps with the view: a notice goes out on every write
+            // to a session another member read, too often to derive the view's members for each.
             Member m = transport.memberById(id);
             if (m != null) {
                 transport.request(m, notice, remoteTimeout);

@@ -215,78 +215,82 @@ class ReplicatorTest {
     }
 
     /**
-     * A, B and C whose A suspects a backup silent for 300 ms ({@code suspicions} record it) and waits for a
-     * backup up to 10 s; the session's primary is A. The caller closes it.
+     * A, B and C whose A suspects a backup silent for 300 ms ({@link #suspicions} record it) and waits for a backup
+     * up to 30 s (longer than any wait of the tests), and the session (primary A) at its first version {@link #v1}.
      */
-    private static ControlledCluster suspectingCluster(List<Suspected> suspicions, CompletableFuture<?>[] commit) {
-        return new ControlledCluster(b -> b.remoteTimeoutMillis(10_000).suspectAfter(300,
-                (m, why) -> suspicions.add(new Suspected(m, commit[0] != null && commit[0].isDone()))), A, B, C);
+    private final class SlowBackups implements AutoCloseable {
+        final List<Suspected> suspicions = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final ControlledCluster cluster;
+        final ControlledCluster.Node primary;
+        /** The session's backups in the order the primary sends to them (its segment's write owners). */
+        final ControlledCluster.Node[] owners;
+        final long v1;
+        private volatile CompletableFuture<GridMessage> update;
+
+        SlowBackups() {
+            cluster = new ControlledCluster(b -> b.remoteTimeoutMillis(30_000).suspectAfter(300,
+                    (m, why) -> suspicions.add(new Suspected(m, update != null && update.isDone()))), A, B, C);
+            cluster.installEverywhere(topology);
+            primary = cluster.node(A);
+            List<Member> backups = topology.writeOwners(a.records.segmentOf(key)).stream()
+                    .filter(m -> !m.equals(A)).toList();
+            assertEquals(2, backups.size());
+            owners = new ControlledCluster.Node[] {cluster.node(backups.get(0)), cluster.node(backups.get(1))};
+            v1 = ((CommitReply) primary.replicator.commit(CommitRequest.create(T, key, set("n", "0"), 0))).version();
+        }
+
+        /** Holds the requests {@code held} matches and starts A's update of the session on another thread. */
+        CompletableFuture<GridMessage> update(java.util.function.Predicate<ControlledCluster.Call> held) {
+            cluster.hold(held);
+            update = CompletableFuture.supplyAsync(() -> primary.replicator.commit(
+                    CommitRequest.update(T, key, v1, set("n", "1"), 0, null)));
+            return update;
+        }
+
+        @Override
+        public void close() {
+            cluster.close();
+        }
     }
 
     @Test
     void aWriteWhoseFirstBackupIsSilentSuspectsItAndWaitsForItAfterTheOtherAnswered() throws Exception {
-        List<Suspected> suspicions = new java.util.concurrent.CopyOnWriteArrayList<>();
-        CompletableFuture<?>[] commit = new CompletableFuture<?>[1];
-        try (ControlledCluster slow = suspectingCluster(suspicions, commit)) {
-            slow.installEverywhere(topology);
-            ControlledCluster.Node primary = slow.node(A);
-            ControlledCluster.Node[] owners = backupsInOrder(slow);
-            long v1 = ((CommitReply) primary.replicator.commit(CommitRequest.create(T, key, set("n", "0"), 0))).version();
-            Member first = owners[0].member;
-            slow.hold(ControlledCluster.from(A, first, ReplicateRequest.class));
-            CompletableFuture<GridMessage> reply = CompletableFuture.supplyAsync(() -> primary.replicator.commit(
-                    CommitRequest.update(T, key, v1, set("n", "1"), 0, null)));
-            commit[0] = reply;
-            ControlledCluster.Call held = slow.nextHeld();
-            eventually("the second backup applies the change", () -> owners[1].records.get(key).version() > v1);
-            eventually("the silent first backup is suspected", () -> !suspicions.isEmpty());
-            assertEquals(List.of(new Suspected(first, false)), suspicions,
+        try (SlowBackups slow = new SlowBackups()) {
+            Member first = slow.owners[0].member;
+            CompletableFuture<GridMessage> reply = slow.update(ControlledCluster.from(A, first, ReplicateRequest.class));
+            ControlledCluster.Call held = slow.cluster.nextHeld();
+            eventually("the second backup applies the change", () -> slow.owners[1].records.get(key).version() > slow.v1);
+            eventually("the silent first backup is suspected", () -> !slow.suspicions.isEmpty());
+            assertEquals(List.of(new Suspected(first, false)), slow.suspicions,
                     "only the silent backup is suspected, while the write waits");
             assertFalse(reply.isDone(), "no acknowledgement while the first backup has not answered");
-            assertEquals(v1, primary.records.get(key).version());
+            assertEquals(slow.v1, slow.primary.records.get(key).version());
             held.deliver();
             assertEquals(CommitStatus.OK, ((CommitReply) await(reply)).status());
-            assertEquals(primary.records.get(key), owners[0].records.get(key));
-            assertEquals(primary.records.get(key), owners[1].records.get(key));
-            assertEquals(1, suspicions.size(), "suspected once");
+            assertEquals(slow.primary.records.get(key), slow.owners[0].records.get(key));
+            assertEquals(slow.primary.records.get(key), slow.owners[1].records.get(key));
+            assertEquals(1, slow.suspicions.size(), "suspected once");
         }
     }
 
     /** Fails where the backups are waited for one after the other: the second is then never suspected. */
     @Test
     void everyBackupSilentAtBackupTimeoutIsSuspectedWhileTheWriteWaits() throws Exception {
-        List<Suspected> suspicions = new java.util.concurrent.CopyOnWriteArrayList<>();
-        CompletableFuture<?>[] commit = new CompletableFuture<?>[1];
-        try (ControlledCluster slow = suspectingCluster(suspicions, commit)) {
-            slow.installEverywhere(topology);
-            ControlledCluster.Node primary = slow.node(A);
-            ControlledCluster.Node[] owners = backupsInOrder(slow);
-            long v1 = ((CommitReply) primary.replicator.commit(CommitRequest.create(T, key, set("n", "0"), 0))).version();
-            slow.hold(c -> c.request instanceof ReplicateRequest);
-            CompletableFuture<GridMessage> reply = CompletableFuture.supplyAsync(() -> primary.replicator.commit(
-                    CommitRequest.update(T, key, v1, set("n", "1"), 0, null)));
-            commit[0] = reply;
-            ControlledCluster.Call toFirst = slow.nextHeld();
-            ControlledCluster.Call toSecond = slow.nextHeld();
-            eventually("both silent backups are suspected", () -> suspicions.size() >= 2);
-            assertEquals(Set.of(new Suspected(owners[0].member, false), new Suspected(owners[1].member, false)),
-                    Set.copyOf(suspicions), "each silent backup, while the write waits");
+        try (SlowBackups slow = new SlowBackups()) {
+            CompletableFuture<GridMessage> reply = slow.update(c -> c.request instanceof ReplicateRequest);
+            ControlledCluster.Call toFirst = slow.cluster.nextHeld();
+            ControlledCluster.Call toSecond = slow.cluster.nextHeld();
+            eventually("both silent backups are suspected", () -> slow.suspicions.size() >= 2);
+            assertEquals(Set.of(new Suspected(slow.owners[0].member, false), new Suspected(slow.owners[1].member, false)),
+                    Set.copyOf(slow.suspicions), "each silent backup, while the write waits");
             toFirst.deliver();
-            eventually("the first backup applies the change", () -> owners[0].records.get(key).version() > v1);
+            eventually("the first backup applies the change", () -> slow.owners[0].records.get(key).version() > slow.v1);
             assertFalse(reply.isDone(), "no acknowledgement while the second backup has not answered");
             toSecond.deliver();
             assertEquals(CommitStatus.OK, ((CommitReply) await(reply)).status());
-            assertEquals(2, suspicions.size(), "each suspected once");
-            assertEquals(primary.records.get(key), owners[1].records.get(key));
+            assertEquals(2, slow.suspicions.size(), "each suspected once");
+            assertEquals(slow.primary.records.get(key), slow.owners[1].records.get(key));
         }
-    }
-
-    /** The session's backups in the order the primary sends to them (its segment's write owners). */
-    private ControlledCluster.Node[] backupsInOrder(ControlledCluster in) {
-        List<Member> owners = topology.writeOwners(a.records.segmentOf(key)).stream()
-                .filter(m -> !m.equals(A)).toList();
-        assertEquals(2, owners.size());
-        return new ControlledCluster.Node[] {in.node(owners.get(0)), in.node(owners.get(1))};
     }
 
     // ---- Versions ----
